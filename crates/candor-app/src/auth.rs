@@ -1,0 +1,63 @@
+//! API tokens: 256-bit random secrets shown once, stored as their SHA-256.
+
+use crate::keys::secret_hash;
+use crate::{Actor, AppError, Candor};
+use candor_domain::Role;
+use candor_store::ApiToken;
+use rand::RngCore;
+use uuid::Uuid;
+
+/// Every token starts so, which lets secret scanners recognise a leaked one.
+pub const TOKEN_PREFIX: &str = "cdr_";
+
+impl Candor {
+    /// Creates a token and returns it with its secret, which is not kept.
+    pub async fn create_token(&self, role: Role, name: &str) -> Result<(ApiToken, String), AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(AppError::field(
+                "name",
+                "token_name",
+                "a token needs a name of 1 to 100 characters on one line",
+            ));
+        }
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let secret = format!("{TOKEN_PREFIX}{}", hex::encode(raw));
+        let token = ApiToken {
+            id: Uuid::now_v7(),
+            name: name.to_owned(),
+            role,
+            created_at: self.now(),
+            revoked_at: None,
+        };
+        self.store.insert_token(&token, &secret_hash(&secret)).await?;
+        Ok((token, secret))
+    }
+
+    /// The actor behind a bearer secret, if the token exists and is not revoked.
+    pub async fn authenticate(&self, secret: &str) -> Result<Actor, AppError> {
+        if !secret.starts_with(TOKEN_PREFIX) || secret.len() != TOKEN_PREFIX.len() + 64 {
+            return Err(AppError::Unauthenticated);
+        }
+        let token = self
+            .store
+            .token_by_secret_hash(&secret_hash(secret))
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Actor {
+            id: token.id,
+            role: token.role,
+            audit_name: format!("token:{}", token.id),
+        })
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, AppError> {
+        Ok(self.store.list_tokens().await?)
+    }
+
+    /// Revokes by id or by name; returns how many tokens it revoked.
+    pub async fn revoke_tokens(&self, id_or_name: &str) -> Result<u64, AppError> {
+        Ok(self.store.revoke_tokens(id_or_name, self.now()).await?)
+    }
+}

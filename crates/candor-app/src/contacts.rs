@@ -1,0 +1,210 @@
+//! Contacts through the role filter (S3) and the access audit (S4).
+
+use crate::{Actor, AppError, Candor};
+use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::catalogue::{Catalogue, Entity};
+use candor_domain::contact::{Contact, ContactKind, ContactPatch};
+use candor_domain::personal::Email;
+use candor_domain::Role;
+use candor_store::{ContactFilter, Page};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A contact as one role may see it: only the fields it may read.
+pub type ContactView = Map<String, Value>;
+
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+/// The list's query, as received (text), parsed here so errors name the parameter.
+#[derive(Debug, Default, Clone)]
+pub struct ListQuery {
+    pub kind: Option<String>,
+    pub company_id: Option<String>,
+    pub email: Option<String>,
+    pub after: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<Uuid>,
+}
+
+/// Builds the role's view of a contact and the personal fields it shows.
+pub fn view(cat: &Catalogue, role: Role, c: &Contact) -> (ContactView, Vec<String>) {
+    let mut out = Map::new();
+    let mut custom = Map::new();
+    let mut shown = Vec::new();
+    out.insert("id".into(), Value::String(c.id.to_string()));
+    for (key, value) in c.field_values() {
+        let Some(def) = cat.field(Entity::Contact, &key) else {
+            continue;
+        };
+        if !def.can_read(role) {
+            continue;
+        }
+        if def.personal {
+            shown.push(key.clone());
+        }
+        match key.strip_prefix("custom.") {
+            Some(name) => custom.insert(name.to_owned(), value),
+            None => out.insert(key, value),
+        };
+    }
+    if !custom.is_empty() {
+        out.insert("custom".into(), Value::Object(custom));
+    }
+    (out, shown)
+}
+
+impl Candor {
+    fn access(&self, actor: &Actor, subject: Uuid, action: AuditAction, fields: Vec<String>, endpoint: &str) -> AccessEvent {
+        AccessEvent {
+            subject_id: subject,
+            actor: actor.audit_name.clone(),
+            action,
+            fields,
+            endpoint: endpoint.to_owned(),
+            at: self.now(),
+        }
+    }
+
+    fn check_writable(&self, cat: &Catalogue, actor: &Actor, fields: &[String]) -> Result<(), AppError> {
+        if let Some(f) = cat.first_unwritable(actor.role, Entity::Contact, fields) {
+            if cat.field(Entity::Contact, f).is_none() && !f.starts_with("custom.") {
+                return Err(AppError::field(f, "unknown_field", "is not a field of the catalogue"));
+            }
+            if cat.field(Entity::Contact, f).is_some() {
+                return Err(AppError::FieldForbidden {
+                    field: f.to_owned(),
+                    role: actor.role,
+                    action: "write",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_company(&self, company: Option<Uuid>) -> Result<(), AppError> {
+        if let Some(id) = company {
+            if self.store.get_company(id).await?.is_none() {
+                return Err(AppError::field("company_id", "company_exists", "no company has this id"));
+            }
+        }
+        Ok(())
+    }
+
+    fn email_hash(&self, c: &Contact) -> Option<String> {
+        c.data.email.as_ref().map(|e| self.keys.email_hash(e.as_str()))
+    }
+
+    pub async fn create_contact(&self, actor: &Actor, patch: ContactPatch, endpoint: &str) -> Result<ContactView, AppError> {
+        let cat = self.catalogue();
+        let fields = patch.fields();
+        self.check_writable(&cat, actor, &fields)?;
+        let data = patch.apply(None, &cat, &self.lexicon).map_err(AppError::Invalid)?;
+        self.check_company(data.company_id).await?;
+        let now = self.now();
+        let contact = Contact {
+            id: Uuid::now_v7(),
+            data,
+            created_at: now,
+            updated_at: now,
+            newsletter_subscribed_at: None,
+            newsletter_open_rate: None,
+        };
+        let event = self.access(actor, contact.id, AuditAction::Create, fields, endpoint);
+        let hash = self.email_hash(&contact);
+        self.store.insert_contact(&contact, hash.as_deref(), vec![event]).await?;
+        Ok(view(&cat, actor.role, &contact).0)
+    }
+
+    pub async fn get_contact(&self, actor: &Actor, id: Uuid, endpoint: &str) -> Result<ContactView, AppError> {
+        let contact = self.store.get_contact(id).await?.ok_or(AppError::NotFound { what: "contact" })?;
+        let (v, shown) = view(&self.catalogue(), actor.role, &contact);
+        self.audit(vec![self.access(actor, id, AuditAction::Read, shown, endpoint)]).await?;
+        Ok(v)
+    }
+
+    pub async fn update_contact(&self, actor: &Actor, id: Uuid, patch: ContactPatch, endpoint: &str) -> Result<ContactView, AppError> {
+        let cat = self.catalogue();
+        let fields = patch.fields();
+        self.check_writable(&cat, actor, &fields)?;
+        let mut contact = self.store.get_contact(id).await?.ok_or(AppError::NotFound { what: "contact" })?;
+        let data = patch.apply(Some(&contact.data), &cat, &self.lexicon).map_err(AppError::Invalid)?;
+        if data.company_id != contact.data.company_id {
+            self.check_company(data.company_id).await?;
+        }
+        contact.data = data;
+        contact.updated_at = self.now();
+        let event = self.access(actor, id, AuditAction::Update, fields, endpoint);
+        let hash = self.email_hash(&contact);
+        self.store.update_contact(&contact, hash.as_deref(), vec![event]).await?;
+        Ok(view(&cat, actor.role, &contact).0)
+    }
+
+    pub async fn delete_contact(&self, actor: &Actor, id: Uuid, endpoint: &str) -> Result<(), AppError> {
+        if !matches!(actor.role, Role::Admin | Role::Dpo | Role::Sales) {
+            return Err(AppError::RoleForbidden { role: actor.role, what: "delete contacts" });
+        }
+        let event = self.access(actor, id, AuditAction::Delete, Vec::new(), endpoint);
+        if !self.store.delete_contact(id, vec![event]).await? {
+            return Err(AppError::NotFound { what: "contact" });
+        }
+        Ok(())
+    }
+
+    pub async fn list_contacts(&self, actor: &Actor, q: ListQuery, endpoint: &str) -> Result<ListPage<ContactView>, AppError> {
+        let cat = self.catalogue();
+        let filter = self.parse_filter(&cat, actor.role, &q)?;
+        let after = q
+            .after
+            .as_deref()
+            .map(|s| Uuid::parse_str(s).map_err(|_| AppError::field("after", "cursor", "must be the next_cursor of a previous page")))
+            .transpose()?;
+        let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::field("limit", "page_size", format!("must be between 1 and {MAX_PAGE}")));
+        }
+        let found = self.store.list_contacts(&filter, Page { after, limit }).await?;
+        let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|c| c.id)).flatten();
+        let mut events = Vec::with_capacity(found.len());
+        let mut items = Vec::with_capacity(found.len());
+        for c in &found {
+            let (v, shown) = view(&cat, actor.role, c);
+            events.push(self.access(actor, c.id, AuditAction::List, shown, endpoint));
+            items.push(v);
+        }
+        self.audit(events).await?;
+        Ok(ListPage { items, next_cursor })
+    }
+
+    /// Filters are fields too: a role may filter only on fields it may read.
+    fn parse_filter(&self, cat: &Catalogue, role: Role, q: &ListQuery) -> Result<ContactFilter, AppError> {
+        let readable = |f: &str| {
+            if cat.can_read(role, Entity::Contact, f) {
+                Ok(())
+            } else {
+                Err(AppError::FieldForbidden { field: f.to_owned(), role, action: "filter on" })
+            }
+        };
+        let mut filter = ContactFilter::default();
+        if let Some(k) = &q.kind {
+            readable("kind")?;
+            filter.kind = Some(ContactKind::parse("kind", k).map_err(AppError::invalid)?);
+        }
+        if let Some(c) = &q.company_id {
+            readable("company_id")?;
+            filter.company_id = Some(Uuid::parse_str(c).map_err(|_| AppError::field("company_id", "uuid", "must be a company id (UUID)"))?);
+        }
+        if let Some(e) = &q.email {
+            readable("email")?;
+            let email = Email::parse("email", e).map_err(AppError::invalid)?;
+            filter.email_hash = Some(self.keys.email_hash(email.as_str()));
+        }
+        Ok(filter)
+    }
+}

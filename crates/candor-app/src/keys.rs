@@ -1,0 +1,116 @@
+//! The installation's secret key, kept in the data directory, and what derives from it.
+//!
+//! Lookups by email use a keyed hash of the normalised address (a blind index), so
+//! the clear email is never a lookup key and the index is useless without the key.
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+type HmacSha256 = Hmac<Sha256>;
+
+pub struct Keys {
+    blind_index: [u8; 32],
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(<secret>)")
+    }
+}
+
+impl Keys {
+    /// Derives the working keys from a 32-byte master key.
+    pub fn from_master(master: &[u8; 32]) -> Self {
+        Self {
+            blind_index: derive(master, b"candor/blind-index/email/v1"),
+        }
+    }
+
+    /// Reads `master.key` in `dir`, creating it (mode 0600) on first start.
+    pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
+        let path = dir.join("master.key");
+        let master = match std::fs::read_to_string(&path) {
+            Ok(text) => parse_hex32(text.trim()).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{} is not 64 hex digits", path.display()),
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut k = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut k);
+                write_private(&path, &hex::encode(k))?;
+                k
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(Self::from_master(&master))
+    }
+
+    /// The blind-index hash of an already normalised email.
+    pub fn email_hash(&self, normalised_email: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.blind_index).expect("any key length");
+        mac.update(normalised_email.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(master).expect("any key length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+fn parse_hex32(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s).ok()?.try_into().ok()
+}
+
+/// SHA-256 of a secret, hex: how API tokens are stored.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(content.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, content)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_blind_index_depends_on_the_key() {
+        let a = Keys::from_master(&[1; 32]);
+        let b = Keys::from_master(&[2; 32]);
+        let email = "alice@example.com";
+        assert_eq!(a.email_hash(email), a.email_hash(email));
+        assert_ne!(a.email_hash(email), b.email_hash(email));
+        assert!(!a.email_hash(email).contains("alice"));
+    }
+
+    #[test]
+    fn the_master_key_is_created_once_and_reused() {
+        let dir = std::env::temp_dir().join(format!("candor-keys-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = Keys::load_or_create(&dir).unwrap();
+        let again = Keys::load_or_create(&dir).unwrap();
+        assert_eq!(first.email_hash("x@example.com"), again.email_hash("x@example.com"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,74 @@
+//! Candor's use cases: the domain's rules composed with the store, the keys and the
+//! audit writer. Every read or write of a contact's personal data goes through here,
+//! so the role filter (S3) and the access audit (S4) cannot be skipped by a caller.
+
+pub mod audit;
+pub mod auth;
+pub mod catalogue;
+pub mod companies;
+pub mod contacts;
+pub mod demo;
+mod error;
+pub mod keys;
+
+pub use error::AppError;
+
+use candor_domain::catalogue::Catalogue;
+use candor_domain::lexicon::Lexicon;
+use candor_domain::Clock;
+use candor_store::Store;
+use std::sync::{Arc, RwLock};
+
+/// Who is acting: an API token (later, a staff user or a portal session).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: uuid::Uuid,
+    pub role: candor_domain::Role,
+    /// How the audit names the actor: `token:<id>`; never a name or an email.
+    pub audit_name: String,
+}
+
+/// The application: what every use case needs, cheap to clone.
+#[derive(Clone)]
+pub struct Candor {
+    pub store: Store,
+    catalogue: Arc<RwLock<Arc<Catalogue>>>,
+    lexicon: Arc<Lexicon>,
+    clock: Arc<dyn Clock>,
+    keys: Arc<keys::Keys>,
+    audit: audit::AuditWriter,
+}
+
+impl Candor {
+    /// Builds the application over an opened store. `catalogue` is the organisation's
+    /// catalogue (checked); the custom fields kept in the store are added to it here.
+    pub async fn new(
+        store: Store,
+        mut catalogue: Catalogue,
+        lexicon: Lexicon,
+        clock: Arc<dyn Clock>,
+        keys: keys::Keys,
+    ) -> Result<Self, AppError> {
+        for def in store.list_custom_fields().await? {
+            catalogue.add(def).map_err(AppError::invalid)?;
+        }
+        let audit = audit::AuditWriter::spawn(store.clone());
+        Ok(Self {
+            store,
+            catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
+            lexicon: Arc::new(lexicon),
+            clock,
+            keys: Arc::new(keys),
+            audit,
+        })
+    }
+
+    /// The catalogue as it stands now (custom fields included).
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        self.catalogue.read().expect("catalogue lock").clone()
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,209 @@
+//! The access audit (SPEC S4): who read or changed whose personal data, which fields,
+//! when, through what. Entries form a hash chain per subject: each holds the hash of
+//! the subject's previous entry, so a changed, removed or reordered entry shows.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The `prev_hash` of a subject's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Create,
+    Read,
+    List,
+    Update,
+    Delete,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Read => "read",
+            Self::List => "list",
+            Self::Update => "update",
+            Self::Delete => "delete",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Create, Self::Read, Self::List, Self::Update, Self::Delete]
+            .into_iter()
+            .find(|a| a.as_str() == s)
+    }
+}
+
+/// An access to record: the chain position and hash are given by the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEvent {
+    pub subject_id: Uuid,
+    /// `token:<id>` or `user:<id>`: never a name or an email.
+    pub actor: String,
+    pub action: AuditAction,
+    pub fields: Vec<String>,
+    /// The route, as a template (`GET /api/v1/contacts/{id}`), never a raw URL.
+    pub endpoint: String,
+    pub at: OffsetDateTime,
+}
+
+/// An entry as stored: the event, its place in the subject's chain, and its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub subject_id: Uuid,
+    pub seq: i64,
+    pub actor: String,
+    pub action: AuditAction,
+    pub fields: Vec<String>,
+    pub endpoint: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEntry {
+    /// Chains `event` after an entry whose hash is `prev_hash` at position `seq - 1`.
+    pub fn chain(id: Uuid, event: AccessEvent, seq: i64, prev_hash: String) -> Self {
+        let mut e = AuditEntry {
+            id,
+            subject_id: event.subject_id,
+            seq,
+            actor: event.actor,
+            action: event.action,
+            fields: event.fields,
+            endpoint: event.endpoint,
+            at: event.at,
+            prev_hash,
+            hash: String::new(),
+        };
+        e.hash = e.compute_hash();
+        e
+    }
+
+    /// SHA-256 over an unambiguous encoding (a JSON array) of every stored column.
+    pub fn compute_hash(&self) -> String {
+        let canonical = serde_json::json!([
+            "candor-audit-v1",
+            self.id,
+            self.subject_id,
+            self.seq,
+            self.actor,
+            self.action.as_str(),
+            self.fields,
+            self.endpoint,
+            self.at.unix_timestamp_nanos().to_string(),
+            self.prev_hash,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+/// Why a chain does not verify, naming the first entry that breaks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainBreak {
+    /// The entry's content no longer matches its hash (it was altered).
+    Altered { id: Uuid, seq: i64 },
+    /// The entry does not point at the previous one (one was removed or inserted).
+    Unlinked { id: Uuid, seq: i64 },
+    /// The chain ends before its recorded head (its last entries were removed).
+    Truncated { last_seq: i64, head_seq: i64 },
+}
+
+/// Verifies one subject's entries, in `seq` order, against the recorded head.
+pub fn verify_chain(entries: &[AuditEntry], head: Option<(i64, &str)>) -> Result<(), ChainBreak> {
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1;
+    for e in entries {
+        if e.seq != expected_seq || e.prev_hash != prev {
+            return Err(ChainBreak::Unlinked { id: e.id, seq: e.seq });
+        }
+        if e.compute_hash() != e.hash {
+            return Err(ChainBreak::Altered { id: e.id, seq: e.seq });
+        }
+        prev = e.hash.clone();
+        expected_seq += 1;
+    }
+    let last_seq = expected_seq - 1;
+    match head {
+        Some((head_seq, head_hash)) if head_seq != last_seq || head_hash != prev => {
+            Err(ChainBreak::Truncated { last_seq, head_seq })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: usize) -> Vec<AuditEntry> {
+        let subject = Uuid::now_v7();
+        let mut prev = GENESIS.to_owned();
+        (1..=n as i64)
+            .map(|seq| {
+                let ev = AccessEvent {
+                    subject_id: subject,
+                    actor: "token:1".into(),
+                    action: AuditAction::Read,
+                    fields: vec!["email".into(), "phone".into()],
+                    endpoint: "GET /api/v1/contacts/{id}".into(),
+                    at: time::macros::datetime!(2026-03-01 10:00 UTC),
+                };
+                let e = AuditEntry::chain(Uuid::now_v7(), ev, seq, prev.clone());
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    fn head(c: &[AuditEntry]) -> Option<(i64, &str)> {
+        c.last().map(|e| (e.seq, e.hash.as_str()))
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let c = chain(4);
+        assert_eq!(verify_chain(&c, head(&c)), Ok(()));
+    }
+
+    #[test]
+    fn an_altered_entry_is_named() {
+        let mut c = chain(4);
+        let h = (c[3].seq, c[3].hash.clone());
+        c[2].fields = vec!["email".into()];
+        let id = c[2].id;
+        assert_eq!(
+            verify_chain(&c, Some((h.0, &h.1))),
+            Err(ChainBreak::Altered { id, seq: 3 })
+        );
+    }
+
+    #[test]
+    fn a_removed_entry_breaks_the_link() {
+        let mut c = chain(4);
+        let h = (c[3].seq, c[3].hash.clone());
+        c.remove(1);
+        let id = c[1].id;
+        assert_eq!(
+            verify_chain(&c, Some((h.0, &h.1))),
+            Err(ChainBreak::Unlinked { id, seq: 3 })
+        );
+    }
+
+    #[test]
+    fn removing_the_last_entries_shows_against_the_head() {
+        let mut c = chain(4);
+        let h = (c[3].seq, c[3].hash.clone());
+        c.truncate(2);
+        assert_eq!(
+            verify_chain(&c, Some((h.0, &h.1))),
+            Err(ChainBreak::Truncated { last_seq: 2, head_seq: 4 })
+        );
+    }
+}

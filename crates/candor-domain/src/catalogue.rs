@@ -1,0 +1,358 @@
+//! The field catalogue (SPEC S1–S3): every field Candor stores, why, on what basis,
+//! for how long, and which role may read or write it and why.
+//!
+//! The catalogue is data: a built-in TOML file that an organisation may replace. It is
+//! checked when it loads; a field without purpose, basis or justification cannot exist.
+
+use crate::error::FieldError;
+use crate::lexicon::Lexicon;
+use crate::role::Role;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+pub const DEFAULT_CATALOGUE: &str = include_str!("../data/catalogue.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    Contact,
+    Company,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Contact => "contact",
+            Entity::Company => "company",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataCategory {
+    Identifying,
+    Transactional,
+    Technical,
+    SpecialCategory,
+}
+
+/// The lawful bases of GDPR Art. 6(1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LawfulBasis {
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterests,
+    PublicTask,
+    LegitimateInterests,
+}
+
+/// A text in both of Candor's languages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    #[serde(default)]
+    pub fr: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+impl Text {
+    fn is_blank(&self) -> bool {
+        self.fr.trim().is_empty() || self.en.trim().is_empty()
+    }
+}
+
+/// What one role may do with one field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// `r`, `w` or `rw`.
+    pub can: String,
+    #[serde(flatten)]
+    pub why: Text,
+}
+
+impl Access {
+    pub fn read(&self) -> bool {
+        self.can.contains('r')
+    }
+    pub fn write(&self) -> bool {
+        self.can.contains('w')
+    }
+}
+
+/// The type of a custom field's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum ValueType {
+    Text { max_length: usize },
+    Number,
+    Boolean,
+    Date,
+    Choice { options: Vec<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub entity: Entity,
+    pub name: String,
+    pub label: Text,
+    pub category: DataCategory,
+    pub purposes: Vec<String>,
+    pub basis: LawfulBasis,
+    /// How long, in plain words, and from when.
+    pub retention: Text,
+    /// Why Candor keeps this field, shown next to it ("why we keep this").
+    pub why: Text,
+    /// Whether the field is personal data, whose reads and writes are audited (S4).
+    #[serde(default = "yes")]
+    pub personal: bool,
+    /// Set by Candor itself (dates, computed rates): no role writes it.
+    #[serde(default)]
+    pub system: bool,
+    #[serde(default)]
+    pub access: BTreeMap<Role, Access>,
+    /// Present for the organisation's own fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<ValueType>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl FieldDef {
+    pub fn can_read(&self, role: Role) -> bool {
+        self.access.get(&role).is_some_and(Access::read)
+    }
+
+    pub fn can_write(&self, role: Role) -> bool {
+        !self.system && self.access.get(&role).is_some_and(Access::write)
+    }
+
+    /// The name the API uses: custom fields live under `custom.`.
+    pub fn key(&self) -> String {
+        if self.custom.is_some() {
+            format!("custom.{}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+
+    /// The rules every field must meet, built-in or custom (S1, S2).
+    pub fn check(&self, purposes: &[Purpose], medical: bool) -> Result<(), FieldError> {
+        let f = format!("{}.{}", self.entity.as_str(), self.key());
+        let valid_name = !self.name.is_empty()
+            && self.name.len() <= 40
+            && self.name.starts_with(|c: char| c.is_ascii_lowercase())
+            && self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid_name {
+            return Err(FieldError::new(f, "field_name", "a field name is 1 to 40 lower-case letters, digits or underscores, starting with a letter"));
+        }
+        if self.label.is_blank() {
+            return Err(FieldError::new(f, "label_required", "needs a label in French and English"));
+        }
+        if self.category == DataCategory::SpecialCategory && !medical {
+            return Err(FieldError::new(f, "special_category_refused", "special-category data (GDPR Art. 9: health, religion, ethnic origin, …) is refused unless the organisation is configured as medical"));
+        }
+        if self.purposes.is_empty() {
+            return Err(FieldError::new(f, "purpose_required", "needs at least one purpose"));
+        }
+        if let Some(p) = self.purposes.iter().find(|p| !purposes.iter().any(|q| &q.id == *p)) {
+            return Err(FieldError::new(f, "unknown_purpose", format!("names purpose `{p}`, which the catalogue does not declare")));
+        }
+        if self.why.is_blank() {
+            return Err(FieldError::new(f, "justification_required", "needs a reason to keep it (`why`), in French and English"));
+        }
+        if self.retention.is_blank() {
+            return Err(FieldError::new(f, "retention_required", "needs a retention period, in French and English"));
+        }
+        for (role, a) in &self.access {
+            if a.can.is_empty() || !a.can.chars().all(|c| c == 'r' || c == 'w') {
+                return Err(FieldError::new(f, "access_mode", format!("access for {role} must be `r`, `w` or `rw`")));
+            }
+            if a.why.is_blank() {
+                return Err(FieldError::new(f, "justification_required", format!("gives {role} access without saying why, in French and English")));
+            }
+        }
+        if let Some(ValueType::Choice { options }) = &self.custom {
+            if options.is_empty() {
+                return Err(FieldError::new(f, "choice_options", "a choice field needs at least one option"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a value for a custom field and returns it in stored form.
+    pub fn check_value(&self, field: &str, v: &Value, lexicon: &Lexicon) -> Result<Value, FieldError> {
+        let wrong = |what: &str| FieldError::new(field, "value_type", format!("must be {what}"));
+        match self.custom.as_ref() {
+            None => Err(wrong("set through its own key")),
+            Some(ValueType::Text { max_length }) => {
+                let s = v.as_str().ok_or_else(|| wrong("text"))?.trim();
+                if s.chars().count() > *max_length {
+                    return Err(FieldError::new(field, "max_length", format!("must be at most {max_length} characters")));
+                }
+                lexicon.refuse_special_categories(field, s)?;
+                Ok(Value::String(s.to_owned()))
+            }
+            Some(ValueType::Number) => v.as_f64().map(Value::from).ok_or_else(|| wrong("a number")),
+            Some(ValueType::Boolean) => v.as_bool().map(Value::Bool).ok_or_else(|| wrong("true or false")),
+            Some(ValueType::Date) => {
+                let s = v.as_str().ok_or_else(|| wrong("a date (YYYY-MM-DD)"))?;
+                let fmt = time::macros::format_description!("[year]-[month]-[day]");
+                time::Date::parse(s, &fmt).map_err(|_| wrong("a date (YYYY-MM-DD)"))?;
+                Ok(Value::String(s.to_owned()))
+            }
+            Some(ValueType::Choice { options }) => {
+                let s = v.as_str().ok_or_else(|| wrong("one of the field's options"))?;
+                if options.iter().any(|o| o == s) {
+                    Ok(Value::String(s.to_owned()))
+                } else {
+                    Err(FieldError::new(field, "choice", format!("must be one of: {}", options.join(", "))))
+                }
+            }
+        }
+    }
+}
+
+/// A purpose of processing, which fields name and consents (later) refer to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    pub id: String,
+    pub label: Text,
+    pub description: Text,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    purpose: Vec<Purpose>,
+    field: Vec<FieldDef>,
+}
+
+/// Fields Candor's own code stores: a catalogue that leaves one out does not load.
+pub const BUILT_IN_FIELDS: &[(Entity, &str)] = &[
+    (Entity::Contact, "kind"),
+    (Entity::Contact, "company_id"),
+    (Entity::Contact, "first_name"),
+    (Entity::Contact, "last_name"),
+    (Entity::Contact, "email"),
+    (Entity::Contact, "phone"),
+    (Entity::Contact, "locale"),
+    (Entity::Contact, "address_line"),
+    (Entity::Contact, "postal_code"),
+    (Entity::Contact, "city"),
+    (Entity::Contact, "country"),
+    (Entity::Contact, "notes"),
+    (Entity::Contact, "created_at"),
+    (Entity::Contact, "updated_at"),
+    (Entity::Contact, "newsletter_subscribed_at"),
+    (Entity::Contact, "newsletter_open_rate"),
+    (Entity::Company, "name"),
+    (Entity::Company, "siret"),
+    (Entity::Company, "country"),
+    (Entity::Company, "address_line"),
+    (Entity::Company, "postal_code"),
+    (Entity::Company, "city"),
+    (Entity::Company, "created_at"),
+    (Entity::Company, "updated_at"),
+];
+
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    purposes: Vec<Purpose>,
+    fields: Vec<FieldDef>,
+    index: HashMap<(Entity, String), usize>,
+    medical: bool,
+}
+
+impl Catalogue {
+    /// Loads and checks a catalogue file; `medical` allows special-category fields.
+    pub fn load(toml_text: &str, medical: bool) -> Result<Self, FieldError> {
+        let file: CatalogueFile = toml::from_str(toml_text)
+            .map_err(|e| FieldError::new("catalogue", "catalogue_syntax", e.to_string()))?;
+        let mut cat = Catalogue {
+            purposes: file.purpose,
+            fields: Vec::new(),
+            index: HashMap::new(),
+            medical,
+        };
+        for f in file.field {
+            if f.custom.is_some() {
+                return Err(FieldError::new(format!("{}.{}", f.entity.as_str(), f.name), "custom_in_file", "custom fields are added through the API, not the catalogue file"));
+            }
+            cat.add(f)?;
+        }
+        for (entity, name) in BUILT_IN_FIELDS {
+            if cat.field(*entity, name).is_none() {
+                return Err(FieldError::new(format!("{}.{name}", entity.as_str()), "field_undeclared", "is stored by Candor but the catalogue does not declare it"));
+            }
+        }
+        Ok(cat)
+    }
+
+    pub fn default_catalogue() -> Self {
+        Self::load(DEFAULT_CATALOGUE, false).expect("the built-in catalogue is valid")
+    }
+
+    /// Adds a field after checking it; refuses a second field of the same key.
+    pub fn add(&mut self, f: FieldDef) -> Result<(), FieldError> {
+        f.check(&self.purposes, self.medical)?;
+        let key = (f.entity, f.key());
+        if self.index.contains_key(&key) {
+            return Err(FieldError::new(format!("{}.{}", f.entity.as_str(), f.key()), "duplicate_field", "is already in the catalogue"));
+        }
+        if f.custom.is_some() && self.field(f.entity, &f.name).is_some() {
+            return Err(FieldError::new(format!("{}.{}", f.entity.as_str(), f.name), "duplicate_field", "has the name of a built-in field"));
+        }
+        self.index.insert(key, self.fields.len());
+        self.fields.push(f);
+        Ok(())
+    }
+
+    pub fn is_medical(&self) -> bool {
+        self.medical
+    }
+
+    pub fn purposes(&self) -> &[Purpose] {
+        &self.purposes
+    }
+
+    pub fn fields(&self) -> &[FieldDef] {
+        &self.fields
+    }
+
+    pub fn entity_fields(&self, entity: Entity) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().filter(move |f| f.entity == entity)
+    }
+
+    /// A field by its API key (`email`, `custom.industry`).
+    pub fn field(&self, entity: Entity, key: &str) -> Option<&FieldDef> {
+        self.index.get(&(entity, key.to_owned())).map(|&i| &self.fields[i])
+    }
+
+    pub fn custom_field(&self, entity: Entity, name: &str) -> Option<&FieldDef> {
+        self.field(entity, &format!("custom.{name}"))
+    }
+
+    pub fn can_read(&self, role: Role, entity: Entity, key: &str) -> bool {
+        self.field(entity, key).is_some_and(|f| f.can_read(role))
+    }
+
+    /// The first of `keys` that `role` may not write, if any: the field a 403 names.
+    pub fn first_unwritable<'a>(&self, role: Role, entity: Entity, keys: &'a [String]) -> Option<&'a str> {
+        keys.iter()
+            .find(|k| !self.field(entity, k).is_some_and(|f| f.can_write(role)))
+            .map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,18 @@
+//! Candor's domain: the types and GDPR rules, with no I/O.
+//!
+//! Everything that enters Candor is parsed here into newtypes (SPEC X1); every
+//! newtype that holds personal data hides its value from `Debug` (SPEC X2).
+
+pub mod audit;
+pub mod catalogue;
+pub mod clock;
+pub mod company;
+pub mod contact;
+pub mod error;
+pub mod lexicon;
+pub mod personal;
+pub mod role;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{FieldError, FieldErrors};
+pub use role::Role;

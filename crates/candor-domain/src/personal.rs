@@ -1,0 +1,338 @@
+//! Newtypes for personal data, parsed at the edge (SPEC X1).
+//!
+//! Fields are private: the only way to get one is `parse`, so a value in hand is
+//! valid. `Debug` prints the type name and never the value (SPEC X2).
+
+use crate::error::FieldError;
+use serde::{Serialize, Serializer};
+use std::str::FromStr;
+
+macro_rules! personal_text {
+    ($($name:ident),*) => {$(
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            /// For values read back from Candor's own store, parsed before they were written.
+            pub fn from_stored(s: String) -> Self {
+                Self(s)
+            }
+        }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+    )*};
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Phone(String);
+#[derive(Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+#[derive(Clone, PartialEq, Eq)]
+pub struct AddressLine(String);
+#[derive(Clone, PartialEq, Eq)]
+pub struct City(String);
+#[derive(Clone, PartialEq, Eq)]
+pub struct PostalCode(String);
+#[derive(Clone, PartialEq, Eq)]
+pub struct Notes(String);
+
+personal_text!(Email, Phone, PersonName, AddressLine, City, PostalCode, Notes);
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(|c| c.is_control())
+}
+
+/// Trims and checks length and control characters, the rules every short text shares.
+fn short_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    if s.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            "max_length",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if has_control(s) {
+        return Err(FieldError::new(
+            field,
+            "no_control_characters",
+            "must not contain control characters or line breaks",
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+impl Email {
+    /// Trims and lower-cases the address; requires a dotted domain.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim().to_lowercase();
+        let invalid = || {
+            FieldError::new(
+                field,
+                "email_format",
+                "must be an email address such as name@example.com",
+            )
+        };
+        if s.len() > 254 {
+            return Err(FieldError::new(
+                field,
+                "max_length",
+                "must be at most 254 characters",
+            ));
+        }
+        let parsed = email_address::EmailAddress::from_str(&s).map_err(|_| invalid())?;
+        let domain = parsed.domain();
+        if !domain.contains('.') || domain.starts_with('[') || s.contains(' ') {
+            return Err(invalid());
+        }
+        Ok(Self(s))
+    }
+
+    pub fn domain(&self) -> &str {
+        self.0.rsplit_once('@').map(|(_, d)| d).unwrap_or("")
+    }
+}
+
+impl Phone {
+    /// Accepts international numbers and French national ones (06 12 34 56 78),
+    /// and keeps the E.164 form (+33612345678).
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let invalid = || {
+            FieldError::new(
+                field,
+                "phone_format",
+                "must be a valid phone number, in international form (+33 6 12 34 56 78) or French national form (06 12 34 56 78)",
+            )
+        };
+        let s = raw.trim();
+        if s.is_empty() || s.len() > 32 || has_control(s) {
+            return Err(invalid());
+        }
+        let n = phonenumber::parse(Some(phonenumber::country::Id::FR), s).map_err(|_| invalid())?;
+        if !phonenumber::is_valid(&n) {
+            return Err(invalid());
+        }
+        Ok(Self(n.format().mode(phonenumber::Mode::E164).to_string()))
+    }
+}
+
+impl PersonName {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = short_text(field, raw, 100)?;
+        if !s.chars().any(char::is_alphabetic) {
+            return Err(FieldError::new(
+                field,
+                "name_letters",
+                "must contain at least one letter",
+            ));
+        }
+        Ok(Self(s))
+    }
+}
+
+impl AddressLine {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        short_text(field, raw, 200).map(Self)
+    }
+}
+
+impl City {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        short_text(field, raw, 100).map(Self)
+    }
+}
+
+impl PostalCode {
+    /// French postal codes are five digits; elsewhere 2 to 10 letters, digits, spaces or dashes.
+    pub fn parse(field: &str, raw: &str, country: Option<&CountryCode>) -> Result<Self, FieldError> {
+        let s = raw.trim().to_uppercase();
+        let french = country.is_none_or(|c| c.as_str() == "FR");
+        if french {
+            if s.len() == 5 && s.bytes().all(|b| b.is_ascii_digit()) {
+                return Ok(Self(s));
+            }
+            return Err(FieldError::new(
+                field,
+                "postal_code_format",
+                "a French postal code has five digits",
+            ));
+        }
+        let ok = (2..=10).contains(&s.len())
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-');
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "postal_code_format",
+                "must be 2 to 10 letters, digits, spaces or dashes",
+            ))
+        }
+    }
+}
+
+impl Notes {
+    /// Free text up to 5,000 characters; line breaks allowed. The special-category
+    /// scan (SPEC S2) is separate: see [`crate::lexicon`].
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        if s.chars().count() > 5000 {
+            return Err(FieldError::new(
+                field,
+                "max_length",
+                "must be at most 5000 characters",
+            ));
+        }
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+            return Err(FieldError::new(
+                field,
+                "no_control_characters",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+/// ISO 3166-1 alpha-2 country code, upper case. Not personal data on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim().to_uppercase();
+        if s.len() == 2 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(s))
+        } else {
+            Err(FieldError::new(
+                field,
+                "country_code",
+                "must be a two-letter ISO 3166-1 country code such as FR",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For values read back from Candor's own store, parsed before they were written.
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+}
+
+/// The language Candor writes to a contact in (SPEC P3): French by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Locale {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match raw.trim().to_lowercase().as_str() {
+            "fr" | "fr-fr" => Ok(Locale::Fr),
+            "en" | "en-gb" | "en-us" => Ok(Locale::En),
+            _ => Err(FieldError::new(field, "locale", "must be `fr` or `en`")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::Fr => "fr",
+            Locale::En => "en",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        let e = Email::parse("email", "  Alice.Martin@Example.FR ").unwrap();
+        assert_eq!(e.as_str(), "alice.martin@example.fr");
+        assert_eq!(e.domain(), "example.fr");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_with_the_rule() {
+        for bad in ["", "alice", "alice@", "@example.com", "alice@localhost", "a b@example.com"] {
+            let err = Email::parse("email", bad).unwrap_err();
+            assert_eq!(err.field, "email");
+            assert!(["email_format", "max_length"].contains(&err.rule), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn french_national_numbers_become_e164() {
+        for raw in ["06 12 34 56 78", "0612345678", "+33 6 12 34 56 78", "06.12.34.56.78"] {
+            assert_eq!(Phone::parse("phone", raw).unwrap().as_str(), "+33612345678");
+        }
+        assert_eq!(
+            Phone::parse("phone", "+44 20 7946 0958").unwrap().as_str(),
+            "+442079460958"
+        );
+    }
+
+    #[test]
+    fn impossible_phone_numbers_are_refused() {
+        for bad in ["12", "06 12", "not a phone", "+33 6 12 34 56 78 90 12"] {
+            assert_eq!(Phone::parse("phone", bad).unwrap_err().rule, "phone_format");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_personal_data() {
+        let e = Email::parse("email", "secret.person@example.com").unwrap();
+        let p = Phone::parse("phone", "0612345678").unwrap();
+        let n = PersonName::parse("last_name", "Dupont").unwrap();
+        let shown = format!("{e:?} {p:?} {n:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(!shown.contains("612345678"), "{shown}");
+        assert!(!shown.contains("Dupont"), "{shown}");
+    }
+
+    #[test]
+    fn names_need_a_letter_and_no_line_breaks() {
+        assert_eq!(PersonName::parse("first_name", "  ").unwrap_err().rule, "required");
+        assert_eq!(PersonName::parse("first_name", "123").unwrap_err().rule, "name_letters");
+        assert_eq!(
+            PersonName::parse("first_name", "Jean\nPaul").unwrap_err().rule,
+            "no_control_characters"
+        );
+        assert_eq!(PersonName::parse("first_name", " Zoé ").unwrap().as_str(), "Zoé");
+    }
+
+    #[test]
+    fn postal_codes_follow_the_country() {
+        let fr = CountryCode::parse("country", "fr").unwrap();
+        let gb = CountryCode::parse("country", "GB").unwrap();
+        assert!(PostalCode::parse("postal_code", "75011", Some(&fr)).is_ok());
+        assert!(PostalCode::parse("postal_code", "7501", Some(&fr)).is_err());
+        assert_eq!(
+            PostalCode::parse("postal_code", "sw1a 1aa", Some(&gb)).unwrap().as_str(),
+            "SW1A 1AA"
+        );
+        assert!(CountryCode::parse("country", "France").is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! Records the store reads and writes that are not domain types of their own.
+
+use candor_domain::contact::ContactKind;
+use candor_domain::Role;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// An API token as stored: the secret is only its hash.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    pub created_at: OffsetDateTime,
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Filters of the contact list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub kind: Option<ContactKind>,
+    pub company_id: Option<Uuid>,
+    /// The blind-index hash of an email, never the email itself.
+    pub email_hash: Option<String>,
+}
+
+/// A page of results in id order (UUID v7, so creation order), after `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub after: Option<Uuid>,
+    pub limit: u32,
+}
+
+/// An order, as demo data and (later) the orders API record it.
+#[derive(Debug, Clone)]
+pub struct OrderRecord {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub ordered_at: OffsetDateTime,
+    pub currency: String,
+    pub total_cents: i64,
+    pub lines: serde_json::Value,
+}
+
+/// A digital trace of a contact: a web visit, an email open or click.
+#[derive(Debug, Clone)]
+pub struct ActivityRecord {
+    pub id: Uuid,
+    pub contact_id: Uuid,
+    pub kind: String,
+    pub at: OffsetDateTime,
+    pub detail: String,
+}
+
+/// What `verify` found: how much it checked and the first broken entry, if any.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyReport {
+    pub subjects: u64,
+    pub entries: u64,
+    pub breaks: Vec<(Uuid, candor_domain::audit::ChainBreak)>,
+}

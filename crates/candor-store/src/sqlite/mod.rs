@@ -1,0 +1,95 @@
+//! The SQLite backend: one writer connection (SQLite has one writer at a time, so a
+//! queue in our process beats lock retries), a pool of readers, WAL journal.
+
+mod audit;
+mod bulk;
+mod companies;
+mod contacts;
+mod fields;
+mod rows;
+mod tokens;
+
+use crate::error::Result;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    pub async fn open_file(path: &Path) -> Result<Self> {
+        let opts = SqliteConnectOptions::new().filename(path);
+        Self::open_with(opts).await
+    }
+
+    /// Opens a `sqlite:` URL.
+    pub async fn open_url(url: &str) -> Result<Self> {
+        Self::open_with(SqliteConnectOptions::from_str(url)?).await
+    }
+
+    async fn open_with(opts: SqliteConnectOptions) -> Result<Self> {
+        let opts = opts
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true)
+            .pragma("cache_size", "-32768")
+            .statement_cache_capacity(256);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(opts.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(opts.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Which backend this is, for logs and `candor bench`.
+    pub fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Maps a unique-key violation to the field it protects.
+fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let msg = db.message();
+    [
+        ("contact.email_hash", "email"),
+        ("company.siret", "siret"),
+        ("custom_field.entity", "name"),
+        ("api_token.secret_hash", "secret"),
+    ]
+    .into_iter()
+    .find(|(col, _)| msg.contains(col))
+    .map(|(_, field)| field)
+}
+
+fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
