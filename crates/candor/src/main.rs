@@ -1,1 +1,160 @@
-fn main() {}
+//! `candor`: the server and the tools around it.
+
+mod bench;
+mod config;
+mod setup;
+
+use anyhow::{Context, Result};
+use candor_domain::Role;
+use clap::{Parser, Subcommand};
+use config::{Config, Overrides};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "candor", version, about = "Candor: a CRM in which the GDPR is the data model")]
+struct Cli {
+    /// Configuration file (default: ./candor.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (database, master key, outbox).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL (default: SQLite in the data directory).
+    #[arg(long, global = true)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Fill an empty database with demo data and print a demo admin token.
+        #[arg(long)]
+        demo: bool,
+        /// How many demo contacts to generate with --demo.
+        #[arg(long, default_value_t = 300)]
+        demo_contacts: u64,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check every hash chain (access audit) and name the first broken entry.
+    Verify,
+    /// Fill the database with realistic generated data.
+    Demo {
+        #[arg(long, default_value_t = 1000)]
+        contacts: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Benchmarks that print figures and their ratio to the raw database.
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print its secret (shown once).
+    Create {
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id, or every live token with this name.
+    Revoke { id_or_name: String },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented configuration file with every setting.
+    Example,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => *listen,
+        _ => None,
+    };
+    let flags = Overrides { data_dir: cli.data_dir.clone(), database: cli.database.clone(), listen };
+    let cfg = Config::load(cli.config.as_deref(), flags).context("reading the configuration")?;
+    setup::init_logging(&cfg.log);
+    match cli.command {
+        Command::Serve { demo, demo_contacts, .. } => setup::serve(&cfg, demo.then_some(demo_contacts)).await,
+        Command::Token { command } => token(&cfg, command).await,
+        Command::Verify => verify(&cfg).await,
+        Command::Demo { contacts, seed } => {
+            let app = setup::open(&cfg).await?;
+            setup::fill_demo(&app, contacts, seed).await
+        }
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{}", config::EXAMPLE);
+            Ok(())
+        }
+        Command::Bench { command } => bench::run(command).await,
+    }
+}
+
+async fn token(cfg: &Config, command: TokenCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    match command {
+        TokenCommand::Create { role, name } => {
+            let (t, secret) = app.create_token(role, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("Created token {} ({}, role {}). Its secret is shown only now:", t.id, t.name, t.role);
+            println!("{secret}");
+        }
+        TokenCommand::List => {
+            println!("{:<36}  {:<9}  {:<25}  {:<8}  name", "id", "role", "created", "state");
+            for t in app.list_tokens().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                let created = candor_domain::contact::rfc3339(t.created_at);
+                println!("{:<36}  {:<9}  {:<25}  {:<8}  {}", t.id, t.role, created, state, t.name);
+            }
+        }
+        TokenCommand::Revoke { id_or_name } => {
+            let n = app.revoke_tokens(&id_or_name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if n == 0 {
+                anyhow::bail!("no active token has this id or name");
+            }
+            println!("revoked {n} token(s)");
+        }
+    }
+    Ok(())
+}
+
+async fn verify(cfg: &Config) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let report = app.verify().await?;
+    println!("access audit: {} entries in {} subject chains", report.entries, report.subjects);
+    if report.breaks.is_empty() {
+        println!("OK: every chain is intact");
+        return Ok(());
+    }
+    for (subject, b) in &report.breaks {
+        use candor_domain::audit::ChainBreak as B;
+        match b {
+            B::Altered { id, seq } => println!("BROKEN: audit entry {id} (subject {subject}, seq {seq}) was altered: its content no longer matches its hash"),
+            B::Unlinked { id, seq } => println!("BROKEN: audit entry {id} (subject {subject}, seq {seq}) does not follow the previous entry: an entry was removed or inserted"),
+            B::Truncated { last_seq, head_seq } => println!("BROKEN: subject {subject}'s chain ends at seq {last_seq} but its head says {head_seq}: entries were removed"),
+        }
+    }
+    anyhow::bail!("{} broken chain(s)", report.breaks.len())
+}

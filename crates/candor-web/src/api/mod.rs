@@ -1,0 +1,120 @@
+//! The JSON API. Every route is registered through `OpenApiRouter::routes`, which
+//! takes its path and method from the handler's `#[utoipa::path]`: a route cannot
+//! exist without its description in `/api/openapi.json`.
+
+mod catalogue;
+mod companies;
+mod contacts;
+mod system;
+
+use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use candor_app::Candor;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Candor API",
+        description = "Candor's JSON API. Every response shows the caller's role only the fields the field catalogue lets it read; every read or change of a contact's personal data is recorded in the access audit.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody, ErrorDetail, FieldDetail)),
+    tags(
+        (name = "contacts", description = "B2B and B2C contacts"),
+        (name = "companies", description = "Companies that B2B contacts belong to"),
+        (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
+        (name = "system", description = "Health and description of the service"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token from `candor token create`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn api_router() -> OpenApiRouter<Candor> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::health))
+        .routes(routes!(contacts::list_contacts, contacts::create_contact))
+        .routes(routes!(contacts::get_contact, contacts::update_contact, contacts::delete_contact))
+        .routes(routes!(contacts::contact_audit))
+        .routes(routes!(companies::list_companies, companies::create_company))
+        .routes(routes!(companies::get_company, companies::update_company, companies::delete_company))
+        .routes(routes!(catalogue::get_catalogue))
+        .routes(routes!(catalogue::add_custom_field))
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api_router().split_for_parts();
+    doc.paths.paths.insert(
+        "/api/openapi.json".into(),
+        utoipa::openapi::path::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .tag("system")
+                .summary(Some("This document"))
+                .security(utoipa::openapi::security::SecurityRequirement::default())
+                .response("200", utoipa::openapi::Response::new("The OpenAPI document")),
+        ),
+    );
+    doc
+}
+
+/// The whole HTTP application.
+pub fn router(app: Candor) -> Router {
+    let (routes, _) = api_router().split_for_parts();
+    let doc = openapi();
+    routes
+        .route("/api/openapi.json", get(move || async move { Json(doc) }))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(log_request))
+        .with_state(app)
+}
+
+/// Logs the method, the route template and the status: never the raw path or query,
+/// which may carry personal data (X2).
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".into());
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    tracing::debug!(
+        %method,
+        route,
+        status = res.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    res
+}

@@ -1,0 +1,134 @@
+//! Configuration layers: defaults ← `candor.toml` ← `CANDOR_*` environment ← flags.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the database file, the master key and (later) the outbox live.
+    pub data_dir: PathBuf,
+    /// Address the server listens on.
+    pub listen: SocketAddr,
+    /// A database URL; by default `sqlite` in the data directory.
+    pub database: Option<String>,
+    /// The organisation's own field catalogue, replacing the built-in one.
+    pub catalogue: Option<PathBuf>,
+    /// The organisation's own special-category vocabulary, replacing the built-in one.
+    pub lexicon: Option<PathBuf>,
+    /// A medical organisation may declare special-category fields (GDPR Art. 9(2)(h)).
+    pub medical: bool,
+    /// Log filter, in `tracing` syntax.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("candor-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database: None,
+            catalogue: None,
+            lexicon: None,
+            medical: false,
+            log: "info,sqlx=warn".into(),
+        }
+    }
+}
+
+/// Values given on the command line, applied last.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, flags: Overrides) -> Result<Self, figment::Error> {
+        let default_file = PathBuf::from("candor.toml");
+        let file = file.map(Path::to_path_buf).unwrap_or(default_file);
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("CANDOR_").ignore(&["test_strict", "test_pg_url"]))
+            .merge(Serialized::defaults(flags))
+            .extract()
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("candor.db").display())
+        })
+    }
+}
+
+/// `candor config example`: every setting, commented, with its default.
+pub const EXAMPLE: &str = r#"# candor.toml — Candor's configuration. Every setting is optional; the value shown
+# is the default. Each can also be set in the environment as CANDOR_<NAME> (for
+# example CANDOR_LISTEN=0.0.0.0:8080), and some on the command line, which wins.
+
+# Where the SQLite database, the master key (master.key: back it up, keep it secret)
+# and the local outbox live.
+data_dir = "candor-data"
+
+# Address the server listens on.
+listen = "127.0.0.1:8080"
+
+# Database URL. By default, a SQLite file in data_dir.
+# database = "sqlite://candor-data/candor.db"
+
+# The organisation's own field catalogue (TOML), replacing the built-in one. It is
+# checked at start: every field needs purposes, a lawful basis, a retention period
+# and a justification for each role that may read or write it.
+# catalogue = "my-catalogue.toml"
+
+# The organisation's own special-category vocabulary (TOML), replacing the built-in
+# French and English one that free-text notes are checked against.
+# lexicon = "my-vocabulary.toml"
+
+# Only a medical organisation may declare special-category fields (health, …).
+medical = false
+
+# Log filter (tracing syntax). Logs never contain personal data.
+log = "info,sqlx=warn"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let from_example: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(EXAMPLE))
+            .extract()
+            .unwrap();
+        let d = Config::default();
+        assert_eq!(from_example.data_dir, d.data_dir);
+        assert_eq!(from_example.listen, d.listen);
+        assert_eq!(from_example.log, d.log);
+        let raw: toml::Value = toml::from_str(EXAMPLE).unwrap();
+        assert!(raw.get("listen").is_some());
+    }
+
+    #[test]
+    fn flags_override_the_environment_which_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("CANDOR_LISTEN", "127.0.0.1:9001");
+            jail.set_env("CANDOR_DATA_DIR", "/tmp/from-env");
+            let c = Config::load(None, Overrides::default())?;
+            assert_eq!(c.listen.port(), 9001);
+            let flags = Overrides { data_dir: Some("/tmp/from-flag".into()), ..Default::default() };
+            let c = Config::load(None, flags)?;
+            assert_eq!(c.data_dir, PathBuf::from("/tmp/from-flag"));
+            assert_eq!(c.listen.port(), 9001);
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,94 @@
+//! Building the application from the configuration, and the server's start.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use candor_app::keys::Keys;
+use candor_app::Candor;
+use candor_domain::catalogue::{Catalogue, DEFAULT_CATALOGUE};
+use candor_domain::lexicon::{Lexicon, DEFAULT_LEXICON};
+use candor_domain::{Role, SystemClock};
+use candor_store::Store;
+use std::sync::Arc;
+
+pub fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+fn read_or(path: Option<&std::path::Path>, default: &str) -> Result<String> {
+    match path {
+        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())),
+        None => Ok(default.to_owned()),
+    }
+}
+
+/// Opens the store and builds the application; refuses a catalogue that breaks a rule.
+pub async fn open(cfg: &Config) -> Result<Candor> {
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating the data directory {}", cfg.data_dir.display()))?;
+    let catalogue = Catalogue::load(&read_or(cfg.catalogue.as_deref(), DEFAULT_CATALOGUE)?, cfg.medical)
+        .map_err(|e| anyhow::anyhow!("the field catalogue was refused: {e}"))?;
+    let lexicon = Lexicon::parse(&read_or(cfg.lexicon.as_deref(), DEFAULT_LEXICON)?)
+        .map_err(|e| anyhow::anyhow!("the special-category vocabulary was refused: {e}"))?;
+    let keys = Keys::load_or_create(&cfg.data_dir).context("reading the master key")?;
+    let store = Store::open_url(&cfg.database_url()).await.context("opening the database")?;
+    Candor::new(store, catalogue, lexicon, Arc::new(SystemClock), keys)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+pub async fn fill_demo(app: &Candor, contacts: u64, seed: u64) -> Result<()> {
+    let bar = indicatif::ProgressBar::new(contacts).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {pos}/{len} contacts, {per_sec}, eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_message("generating");
+    let started = std::time::Instant::now();
+    let counts = app
+        .generate_demo(contacts, seed, &mut |n| bar.set_position(n))
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "Demo data: {} contacts, {} companies, {} orders, {} web visits in {:.1} s",
+        counts.contacts,
+        counts.companies,
+        counts.orders,
+        counts.visits,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
+    let app = open(cfg).await?;
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    if let Some(n) = demo {
+        if app.store.count_contacts().await? == 0 {
+            fill_demo(&app, n, 42).await?;
+        }
+        app.revoke_tokens("demo-admin").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (_, secret) = app.create_token(Role::Admin, "demo-admin").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("Demo admin API token (new at each start): {secret}");
+        println!("Try: curl -H 'Authorization: Bearer {secret}' {url}/api/v1/contacts?limit=2");
+    } else if app.list_tokens().await.map_err(|e| anyhow::anyhow!("{e}"))?.is_empty() {
+        println!("No API token yet. Create one with:");
+        println!("  candor token create --role admin --name \"your name\"");
+        println!("  (or: cargo run --release -- token create --role admin --name \"your name\")");
+    }
+    println!("Candor listens on {url} (data in {}, API description at {url}/api/openapi.json)", cfg.data_dir.display());
+    axum::serve(listener, candor_web::router(app.clone()))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    app.store.close().await;
+    Ok(())
+}
