@@ -78,7 +78,12 @@ impl Candor {
     }
 
     /// A contact's audit entries, newest first (dpo and admin only).
-    pub async fn contact_audit(&self, actor: &Actor, id: Uuid, limit: u32) -> Result<Vec<AuditEntry>, AppError> {
+    pub async fn contact_audit(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, AppError> {
         if !matches!(actor.role, Role::Dpo | Role::Admin) {
             return Err(AppError::RoleForbidden {
                 role: actor.role,

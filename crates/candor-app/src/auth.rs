@@ -5,14 +5,54 @@ use crate::{Actor, AppError, Candor};
 use candor_domain::Role;
 use candor_store::ApiToken;
 use rand::RngCore;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// Every token starts so, which lets secret scanners recognise a leaked one.
 pub const TOKEN_PREFIX: &str = "cdr_";
 
+/// How long a token check is remembered. A token revoked through this process stops
+/// working at once; one revoked by another process (`candor token revoke` while the
+/// server runs) stops within this delay.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+/// Recently checked tokens, by secret hash, so a request costs no token query.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: RwLock<HashMap<String, (Actor, Instant)>>,
+}
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Actor> {
+        let map = self.entries.read().expect("token cache lock");
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, hash: String, actor: Actor) {
+        let mut map = self.entries.write().expect("token cache lock");
+        if map.len() >= TOKEN_CACHE_MAX {
+            map.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+        }
+        map.insert(hash, (actor, Instant::now()));
+    }
+
+    fn clear(&self) {
+        self.entries.write().expect("token cache lock").clear();
+    }
+}
+
 impl Candor {
     /// Creates a token and returns it with its secret, which is not kept.
-    pub async fn create_token(&self, role: Role, name: &str) -> Result<(ApiToken, String), AppError> {
+    pub async fn create_token(
+        &self,
+        role: Role,
+        name: &str,
+    ) -> Result<(ApiToken, String), AppError> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
             return Err(AppError::field(
@@ -31,7 +71,9 @@ impl Candor {
             created_at: self.now(),
             revoked_at: None,
         };
-        self.store.insert_token(&token, &secret_hash(&secret)).await?;
+        self.store
+            .insert_token(&token, &secret_hash(&secret))
+            .await?;
         Ok((token, secret))
     }
 
@@ -40,16 +82,22 @@ impl Candor {
         if !secret.starts_with(TOKEN_PREFIX) || secret.len() != TOKEN_PREFIX.len() + 64 {
             return Err(AppError::Unauthenticated);
         }
+        let hash = secret_hash(secret);
+        if let Some(actor) = self.tokens.get(&hash) {
+            return Ok(actor);
+        }
         let token = self
             .store
-            .token_by_secret_hash(&secret_hash(secret))
+            .token_by_secret_hash(&hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        Ok(Actor {
+        let actor = Actor {
             id: token.id,
             role: token.role,
             audit_name: format!("token:{}", token.id),
-        })
+        };
+        self.tokens.put(hash, actor.clone());
+        Ok(actor)
     }
 
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, AppError> {
@@ -58,6 +106,8 @@ impl Candor {
 
     /// Revokes by id or by name; returns how many tokens it revoked.
     pub async fn revoke_tokens(&self, id_or_name: &str) -> Result<u64, AppError> {
-        Ok(self.store.revoke_tokens(id_or_name, self.now()).await?)
+        let n = self.store.revoke_tokens(id_or_name, self.now()).await?;
+        self.tokens.clear();
+        Ok(n)
     }
 }

@@ -6,20 +6,37 @@ use std::sync::Arc;
 
 impl Candor {
     /// Adds a custom field (admin and dpo only) after the catalogue's checks (S1, S2).
-    pub async fn add_custom_field(&self, actor: &Actor, def: FieldDef) -> Result<FieldDef, AppError> {
+    pub async fn add_custom_field(
+        &self,
+        actor: &Actor,
+        def: FieldDef,
+    ) -> Result<FieldDef, AppError> {
         if !actor.role.governs_data() {
-            return Err(AppError::RoleForbidden { role: actor.role, what: "change the field catalogue" });
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "change the field catalogue",
+            });
         }
         if def.custom.is_none() {
-            return Err(AppError::field("custom", "required", "a custom field needs a value type"));
+            return Err(AppError::field(
+                "custom",
+                "required",
+                "a custom field needs a value type",
+            ));
         }
         if def.system {
-            return Err(AppError::field("system", "custom_not_system", "a custom field cannot be a system field"));
+            return Err(AppError::field(
+                "system",
+                "custom_not_system",
+                "a custom field cannot be a system field",
+            ));
         }
         // Check against a copy first: nothing is stored when the field is refused.
         let mut next = (*self.catalogue()).clone();
         next.add(def.clone()).map_err(AppError::invalid)?;
-        self.store.insert_custom_field(&def, self.now(), &actor.audit_name).await?;
+        self.store
+            .insert_custom_field(&def, self.now(), &actor.audit_name)
+            .await?;
         let mut guard = self.catalogue.write().expect("catalogue lock");
         let mut current = (**guard).clone();
         current.add(def.clone()).map_err(AppError::invalid)?;

@@ -19,8 +19,14 @@ pub fn company_view(cat: &Catalogue, role: Role, c: &Company) -> CompanyView {
         ("name", Value::String(c.name.as_str().to_owned())),
         ("siret", opt(c.siret.as_ref().map(|s| s.as_str()))),
         ("country", Value::String(c.country.as_str().to_owned())),
-        ("address_line", opt(c.address_line.as_ref().map(|s| s.as_str()))),
-        ("postal_code", opt(c.postal_code.as_ref().map(|s| s.as_str()))),
+        (
+            "address_line",
+            opt(c.address_line.as_ref().map(|s| s.as_str())),
+        ),
+        (
+            "postal_code",
+            opt(c.postal_code.as_ref().map(|s| s.as_str())),
+        ),
         ("city", opt(c.city.as_ref().map(|s| s.as_str()))),
         ("created_at", Value::String(rfc3339(c.created_at))),
         ("updated_at", Value::String(rfc3339(c.updated_at))),
@@ -36,14 +42,27 @@ pub fn company_view(cat: &Catalogue, role: Role, c: &Company) -> CompanyView {
 }
 
 impl Candor {
-    fn check_company_writable(&self, cat: &Catalogue, actor: &Actor, fields: &[String]) -> Result<(), AppError> {
+    fn check_company_writable(
+        &self,
+        cat: &Catalogue,
+        actor: &Actor,
+        fields: &[String],
+    ) -> Result<(), AppError> {
         match cat.first_unwritable(actor.role, Entity::Company, fields) {
-            Some(f) => Err(AppError::FieldForbidden { field: f.to_owned(), role: actor.role, action: "write" }),
+            Some(f) => Err(AppError::FieldForbidden {
+                field: f.to_owned(),
+                role: actor.role,
+                action: "write",
+            }),
             None => Ok(()),
         }
     }
 
-    pub async fn create_company(&self, actor: &Actor, patch: CompanyPatch) -> Result<CompanyView, AppError> {
+    pub async fn create_company(
+        &self,
+        actor: &Actor,
+        patch: CompanyPatch,
+    ) -> Result<CompanyView, AppError> {
         let cat = self.catalogue();
         self.check_company_writable(&cat, actor, &patch.fields())?;
         let d = patch.apply(None).map_err(AppError::Invalid)?;
@@ -64,14 +83,27 @@ impl Candor {
     }
 
     pub async fn get_company(&self, actor: &Actor, id: Uuid) -> Result<CompanyView, AppError> {
-        let c = self.store.get_company(id).await?.ok_or(AppError::NotFound { what: "company" })?;
+        let c = self
+            .store
+            .get_company(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "company" })?;
         Ok(company_view(&self.catalogue(), actor.role, &c))
     }
 
-    pub async fn update_company(&self, actor: &Actor, id: Uuid, patch: CompanyPatch) -> Result<CompanyView, AppError> {
+    pub async fn update_company(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: CompanyPatch,
+    ) -> Result<CompanyView, AppError> {
         let cat = self.catalogue();
         self.check_company_writable(&cat, actor, &patch.fields())?;
-        let mut c = self.store.get_company(id).await?.ok_or(AppError::NotFound { what: "company" })?;
+        let mut c = self
+            .store
+            .get_company(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "company" })?;
         let d = patch.apply(Some(&c)).map_err(AppError::Invalid)?;
         c.name = d.name;
         c.siret = d.siret;
@@ -86,23 +118,56 @@ impl Candor {
 
     pub async fn delete_company(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
         if !matches!(actor.role, Role::Admin | Role::Sales) {
-            return Err(AppError::RoleForbidden { role: actor.role, what: "delete companies" });
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "delete companies",
+            });
         }
         match self.store.delete_company(id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(AppError::NotFound { what: "company" }),
-            Err(candor_store::StoreError::StillReferenced { by }) => Err(AppError::StillReferenced { what: "company", by }),
+            Err(candor_store::StoreError::StillReferenced { by }) => {
+                Err(AppError::StillReferenced {
+                    what: "company",
+                    by,
+                })
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn list_companies(&self, actor: &Actor, name: Option<&str>, after: Option<Uuid>, limit: u32) -> Result<ListPage<CompanyView>, AppError> {
-        if name.is_some() && !self.catalogue().can_read(actor.role, Entity::Company, "name") {
-            return Err(AppError::FieldForbidden { field: "name".into(), role: actor.role, action: "filter on" });
+    pub async fn list_companies(
+        &self,
+        actor: &Actor,
+        name: Option<&str>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<ListPage<CompanyView>, AppError> {
+        if name.is_some()
+            && !self
+                .catalogue()
+                .can_read(actor.role, Entity::Company, "name")
+        {
+            return Err(AppError::FieldForbidden {
+                field: "name".into(),
+                role: actor.role,
+                action: "filter on",
+            });
         }
-        let found = self.store.list_companies(name, Page { after, limit }).await?;
+        let found = self
+            .store
+            .list_companies(name, Page { after, limit })
+            .await?;
         let cat = self.catalogue();
-        let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|c| c.id)).flatten();
-        Ok(ListPage { items: found.iter().map(|c| company_view(&cat, actor.role, c)).collect(), next_cursor })
+        let next_cursor = (found.len() == limit as usize)
+            .then(|| found.last().map(|c| c.id))
+            .flatten();
+        Ok(ListPage {
+            items: found
+                .iter()
+                .map(|c| company_view(&cat, actor.role, c))
+                .collect(),
+            next_cursor,
+        })
     }
 }

@@ -61,7 +61,14 @@ pub fn view(cat: &Catalogue, role: Role, c: &Contact) -> (ContactView, Vec<Strin
 }
 
 impl Candor {
-    fn access(&self, actor: &Actor, subject: Uuid, action: AuditAction, fields: Vec<String>, endpoint: &str) -> AccessEvent {
+    fn access(
+        &self,
+        actor: &Actor,
+        subject: Uuid,
+        action: AuditAction,
+        fields: Vec<String>,
+        endpoint: &str,
+    ) -> AccessEvent {
         AccessEvent {
             subject_id: subject,
             actor: actor.audit_name.clone(),
@@ -72,10 +79,19 @@ impl Candor {
         }
     }
 
-    fn check_writable(&self, cat: &Catalogue, actor: &Actor, fields: &[String]) -> Result<(), AppError> {
+    fn check_writable(
+        &self,
+        cat: &Catalogue,
+        actor: &Actor,
+        fields: &[String],
+    ) -> Result<(), AppError> {
         if let Some(f) = cat.first_unwritable(actor.role, Entity::Contact, fields) {
             if cat.field(Entity::Contact, f).is_none() && !f.starts_with("custom.") {
-                return Err(AppError::field(f, "unknown_field", "is not a field of the catalogue"));
+                return Err(AppError::field(
+                    f,
+                    "unknown_field",
+                    "is not a field of the catalogue",
+                ));
             }
             if cat.field(Entity::Contact, f).is_some() {
                 return Err(AppError::FieldForbidden {
@@ -91,21 +107,35 @@ impl Candor {
     async fn check_company(&self, company: Option<Uuid>) -> Result<(), AppError> {
         if let Some(id) = company {
             if self.store.get_company(id).await?.is_none() {
-                return Err(AppError::field("company_id", "company_exists", "no company has this id"));
+                return Err(AppError::field(
+                    "company_id",
+                    "company_exists",
+                    "no company has this id",
+                ));
             }
         }
         Ok(())
     }
 
     fn email_hash(&self, c: &Contact) -> Option<String> {
-        c.data.email.as_ref().map(|e| self.keys.email_hash(e.as_str()))
+        c.data
+            .email
+            .as_ref()
+            .map(|e| self.keys.email_hash(e.as_str()))
     }
 
-    pub async fn create_contact(&self, actor: &Actor, patch: ContactPatch, endpoint: &str) -> Result<ContactView, AppError> {
+    pub async fn create_contact(
+        &self,
+        actor: &Actor,
+        patch: ContactPatch,
+        endpoint: &str,
+    ) -> Result<ContactView, AppError> {
         let cat = self.catalogue();
         let fields = patch.fields();
         self.check_writable(&cat, actor, &fields)?;
-        let data = patch.apply(None, &cat, &self.lexicon).map_err(AppError::Invalid)?;
+        let data = patch
+            .apply(None, &cat, &self.lexicon)
+            .map_err(AppError::Invalid)?;
         self.check_company(data.company_id).await?;
         let now = self.now();
         let contact = Contact {
@@ -118,23 +148,53 @@ impl Candor {
         };
         let event = self.access(actor, contact.id, AuditAction::Create, fields, endpoint);
         let hash = self.email_hash(&contact);
-        self.store.insert_contact(&contact, hash.as_deref(), vec![event]).await?;
+        self.store
+            .insert_contact(&contact, hash.as_deref(), vec![event])
+            .await?;
         Ok(view(&cat, actor.role, &contact).0)
     }
 
-    pub async fn get_contact(&self, actor: &Actor, id: Uuid, endpoint: &str) -> Result<ContactView, AppError> {
-        let contact = self.store.get_contact(id).await?.ok_or(AppError::NotFound { what: "contact" })?;
+    pub async fn get_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        endpoint: &str,
+    ) -> Result<ContactView, AppError> {
+        let contact = self
+            .store
+            .get_contact(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "contact" })?;
         let (v, shown) = view(&self.catalogue(), actor.role, &contact);
-        self.audit(vec![self.access(actor, id, AuditAction::Read, shown, endpoint)]).await?;
+        self.audit(vec![self.access(
+            actor,
+            id,
+            AuditAction::Read,
+            shown,
+            endpoint,
+        )])
+        .await?;
         Ok(v)
     }
 
-    pub async fn update_contact(&self, actor: &Actor, id: Uuid, patch: ContactPatch, endpoint: &str) -> Result<ContactView, AppError> {
+    pub async fn update_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: ContactPatch,
+        endpoint: &str,
+    ) -> Result<ContactView, AppError> {
         let cat = self.catalogue();
         let fields = patch.fields();
         self.check_writable(&cat, actor, &fields)?;
-        let mut contact = self.store.get_contact(id).await?.ok_or(AppError::NotFound { what: "contact" })?;
-        let data = patch.apply(Some(&contact.data), &cat, &self.lexicon).map_err(AppError::Invalid)?;
+        let mut contact = self
+            .store
+            .get_contact(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "contact" })?;
+        let data = patch
+            .apply(Some(&contact.data), &cat, &self.lexicon)
+            .map_err(AppError::Invalid)?;
         if data.company_id != contact.data.company_id {
             self.check_company(data.company_id).await?;
         }
@@ -142,13 +202,23 @@ impl Candor {
         contact.updated_at = self.now();
         let event = self.access(actor, id, AuditAction::Update, fields, endpoint);
         let hash = self.email_hash(&contact);
-        self.store.update_contact(&contact, hash.as_deref(), vec![event]).await?;
+        self.store
+            .update_contact(&contact, hash.as_deref(), vec![event])
+            .await?;
         Ok(view(&cat, actor.role, &contact).0)
     }
 
-    pub async fn delete_contact(&self, actor: &Actor, id: Uuid, endpoint: &str) -> Result<(), AppError> {
+    pub async fn delete_contact(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        endpoint: &str,
+    ) -> Result<(), AppError> {
         if !matches!(actor.role, Role::Admin | Role::Dpo | Role::Sales) {
-            return Err(AppError::RoleForbidden { role: actor.role, what: "delete contacts" });
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "delete contacts",
+            });
         }
         let event = self.access(actor, id, AuditAction::Delete, Vec::new(), endpoint);
         if !self.store.delete_contact(id, vec![event]).await? {
@@ -157,20 +227,42 @@ impl Candor {
         Ok(())
     }
 
-    pub async fn list_contacts(&self, actor: &Actor, q: ListQuery, endpoint: &str) -> Result<ListPage<ContactView>, AppError> {
+    pub async fn list_contacts(
+        &self,
+        actor: &Actor,
+        q: ListQuery,
+        endpoint: &str,
+    ) -> Result<ListPage<ContactView>, AppError> {
         let cat = self.catalogue();
         let filter = self.parse_filter(&cat, actor.role, &q)?;
         let after = q
             .after
             .as_deref()
-            .map(|s| Uuid::parse_str(s).map_err(|_| AppError::field("after", "cursor", "must be the next_cursor of a previous page")))
+            .map(|s| {
+                Uuid::parse_str(s).map_err(|_| {
+                    AppError::field(
+                        "after",
+                        "cursor",
+                        "must be the next_cursor of a previous page",
+                    )
+                })
+            })
             .transpose()?;
         let limit = q.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::field("limit", "page_size", format!("must be between 1 and {MAX_PAGE}")));
+            return Err(AppError::field(
+                "limit",
+                "page_size",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
-        let found = self.store.list_contacts(&filter, Page { after, limit }).await?;
-        let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|c| c.id)).flatten();
+        let found = self
+            .store
+            .list_contacts(&filter, Page { after, limit })
+            .await?;
+        let next_cursor = (found.len() == limit as usize)
+            .then(|| found.last().map(|c| c.id))
+            .flatten();
         let mut events = Vec::with_capacity(found.len());
         let mut items = Vec::with_capacity(found.len());
         for c in &found {
@@ -183,12 +275,21 @@ impl Candor {
     }
 
     /// Filters are fields too: a role may filter only on fields it may read.
-    fn parse_filter(&self, cat: &Catalogue, role: Role, q: &ListQuery) -> Result<ContactFilter, AppError> {
+    fn parse_filter(
+        &self,
+        cat: &Catalogue,
+        role: Role,
+        q: &ListQuery,
+    ) -> Result<ContactFilter, AppError> {
         let readable = |f: &str| {
             if cat.can_read(role, Entity::Contact, f) {
                 Ok(())
             } else {
-                Err(AppError::FieldForbidden { field: f.to_owned(), role, action: "filter on" })
+                Err(AppError::FieldForbidden {
+                    field: f.to_owned(),
+                    role,
+                    action: "filter on",
+                })
             }
         };
         let mut filter = ContactFilter::default();
@@ -198,7 +299,9 @@ impl Candor {
         }
         if let Some(c) = &q.company_id {
             readable("company_id")?;
-            filter.company_id = Some(Uuid::parse_str(c).map_err(|_| AppError::field("company_id", "uuid", "must be a company id (UUID)"))?);
+            filter.company_id = Some(Uuid::parse_str(c).map_err(|_| {
+                AppError::field("company_id", "uuid", "must be a company id (UUID)")
+            })?);
         }
         if let Some(e) = &q.email {
             readable("email")?;

@@ -15,9 +15,34 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 const FR_FIRST: &[&str] = &[
-    "Camille", "Léa", "Manon", "Chloé", "Inès", "Jade", "Louise", "Zoé", "Élodie", "Margaux",
-    "Lucas", "Hugo", "Louis", "Gabriel", "Arthur", "Jules", "Théo", "Raphaël", "Mathis", "Noé",
-    "Céline", "Hélène", "Amélie", "Aurélie", "Françoise", "Benoît", "François", "Jérôme",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Inès",
+    "Jade",
+    "Louise",
+    "Zoé",
+    "Élodie",
+    "Margaux",
+    "Lucas",
+    "Hugo",
+    "Louis",
+    "Gabriel",
+    "Arthur",
+    "Jules",
+    "Théo",
+    "Raphaël",
+    "Mathis",
+    "Noé",
+    "Céline",
+    "Hélène",
+    "Amélie",
+    "Aurélie",
+    "Françoise",
+    "Benoît",
+    "François",
+    "Jérôme",
 ];
 const FR_LAST: &[&str] = &[
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
@@ -33,20 +58,46 @@ const EN_LAST: &[&str] = &[
     "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood",
 ];
 const FR_CITIES: &[(&str, &str)] = &[
-    ("Paris", "75011"), ("Lyon", "69003"), ("Marseille", "13001"), ("Lille", "59000"),
-    ("Bordeaux", "33000"), ("Nantes", "44000"), ("Toulouse", "31000"), ("Strasbourg", "67000"),
-    ("Rennes", "35000"), ("Grenoble", "38000"),
+    ("Paris", "75011"),
+    ("Lyon", "69003"),
+    ("Marseille", "13001"),
+    ("Lille", "59000"),
+    ("Bordeaux", "33000"),
+    ("Nantes", "44000"),
+    ("Toulouse", "31000"),
+    ("Strasbourg", "67000"),
+    ("Rennes", "35000"),
+    ("Grenoble", "38000"),
 ];
 const GB_CITIES: &[(&str, &str)] = &[
-    ("London", "EC1A 1BB"), ("Manchester", "M1 1AE"), ("Bristol", "BS1 4DJ"), ("Leeds", "LS1 4AP"),
+    ("London", "EC1A 1BB"),
+    ("Manchester", "M1 1AE"),
+    ("Bristol", "BS1 4DJ"),
+    ("Leeds", "LS1 4AP"),
 ];
 const STREETS: &[&str] = &[
-    "rue de la République", "avenue Jean Jaurès", "boulevard Voltaire", "rue Victor Hugo",
-    "place de la Mairie", "rue des Lilas", "chemin des Vignes", "quai de la Loire",
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "boulevard Voltaire",
+    "rue Victor Hugo",
+    "place de la Mairie",
+    "rue des Lilas",
+    "chemin des Vignes",
+    "quai de la Loire",
 ];
 const COMPANY_WORDS: &[&str] = &[
-    "Atelier", "Groupe", "Maison", "Studio", "Conseil", "Logistique", "Bureau", "Solutions",
-    "Industries", "Services", "Distribution", "Ingénierie",
+    "Atelier",
+    "Groupe",
+    "Maison",
+    "Studio",
+    "Conseil",
+    "Logistique",
+    "Bureau",
+    "Solutions",
+    "Industries",
+    "Services",
+    "Distribution",
+    "Ingénierie",
 ];
 const COMPANY_SUFFIX: &[&str] = &["SAS", "SARL", "SA", "SASU"];
 const NOTES: &[&str] = &[
@@ -56,7 +107,14 @@ const NOTES: &[&str] = &[
     "Intéressée par l'offre Pro, devis envoyé.",
     "Asked for the English version of the brochure.",
 ];
-const PAGES: &[&str] = &["/", "/tarifs", "/produits", "/blog/rgpd-crm", "/contact", "/en/pricing"];
+const PAGES: &[&str] = &[
+    "/",
+    "/tarifs",
+    "/produits",
+    "/blog/rgpd-crm",
+    "/contact",
+    "/en/pricing",
+];
 const DOMAINS: &[&str] = &["example.com", "example.fr", "example.org", "exemple.fr"];
 
 /// What one run generated.
@@ -82,7 +140,9 @@ fn ascii_slug(s: &str) -> String {
 
 fn siret(rng: &mut StdRng) -> Siret {
     loop {
-        let body: String = (0..13).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect();
+        let body: String = (0..13)
+            .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+            .collect();
         if body.starts_with("356000000") || body.starts_with('0') {
             continue;
         }
@@ -93,14 +153,23 @@ fn siret(rng: &mut StdRng) -> Siret {
 
 fn company(rng: &mut StdRng, now: OffsetDateTime, n: u64) -> Company {
     let (city, postal) = FR_CITIES[rng.gen_range(0..FR_CITIES.len())];
-    let name = format!("{} {} {}", pick(rng, COMPANY_WORDS), pick(rng, FR_LAST), pick(rng, COMPANY_SUFFIX));
+    let name = format!(
+        "{} {} {}",
+        pick(rng, COMPANY_WORDS),
+        pick(rng, FR_LAST),
+        pick(rng, COMPANY_SUFFIX)
+    );
     let created = now - Duration::days(rng.gen_range(30..2000));
     Company {
         id: Uuid::now_v7(),
         name: CompanyName::parse("name", &name).expect("generated names are valid"),
         siret: Some(siret(rng)),
         country: CountryCode::from_stored("FR".into()),
-        address_line: Some(AddressLine::from_stored(format!("{} {}", 1 + n % 120, pick(rng, STREETS)))),
+        address_line: Some(AddressLine::from_stored(format!(
+            "{} {}",
+            1 + n % 120,
+            pick(rng, STREETS)
+        ))),
         postal_code: Some(PostalCode::from_stored(postal.into())),
         city: Some(City::from_stored(city.into())),
         created_at: created,
@@ -115,11 +184,21 @@ fn contact(rng: &mut StdRng, now: OffsetDateTime, n: u64, company: Option<Uuid>)
     } else {
         (pick(rng, FR_FIRST), pick(rng, FR_LAST))
     };
-    let email = format!("{}.{}{}@{}", ascii_slug(first), ascii_slug(last), n, pick(rng, DOMAINS));
+    let email = format!(
+        "{}.{}{}@{}",
+        ascii_slug(first),
+        ascii_slug(last),
+        n,
+        pick(rng, DOMAINS)
+    );
     let phone = if english {
         format!("+44207946{:04}", rng.gen_range(0..1000))
     } else {
-        format!("+336{}{:07}", [1, 2, 4, 5, 6, 7, 8][rng.gen_range(0..7)], rng.gen_range(0..10_000_000u32))
+        format!(
+            "+336{}{:07}",
+            [1, 2, 4, 5, 6, 7, 8][rng.gen_range(0..7)],
+            rng.gen_range(0..10_000_000u32)
+        )
     };
     let (city, postal, country) = if english {
         let (c, p) = GB_CITIES[rng.gen_range(0..GB_CITIES.len())];
@@ -128,21 +207,34 @@ fn contact(rng: &mut StdRng, now: OffsetDateTime, n: u64, company: Option<Uuid>)
         let (c, p) = FR_CITIES[rng.gen_range(0..FR_CITIES.len())];
         (c, p, "FR")
     };
-    let created = now - Duration::days(rng.gen_range(1..1100)) - Duration::seconds(rng.gen_range(0..86_400));
-    let subscribed = rng.gen_bool(0.4).then(|| created + Duration::days(rng.gen_range(0..30)));
+    let created =
+        now - Duration::days(rng.gen_range(1..1100)) - Duration::seconds(rng.gen_range(0..86_400));
+    let subscribed = rng
+        .gen_bool(0.4)
+        .then(|| created + Duration::days(rng.gen_range(0..30)));
     let data = ContactData {
-        kind: if company.is_some() { ContactKind::B2b } else { ContactKind::B2c },
+        kind: if company.is_some() {
+            ContactKind::B2b
+        } else {
+            ContactKind::B2c
+        },
         company_id: company,
         first_name: Some(PersonName::from_stored(first.into())),
         last_name: PersonName::from_stored(last.into()),
         email: Some(Email::from_stored(email)),
         phone: rng.gen_bool(0.8).then(|| Phone::from_stored(phone)),
         locale: if english { Locale::En } else { Locale::Fr },
-        address_line: Some(AddressLine::from_stored(format!("{} {}", 1 + n % 150, pick(rng, STREETS)))),
+        address_line: Some(AddressLine::from_stored(format!(
+            "{} {}",
+            1 + n % 150,
+            pick(rng, STREETS)
+        ))),
         postal_code: Some(PostalCode::from_stored(postal.into())),
         city: Some(City::from_stored(city.into())),
         country: Some(CountryCode::from_stored(country.into())),
-        notes: rng.gen_bool(0.2).then(|| Notes::from_stored(pick(rng, NOTES).into())),
+        notes: rng
+            .gen_bool(0.2)
+            .then(|| Notes::from_stored(pick(rng, NOTES).into())),
         custom: BTreeMap::new(),
     };
     Contact {
@@ -156,7 +248,11 @@ fn contact(rng: &mut StdRng, now: OffsetDateTime, n: u64, company: Option<Uuid>)
 }
 
 fn orders(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<OrderRecord> {
-    let n = if rng.gen_bool(0.3) { rng.gen_range(1..=3) } else { 0 };
+    let n = if rng.gen_bool(0.3) {
+        rng.gen_range(1..=3)
+    } else {
+        0
+    };
     (0..n)
         .map(|_| {
             let qty = rng.gen_range(1..=5i64);
@@ -175,7 +271,11 @@ fn orders(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<OrderRecord
 }
 
 fn visits(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<ActivityRecord> {
-    let n = if rng.gen_bool(0.5) { rng.gen_range(1..=4) } else { 0 };
+    let n = if rng.gen_bool(0.5) {
+        rng.gen_range(1..=4)
+    } else {
+        0
+    };
     (0..n)
         .map(|_| {
             let span = (now - c.created_at).whole_minutes().max(1);
@@ -193,7 +293,12 @@ fn visits(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<ActivityRec
 impl Candor {
     /// Generates `contacts` contacts (about 60% B2B, one company per five of them) in
     /// batched transactions, calling `progress` with the number done after each batch.
-    pub async fn generate_demo(&self, contacts: u64, seed: u64, progress: &mut dyn FnMut(u64)) -> Result<DemoCounts, AppError> {
+    pub async fn generate_demo(
+        &self,
+        contacts: u64,
+        seed: u64,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<DemoCounts, AppError> {
         const BATCH: u64 = 2000;
         let mut rng = StdRng::seed_from_u64(seed);
         let now = self.now();
@@ -203,7 +308,8 @@ impl Candor {
         let mut done = 0;
         while done < contacts {
             let n = BATCH.min(contacts - done);
-            let (mut cos, mut cts, mut ords, mut acts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut cos, mut cts, mut ords, mut acts) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for i in 0..n {
                 let serial = offset + done + i;
                 let company = if rng.gen_bool(0.6) {
@@ -219,7 +325,11 @@ impl Candor {
                 let c = contact(&mut rng, now, serial, company);
                 ords.extend(orders(&mut rng, &c, now));
                 acts.extend(visits(&mut rng, &c, now));
-                let hash = c.data.email.as_ref().map(|e| self.keys.email_hash(e.as_str()));
+                let hash = c
+                    .data
+                    .email
+                    .as_ref()
+                    .map(|e| self.keys.email_hash(e.as_str()));
                 cts.push((c, hash));
             }
             self.store.insert_batch(&cos, &cts, &ords, &acts).await?;
@@ -249,10 +359,21 @@ mod tests {
             let d = &c.data;
             Email::parse("email", d.email.as_ref().unwrap().as_str()).unwrap();
             if let Some(p) = &d.phone {
-                assert_eq!(Phone::parse("phone", p.as_str()).map_err(|_| p.as_str().to_owned()).unwrap().as_str(), p.as_str());
+                assert_eq!(
+                    Phone::parse("phone", p.as_str())
+                        .map_err(|_| p.as_str().to_owned())
+                        .unwrap()
+                        .as_str(),
+                    p.as_str()
+                );
             }
             let country = d.country.clone();
-            PostalCode::parse("postal_code", d.postal_code.as_ref().unwrap().as_str(), country.as_ref()).unwrap();
+            PostalCode::parse(
+                "postal_code",
+                d.postal_code.as_ref().unwrap().as_str(),
+                country.as_ref(),
+            )
+            .unwrap();
             PersonName::parse("last_name", d.last_name.as_str()).unwrap();
             if let Some(notes) = &d.notes {
                 candor_domain::lexicon::Lexicon::default_french_english()

@@ -110,7 +110,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let first = Keys::load_or_create(&dir).unwrap();
         let again = Keys::load_or_create(&dir).unwrap();
-        assert_eq!(first.email_hash("x@example.com"), again.email_hash("x@example.com"));
+        assert_eq!(
+            first.email_hash("x@example.com"),
+            again.email_hash("x@example.com")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -37,6 +37,7 @@ pub struct Candor {
     clock: Arc<dyn Clock>,
     keys: Arc<keys::Keys>,
     audit: audit::AuditWriter,
+    tokens: Arc<auth::TokenCache>,
 }
 
 impl Candor {
@@ -60,6 +61,7 @@ impl Candor {
             clock,
             keys: Arc::new(keys),
             audit,
+            tokens: Arc::default(),
         })
     }
 

@@ -32,9 +32,15 @@ impl AuditAction {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Create, Self::Read, Self::List, Self::Update, Self::Delete]
-            .into_iter()
-            .find(|a| a.as_str() == s)
+        [
+            Self::Create,
+            Self::Read,
+            Self::List,
+            Self::Update,
+            Self::Delete,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
     }
 }
 
@@ -121,10 +127,16 @@ pub fn verify_chain(entries: &[AuditEntry], head: Option<(i64, &str)>) -> Result
     let mut expected_seq = 1;
     for e in entries {
         if e.seq != expected_seq || e.prev_hash != prev {
-            return Err(ChainBreak::Unlinked { id: e.id, seq: e.seq });
+            return Err(ChainBreak::Unlinked {
+                id: e.id,
+                seq: e.seq,
+            });
         }
         if e.compute_hash() != e.hash {
-            return Err(ChainBreak::Altered { id: e.id, seq: e.seq });
+            return Err(ChainBreak::Altered {
+                id: e.id,
+                seq: e.seq,
+            });
         }
         prev = e.hash.clone();
         expected_seq += 1;
@@ -203,7 +215,10 @@ mod tests {
         c.truncate(2);
         assert_eq!(
             verify_chain(&c, Some((h.0, &h.1))),
-            Err(ChainBreak::Truncated { last_seq: 2, head_seq: 4 })
+            Err(ChainBreak::Truncated {
+                last_seq: 2,
+                head_seq: 4
+            })
         );
     }
 }

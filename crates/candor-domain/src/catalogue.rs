@@ -150,59 +150,110 @@ impl FieldDef {
         let valid_name = !self.name.is_empty()
             && self.name.len() <= 40
             && self.name.starts_with(|c: char| c.is_ascii_lowercase())
-            && self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !valid_name {
             return Err(FieldError::new(f, "field_name", "a field name is 1 to 40 lower-case letters, digits or underscores, starting with a letter"));
         }
         if self.label.is_blank() {
-            return Err(FieldError::new(f, "label_required", "needs a label in French and English"));
+            return Err(FieldError::new(
+                f,
+                "label_required",
+                "needs a label in French and English",
+            ));
         }
         if self.category == DataCategory::SpecialCategory && !medical {
             return Err(FieldError::new(f, "special_category_refused", "special-category data (GDPR Art. 9: health, religion, ethnic origin, …) is refused unless the organisation is configured as medical"));
         }
         if self.purposes.is_empty() {
-            return Err(FieldError::new(f, "purpose_required", "needs at least one purpose"));
+            return Err(FieldError::new(
+                f,
+                "purpose_required",
+                "needs at least one purpose",
+            ));
         }
-        if let Some(p) = self.purposes.iter().find(|p| !purposes.iter().any(|q| &q.id == *p)) {
-            return Err(FieldError::new(f, "unknown_purpose", format!("names purpose `{p}`, which the catalogue does not declare")));
+        if let Some(p) = self
+            .purposes
+            .iter()
+            .find(|p| !purposes.iter().any(|q| &q.id == *p))
+        {
+            return Err(FieldError::new(
+                f,
+                "unknown_purpose",
+                format!("names purpose `{p}`, which the catalogue does not declare"),
+            ));
         }
         if self.why.is_blank() {
-            return Err(FieldError::new(f, "justification_required", "needs a reason to keep it (`why`), in French and English"));
+            return Err(FieldError::new(
+                f,
+                "justification_required",
+                "needs a reason to keep it (`why`), in French and English",
+            ));
         }
         if self.retention.is_blank() {
-            return Err(FieldError::new(f, "retention_required", "needs a retention period, in French and English"));
+            return Err(FieldError::new(
+                f,
+                "retention_required",
+                "needs a retention period, in French and English",
+            ));
         }
         for (role, a) in &self.access {
             if a.can.is_empty() || !a.can.chars().all(|c| c == 'r' || c == 'w') {
-                return Err(FieldError::new(f, "access_mode", format!("access for {role} must be `r`, `w` or `rw`")));
+                return Err(FieldError::new(
+                    f,
+                    "access_mode",
+                    format!("access for {role} must be `r`, `w` or `rw`"),
+                ));
             }
             if a.why.is_blank() {
-                return Err(FieldError::new(f, "justification_required", format!("gives {role} access without saying why, in French and English")));
+                return Err(FieldError::new(
+                    f,
+                    "justification_required",
+                    format!("gives {role} access without saying why, in French and English"),
+                ));
             }
         }
         if let Some(ValueType::Choice { options }) = &self.custom {
             if options.is_empty() {
-                return Err(FieldError::new(f, "choice_options", "a choice field needs at least one option"));
+                return Err(FieldError::new(
+                    f,
+                    "choice_options",
+                    "a choice field needs at least one option",
+                ));
             }
         }
         Ok(())
     }
 
     /// Checks a value for a custom field and returns it in stored form.
-    pub fn check_value(&self, field: &str, v: &Value, lexicon: &Lexicon) -> Result<Value, FieldError> {
+    pub fn check_value(
+        &self,
+        field: &str,
+        v: &Value,
+        lexicon: &Lexicon,
+    ) -> Result<Value, FieldError> {
         let wrong = |what: &str| FieldError::new(field, "value_type", format!("must be {what}"));
         match self.custom.as_ref() {
             None => Err(wrong("set through its own key")),
             Some(ValueType::Text { max_length }) => {
                 let s = v.as_str().ok_or_else(|| wrong("text"))?.trim();
                 if s.chars().count() > *max_length {
-                    return Err(FieldError::new(field, "max_length", format!("must be at most {max_length} characters")));
+                    return Err(FieldError::new(
+                        field,
+                        "max_length",
+                        format!("must be at most {max_length} characters"),
+                    ));
                 }
                 lexicon.refuse_special_categories(field, s)?;
                 Ok(Value::String(s.to_owned()))
             }
             Some(ValueType::Number) => v.as_f64().map(Value::from).ok_or_else(|| wrong("a number")),
-            Some(ValueType::Boolean) => v.as_bool().map(Value::Bool).ok_or_else(|| wrong("true or false")),
+            Some(ValueType::Boolean) => v
+                .as_bool()
+                .map(Value::Bool)
+                .ok_or_else(|| wrong("true or false")),
             Some(ValueType::Date) => {
                 let s = v.as_str().ok_or_else(|| wrong("a date (YYYY-MM-DD)"))?;
                 let fmt = time::macros::format_description!("[year]-[month]-[day]");
@@ -210,11 +261,17 @@ impl FieldDef {
                 Ok(Value::String(s.to_owned()))
             }
             Some(ValueType::Choice { options }) => {
-                let s = v.as_str().ok_or_else(|| wrong("one of the field's options"))?;
+                let s = v
+                    .as_str()
+                    .ok_or_else(|| wrong("one of the field's options"))?;
                 if options.iter().any(|o| o == s) {
                     Ok(Value::String(s.to_owned()))
                 } else {
-                    Err(FieldError::new(field, "choice", format!("must be one of: {}", options.join(", "))))
+                    Err(FieldError::new(
+                        field,
+                        "choice",
+                        format!("must be one of: {}", options.join(", ")),
+                    ))
                 }
             }
         }
@@ -286,13 +343,21 @@ impl Catalogue {
         };
         for f in file.field {
             if f.custom.is_some() {
-                return Err(FieldError::new(format!("{}.{}", f.entity.as_str(), f.name), "custom_in_file", "custom fields are added through the API, not the catalogue file"));
+                return Err(FieldError::new(
+                    format!("{}.{}", f.entity.as_str(), f.name),
+                    "custom_in_file",
+                    "custom fields are added through the API, not the catalogue file",
+                ));
             }
             cat.add(f)?;
         }
         for (entity, name) in BUILT_IN_FIELDS {
             if cat.field(*entity, name).is_none() {
-                return Err(FieldError::new(format!("{}.{name}", entity.as_str()), "field_undeclared", "is stored by Candor but the catalogue does not declare it"));
+                return Err(FieldError::new(
+                    format!("{}.{name}", entity.as_str()),
+                    "field_undeclared",
+                    "is stored by Candor but the catalogue does not declare it",
+                ));
             }
         }
         Ok(cat)
@@ -307,10 +372,18 @@ impl Catalogue {
         f.check(&self.purposes, self.medical)?;
         let key = (f.entity, f.key());
         if self.index.contains_key(&key) {
-            return Err(FieldError::new(format!("{}.{}", f.entity.as_str(), f.key()), "duplicate_field", "is already in the catalogue"));
+            return Err(FieldError::new(
+                format!("{}.{}", f.entity.as_str(), f.key()),
+                "duplicate_field",
+                "is already in the catalogue",
+            ));
         }
         if f.custom.is_some() && self.field(f.entity, &f.name).is_some() {
-            return Err(FieldError::new(format!("{}.{}", f.entity.as_str(), f.name), "duplicate_field", "has the name of a built-in field"));
+            return Err(FieldError::new(
+                format!("{}.{}", f.entity.as_str(), f.name),
+                "duplicate_field",
+                "has the name of a built-in field",
+            ));
         }
         self.index.insert(key, self.fields.len());
         self.fields.push(f);
@@ -335,7 +408,9 @@ impl Catalogue {
 
     /// A field by its API key (`email`, `custom.industry`).
     pub fn field(&self, entity: Entity, key: &str) -> Option<&FieldDef> {
-        self.index.get(&(entity, key.to_owned())).map(|&i| &self.fields[i])
+        self.index
+            .get(&(entity, key.to_owned()))
+            .map(|&i| &self.fields[i])
     }
 
     pub fn custom_field(&self, entity: Entity, name: &str) -> Option<&FieldDef> {
@@ -347,7 +422,12 @@ impl Catalogue {
     }
 
     /// The first of `keys` that `role` may not write, if any: the field a 403 names.
-    pub fn first_unwritable<'a>(&self, role: Role, entity: Entity, keys: &'a [String]) -> Option<&'a str> {
+    pub fn first_unwritable<'a>(
+        &self,
+        role: Role,
+        entity: Entity,
+        keys: &'a [String],
+    ) -> Option<&'a str> {
         keys.iter()
             .find(|k| !self.field(entity, k).is_some_and(|f| f.can_write(role)))
             .map(String::as_str)

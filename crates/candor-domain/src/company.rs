@@ -171,15 +171,32 @@ impl CompanyPatch {
     pub fn apply(&self, base: Option<&Company>) -> Result<CompanyData, FieldErrors> {
         let mut e = FieldErrors::default();
         let b = base;
-        let name = slot(&mut e, &self.name, b.map(|c| c.name.clone()), |s| CompanyName::parse("name", s));
-        let siret = slot(&mut e, &self.siret, b.and_then(|c| c.siret.clone()), |s| Siret::parse("siret", s));
-        let country = slot(&mut e, &self.country, b.map(|c| c.country.clone()), |s| CountryCode::parse("country", s))
-            .unwrap_or_else(|| CountryCode::from_stored("FR".into()));
-        let address_line = slot(&mut e, &self.address_line, b.and_then(|c| c.address_line.clone()), |s| AddressLine::parse("address_line", s));
-        let city = slot(&mut e, &self.city, b.and_then(|c| c.city.clone()), |s| City::parse("city", s));
-        let old_postal = b.and_then(|c| c.postal_code.as_ref()).map(|p| Some(p.as_str().to_owned()));
+        let name = slot(&mut e, &self.name, b.map(|c| c.name.clone()), |s| {
+            CompanyName::parse("name", s)
+        });
+        let siret = slot(&mut e, &self.siret, b.and_then(|c| c.siret.clone()), |s| {
+            Siret::parse("siret", s)
+        });
+        let country = slot(&mut e, &self.country, b.map(|c| c.country.clone()), |s| {
+            CountryCode::parse("country", s)
+        })
+        .unwrap_or_else(|| CountryCode::from_stored("FR".into()));
+        let address_line = slot(
+            &mut e,
+            &self.address_line,
+            b.and_then(|c| c.address_line.clone()),
+            |s| AddressLine::parse("address_line", s),
+        );
+        let city = slot(&mut e, &self.city, b.and_then(|c| c.city.clone()), |s| {
+            City::parse("city", s)
+        });
+        let old_postal = b
+            .and_then(|c| c.postal_code.as_ref())
+            .map(|p| Some(p.as_str().to_owned()));
         let postal_raw = self.postal_code.clone().or(old_postal);
-        let postal_code = slot(&mut e, &postal_raw, None, |s| PostalCode::parse("postal_code", s, Some(&country)));
+        let postal_code = slot(&mut e, &postal_raw, None, |s| {
+            PostalCode::parse("postal_code", s, Some(&country))
+        });
         if name.is_none() && !e.0.iter().any(|x| x.field == "name") {
             e.push(FieldError::new("name", "required", "is required"));
         }

@@ -24,7 +24,11 @@ impl ContactKind {
         match raw.trim().to_lowercase().as_str() {
             "b2b" => Ok(Self::B2b),
             "b2c" => Ok(Self::B2c),
-            _ => Err(FieldError::new(field, "contact_kind", "must be `b2b` or `b2c`")),
+            _ => Err(FieldError::new(
+                field,
+                "contact_kind",
+                "must be `b2b` or `b2c`",
+            )),
         }
     }
 
@@ -75,26 +79,48 @@ impl Contact {
         let ts = |t: Option<OffsetDateTime>| t.map_or(Value::Null, |t| Value::String(rfc3339(t)));
         let mut out: Vec<(String, Value)> = vec![
             ("kind".into(), d.kind.as_str().into()),
-            ("company_id".into(), opt(d.company_id.map(|u| u.to_string()).as_deref())),
-            ("first_name".into(), opt(d.first_name.as_ref().map(PersonName::as_str))),
+            (
+                "company_id".into(),
+                opt(d.company_id.map(|u| u.to_string()).as_deref()),
+            ),
+            (
+                "first_name".into(),
+                opt(d.first_name.as_ref().map(PersonName::as_str)),
+            ),
             ("last_name".into(), d.last_name.as_str().into()),
             ("email".into(), opt(d.email.as_ref().map(Email::as_str))),
             ("phone".into(), opt(d.phone.as_ref().map(Phone::as_str))),
             ("locale".into(), d.locale.as_str().into()),
-            ("address_line".into(), opt(d.address_line.as_ref().map(AddressLine::as_str))),
-            ("postal_code".into(), opt(d.postal_code.as_ref().map(PostalCode::as_str))),
+            (
+                "address_line".into(),
+                opt(d.address_line.as_ref().map(AddressLine::as_str)),
+            ),
+            (
+                "postal_code".into(),
+                opt(d.postal_code.as_ref().map(PostalCode::as_str)),
+            ),
             ("city".into(), opt(d.city.as_ref().map(City::as_str))),
-            ("country".into(), opt(d.country.as_ref().map(CountryCode::as_str))),
+            (
+                "country".into(),
+                opt(d.country.as_ref().map(CountryCode::as_str)),
+            ),
             ("notes".into(), opt(d.notes.as_ref().map(Notes::as_str))),
             ("created_at".into(), ts(Some(self.created_at))),
             ("updated_at".into(), ts(Some(self.updated_at))),
-            ("newsletter_subscribed_at".into(), ts(self.newsletter_subscribed_at)),
+            (
+                "newsletter_subscribed_at".into(),
+                ts(self.newsletter_subscribed_at),
+            ),
             (
                 "newsletter_open_rate".into(),
                 self.newsletter_open_rate.map_or(Value::Null, Value::from),
             ),
         ];
-        out.extend(d.custom.iter().map(|(k, v)| (format!("custom.{k}"), v.clone())));
+        out.extend(
+            d.custom
+                .iter()
+                .map(|(k, v)| (format!("custom.{k}"), v.clone())),
+        );
         out
     }
 }
@@ -181,29 +207,60 @@ impl ContactPatch {
     ) -> Result<ContactData, FieldErrors> {
         let mut e = FieldErrors::default();
         let b = base;
-        let kind = slot(&mut e, &self.kind, b.map(|d| d.kind), |s| ContactKind::parse("kind", s));
-        let company_id = slot(&mut e, &self.company_id, b.and_then(|d| d.company_id), |s| {
-            Uuid::parse_str(s).map_err(|_| FieldError::new("company_id", "uuid", "must be a company id (UUID)"))
+        let kind = slot(&mut e, &self.kind, b.map(|d| d.kind), |s| {
+            ContactKind::parse("kind", s)
         });
-        let first_name = slot(&mut e, &self.first_name, b.and_then(|d| d.first_name.clone()), |s| {
-            PersonName::parse("first_name", s)
+        let company_id = slot(
+            &mut e,
+            &self.company_id,
+            b.and_then(|d| d.company_id),
+            |s| {
+                Uuid::parse_str(s).map_err(|_| {
+                    FieldError::new("company_id", "uuid", "must be a company id (UUID)")
+                })
+            },
+        );
+        let first_name = slot(
+            &mut e,
+            &self.first_name,
+            b.and_then(|d| d.first_name.clone()),
+            |s| PersonName::parse("first_name", s),
+        );
+        let last_name = slot(
+            &mut e,
+            &self.last_name,
+            b.map(|d| d.last_name.clone()),
+            |s| PersonName::parse("last_name", s),
+        );
+        let email = slot(&mut e, &self.email, b.and_then(|d| d.email.clone()), |s| {
+            Email::parse("email", s)
         });
-        let last_name = slot(&mut e, &self.last_name, b.map(|d| d.last_name.clone()), |s| {
-            PersonName::parse("last_name", s)
+        let phone = slot(&mut e, &self.phone, b.and_then(|d| d.phone.clone()), |s| {
+            Phone::parse("phone", s)
         });
-        let email = slot(&mut e, &self.email, b.and_then(|d| d.email.clone()), |s| Email::parse("email", s));
-        let phone = slot(&mut e, &self.phone, b.and_then(|d| d.phone.clone()), |s| Phone::parse("phone", s));
-        let locale = slot(&mut e, &self.locale, b.map(|d| d.locale), |s| Locale::parse("locale", s));
-        let address_line = slot(&mut e, &self.address_line, b.and_then(|d| d.address_line.clone()), |s| {
-            AddressLine::parse("address_line", s)
+        let locale = slot(&mut e, &self.locale, b.map(|d| d.locale), |s| {
+            Locale::parse("locale", s)
         });
-        let city = slot(&mut e, &self.city, b.and_then(|d| d.city.clone()), |s| City::parse("city", s));
-        let country = slot(&mut e, &self.country, b.and_then(|d| d.country.clone()), |s| {
-            CountryCode::parse("country", s)
+        let address_line = slot(
+            &mut e,
+            &self.address_line,
+            b.and_then(|d| d.address_line.clone()),
+            |s| AddressLine::parse("address_line", s),
+        );
+        let city = slot(&mut e, &self.city, b.and_then(|d| d.city.clone()), |s| {
+            City::parse("city", s)
         });
+        let country = slot(
+            &mut e,
+            &self.country,
+            b.and_then(|d| d.country.clone()),
+            |s| CountryCode::parse("country", s),
+        );
         // The postal code's rule depends on the country, so an old code is checked again
         // when the country changes.
-        let old_postal = b.and_then(|d| d.postal_code.as_ref()).map(|p| Some(p.as_str().to_owned()));
+        let old_postal = b
+            .and_then(|d| d.postal_code.as_ref())
+            .map(|p| Some(p.as_str().to_owned()));
         let postal_raw = self.postal_code.clone().or(old_postal);
         let postal_code = slot(&mut e, &postal_raw, None, |s| {
             PostalCode::parse("postal_code", s, country.as_ref())
@@ -225,13 +282,12 @@ impl ContactPatch {
             e.push(FieldError::new("last_name", "required", "is required"));
         }
         match (kind, company_id) {
-            (Some(ContactKind::B2b), None) if !e.0.iter().any(|x| x.field == "company_id") => {
-                e.push(FieldError::new(
+            (Some(ContactKind::B2b), None) if !e.0.iter().any(|x| x.field == "company_id") => e
+                .push(FieldError::new(
                     "company_id",
                     "b2b_needs_company",
                     "a B2B contact is a person at a company: give the company's id",
-                ))
-            }
+                )),
             (Some(ContactKind::B2c), Some(_)) => e.push(FieldError::new(
                 "company_id",
                 "b2c_no_company",
@@ -268,7 +324,11 @@ impl ContactPatch {
         for (name, value) in &self.custom {
             let field = format!("custom.{name}");
             let Some(def) = catalogue.custom_field(crate::catalogue::Entity::Contact, name) else {
-                errs.push(FieldError::new(field, "unknown_field", "is not a field of the catalogue"));
+                errs.push(FieldError::new(
+                    field,
+                    "unknown_field",
+                    "is not a field of the catalogue",
+                ));
                 continue;
             };
             match value {

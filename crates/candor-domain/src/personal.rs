@@ -46,7 +46,15 @@ pub struct PostalCode(String);
 #[derive(Clone, PartialEq, Eq)]
 pub struct Notes(String);
 
-personal_text!(Email, Phone, PersonName, AddressLine, City, PostalCode, Notes);
+personal_text!(
+    Email,
+    Phone,
+    PersonName,
+    AddressLine,
+    City,
+    PostalCode,
+    Notes
+);
 
 fn has_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control())
@@ -157,7 +165,11 @@ impl City {
 
 impl PostalCode {
     /// French postal codes are five digits; elsewhere 2 to 10 letters, digits, spaces or dashes.
-    pub fn parse(field: &str, raw: &str, country: Option<&CountryCode>) -> Result<Self, FieldError> {
+    pub fn parse(
+        field: &str,
+        raw: &str,
+        country: Option<&CountryCode>,
+    ) -> Result<Self, FieldError> {
         let s = raw.trim().to_uppercase();
         let french = country.is_none_or(|c| c.as_str() == "FR");
         if french {
@@ -171,8 +183,7 @@ impl PostalCode {
             ));
         }
         let ok = (2..=10).contains(&s.len())
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b' ' || b == b'-');
         if ok {
             Ok(Self(s))
@@ -198,7 +209,9 @@ impl Notes {
                 "must be at most 5000 characters",
             ));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
             return Err(FieldError::new(
                 field,
                 "no_control_characters",
@@ -276,16 +289,31 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused_with_the_rule() {
-        for bad in ["", "alice", "alice@", "@example.com", "alice@localhost", "a b@example.com"] {
+        for bad in [
+            "",
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@localhost",
+            "a b@example.com",
+        ] {
             let err = Email::parse("email", bad).unwrap_err();
             assert_eq!(err.field, "email");
-            assert!(["email_format", "max_length"].contains(&err.rule), "{bad}: {err}");
+            assert!(
+                ["email_format", "max_length"].contains(&err.rule),
+                "{bad}: {err}"
+            );
         }
     }
 
     #[test]
     fn french_national_numbers_become_e164() {
-        for raw in ["06 12 34 56 78", "0612345678", "+33 6 12 34 56 78", "06.12.34.56.78"] {
+        for raw in [
+            "06 12 34 56 78",
+            "0612345678",
+            "+33 6 12 34 56 78",
+            "06.12.34.56.78",
+        ] {
             assert_eq!(Phone::parse("phone", raw).unwrap().as_str(), "+33612345678");
         }
         assert_eq!(
@@ -314,13 +342,24 @@ mod tests {
 
     #[test]
     fn names_need_a_letter_and_no_line_breaks() {
-        assert_eq!(PersonName::parse("first_name", "  ").unwrap_err().rule, "required");
-        assert_eq!(PersonName::parse("first_name", "123").unwrap_err().rule, "name_letters");
         assert_eq!(
-            PersonName::parse("first_name", "Jean\nPaul").unwrap_err().rule,
+            PersonName::parse("first_name", "  ").unwrap_err().rule,
+            "required"
+        );
+        assert_eq!(
+            PersonName::parse("first_name", "123").unwrap_err().rule,
+            "name_letters"
+        );
+        assert_eq!(
+            PersonName::parse("first_name", "Jean\nPaul")
+                .unwrap_err()
+                .rule,
             "no_control_characters"
         );
-        assert_eq!(PersonName::parse("first_name", " Zoé ").unwrap().as_str(), "Zoé");
+        assert_eq!(
+            PersonName::parse("first_name", " Zoé ").unwrap().as_str(),
+            "Zoé"
+        );
     }
 
     #[test]
@@ -330,7 +369,9 @@ mod tests {
         assert!(PostalCode::parse("postal_code", "75011", Some(&fr)).is_ok());
         assert!(PostalCode::parse("postal_code", "7501", Some(&fr)).is_err());
         assert_eq!(
-            PostalCode::parse("postal_code", "sw1a 1aa", Some(&gb)).unwrap().as_str(),
+            PostalCode::parse("postal_code", "sw1a 1aa", Some(&gb))
+                .unwrap()
+                .as_str(),
             "SW1A 1AA"
         );
         assert!(CountryCode::parse("country", "France").is_err());

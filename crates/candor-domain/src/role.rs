@@ -50,6 +50,8 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.as_str() == s)
-            .ok_or_else(|| format!("unknown role `{s}`: expected one of admin, dpo, sales, marketing, support"))
+            .ok_or_else(|| {
+                format!("unknown role `{s}`: expected one of admin, dpo, sales, marketing, support")
+            })
     }
 }

@@ -61,20 +61,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let msg = inner.to_string();
-            let (code, field) = match msg.strip_prefix("unknown field `") {
-                Some(rest) => ("unknown_field", rest.split('`').next().unwrap_or("").to_owned()),
-                None => ("invalid_json", path),
-            };
-            let mut err = ApiError::new(StatusCode::BAD_REQUEST, code, msg);
-            if !field.is_empty() && field != "." {
-                err = err.with_field(field);
-            }
-            err
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let msg = inner.to_string();
+                let (code, field) = match msg.strip_prefix("unknown field `") {
+                    Some(rest) => (
+                        "unknown_field",
+                        rest.split('`').next().unwrap_or("").to_owned(),
+                    ),
+                    None => ("invalid_json", path),
+                };
+                let mut err = ApiError::new(StatusCode::BAD_REQUEST, code, msg);
+                if !field.is_empty() && field != "." {
+                    err = err.with_field(field);
+                }
+                err
+            })
     }
 }
 
@@ -83,7 +88,10 @@ fn body_error(e: BytesRejection) -> ApiError {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            format!("the body is larger than the {} KiB limit", crate::api::BODY_LIMIT / 1024),
+            format!(
+                "the body is larger than the {} KiB limit",
+                crate::api::BODY_LIMIT / 1024
+            ),
         )
     } else {
         ApiError::new(e.status(), "invalid_json", e.body_text())
@@ -100,7 +108,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(q)| ApiQuery(q))
-            .map_err(|e: QueryRejection| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text()))
+            .map_err(|e: QueryRejection| {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())
+            })
     }
 }
 
@@ -115,8 +125,12 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
             .await
             .map(|axum::extract::Path(v)| ApiPath(v))
             .map_err(|_| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", "id: must be a UUID")
-                    .with_field("id")
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_path",
+                    "id: must be a UUID",
+                )
+                .with_field("id")
             })
     }
 }

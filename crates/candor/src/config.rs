@@ -62,9 +62,9 @@ impl Config {
     }
 
     pub fn database_url(&self) -> String {
-        self.database.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("candor.db").display())
-        })
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("candor.db").display()))
     }
 }
 
@@ -124,7 +124,10 @@ mod tests {
             jail.set_env("CANDOR_DATA_DIR", "/tmp/from-env");
             let c = Config::load(None, Overrides::default())?;
             assert_eq!(c.listen.port(), 9001);
-            let flags = Overrides { data_dir: Some("/tmp/from-flag".into()), ..Default::default() };
+            let flags = Overrides {
+                data_dir: Some("/tmp/from-flag".into()),
+                ..Default::default()
+            };
             let c = Config::load(None, flags)?;
             assert_eq!(c.data_dir, PathBuf::from("/tmp/from-flag"));
             assert_eq!(c.listen.port(), 9001);

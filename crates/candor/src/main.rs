@@ -11,7 +11,11 @@ use config::{Config, Overrides};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "candor", version, about = "Candor: a CRM in which the GDPR is the data model")]
+#[command(
+    name = "candor",
+    version,
+    about = "Candor: a CRM in which the GDPR is the data model"
+)]
 struct Cli {
     /// Configuration file (default: ./candor.toml if present).
     #[arg(long, global = true)]
@@ -94,18 +98,28 @@ async fn main() -> Result<()> {
         Command::Serve { listen, .. } => *listen,
         _ => None,
     };
-    let flags = Overrides { data_dir: cli.data_dir.clone(), database: cli.database.clone(), listen };
+    let flags = Overrides {
+        data_dir: cli.data_dir.clone(),
+        database: cli.database.clone(),
+        listen,
+    };
     let cfg = Config::load(cli.config.as_deref(), flags).context("reading the configuration")?;
     setup::init_logging(&cfg.log);
     match cli.command {
-        Command::Serve { demo, demo_contacts, .. } => setup::serve(&cfg, demo.then_some(demo_contacts)).await,
+        Command::Serve {
+            demo,
+            demo_contacts,
+            ..
+        } => setup::serve(&cfg, demo.then_some(demo_contacts)).await,
         Command::Token { command } => token(&cfg, command).await,
         Command::Verify => verify(&cfg).await,
         Command::Demo { contacts, seed } => {
             let app = setup::open(&cfg).await?;
             setup::fill_demo(&app, contacts, seed).await
         }
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", config::EXAMPLE);
             Ok(())
         }
@@ -117,20 +131,43 @@ async fn token(cfg: &Config, command: TokenCommand) -> Result<()> {
     let app = setup::open(cfg).await?;
     match command {
         TokenCommand::Create { role, name } => {
-            let (t, secret) = app.create_token(role, &name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            eprintln!("Created token {} ({}, role {}). Its secret is shown only now:", t.id, t.name, t.role);
+            let (t, secret) = app
+                .create_token(role, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "Created token {} ({}, role {}). Its secret is shown only now:",
+                t.id, t.name, t.role
+            );
             println!("{secret}");
         }
         TokenCommand::List => {
-            println!("{:<36}  {:<9}  {:<25}  {:<8}  name", "id", "role", "created", "state");
-            for t in app.list_tokens().await.map_err(|e| anyhow::anyhow!("{e}"))? {
-                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+            println!(
+                "{:<36}  {:<9}  {:<25}  {:<8}  name",
+                "id", "role", "created", "state"
+            );
+            for t in app
+                .list_tokens()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 let created = candor_domain::contact::rfc3339(t.created_at);
-                println!("{:<36}  {:<9}  {:<25}  {:<8}  {}", t.id, t.role, created, state, t.name);
+                println!(
+                    "{:<36}  {:<9}  {:<25}  {:<8}  {}",
+                    t.id, t.role, created, state, t.name
+                );
             }
         }
         TokenCommand::Revoke { id_or_name } => {
-            let n = app.revoke_tokens(&id_or_name).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let n = app
+                .revoke_tokens(&id_or_name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if n == 0 {
                 anyhow::bail!("no active token has this id or name");
             }
@@ -143,7 +180,10 @@ async fn token(cfg: &Config, command: TokenCommand) -> Result<()> {
 async fn verify(cfg: &Config) -> Result<()> {
     let app = setup::open(cfg).await?;
     let report = app.verify().await?;
-    println!("access audit: {} entries in {} subject chains", report.entries, report.subjects);
+    println!(
+        "access audit: {} entries in {} subject chains",
+        report.entries, report.subjects
+    );
     if report.breaks.is_empty() {
         println!("OK: every chain is intact");
         return Ok(());

@@ -13,7 +13,10 @@ use std::sync::Arc;
 pub fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
 }
 
 fn read_or(path: Option<&std::path::Path>, default: &str) -> Result<String> {
@@ -27,12 +30,17 @@ fn read_or(path: Option<&std::path::Path>, default: &str) -> Result<String> {
 pub async fn open(cfg: &Config) -> Result<Candor> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating the data directory {}", cfg.data_dir.display()))?;
-    let catalogue = Catalogue::load(&read_or(cfg.catalogue.as_deref(), DEFAULT_CATALOGUE)?, cfg.medical)
-        .map_err(|e| anyhow::anyhow!("the field catalogue was refused: {e}"))?;
+    let catalogue = Catalogue::load(
+        &read_or(cfg.catalogue.as_deref(), DEFAULT_CATALOGUE)?,
+        cfg.medical,
+    )
+    .map_err(|e| anyhow::anyhow!("the field catalogue was refused: {e}"))?;
     let lexicon = Lexicon::parse(&read_or(cfg.lexicon.as_deref(), DEFAULT_LEXICON)?)
         .map_err(|e| anyhow::anyhow!("the special-category vocabulary was refused: {e}"))?;
     let keys = Keys::load_or_create(&cfg.data_dir).context("reading the master key")?;
-    let store = Store::open_url(&cfg.database_url()).await.context("opening the database")?;
+    let store = Store::open_url(&cfg.database_url())
+        .await
+        .context("opening the database")?;
     Candor::new(store, catalogue, lexicon, Arc::new(SystemClock), keys)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
@@ -74,16 +82,29 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         if app.store.count_contacts().await? == 0 {
             fill_demo(&app, n, 42).await?;
         }
-        app.revoke_tokens("demo-admin").await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (_, secret) = app.create_token(Role::Admin, "demo-admin").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        app.revoke_tokens("demo-admin")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (_, secret) = app
+            .create_token(Role::Admin, "demo-admin")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("Demo admin API token (new at each start): {secret}");
         println!("Try: curl -H 'Authorization: Bearer {secret}' {url}/api/v1/contacts?limit=2");
-    } else if app.list_tokens().await.map_err(|e| anyhow::anyhow!("{e}"))?.is_empty() {
+    } else if app
+        .list_tokens()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .is_empty()
+    {
         println!("No API token yet. Create one with:");
         println!("  candor token create --role admin --name \"your name\"");
         println!("  (or: cargo run --release -- token create --role admin --name \"your name\")");
     }
-    println!("Candor listens on {url} (data in {}, API description at {url}/api/openapi.json)", cfg.data_dir.display());
+    println!(
+        "Candor listens on {url} (data in {}, API description at {url}/api/openapi.json)",
+        cfg.data_dir.display()
+    );
     axum::serve(listener, candor_web::router(app.clone()))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

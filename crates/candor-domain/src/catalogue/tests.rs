@@ -33,10 +33,21 @@ fn the_default_catalogue_follows_the_brief_for_each_role() {
     assert!(c.can_read(Role::Sales, Contact, "email"));
     assert!(c.can_read(Role::Sales, Contact, "phone"));
     // Marketing reads technical fields, never the phone or the postal address.
-    for f in ["created_at", "newsletter_subscribed_at", "newsletter_open_rate"] {
+    for f in [
+        "created_at",
+        "newsletter_subscribed_at",
+        "newsletter_open_rate",
+    ] {
         assert!(c.can_read(Role::Marketing, Contact, f), "{f}");
     }
-    for f in ["phone", "address_line", "postal_code", "city", "email", "notes"] {
+    for f in [
+        "phone",
+        "address_line",
+        "postal_code",
+        "city",
+        "email",
+        "notes",
+    ] {
         assert!(!c.can_read(Role::Marketing, Contact, f), "{f}");
     }
     // The DPO reads every field.
@@ -49,7 +60,10 @@ fn the_default_catalogue_follows_the_brief_for_each_role() {
 fn system_fields_are_written_by_no_role() {
     let c = cat();
     for role in Role::ALL {
-        assert!(!c.field(Entity::Contact, "created_at").unwrap().can_write(role));
+        assert!(!c
+            .field(Entity::Contact, "created_at")
+            .unwrap()
+            .can_write(role));
     }
 }
 
@@ -65,10 +79,14 @@ fn a_field_without_a_justification_is_refused_naming_it() {
 #[test]
 fn special_category_fields_are_refused_unless_medical() {
     let mut c = cat();
-    let err = c.add(custom("blood_type", "special_category", "x")).unwrap_err();
+    let err = c
+        .add(custom("blood_type", "special_category", "x"))
+        .unwrap_err();
     assert_eq!(err.rule, "special_category_refused");
     let mut medical = Catalogue::load(DEFAULT_CATALOGUE, true).unwrap();
-    medical.add(custom("blood_type", "special_category", "x")).unwrap();
+    medical
+        .add(custom("blood_type", "special_category", "x"))
+        .unwrap();
 }
 
 #[test]
@@ -79,7 +97,10 @@ fn a_catalogue_file_missing_purpose_or_basis_does_not_load() {
         1,
     );
     let err = Catalogue::load(&no_purpose, false).unwrap_err();
-    assert_eq!((err.field.as_str(), err.rule), ("contact.kind", "purpose_required"));
+    assert_eq!(
+        (err.field.as_str(), err.rule),
+        ("contact.kind", "purpose_required")
+    );
 
     let no_basis = DEFAULT_CATALOGUE.replacen("basis = \"legitimate_interests\"\n", "", 1);
     let err = Catalogue::load(&no_basis, false).unwrap_err();
@@ -91,36 +112,51 @@ fn a_catalogue_file_missing_purpose_or_basis_does_not_load() {
 fn a_catalogue_that_forgets_a_stored_field_does_not_load() {
     let start = DEFAULT_CATALOGUE.find("name = \"phone\"").unwrap();
     let block_start = DEFAULT_CATALOGUE[..start].rfind("[[field]]").unwrap();
-    let block_end = block_start + 9 + DEFAULT_CATALOGUE[block_start + 9..].find("[[field]]").unwrap();
+    let block_end = block_start
+        + 9
+        + DEFAULT_CATALOGUE[block_start + 9..]
+            .find("[[field]]")
+            .unwrap();
     let without_phone = format!(
         "{}{}",
         &DEFAULT_CATALOGUE[..block_start],
         &DEFAULT_CATALOGUE[block_end..]
     );
     let err = Catalogue::load(&without_phone, false).unwrap_err();
-    assert_eq!((err.field.as_str(), err.rule), ("contact.phone", "field_undeclared"));
+    assert_eq!(
+        (err.field.as_str(), err.rule),
+        ("contact.phone", "field_undeclared")
+    );
 }
 
 #[test]
 fn custom_fields_join_the_catalogue_and_check_their_values() {
     let mut c = cat();
-    c.add(custom("industry", "identifying", "Adapte l'offre")).unwrap();
+    c.add(custom("industry", "identifying", "Adapte l'offre"))
+        .unwrap();
     let f = c.custom_field(Entity::Contact, "industry").unwrap();
     assert!(f.can_write(Role::Sales));
     assert!(!f.can_read(Role::Marketing));
     let lex = Lexicon::default_french_english();
     assert_eq!(
-        f.check_value("custom.industry", &Value::from("Retail"), &lex).unwrap(),
+        f.check_value("custom.industry", &Value::from("Retail"), &lex)
+            .unwrap(),
         Value::from("Retail")
     );
     assert_eq!(
-        f.check_value("custom.industry", &Value::from(3), &lex).unwrap_err().rule,
+        f.check_value("custom.industry", &Value::from(3), &lex)
+            .unwrap_err()
+            .rule,
         "value_type"
     );
     assert_eq!(
-        f.check_value("custom.industry", &Value::from("clinique pour diabétiques"), &lex)
-            .unwrap_err()
-            .rule,
+        f.check_value(
+            "custom.industry",
+            &Value::from("clinique pour diabétiques"),
+            &lex
+        )
+        .unwrap_err()
+        .rule,
         "special_category_data"
     );
     let again = c.add(custom("industry", "identifying", "x")).unwrap_err();
@@ -132,9 +168,22 @@ fn custom_fields_join_the_catalogue_and_check_their_values() {
 #[test]
 fn the_first_unwritable_field_is_the_one_named() {
     let c = cat();
-    let keys = vec!["first_name".to_owned(), "phone".to_owned(), "email".to_owned()];
-    assert_eq!(c.first_unwritable(Role::Support, Entity::Contact, &keys), Some("first_name"));
-    assert_eq!(c.first_unwritable(Role::Sales, Entity::Contact, &keys), None);
+    let keys = vec![
+        "first_name".to_owned(),
+        "phone".to_owned(),
+        "email".to_owned(),
+    ];
+    assert_eq!(
+        c.first_unwritable(Role::Support, Entity::Contact, &keys),
+        Some("first_name")
+    );
+    assert_eq!(
+        c.first_unwritable(Role::Sales, Entity::Contact, &keys),
+        None
+    );
     let unknown = vec!["shoe_size".to_owned()];
-    assert_eq!(c.first_unwritable(Role::Admin, Entity::Contact, &unknown), Some("shoe_size"));
+    assert_eq!(
+        c.first_unwritable(Role::Admin, Entity::Contact, &unknown),
+        Some("shoe_size")
+    );
 }

@@ -4,10 +4,12 @@ use super::rows::uuid;
 use super::Store;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
-use candor_domain::audit::{verify_chain, AccessEvent, AuditAction, AuditEntry, ChainBreak, GENESIS};
+use candor_domain::audit::{
+    verify_chain, AccessEvent, AuditAction, AuditEntry, ChainBreak, GENESIS,
+};
 use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -21,8 +23,10 @@ fn entry(row: &SqliteRow) -> Result<AuditEntry> {
         subject_id: uuid(row, "subject_id")?,
         seq: row.try_get("seq")?,
         actor: row.try_get("actor")?,
-        action: AuditAction::parse(&action).ok_or_else(|| StoreError::Corrupt("audit action".into()))?,
-        fields: serde_json::from_str(&fields).map_err(|_| StoreError::Corrupt("audit fields".into()))?,
+        action: AuditAction::parse(&action)
+            .ok_or_else(|| StoreError::Corrupt("audit action".into()))?,
+        fields: serde_json::from_str(&fields)
+            .map_err(|_| StoreError::Corrupt("audit fields".into()))?,
         endpoint: row.try_get("endpoint")?,
         at: row.try_get("at")?,
         prev_hash: row.try_get("prev_hash")?,
@@ -30,57 +34,89 @@ fn entry(row: &SqliteRow) -> Result<AuditEntry> {
     })
 }
 
-/// Appends `events` to their subjects' chains inside `tx`.
+/// Rows per multi-row statement: 10 columns each stays under SQLite's 32,766 variables.
+const CHUNK: usize = 500;
+
+/// Appends `events` to their subjects' chains inside `tx`, with a few multi-row
+/// statements per batch rather than three per event.
 pub(super) async fn append_in(
     tx: &mut Transaction<'_, Sqlite>,
     events: Vec<AccessEvent>,
 ) -> Result<Vec<AuditEntry>> {
-    let mut heads: HashMap<Uuid, (i64, String)> = HashMap::new();
+    let mut heads = read_heads(tx, &events).await?;
     let mut out = Vec::with_capacity(events.len());
     for ev in events {
         let subject = ev.subject_id;
-        let (seq, prev) = match heads.get(&subject) {
-            Some(h) => h.clone(),
-            None => sqlx::query_as::<_, (i64, String)>(
-                "SELECT seq, hash FROM audit_head WHERE subject_id = ?1",
-            )
-            .bind(subject.to_string())
-            .fetch_optional(&mut **tx)
-            .await?
-            .unwrap_or((0, GENESIS.to_owned())),
-        };
+        let (seq, prev) = heads
+            .get(&subject)
+            .cloned()
+            .unwrap_or_else(|| (0, GENESIS.to_owned()));
         let e = AuditEntry::chain(Uuid::now_v7(), ev, seq + 1, prev);
-        sqlx::query(
-            "INSERT INTO audit_entry (id, subject_id, seq, actor, action, fields, endpoint, at, prev_hash, hash) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .bind(e.id.to_string())
-        .bind(subject.to_string())
-        .bind(e.seq)
-        .bind(&e.actor)
-        .bind(e.action.as_str())
-        .bind(serde_json::to_string(&e.fields).unwrap_or_default())
-        .bind(&e.endpoint)
-        .bind(e.at)
-        .bind(&e.prev_hash)
-        .bind(&e.hash)
-        .execute(&mut **tx)
-        .await?;
         heads.insert(subject, (e.seq, e.hash.clone()));
         out.push(e);
     }
-    for (subject, (seq, hash)) in heads {
-        sqlx::query(
-            "INSERT INTO audit_head (subject_id, seq, hash) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (subject_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-        )
-        .bind(subject.to_string())
-        .bind(seq)
-        .bind(hash)
-        .execute(&mut **tx)
-        .await?;
+    for chunk in out.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO audit_entry (id, subject_id, seq, actor, action, fields, endpoint, at, prev_hash, hash) ",
+        );
+        q.push_values(chunk, |mut b, e| {
+            b.push_bind(e.id.to_string())
+                .push_bind(e.subject_id.to_string())
+                .push_bind(e.seq)
+                .push_bind(e.actor.clone())
+                .push_bind(e.action.as_str())
+                .push_bind(serde_json::to_string(&e.fields).unwrap_or_default())
+                .push_bind(e.endpoint.clone())
+                .push_bind(e.at)
+                .push_bind(e.prev_hash.clone())
+                .push_bind(e.hash.clone());
+        });
+        q.build().persistent(false).execute(&mut **tx).await?;
+    }
+    let new_heads: Vec<(Uuid, i64, String)> =
+        heads.into_iter().map(|(s, (n, h))| (s, n, h)).collect();
+    for chunk in new_heads.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO audit_head (subject_id, seq, hash) ");
+        q.push_values(chunk, |mut b, (s, n, h)| {
+            b.push_bind(s.to_string())
+                .push_bind(*n)
+                .push_bind(h.clone());
+        });
+        q.push(" ON CONFLICT (subject_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+        q.build().persistent(false).execute(&mut **tx).await?;
     }
     Ok(out)
+}
+
+/// The current heads of the subjects in `events`.
+async fn read_heads(
+    tx: &mut Transaction<'_, Sqlite>,
+    events: &[AccessEvent],
+) -> Result<HashMap<Uuid, (i64, String)>> {
+    let mut subjects: Vec<String> = events.iter().map(|e| e.subject_id.to_string()).collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    let mut heads = HashMap::with_capacity(subjects.len());
+    for chunk in subjects.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT subject_id, seq, hash FROM audit_head WHERE subject_id IN (");
+        let mut list = q.separated(", ");
+        for s in chunk {
+            list.push_bind(s.clone());
+        }
+        q.push(")");
+        let rows: Vec<(String, i64, String)> = q
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut **tx)
+            .await?;
+        for (s, n, h) in rows {
+            let id = Uuid::parse_str(&s).map_err(|_| StoreError::Corrupt("subject".into()))?;
+            heads.insert(id, (n, h));
+        }
+    }
+    Ok(heads)
 }
 
 impl Store {
@@ -120,7 +156,10 @@ impl Store {
         let mut head: Option<(i64, String)> = None;
         while let Some(row) = rows.try_next().await? {
             let e = entry(&row)?;
-            if current.first().is_some_and(|f| f.subject_id != e.subject_id) {
+            if current
+                .first()
+                .is_some_and(|f| f.subject_id != e.subject_id)
+            {
                 check(&mut report, &current, head.take());
                 current.clear();
             }
@@ -141,9 +180,16 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         for (subject, head_seq) in orphans {
-            let id = Uuid::parse_str(&subject).map_err(|_| StoreError::Corrupt("subject".into()))?;
+            let id =
+                Uuid::parse_str(&subject).map_err(|_| StoreError::Corrupt("subject".into()))?;
             report.subjects += 1;
-            report.breaks.push((id, ChainBreak::Truncated { last_seq: 0, head_seq }));
+            report.breaks.push((
+                id,
+                ChainBreak::Truncated {
+                    last_seq: 0,
+                    head_seq,
+                },
+            ));
         }
         Ok(report)
     }

@@ -78,7 +78,13 @@ impl Store {
     /// Row counts of the subject-data tables, for demo output and tests.
     pub async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
-        for t in ["company", "contact", "customer_order", "activity", "audit_entry"] {
+        for t in [
+            "company",
+            "contact",
+            "customer_order",
+            "activity",
+            "audit_entry",
+        ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.reader)
                 .await?;

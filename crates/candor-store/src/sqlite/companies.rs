@@ -95,7 +95,8 @@ impl Store {
         if let Some(a) = page.after {
             q.push(" AND id > ").push_bind(a.to_string());
         }
-        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(page.limit));
+        q.push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(page.limit));
         let found = q.build().fetch_all(&self.reader).await?;
         found.iter().map(rows::company).collect()
     }

@@ -92,11 +92,10 @@ impl Store {
     }
 
     pub async fn contact_id_by_email_hash(&self, hash: &str) -> Result<Option<Uuid>> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM contact WHERE email_hash = ?1")
-                .bind(hash)
-                .fetch_optional(&self.reader)
-                .await?;
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM contact WHERE email_hash = ?1")
+            .bind(hash)
+            .fetch_optional(&self.reader)
+            .await?;
         id.map(|s| Uuid::parse_str(&s).map_err(|_| rows::corrupt("id")))
             .transpose()
     }
@@ -134,7 +133,8 @@ impl Store {
         if let Some(a) = page.after {
             q.push(" AND id > ").push_bind(a.to_string());
         }
-        q.push(" ORDER BY id LIMIT ").push_bind(i64::from(page.limit));
+        q.push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(page.limit));
         let found = q.build().fetch_all(&self.reader).await?;
         found.iter().map(rows::contact).collect()
     }

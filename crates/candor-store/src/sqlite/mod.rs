@@ -2,6 +2,7 @@
 //! queue in our process beats lock retries), a pool of readers, WAL journal.
 
 mod audit;
+mod baseline;
 mod bulk;
 mod companies;
 mod contacts;
@@ -42,7 +43,6 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
-            .pragma("cache_size", "-32768")
             .statement_cache_capacity(256);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -52,7 +52,7 @@ impl Store {
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(2)
             .min_connections(1)
             .connect_with(opts.read_only(true))
             .await?;

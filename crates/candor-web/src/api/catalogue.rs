@@ -52,5 +52,8 @@ pub async fn add_custom_field(
     ApiJson(def): ApiJson<FieldDef>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let def = app.add_custom_field(&auth.actor, def).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::to_value(def).unwrap_or_default())))
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(def).unwrap_or_default()),
+    ))
 }

@@ -95,10 +95,20 @@ pub async fn list_companies(
 ) -> Result<Json<CompanyPage>, ApiError> {
     let limit = p.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::field("limit", "page_size", format!("must be between 1 and {MAX_PAGE}")).into());
+        return Err(AppError::field(
+            "limit",
+            "page_size",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )
+        .into());
     }
-    let page = app.list_companies(&auth.actor, p.name.as_deref(), p.after, limit).await?;
-    Ok(Json(CompanyPage { items: page.items, next_cursor: page.next_cursor }))
+    let page = app
+        .list_companies(&auth.actor, p.name.as_deref(), p.after, limit)
+        .await?;
+    Ok(Json(CompanyPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/companies", tag = "companies", request_body = CompanyBody,
@@ -113,12 +123,19 @@ pub async fn create_company(
     auth: Auth,
     ApiJson(body): ApiJson<CompanyBody>,
 ) -> Result<(StatusCode, Json<CompanyView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(app.create_company(&auth.actor, body.into()).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app.create_company(&auth.actor, body.into()).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The company", body = Company), (status = 404, description = "No such company", body = ErrorBody)))]
-pub async fn get_company(State(app): State<Candor>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> Result<Json<CompanyView>, ApiError> {
+pub async fn get_company(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<CompanyView>, ApiError> {
     Ok(Json(app.get_company(&auth.actor, id).await?))
 }
 
@@ -134,7 +151,9 @@ pub async fn update_company(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<CompanyBody>,
 ) -> Result<Json<CompanyView>, ApiError> {
-    Ok(Json(app.update_company(&auth.actor, id, body.into()).await?))
+    Ok(Json(
+        app.update_company(&auth.actor, id, body.into()).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = Uuid, Path)),
@@ -143,7 +162,11 @@ pub async fn update_company(
         (status = 404, description = "No such company", body = ErrorBody),
         (status = 409, description = "Contacts still belong to it", body = ErrorBody),
     ))]
-pub async fn delete_company(State(app): State<Candor>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, ApiError> {
+pub async fn delete_company(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
     app.delete_company(&auth.actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

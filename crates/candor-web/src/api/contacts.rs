@@ -159,9 +159,18 @@ pub async fn list_contacts(
     auth: Auth,
     ApiQuery(p): ApiQuery<ContactListParams>,
 ) -> Result<Json<ContactPage>, ApiError> {
-    let q = ListQuery { kind: p.kind, company_id: p.company_id, email: p.email, after: p.after, limit: p.limit };
+    let q = ListQuery {
+        kind: p.kind,
+        company_id: p.company_id,
+        email: p.email,
+        after: p.after,
+        limit: p.limit,
+    };
     let page = app.list_contacts(&auth.actor, q, &auth.endpoint).await?;
-    Ok(Json(ContactPage { items: page.items, next_cursor: page.next_cursor }))
+    Ok(Json(ContactPage {
+        items: page.items,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = ContactBody,
@@ -177,7 +186,9 @@ pub async fn create_contact(
     auth: Auth,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<(StatusCode, Json<ContactView>), ApiError> {
-    let v = app.create_contact(&auth.actor, body.into(), &auth.endpoint).await?;
+    let v = app
+        .create_contact(&auth.actor, body.into(), &auth.endpoint)
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -186,8 +197,14 @@ pub async fn create_contact(
         (status = 200, description = "The contact; the read is recorded in the audit", body = Contact),
         (status = 404, description = "No such contact", body = ErrorBody),
     ))]
-pub async fn get_contact(State(app): State<Candor>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> Result<Json<ContactView>, ApiError> {
-    Ok(Json(app.get_contact(&auth.actor, id, &auth.endpoint).await?))
+pub async fn get_contact(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ContactView>, ApiError> {
+    Ok(Json(
+        app.get_contact(&auth.actor, id, &auth.endpoint).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), request_body = ContactBody,
@@ -204,7 +221,10 @@ pub async fn update_contact(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<Json<ContactView>, ApiError> {
-    Ok(Json(app.update_contact(&auth.actor, id, body.into(), &auth.endpoint).await?))
+    Ok(Json(
+        app.update_contact(&auth.actor, id, body.into(), &auth.endpoint)
+            .await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)),
@@ -213,7 +233,11 @@ pub async fn update_contact(
         (status = 403, description = "The role may not delete contacts", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
     ))]
-pub async fn delete_contact(State(app): State<Candor>, auth: Auth, ApiPath(id): ApiPath<Uuid>) -> Result<StatusCode, ApiError> {
+pub async fn delete_contact(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<StatusCode, ApiError> {
     app.delete_contact(&auth.actor, id, &auth.endpoint).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -255,5 +279,8 @@ pub async fn contact_audit(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
-    Ok(Json(app.contact_audit(&auth.actor, id, p.limit.unwrap_or(100)).await?))
+    Ok(Json(
+        app.contact_audit(&auth.actor, id, p.limit.unwrap_or(100))
+            .await?,
+    ))
 }

@@ -62,10 +62,21 @@ fn api_router() -> OpenApiRouter<Candor> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(system::health))
         .routes(routes!(contacts::list_contacts, contacts::create_contact))
-        .routes(routes!(contacts::get_contact, contacts::update_contact, contacts::delete_contact))
+        .routes(routes!(
+            contacts::get_contact,
+            contacts::update_contact,
+            contacts::delete_contact
+        ))
         .routes(routes!(contacts::contact_audit))
-        .routes(routes!(companies::list_companies, companies::create_company))
-        .routes(routes!(companies::get_company, companies::update_company, companies::delete_company))
+        .routes(routes!(
+            companies::list_companies,
+            companies::create_company
+        ))
+        .routes(routes!(
+            companies::get_company,
+            companies::update_company,
+            companies::delete_company
+        ))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }
@@ -81,7 +92,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 .tag("system")
                 .summary(Some("This document"))
                 .security(utoipa::openapi::security::SecurityRequirement::default())
-                .response("200", utoipa::openapi::Response::new("The OpenAPI document")),
+                .response(
+                    "200",
+                    utoipa::openapi::Response::new("The OpenAPI document"),
+                ),
         ),
     );
     doc

@@ -1,0 +1,435 @@
+//! The contacts API: role-filtered fields (S3), access audit (S4), validation (X1).
+
+mod common;
+
+use candor_domain::Role;
+use common::{expect_error, spawn_app};
+use serde_json::{json, Value};
+
+fn b2c() -> Value {
+    json!({
+        "kind": "b2c", "first_name": "Zoé", "last_name": "Lefèvre",
+        "email": "Zoe.Lefevre@Example.FR", "phone": "06 12 34 56 78",
+        "address_line": "12 rue des Lilas", "postal_code": "75011", "city": "Paris",
+        "country": "FR", "locale": "fr"
+    })
+}
+
+#[tokio::test]
+async fn sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+
+    let sales: Value = t
+        .get(Role::Sales, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sales["email"], "zoe.lefevre@example.fr");
+    assert_eq!(sales["phone"], "+33612345678");
+
+    let res = t
+        .get(Role::Marketing, &format!("/api/v1/contacts/{id}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    for hidden in [
+        "612345678",
+        "zoe.lefevre",
+        "Lilas",
+        "75011",
+        "\"phone\"",
+        "\"email\"",
+        "\"address_line\"",
+    ] {
+        assert!(!body.contains(hidden), "marketing saw {hidden}: {body}");
+    }
+    let marketing: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(marketing["first_name"], "Zoé");
+
+    let audit: Vec<Value> = t
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reads: Vec<&Value> = audit.iter().filter(|e| e["action"] == "read").collect();
+    assert_eq!(reads.len(), 2, "{audit:?}");
+    let marketing_read = reads
+        .iter()
+        .find(|e| !e["fields"].as_array().unwrap().contains(&json!("phone")))
+        .unwrap();
+    assert!(marketing_read["fields"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("first_name")));
+    assert!(reads
+        .iter()
+        .any(|e| e["fields"].as_array().unwrap().contains(&json!("phone"))));
+    assert!(reads
+        .iter()
+        .all(|e| e["endpoint"] == "GET /api/v1/contacts/{id}"));
+    assert!(audit.iter().any(|e| e["action"] == "create"));
+    assert!(audit
+        .iter()
+        .all(|e| e["actor"].as_str().unwrap().starts_with("token:")));
+}
+
+#[tokio::test]
+async fn a_note_revealing_health_data_is_refused_naming_the_word_and_nothing_is_written() {
+    let t = spawn_app().await;
+    let before = t.snapshot().await;
+    let mut body = b2c();
+    body["notes"] = json!("client diabétique, rappeler le matin");
+    let res = t.post(Role::Sales, "/api/v1/contacts", &body).await;
+    let v = expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("notes"),
+        Some("special_category_data"),
+    )
+    .await;
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("diabétique"),
+        "{v}"
+    );
+    assert_eq!(t.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_bad_phone_is_refused_naming_the_field_and_rule_and_nothing_is_written() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+    let before = t.snapshot().await;
+    let res = t
+        .patch(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({"phone": "06 12"}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("phone"),
+        Some("phone_format"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, before);
+    let v: Value = t
+        .get(Role::Sales, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["phone"], "+33612345678");
+}
+
+#[tokio::test]
+async fn every_refused_field_is_listed() {
+    let t = spawn_app().await;
+    let res = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2c", "last_name": "X", "email": "nope", "postal_code": "1"}),
+        )
+        .await;
+    let v = expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("email"),
+        Some("email_format"),
+    )
+    .await;
+    let fields: Vec<&str> = v["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "postal_code"]);
+}
+
+#[tokio::test]
+async fn the_same_email_twice_is_a_conflict_naming_the_existing_contact() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+    let before = t.snapshot().await;
+    let mut again = b2c();
+    again["email"] = json!("  zoe.lefevre@example.fr ");
+    let v = expect_error(
+        t.post(Role::Sales, "/api/v1/contacts", &again).await,
+        409,
+        "conflict",
+        Some("email"),
+        None,
+    )
+    .await;
+    assert_eq!(v["error"]["existing_id"], id.as_str());
+    assert_eq!(t.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn unknown_json_fields_and_oversized_bodies_are_refused() {
+    let t = spawn_app().await;
+    let before = t.snapshot().await;
+    let mut body = b2c();
+    body["shoe_size"] = json!(42);
+    expect_error(
+        t.post(Role::Admin, "/api/v1/contacts", &body).await,
+        400,
+        "unknown_field",
+        Some("shoe_size"),
+        None,
+    )
+    .await;
+    let mut wrong_type = b2c();
+    wrong_type["phone"] = json!(612345678);
+    expect_error(
+        t.post(Role::Admin, "/api/v1/contacts", &wrong_type).await,
+        400,
+        "invalid_json",
+        Some("phone"),
+        None,
+    )
+    .await;
+    let mut huge = b2c();
+    huge["notes"] = json!("x".repeat(100_000));
+    expect_error(
+        t.post(Role::Admin, "/api/v1/contacts", &huge).await,
+        413,
+        "payload_too_large",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(t.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_role_cannot_write_a_field_it_may_not_write() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+    let before = t.snapshot().await;
+    let res = t
+        .patch(
+            Role::Marketing,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({"phone": "0699999999"}),
+        )
+        .await;
+    expect_error(res, 403, "field_forbidden", Some("phone"), None).await;
+    let res = t.post(Role::Support, "/api/v1/contacts", &b2c()).await;
+    expect_error(res, 403, "field_forbidden", Some("kind"), None).await;
+    assert_eq!(t.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn b2b_contacts_need_an_existing_company_and_b2c_ones_have_none() {
+    let t = spawn_app().await;
+    let co = t.company("Atelier Dupont SAS", "12002701600043").await;
+    let res = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2b", "last_name": "Roux"}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("company_id"),
+        Some("b2b_needs_company"),
+    )
+    .await;
+    let ghost = uuid::Uuid::now_v7().to_string();
+    let res = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2b", "last_name": "Roux", "company_id": ghost}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("company_id"),
+        Some("company_exists"),
+    )
+    .await;
+    let res = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2c", "last_name": "Roux", "company_id": co}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("company_id"),
+        Some("b2c_no_company"),
+    )
+    .await;
+    let res = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2b", "last_name": "Roux", "company_id": co}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
+async fn null_clears_a_field_and_absence_keeps_it() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+    let res = t
+        .patch(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({"phone": null, "city": "Lyon", "postal_code": "69003"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["phone"], Value::Null);
+    assert_eq!(v["city"], "Lyon");
+    assert_eq!(v["email"], "zoe.lefevre@example.fr");
+    let res = t
+        .patch(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({"last_name": null}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("last_name"),
+        Some("required"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_a_contact_removes_it_and_only_some_roles_may() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+    let path = format!("/api/v1/contacts/{id}");
+    let res = t
+        .send(Role::Support, reqwest::Method::DELETE, &path, &json!({}))
+        .await;
+    expect_error(res, 403, "role_forbidden", None, None).await;
+    let res = t
+        .send(Role::Sales, reqwest::Method::DELETE, &path, &json!({}))
+        .await;
+    assert_eq!(res.status(), 204);
+    expect_error(
+        t.get(Role::Sales, &path).await,
+        404,
+        "not_found",
+        None,
+        None,
+    )
+    .await;
+    let audit: Vec<Value> = t
+        .get(Role::Dpo, &format!("{path}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(audit[0]["action"], "delete");
+}
+
+#[tokio::test]
+async fn a_malformed_id_is_a_400_naming_it() {
+    let t = spawn_app().await;
+    expect_error(
+        t.get(Role::Sales, "/api/v1/contacts/not-a-uuid").await,
+        400,
+        "invalid_path",
+        Some("id"),
+        None,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn only_the_dpo_and_admin_read_the_audit() {
+    let t = spawn_app().await;
+    let id = t.contact(b2c()).await;
+    for role in [Role::Sales, Role::Marketing, Role::Support] {
+        expect_error(
+            t.get(role, &format!("/api/v1/contacts/{id}/audit")).await,
+            403,
+            "role_forbidden",
+            None,
+            None,
+        )
+        .await;
+    }
+    assert_eq!(
+        t.get(Role::Admin, &format!("/api/v1/contacts/{id}/audit"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_token_are_refused() {
+    let t = spawn_app().await;
+    let res = t
+        .client
+        .get(format!("{}/api/v1/contacts", t.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    expect_error(res, 401, "unauthenticated", None, None).await;
+    let forged = format!("cdr_{}", "0".repeat(64));
+    let res = t
+        .client
+        .get(format!("{}/api/v1/contacts", t.url))
+        .bearer_auth(forged)
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthenticated", None, None).await;
+    let (tok, secret) = t
+        .app
+        .create_token(Role::Sales, "short-lived")
+        .await
+        .unwrap();
+    let ok = t
+        .client
+        .get(format!("{}/api/v1/contacts", t.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    t.app.revoke_tokens(&tok.id.to_string()).await.unwrap();
+    let res = t
+        .client
+        .get(format!("{}/api/v1/contacts", t.url))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    expect_error(res, 401, "unauthenticated", None, None).await;
+}

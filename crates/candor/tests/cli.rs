@@ -1,0 +1,129 @@
+//! The `candor` command as a person uses it: demo data, tokens, and `verify` naming
+//! the audit row someone altered by hand in the SQLite file.
+
+mod common;
+
+use candor_app::Candor;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn candor(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_candor"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("CANDOR_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+async fn open(dir: &Path) -> Candor {
+    let store = candor_store::Store::open_file(&dir.join("candor.db"))
+        .await
+        .unwrap();
+    Candor::new(
+        store,
+        candor_domain::catalogue::Catalogue::default_catalogue(),
+        candor_domain::lexicon::Lexicon::default_french_english(),
+        std::sync::Arc::new(candor_domain::SystemClock),
+        candor_app::keys::Keys::load_or_create(dir).unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
+#[test]
+fn tokens_are_created_listed_and_revoked() {
+    let dir = common::temp_dir("cli-token");
+    let out = candor(
+        &dir,
+        &[
+            "token",
+            "create",
+            "--role",
+            "sales",
+            "--name",
+            "Sales laptop",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let secret = stdout(&out).trim().to_owned();
+    assert!(secret.starts_with("cdr_") && secret.len() == 68, "{secret}");
+    let list = stdout(&candor(&dir, &["token", "list"]));
+    assert!(
+        list.contains("Sales laptop") && list.contains("sales") && list.contains("active"),
+        "{list}"
+    );
+    assert!(
+        !list.contains(&secret[4..]),
+        "the list must never show a secret"
+    );
+    let db = std::fs::read(dir.join("candor.db")).unwrap();
+    assert!(
+        !db.windows(64).any(|w| w == secret[4..].as_bytes()),
+        "the secret must not be stored"
+    );
+    assert!(candor(&dir, &["token", "revoke", "Sales laptop"])
+        .status
+        .success());
+    assert!(stdout(&candor(&dir, &["token", "list"])).contains("revoked"));
+    let bad = candor(&dir, &["token", "create", "--role", "boss", "--name", "x"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
+}
+
+#[tokio::test]
+async fn verify_passes_then_names_the_row_altered_by_hand() {
+    let dir = common::temp_dir("cli-verify");
+    assert!(candor(&dir, &["demo", "--contacts", "40"]).status.success());
+    let app = open(&dir).await;
+    let (tok, _) = app
+        .create_token(candor_domain::Role::Sales, "reader")
+        .await
+        .unwrap();
+    let actor = candor_app::Actor {
+        id: tok.id,
+        role: tok.role,
+        audit_name: format!("token:{}", tok.id),
+    };
+    let page = app
+        .list_contacts(&actor, Default::default(), "GET /api/v1/contacts")
+        .await
+        .unwrap();
+    let subject: uuid::Uuid = page.items[3]["id"].as_str().unwrap().parse().unwrap();
+    for _ in 0..3 {
+        app.get_contact(&actor, subject, "GET /api/v1/contacts/{id}")
+            .await
+            .unwrap();
+    }
+    app.store.close().await;
+
+    let ok = candor(&dir, &["verify"]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(stdout(&ok).contains("OK"), "{}", stdout(&ok));
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("candor.db").display()))
+        .await
+        .unwrap();
+    let (victim,): (String,) =
+        sqlx::query_as("SELECT id FROM audit_entry WHERE subject_id = ?1 AND seq = 2")
+            .bind(subject.to_string())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    sqlx::query("UPDATE audit_entry SET fields = '[\"first_name\"]' WHERE id = ?1")
+        .bind(&victim)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let broken = candor(&dir, &["verify"]);
+    assert!(!broken.status.success());
+    let text = stdout(&broken);
+    assert!(text.contains(&victim) && text.contains("altered"), "{text}");
+}

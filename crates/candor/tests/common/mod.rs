@@ -1,0 +1,145 @@
+//! The test harness: a real server on port 0 over a fresh database in a temporary
+//! directory, and one API token per role.
+#![allow(dead_code)]
+
+use candor_app::keys::Keys;
+use candor_app::Candor;
+use candor_domain::catalogue::Catalogue;
+use candor_domain::lexicon::Lexicon;
+use candor_domain::{Role, SystemClock};
+use candor_store::Store;
+use reqwest::{Client, Response};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub url: String,
+    pub app: Candor,
+    pub dir: PathBuf,
+    pub tokens: HashMap<Role, String>,
+    pub client: Client,
+}
+
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("candor-test-{tag}-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = temp_dir("api");
+    let store = Store::open_file(&dir.join("candor.db")).await.unwrap();
+    let keys = Keys::load_or_create(&dir).unwrap();
+    let app = Candor::new(
+        store,
+        Catalogue::default_catalogue(),
+        Lexicon::default_french_english(),
+        Arc::new(SystemClock),
+        keys,
+    )
+    .await
+    .unwrap();
+    let mut tokens = HashMap::new();
+    for role in Role::ALL {
+        let (_, secret) = app
+            .create_token(role, &format!("test {role}"))
+            .await
+            .unwrap();
+        tokens.insert(role, secret);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = candor_web::router(app.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        url,
+        app,
+        dir,
+        tokens,
+        client: Client::new(),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, role: Role, path: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&self.tokens[&role])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn send(
+        &self,
+        role: Role,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> Response {
+        self.client
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.tokens[&role])
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, role: Role, path: &str, body: &Value) -> Response {
+        self.send(role, reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn patch(&self, role: Role, path: &str, body: &Value) -> Response {
+        self.send(role, reqwest::Method::PATCH, path, body).await
+    }
+
+    /// Creates a contact as admin and returns its id.
+    pub async fn contact(&self, body: Value) -> String {
+        let res = self.post(Role::Admin, "/api/v1/contacts", &body).await;
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+        let v: Value = res.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn company(&self, name: &str, siret: &str) -> String {
+        let res = self
+            .post(
+                Role::Admin,
+                "/api/v1/companies",
+                &serde_json::json!({"name": name, "siret": siret}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+        let v: Value = res.json().await.unwrap();
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Row counts of every table that a refused request must leave alone.
+    pub async fn snapshot(&self) -> Vec<(&'static str, i64)> {
+        self.app.store.table_counts().await.unwrap()
+    }
+}
+
+/// Reads an error body and checks its code, field and (when given) rule.
+pub async fn expect_error(
+    res: Response,
+    status: u16,
+    code: &str,
+    field: Option<&str>,
+    rule: Option<&str>,
+) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    let v: Value = res.json().await.unwrap();
+    let e = &v["error"];
+    assert_eq!(e["code"], code, "{v}");
+    if let Some(f) = field {
+        assert_eq!(e["field"], f, "{v}");
+    }
+    if let Some(r) = rule {
+        assert_eq!(e["rule"], r, "{v}");
+    }
+    v
+}
