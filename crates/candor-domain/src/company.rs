@@ -27,7 +27,11 @@ impl Siret {
             ));
         }
         let valid = if digits.starts_with(LA_POSTE_SIREN) {
-            digits.bytes().map(|b| u32::from(b - b'0')).sum::<u32>() % 5 == 0
+            digits
+                .bytes()
+                .map(|b| u32::from(b - b'0'))
+                .sum::<u32>()
+                .is_multiple_of(5)
         } else {
             luhn_valid(&digits)
         };
@@ -58,7 +62,7 @@ impl Siret {
 
 /// The Luhn checksum over a string of ASCII digits.
 pub fn luhn_valid(digits: &str) -> bool {
-    luhn_sum(digits, false) % 10 == 0
+    luhn_sum(digits, false).is_multiple_of(10)
 }
 
 /// The digit to append to `digits` so the whole passes Luhn (used by demo data).

@@ -51,7 +51,7 @@ pub struct Overrides {
 }
 
 impl Config {
-    pub fn load(file: Option<&Path>, flags: Overrides) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>, flags: Overrides) -> Result<Self, Box<figment::Error>> {
         let default_file = PathBuf::from("candor.toml");
         let file = file.map(Path::to_path_buf).unwrap_or(default_file);
         Figment::from(Serialized::defaults(Config::default()))
@@ -59,6 +59,7 @@ impl Config {
             .merge(Env::prefixed("CANDOR_").ignore(&["test_strict", "test_pg_url"]))
             .merge(Serialized::defaults(flags))
             .extract()
+            .map_err(Box::new)
     }
 
     pub fn database_url(&self) -> String {
@@ -118,17 +119,18 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn flags_override_the_environment_which_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("CANDOR_LISTEN", "127.0.0.1:9001");
             jail.set_env("CANDOR_DATA_DIR", "/tmp/from-env");
-            let c = Config::load(None, Overrides::default())?;
+            let c = Config::load(None, Overrides::default()).map_err(|e| *e)?;
             assert_eq!(c.listen.port(), 9001);
             let flags = Overrides {
                 data_dir: Some("/tmp/from-flag".into()),
                 ..Default::default()
             };
-            let c = Config::load(None, flags)?;
+            let c = Config::load(None, flags).map_err(|e| *e)?;
             assert_eq!(c.data_dir, PathBuf::from("/tmp/from-flag"));
             assert_eq!(c.listen.port(), 9001);
             Ok(())

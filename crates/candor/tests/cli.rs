@@ -64,7 +64,7 @@ fn tokens_are_created_listed_and_revoked() {
     );
     let db = std::fs::read(dir.join("candor.db")).unwrap();
     assert!(
-        !db.windows(64).any(|w| w == secret[4..].as_bytes()),
+        !db.windows(64).any(|w| w == &secret.as_bytes()[4..]),
         "the secret must not be stored"
     );
     assert!(candor(&dir, &["token", "revoke", "Sales laptop"])
