@@ -84,7 +84,7 @@ impl AuditEntry {
             action: event.action,
             fields: event.fields,
             endpoint: event.endpoint,
-            at: event.at,
+            at: crate::clock::to_micros(event.at),
             prev_hash,
             hash: String::new(),
         };

@@ -12,8 +12,15 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+        to_micros(OffsetDateTime::now_utc())
     }
+}
+
+/// Candor keeps time to the microsecond, PostgreSQL's precision, so a value reads back
+/// equal (and hashes equal) on every backend.
+pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000)
+        .expect("a truncated nanosecond is in range")
 }
 
 /// A clock that stands still until a test moves it.

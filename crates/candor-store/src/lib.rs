@@ -1,11 +1,201 @@
-//! Candor's persistence. All SQL lives in this crate, one module per backend.
-//!
-//! The public surface is [`Store`]; row structs stay inside the backend modules.
+//! Candor's persistence. All SQL lives in this crate, one module per backend
+//! (`sqlite`, `postgres`) with the same methods; [`Store`] picks one at open time.
+//! Row structs stay inside the backend modules.
 
 mod error;
 pub mod model;
+mod postgres;
 mod sqlite;
+pub mod testing;
+mod verify;
 
 pub use error::StoreError;
 pub use model::*;
-pub use sqlite::Store;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use candor_domain::audit::{AccessEvent, AuditEntry};
+use candor_domain::catalogue::FieldDef;
+use candor_domain::company::Company;
+use candor_domain::contact::Contact;
+use error::Result;
+use std::path::Path;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Calls the same method on whichever backend this store is.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Store::Sqlite($s) => $e,
+            Store::Postgres($s) => $e,
+        }
+    };
+}
+
+impl Store {
+    /// Opens a SQLite file (created if needed) and migrates it.
+    pub async fn open_file(path: &Path) -> Result<Self> {
+        Ok(Store::Sqlite(SqliteStore::open_file(path).await?))
+    }
+
+    /// Opens `sqlite:…` or `postgres://…` and migrates it.
+    pub async fn open_url(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Store::Postgres(PgStore::open_url(url).await?))
+        } else {
+            Ok(Store::Sqlite(SqliteStore::open_url(url).await?))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+
+    pub async fn insert_contact(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.insert_contact(c, email_hash, audit).await)
+    }
+
+    pub async fn update_contact(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.update_contact(c, email_hash, audit).await)
+    }
+
+    pub async fn get_contact(&self, id: Uuid) -> Result<Option<Contact>> {
+        dispatch!(self, s => s.get_contact(id).await)
+    }
+
+    pub async fn contact_id_by_email_hash(&self, hash: &str) -> Result<Option<Uuid>> {
+        dispatch!(self, s => s.contact_id_by_email_hash(hash).await)
+    }
+
+    pub async fn delete_contact(&self, id: Uuid, audit: Vec<AccessEvent>) -> Result<bool> {
+        dispatch!(self, s => s.delete_contact(id, audit).await)
+    }
+
+    pub async fn list_contacts(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>> {
+        dispatch!(self, s => s.list_contacts(filter, page).await)
+    }
+
+    pub async fn count_contacts(&self) -> Result<i64> {
+        dispatch!(self, s => s.count_contacts().await)
+    }
+
+    pub async fn insert_company(&self, c: &Company) -> Result<()> {
+        dispatch!(self, s => s.insert_company(c).await)
+    }
+
+    pub async fn update_company(&self, c: &Company) -> Result<()> {
+        dispatch!(self, s => s.update_company(c).await)
+    }
+
+    pub async fn get_company(&self, id: Uuid) -> Result<Option<Company>> {
+        dispatch!(self, s => s.get_company(id).await)
+    }
+
+    pub async fn delete_company(&self, id: Uuid) -> Result<bool> {
+        dispatch!(self, s => s.delete_company(id).await)
+    }
+
+    pub async fn list_companies(&self, name: Option<&str>, page: Page) -> Result<Vec<Company>> {
+        dispatch!(self, s => s.list_companies(name, page).await)
+    }
+
+    pub async fn insert_token(&self, t: &ApiToken, secret_hash: &str) -> Result<()> {
+        dispatch!(self, s => s.insert_token(t, secret_hash).await)
+    }
+
+    pub async fn token_by_secret_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>> {
+        dispatch!(self, s => s.token_by_secret_hash(secret_hash).await)
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>> {
+        dispatch!(self, s => s.list_tokens().await)
+    }
+
+    pub async fn revoke_tokens(&self, id_or_name: &str, at: OffsetDateTime) -> Result<u64> {
+        dispatch!(self, s => s.revoke_tokens(id_or_name, at).await)
+    }
+
+    pub async fn insert_custom_field(
+        &self,
+        def: &FieldDef,
+        at: OffsetDateTime,
+        by: &str,
+    ) -> Result<()> {
+        dispatch!(self, s => s.insert_custom_field(def, at, by).await)
+    }
+
+    pub async fn list_custom_fields(&self) -> Result<Vec<FieldDef>> {
+        dispatch!(self, s => s.list_custom_fields().await)
+    }
+
+    pub async fn append_audit(&self, events: Vec<AccessEvent>) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.append_audit(events).await)
+    }
+
+    pub async fn list_audit(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.list_audit(subject, limit).await)
+    }
+
+    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+        dispatch!(self, s => s.verify_audit().await)
+    }
+
+    pub async fn insert_batch(
+        &self,
+        companies: &[Company],
+        contacts: &[(Contact, Option<String>)],
+        orders: &[OrderRecord],
+        activity: &[ActivityRecord],
+    ) -> Result<()> {
+        dispatch!(self, s => s.insert_batch(companies, contacts, orders, activity).await)
+    }
+
+    pub async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        dispatch!(self, s => s.table_counts().await)
+    }
+
+    pub async fn baseline_prepare(&self) -> Result<()> {
+        dispatch!(self, s => s.baseline_prepare().await)
+    }
+
+    pub async fn baseline_read_and_insert(
+        &self,
+        id: &str,
+        at: OffsetDateTime,
+    ) -> Result<Option<String>> {
+        dispatch!(self, s => s.baseline_read_and_insert(id, at).await)
+    }
+
+    pub async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>> {
+        dispatch!(self, s => s.sample_contact_ids(n).await)
+    }
+
+    /// Tables, columns and indexes, for the check that the backends' schemas agree.
+    pub async fn schema(&self) -> Result<Schema> {
+        dispatch!(self, s => s.schema().await)
+    }
+}

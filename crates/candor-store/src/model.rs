@@ -59,3 +59,10 @@ pub struct VerifyReport {
     pub entries: u64,
     pub breaks: Vec<(Uuid, candor_domain::audit::ChainBreak)>,
 }
+
+/// A backend's schema: table → columns, and index names, for the drift check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    pub columns: std::collections::BTreeMap<String, Vec<String>>,
+    pub indexes: std::collections::BTreeSet<String>,
+}

@@ -3,12 +3,10 @@
 mod common;
 
 use candor_domain::Role;
-use common::{expect_error, spawn_app};
+use common::{expect_error, TestApp};
 use serde_json::{json, Value};
 
-#[tokio::test]
-async fn a_siret_with_a_wrong_check_digit_is_refused() {
-    let t = spawn_app().await;
+async fn a_siret_with_a_wrong_check_digit_is_refused(t: TestApp) {
     let before = t.snapshot().await;
     let res = t
         .post(
@@ -28,9 +26,7 @@ async fn a_siret_with_a_wrong_check_digit_is_refused() {
     assert_eq!(t.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn companies_are_created_read_updated_listed_and_deleted() {
-    let t = spawn_app().await;
+async fn companies_are_created_read_updated_listed_and_deleted(t: TestApp) {
     let id = t.company("Maison Roux SARL", "120 027 016 00043").await;
     let dup = t
         .post(
@@ -114,9 +110,7 @@ fn industry(why_sales: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn the_catalogue_lists_every_field_with_its_justifications() {
-    let t = spawn_app().await;
+async fn the_catalogue_lists_every_field_with_its_justifications(t: TestApp) {
     let cat: Value = t
         .get(Role::Marketing, "/api/v1/catalogue")
         .await
@@ -134,9 +128,7 @@ async fn the_catalogue_lists_every_field_with_its_justifications() {
     assert!(phone["access"].get("marketing").is_none());
 }
 
-#[tokio::test]
-async fn custom_fields_go_through_the_same_checks() {
-    let t = spawn_app().await;
+async fn custom_fields_go_through_the_same_checks(t: TestApp) {
     let res = t
         .post(
             Role::Sales,
@@ -242,9 +234,7 @@ async fn custom_fields_go_through_the_same_checks() {
     .await;
 }
 
-#[tokio::test]
-async fn custom_fields_survive_a_restart() {
-    let t = spawn_app().await;
+async fn custom_fields_survive_a_restart(t: TestApp) {
     assert_eq!(
         t.post(
             Role::Admin,
@@ -255,9 +245,7 @@ async fn custom_fields_survive_a_restart() {
         .status(),
         201
     );
-    let store = candor_store::Store::open_file(&t.dir.join("candor.db"))
-        .await
-        .unwrap();
+    let store = candor_store::Store::open_url(&t.db_url).await.unwrap();
     let again = candor_app::Candor::new(
         store,
         candor_domain::catalogue::Catalogue::default_catalogue(),
@@ -272,3 +260,11 @@ async fn custom_fields_survive_a_restart() {
         .custom_field(candor_domain::catalogue::Entity::Contact, "industry")
         .is_some());
 }
+
+on_both_backends!(
+    a_siret_with_a_wrong_check_digit_is_refused,
+    companies_are_created_read_updated_listed_and_deleted,
+    the_catalogue_lists_every_field_with_its_justifications,
+    custom_fields_go_through_the_same_checks,
+    custom_fields_survive_a_restart,
+);

@@ -3,7 +3,7 @@
 mod common;
 
 use candor_domain::Role;
-use common::{expect_error, spawn_app};
+use common::{expect_error, TestApp};
 use serde_json::{json, Value};
 
 fn b2c() -> Value {
@@ -15,9 +15,7 @@ fn b2c() -> Value {
     })
 }
 
-#[tokio::test]
-async fn sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited() {
-    let t = spawn_app().await;
+async fn sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited(t: TestApp) {
     let id = t.contact(b2c()).await;
 
     let sales: Value = t
@@ -76,9 +74,9 @@ async fn sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_au
         .all(|e| e["actor"].as_str().unwrap().starts_with("token:")));
 }
 
-#[tokio::test]
-async fn a_note_revealing_health_data_is_refused_naming_the_word_and_nothing_is_written() {
-    let t = spawn_app().await;
+async fn a_note_revealing_health_data_is_refused_naming_the_word_and_nothing_is_written(
+    t: TestApp,
+) {
     let before = t.snapshot().await;
     let mut body = b2c();
     body["notes"] = json!("client diabétique, rappeler le matin");
@@ -101,9 +99,7 @@ async fn a_note_revealing_health_data_is_refused_naming_the_word_and_nothing_is_
     assert_eq!(t.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn a_bad_phone_is_refused_naming_the_field_and_rule_and_nothing_is_written() {
-    let t = spawn_app().await;
+async fn a_bad_phone_is_refused_naming_the_field_and_rule_and_nothing_is_written(t: TestApp) {
     let id = t.contact(b2c()).await;
     let before = t.snapshot().await;
     let res = t
@@ -131,9 +127,7 @@ async fn a_bad_phone_is_refused_naming_the_field_and_rule_and_nothing_is_written
     assert_eq!(v["phone"], "+33612345678");
 }
 
-#[tokio::test]
-async fn every_refused_field_is_listed() {
-    let t = spawn_app().await;
+async fn every_refused_field_is_listed(t: TestApp) {
     let res = t
         .post(
             Role::Sales,
@@ -158,9 +152,7 @@ async fn every_refused_field_is_listed() {
     assert_eq!(fields, ["email", "postal_code"]);
 }
 
-#[tokio::test]
-async fn the_same_email_twice_is_a_conflict_naming_the_existing_contact() {
-    let t = spawn_app().await;
+async fn the_same_email_twice_is_a_conflict_naming_the_existing_contact(t: TestApp) {
     let id = t.contact(b2c()).await;
     let before = t.snapshot().await;
     let mut again = b2c();
@@ -177,9 +169,7 @@ async fn the_same_email_twice_is_a_conflict_naming_the_existing_contact() {
     assert_eq!(t.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn unknown_json_fields_and_oversized_bodies_are_refused() {
-    let t = spawn_app().await;
+async fn unknown_json_fields_and_oversized_bodies_are_refused(t: TestApp) {
     let before = t.snapshot().await;
     let mut body = b2c();
     body["shoe_size"] = json!(42);
@@ -214,9 +204,7 @@ async fn unknown_json_fields_and_oversized_bodies_are_refused() {
     assert_eq!(t.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn a_role_cannot_write_a_field_it_may_not_write() {
-    let t = spawn_app().await;
+async fn a_role_cannot_write_a_field_it_may_not_write(t: TestApp) {
     let id = t.contact(b2c()).await;
     let before = t.snapshot().await;
     let res = t
@@ -232,9 +220,7 @@ async fn a_role_cannot_write_a_field_it_may_not_write() {
     assert_eq!(t.snapshot().await, before);
 }
 
-#[tokio::test]
-async fn b2b_contacts_need_an_existing_company_and_b2c_ones_have_none() {
-    let t = spawn_app().await;
+async fn b2b_contacts_need_an_existing_company_and_b2c_ones_have_none(t: TestApp) {
     let co = t.company("Atelier Dupont SAS", "12002701600043").await;
     let res = t
         .post(
@@ -292,9 +278,7 @@ async fn b2b_contacts_need_an_existing_company_and_b2c_ones_have_none() {
     assert_eq!(res.status(), 201);
 }
 
-#[tokio::test]
-async fn null_clears_a_field_and_absence_keeps_it() {
-    let t = spawn_app().await;
+async fn null_clears_a_field_and_absence_keeps_it(t: TestApp) {
     let id = t.contact(b2c()).await;
     let res = t
         .patch(
@@ -325,9 +309,7 @@ async fn null_clears_a_field_and_absence_keeps_it() {
     .await;
 }
 
-#[tokio::test]
-async fn deleting_a_contact_removes_it_and_only_some_roles_may() {
-    let t = spawn_app().await;
+async fn deleting_a_contact_removes_it_and_only_some_roles_may(t: TestApp) {
     let id = t.contact(b2c()).await;
     let path = format!("/api/v1/contacts/{id}");
     let res = t
@@ -355,9 +337,7 @@ async fn deleting_a_contact_removes_it_and_only_some_roles_may() {
     assert_eq!(audit[0]["action"], "delete");
 }
 
-#[tokio::test]
-async fn a_malformed_id_is_a_400_naming_it() {
-    let t = spawn_app().await;
+async fn a_malformed_id_is_a_400_naming_it(t: TestApp) {
     expect_error(
         t.get(Role::Sales, "/api/v1/contacts/not-a-uuid").await,
         400,
@@ -368,9 +348,7 @@ async fn a_malformed_id_is_a_400_naming_it() {
     .await;
 }
 
-#[tokio::test]
-async fn only_the_dpo_and_admin_read_the_audit() {
-    let t = spawn_app().await;
+async fn only_the_dpo_and_admin_read_the_audit(t: TestApp) {
     let id = t.contact(b2c()).await;
     for role in [Role::Sales, Role::Marketing, Role::Support] {
         expect_error(
@@ -390,9 +368,7 @@ async fn only_the_dpo_and_admin_read_the_audit() {
     );
 }
 
-#[tokio::test]
-async fn requests_without_a_valid_token_are_refused() {
-    let t = spawn_app().await;
+async fn requests_without_a_valid_token_are_refused(t: TestApp) {
     let res = t
         .client
         .get(format!("{}/api/v1/contacts", t.url))
@@ -433,3 +409,19 @@ async fn requests_without_a_valid_token_are_refused() {
         .unwrap();
     expect_error(res, 401, "unauthenticated", None, None).await;
 }
+
+on_both_backends!(
+    sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited,
+    a_note_revealing_health_data_is_refused_naming_the_word_and_nothing_is_written,
+    a_bad_phone_is_refused_naming_the_field_and_rule_and_nothing_is_written,
+    every_refused_field_is_listed,
+    the_same_email_twice_is_a_conflict_naming_the_existing_contact,
+    unknown_json_fields_and_oversized_bodies_are_refused,
+    a_role_cannot_write_a_field_it_may_not_write,
+    b2b_contacts_need_an_existing_company_and_b2c_ones_have_none,
+    null_clears_a_field_and_absence_keeps_it,
+    deleting_a_contact_removes_it_and_only_some_roles_may,
+    a_malformed_id_is_a_400_naming_it,
+    only_the_dpo_and_admin_read_the_audit,
+    requests_without_a_valid_token_are_refused,
+);

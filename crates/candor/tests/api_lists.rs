@@ -3,11 +3,11 @@
 mod common;
 
 use candor_domain::Role;
-use common::{expect_error, spawn_app};
+use common::{expect_error, TestApp};
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
-async fn seed(t: &common::TestApp) -> (String, Vec<String>) {
+async fn seed(t: &TestApp) -> (String, Vec<String>) {
     let co = t.company("Groupe Martin SA", "12002701600043").await;
     let mut ids = Vec::new();
     for i in 0..7 {
@@ -21,15 +21,13 @@ async fn seed(t: &common::TestApp) -> (String, Vec<String>) {
     (co, ids)
 }
 
-async fn page(t: &common::TestApp, role: Role, q: &str) -> Value {
+async fn page(t: &TestApp, role: Role, q: &str) -> Value {
     let res = t.get(role, &format!("/api/v1/contacts?{q}")).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
 
-#[tokio::test]
-async fn the_cursor_walks_every_contact_once() {
-    let t = spawn_app().await;
+async fn the_cursor_walks_every_contact_once(t: TestApp) {
     let (_, ids) = seed(&t).await;
     let mut seen = Vec::new();
     let mut q = "limit=3".to_owned();
@@ -50,9 +48,7 @@ async fn the_cursor_walks_every_contact_once() {
     assert_eq!(seen, ids);
 }
 
-#[tokio::test]
-async fn filters_by_kind_company_and_email() {
-    let t = spawn_app().await;
+async fn filters_by_kind_company_and_email(t: TestApp) {
     let (co, ids) = seed(&t).await;
     let b2c = page(&t, Role::Sales, "kind=b2c").await;
     assert_eq!(b2c["items"].as_array().unwrap().len(), 3);
@@ -69,9 +65,7 @@ async fn filters_by_kind_company_and_email() {
     assert_eq!(items[0]["id"], ids[3].as_str());
 }
 
-#[tokio::test]
-async fn a_role_may_not_filter_on_a_field_it_may_not_read() {
-    let t = spawn_app().await;
+async fn a_role_may_not_filter_on_a_field_it_may_not_read(t: TestApp) {
     seed(&t).await;
     let res = t
         .get(Role::Marketing, "/api/v1/contacts?email=p3%40example.com")
@@ -103,9 +97,7 @@ async fn a_role_may_not_filter_on_a_field_it_may_not_read() {
     .await;
 }
 
-#[tokio::test]
-async fn listing_logs_one_audit_entry_per_contact_shown() {
-    let t = spawn_app().await;
+async fn listing_logs_one_audit_entry_per_contact_shown(t: TestApp) {
     let (_, ids) = seed(&t).await;
     let p = page(&t, Role::Support, "limit=4").await;
     let shown: HashSet<String> = p["items"]
@@ -125,3 +117,10 @@ async fn listing_logs_one_audit_entry_per_contact_shown() {
         assert_eq!(listed, usize::from(shown.contains(id)), "{id}");
     }
 }
+
+on_both_backends!(
+    the_cursor_walks_every_contact_once,
+    filters_by_kind_company_and_email,
+    a_role_may_not_filter_on_a_field_it_may_not_read,
+    listing_logs_one_audit_entry_per_contact_shown,
+);

@@ -1,12 +1,11 @@
 //! The access audit: per-subject hash chains, appended in batches.
 
 use super::rows::uuid;
-use super::Store;
+use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
-use candor_domain::audit::{
-    verify_chain, AccessEvent, AuditAction, AuditEntry, ChainBreak, GENESIS,
-};
+use crate::verify::Verifier;
+use candor_domain::audit::{AccessEvent, AuditAction, AuditEntry, GENESIS};
 use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
@@ -119,7 +118,7 @@ async fn read_heads(
     Ok(heads)
 }
 
-impl Store {
+impl SqliteStore {
     /// Appends a batch of entries in one transaction (the batching writer's commit).
     pub async fn append_audit(&self, events: Vec<AccessEvent>) -> Result<Vec<AuditEntry>> {
         if events.is_empty() {
@@ -146,35 +145,20 @@ impl Store {
 
     /// Checks every subject's chain against its head; streams, so memory stays flat.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
-        let mut report = VerifyReport::default();
+        let mut v = Verifier::default();
         let sql = "SELECT e.id, e.subject_id, e.seq, e.actor, e.action, e.fields, e.endpoint, \
                    e.at, e.prev_hash, e.hash, h.seq AS head_seq, h.hash AS head_hash \
                    FROM audit_entry e LEFT JOIN audit_head h ON h.subject_id = e.subject_id \
                    ORDER BY e.subject_id, e.seq";
         let mut rows = sqlx::query(sql).fetch(&self.reader);
-        let mut current: Vec<AuditEntry> = Vec::new();
-        let mut head: Option<(i64, String)> = None;
         while let Some(row) = rows.try_next().await? {
-            let e = entry(&row)?;
-            if current
-                .first()
-                .is_some_and(|f| f.subject_id != e.subject_id)
-            {
-                check(&mut report, &current, head.take());
-                current.clear();
-            }
             let hs: Option<i64> = row.try_get("head_seq")?;
             let hh: Option<String> = row.try_get("head_hash")?;
-            head = hs.zip(hh);
-            report.entries += 1;
-            current.push(e);
-        }
-        if !current.is_empty() {
-            check(&mut report, &current, head);
+            v.push(entry(&row)?, hs.zip(hh));
         }
         drop(rows);
         let orphans: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT subject_id, seq FROM audit_head h WHERE NOT EXISTS \
+            "SELECT subject_id, seq FROM audit_head h WHERE seq > 0 AND NOT EXISTS \
              (SELECT 1 FROM audit_entry e WHERE e.subject_id = h.subject_id)",
         )
         .fetch_all(&self.reader)
@@ -182,32 +166,8 @@ impl Store {
         for (subject, head_seq) in orphans {
             let id =
                 Uuid::parse_str(&subject).map_err(|_| StoreError::Corrupt("subject".into()))?;
-            report.subjects += 1;
-            report.breaks.push((
-                id,
-                ChainBreak::Truncated {
-                    last_seq: 0,
-                    head_seq,
-                },
-            ));
+            v.orphan_head(id, head_seq);
         }
-        Ok(report)
-    }
-}
-
-fn check(report: &mut VerifyReport, entries: &[AuditEntry], head: Option<(i64, String)>) {
-    report.subjects += 1;
-    let subject = entries[0].subject_id;
-    let head_ref = head.as_ref().map(|(s, h)| (*s, h.as_str()));
-    let result = match head_ref {
-        // Entries without a head: the head row itself was removed.
-        None => Err(ChainBreak::Truncated {
-            last_seq: entries.last().map_or(0, |e| e.seq),
-            head_seq: 0,
-        }),
-        Some(_) => verify_chain(entries, head_ref),
-    };
-    if let Err(b) = result {
-        report.breaks.push((subject, b));
+        Ok(v.finish())
     }
 }

@@ -1,11 +1,11 @@
 //! The raw baseline that `candor bench` measures Candor against: the same database
 //! doing the same work (read a contact row, insert an access row) with nothing else.
 
-use super::Store;
+use super::SqliteStore;
 use crate::error::Result;
 use time::OffsetDateTime;
 
-impl Store {
+impl SqliteStore {
     pub async fn baseline_prepare(&self) -> Result<()> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS bench_access (id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, fields TEXT NOT NULL, at TEXT NOT NULL)",

@@ -2,13 +2,13 @@
 //! statements reused, never one transaction per row.
 
 use super::rows::{bind_contact, CONTACT_COLUMNS};
-use super::Store;
+use super::SqliteStore;
 use crate::error::Result;
 use crate::model::{ActivityRecord, OrderRecord};
 use candor_domain::company::Company;
 use candor_domain::contact::Contact;
 
-impl Store {
+impl SqliteStore {
     /// Inserts companies, contacts (with their email hashes), orders and activity in one
     /// transaction. Meant for generated data: no audit entries, since no one accessed it.
     pub async fn insert_batch(

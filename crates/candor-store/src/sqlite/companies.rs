@@ -1,5 +1,5 @@
 use super::rows::{self, COMPANY_COLUMNS};
-use super::{unique_field, Store};
+use super::{unique_field, SqliteStore};
 use crate::error::{Result, StoreError};
 use crate::model::Page;
 use candor_domain::company::Company;
@@ -11,7 +11,7 @@ const INSERT: &str = "INSERT INTO company (id, name, siret, country, address_lin
 const UPDATE: &str = "UPDATE company SET name = ?2, siret = ?3, country = ?4, address_line = ?5, \
     postal_code = ?6, city = ?7, created_at = ?8, updated_at = ?9 WHERE id = ?1";
 
-impl Store {
+impl SqliteStore {
     pub async fn insert_company(&self, c: &Company) -> Result<()> {
         self.write_company(INSERT, c).await
     }

@@ -1,6 +1,6 @@
 use super::audit::append_in;
 use super::rows::{self, bind_contact, CONTACT_COLUMNS};
-use super::{is_foreign_key_violation, unique_field, Store};
+use super::{is_foreign_key_violation, unique_field, SqliteStore};
 use crate::error::{Result, StoreError};
 use crate::model::{ContactFilter, Page};
 use candor_domain::audit::{AccessEvent, AuditEntry};
@@ -18,7 +18,7 @@ const UPDATE: &str = "UPDATE contact SET kind = ?2, company_id = ?3, first_name 
     city = ?11, country = ?12, notes = ?13, custom = ?14, created_at = ?15, updated_at = ?16, \
     newsletter_subscribed_at = ?17, newsletter_open_rate = ?18, email_hash = ?19 WHERE id = ?1";
 
-impl Store {
+impl SqliteStore {
     /// Inserts a contact and its audit entries in one transaction.
     pub async fn insert_contact(
         &self,

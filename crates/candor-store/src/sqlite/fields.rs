@@ -1,9 +1,9 @@
-use super::{unique_field, Store};
+use super::{unique_field, SqliteStore};
 use crate::error::{Result, StoreError};
 use candor_domain::catalogue::FieldDef;
 use time::OffsetDateTime;
 
-impl Store {
+impl SqliteStore {
     /// Stores a custom field's definition (already checked against the catalogue).
     pub async fn insert_custom_field(
         &self,

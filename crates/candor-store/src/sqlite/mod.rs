@@ -19,12 +19,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and migrates it.
     pub async fn open_file(path: &Path) -> Result<Self> {
         let opts = SqliteConnectOptions::new().filename(path);
@@ -59,9 +59,26 @@ impl Store {
         Ok(Self { writer, reader })
     }
 
-    /// Which backend this is, for logs and `candor bench`.
-    pub fn backend(&self) -> &'static str {
-        "sqlite"
+    /// Tables (but SQLx's own), their columns, and index names (but SQLite's automatic ones).
+    pub async fn schema(&self) -> Result<crate::model::Schema> {
+        let mut schema = crate::model::Schema::default();
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
+             ORDER BY m.name, p.cid",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        for (table, column) in rows {
+            schema.columns.entry(table).or_default().push(column);
+        }
+        let indexes: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        schema.indexes.extend(indexes);
+        Ok(schema)
     }
 
     pub async fn close(&self) {

@@ -1,5 +1,5 @@
 use super::rows::uuid;
-use super::Store;
+use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::model::ApiToken;
 use sqlx::sqlite::SqliteRow;
@@ -18,7 +18,7 @@ fn token(row: &SqliteRow) -> Result<ApiToken> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     pub async fn insert_token(&self, t: &ApiToken, secret_hash: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO api_token (id, name, role, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

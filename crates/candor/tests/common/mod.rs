@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 pub struct TestApp {
     pub url: String,
+    /// The database's URL, to open it again.
+    pub db_url: String,
     pub app: Candor,
     pub dir: PathBuf,
     pub tokens: HashMap<Role, String>,
@@ -28,9 +30,21 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
+/// The app over a fresh SQLite file.
 pub async fn spawn_app() -> TestApp {
     let dir = temp_dir("api");
-    let store = Store::open_file(&dir.join("candor.db")).await.unwrap();
+    let db_url = format!("sqlite://{}", dir.join("candor.db").display());
+    spawn_app_on(dir, db_url).await
+}
+
+/// The app over a fresh PostgreSQL database, or `None` when the test is skipped.
+pub async fn spawn_pg_app(test: &str) -> Option<TestApp> {
+    let db_url = candor_store::testing::fresh_pg_url(test).await?;
+    Some(spawn_app_on(temp_dir("api-pg"), db_url).await)
+}
+
+async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
+    let store = Store::open_url(&db_url).await.unwrap();
     let keys = Keys::load_or_create(&dir).unwrap();
     let app = Candor::new(
         store,
@@ -55,6 +69,7 @@ pub async fn spawn_app() -> TestApp {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         url,
+        db_url,
         app,
         dir,
         tokens,
@@ -142,4 +157,30 @@ pub async fn expect_error(
         assert_eq!(e["rule"], r, "{v}");
     }
     v
+}
+
+/// Runs each named `async fn(TestApp)` as two tests: on SQLite, and on PostgreSQL
+/// (skipped, saying so, when no server is configured outside strict mode).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::spawn_app().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(t) = $crate::common::spawn_pg_app(stringify!($name)).await {
+                        super::$name(t).await
+                    }
+                }
+            )*
+        }
+    };
 }

@@ -1,0 +1,104 @@
+-- Foundation: companies, contacts, API tokens, custom fields, access audit,
+-- and the orders and web activity that demo data fills.
+-- Same tables, columns and index names as migrations/sqlite/0001_foundation.sql
+-- (a test compares them). Every table holding a subject's data carries the subject id.
+
+CREATE TABLE company (
+    id           UUID PRIMARY KEY,
+    name         TEXT NOT NULL,
+    siret        TEXT,
+    country      TEXT NOT NULL,
+    address_line TEXT,
+    postal_code  TEXT,
+    city         TEXT,
+    created_at   TIMESTAMPTZ NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX company_siret_key ON company (siret) WHERE siret IS NOT NULL;
+CREATE INDEX company_name_idx ON company (lower(name) text_pattern_ops);
+
+CREATE TABLE contact (
+    id                       UUID PRIMARY KEY,
+    kind                     TEXT NOT NULL CHECK (kind IN ('b2b', 'b2c')),
+    company_id               UUID REFERENCES company (id),
+    first_name               TEXT,
+    last_name                TEXT NOT NULL,
+    email                    TEXT,
+    -- Keyed hash of the normalised email (blind index): lookups never use the clear value.
+    email_hash               TEXT,
+    phone                    TEXT,
+    locale                   TEXT NOT NULL,
+    address_line             TEXT,
+    postal_code              TEXT,
+    city                     TEXT,
+    country                  TEXT,
+    notes                    TEXT,
+    custom                   JSONB NOT NULL DEFAULT '{}',
+    created_at               TIMESTAMPTZ NOT NULL,
+    updated_at               TIMESTAMPTZ NOT NULL,
+    newsletter_subscribed_at TIMESTAMPTZ,
+    newsletter_open_rate     DOUBLE PRECISION
+);
+CREATE UNIQUE INDEX contact_email_key ON contact (email_hash) WHERE email_hash IS NOT NULL;
+CREATE INDEX contact_company_idx ON contact (company_id, id);
+CREATE INDEX contact_kind_idx ON contact (kind, id);
+
+CREATE TABLE customer_order (
+    id          UUID PRIMARY KEY,
+    contact_id  UUID NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    ordered_at  TIMESTAMPTZ NOT NULL,
+    currency    TEXT NOT NULL,
+    total_cents BIGINT NOT NULL,
+    lines       JSONB NOT NULL
+);
+CREATE INDEX customer_order_contact_idx ON customer_order (contact_id, ordered_at);
+
+CREATE TABLE activity (
+    id         UUID PRIMARY KEY,
+    contact_id UUID NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    at         TIMESTAMPTZ NOT NULL,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX activity_contact_idx ON activity (contact_id, at);
+
+CREATE TABLE api_token (
+    id          UUID PRIMARY KEY,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL,
+    -- SHA-256 of the secret: the secret itself is shown once and never stored.
+    secret_hash TEXT NOT NULL,
+    created_at  TIMESTAMPTZ NOT NULL,
+    revoked_at  TIMESTAMPTZ
+);
+CREATE UNIQUE INDEX api_token_secret_key ON api_token (secret_hash);
+
+CREATE TABLE custom_field (
+    entity     TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    definition JSONB NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by TEXT NOT NULL,
+    PRIMARY KEY (entity, name)
+);
+
+CREATE TABLE audit_entry (
+    id         UUID PRIMARY KEY,
+    subject_id UUID NOT NULL,
+    seq        BIGINT NOT NULL,
+    actor      TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    fields     JSONB NOT NULL,
+    endpoint   TEXT NOT NULL,
+    at         TIMESTAMPTZ NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE UNIQUE INDEX audit_entry_chain_key ON audit_entry (subject_id, seq);
+
+-- The last entry of each subject's chain: removing the newest entries shows.
+CREATE TABLE audit_head (
+    subject_id UUID PRIMARY KEY,
+    seq        BIGINT NOT NULL,
+    hash       TEXT NOT NULL
+);

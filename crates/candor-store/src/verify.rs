@@ -1,0 +1,66 @@
+//! Chain checking shared by the backends: they stream entries in (subject, seq) order
+//! with the subject's head, and this groups them and reports breaks.
+
+use crate::model::VerifyReport;
+use candor_domain::audit::{verify_chain, AuditEntry, ChainBreak};
+
+/// Accumulates one subject's entries at a time.
+#[derive(Default)]
+pub struct Verifier {
+    pub report: VerifyReport,
+    current: Vec<AuditEntry>,
+    head: Option<(i64, String)>,
+}
+
+impl Verifier {
+    pub fn push(&mut self, e: AuditEntry, head: Option<(i64, String)>) {
+        if self
+            .current
+            .first()
+            .is_some_and(|f| f.subject_id != e.subject_id)
+        {
+            self.flush();
+        }
+        self.head = head;
+        self.report.entries += 1;
+        self.current.push(e);
+    }
+
+    /// A head whose subject has no entries left: the whole chain was removed.
+    pub fn orphan_head(&mut self, subject: uuid::Uuid, head_seq: i64) {
+        self.report.subjects += 1;
+        self.report.breaks.push((
+            subject,
+            ChainBreak::Truncated {
+                last_seq: 0,
+                head_seq,
+            },
+        ));
+    }
+
+    fn flush(&mut self) {
+        if self.current.is_empty() {
+            return;
+        }
+        self.report.subjects += 1;
+        let subject = self.current[0].subject_id;
+        let head = self.head.take();
+        let result = match head.as_ref() {
+            // Entries without a head: the head row itself was removed.
+            None => Err(ChainBreak::Truncated {
+                last_seq: self.current.last().map_or(0, |e| e.seq),
+                head_seq: 0,
+            }),
+            Some((s, h)) => verify_chain(&self.current, Some((*s, h.as_str()))),
+        };
+        if let Err(b) = result {
+            self.report.breaks.push((subject, b));
+        }
+        self.current.clear();
+    }
+
+    pub fn finish(mut self) -> VerifyReport {
+        self.flush();
+        self.report
+    }
+}
