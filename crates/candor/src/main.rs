@@ -10,6 +10,10 @@ use clap::{Parser, Subcommand};
 use config::{Config, Overrides};
 use std::path::PathBuf;
 
+// The allocator showed at about a tenth of the HTTP read path's profile.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "candor",
