@@ -1,7 +1,8 @@
 -- Foundation: companies, contacts, API tokens, custom fields, access audit,
 -- and the orders and web activity that demo data fills.
 -- Same tables, columns and index names as migrations/sqlite/0001_foundation.sql
--- (a test compares them). Every table holding a subject's data carries the subject id.
+-- (a test compares them). Every table holding a subject's data carries the subject id,
+-- first in its primary key: the distribution key of docs/scaling.md.
 
 CREATE TABLE company (
     id           UUID PRIMARY KEY,
@@ -44,21 +45,23 @@ CREATE INDEX contact_company_idx ON contact (company_id, id);
 CREATE INDEX contact_kind_idx ON contact (kind, id);
 
 CREATE TABLE customer_order (
-    id          UUID PRIMARY KEY,
+    id          UUID NOT NULL,
     contact_id  UUID NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
     ordered_at  TIMESTAMPTZ NOT NULL,
     currency    TEXT NOT NULL,
     total_cents BIGINT NOT NULL,
-    lines       JSONB NOT NULL
+    lines       JSONB NOT NULL,
+    PRIMARY KEY (contact_id, id)
 );
 CREATE INDEX customer_order_contact_idx ON customer_order (contact_id, ordered_at);
 
 CREATE TABLE activity (
-    id         UUID PRIMARY KEY,
+    id         UUID NOT NULL,
     contact_id UUID NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
     kind       TEXT NOT NULL,
     at         TIMESTAMPTZ NOT NULL,
-    detail     TEXT NOT NULL
+    detail     TEXT NOT NULL,
+    PRIMARY KEY (contact_id, id)
 );
 CREATE INDEX activity_contact_idx ON activity (contact_id, at);
 
@@ -83,7 +86,7 @@ CREATE TABLE custom_field (
 );
 
 CREATE TABLE audit_entry (
-    id         UUID PRIMARY KEY,
+    id         UUID NOT NULL,
     subject_id UUID NOT NULL,
     seq        BIGINT NOT NULL,
     actor      TEXT NOT NULL,
@@ -92,9 +95,10 @@ CREATE TABLE audit_entry (
     endpoint   TEXT NOT NULL,
     at         TIMESTAMPTZ NOT NULL,
     prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
+    hash       TEXT NOT NULL,
+    -- The chain's position is the key, led by the subject: the distribution key.
+    PRIMARY KEY (subject_id, seq)
 );
-CREATE UNIQUE INDEX audit_entry_chain_key ON audit_entry (subject_id, seq);
 
 -- The last entry of each subject's chain: removing the newest entries shows.
 CREATE TABLE audit_head (

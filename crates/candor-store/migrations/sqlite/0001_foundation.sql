@@ -1,6 +1,7 @@
 -- Foundation: companies, contacts, API tokens, custom fields, access audit,
 -- and the orders and web activity that demo data fills.
--- Every table that holds a subject's data carries the subject id (contact id).
+-- Every table that holds a subject's data carries the subject id (contact id), first
+-- in its primary key: the distribution key of docs/scaling.md.
 
 CREATE TABLE company (
     id           TEXT PRIMARY KEY,
@@ -43,21 +44,23 @@ CREATE INDEX contact_company_idx ON contact (company_id, id);
 CREATE INDEX contact_kind_idx ON contact (kind, id);
 
 CREATE TABLE customer_order (
-    id          TEXT PRIMARY KEY,
+    id          TEXT NOT NULL,
     contact_id  TEXT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
     ordered_at  TEXT NOT NULL,
     currency    TEXT NOT NULL,
     total_cents INTEGER NOT NULL,
-    lines       TEXT NOT NULL
+    lines       TEXT NOT NULL,
+    PRIMARY KEY (contact_id, id)
 );
 CREATE INDEX customer_order_contact_idx ON customer_order (contact_id, ordered_at);
 
 CREATE TABLE activity (
-    id         TEXT PRIMARY KEY,
+    id         TEXT NOT NULL,
     contact_id TEXT NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
     kind       TEXT NOT NULL,
     at         TEXT NOT NULL,
-    detail     TEXT NOT NULL
+    detail     TEXT NOT NULL,
+    PRIMARY KEY (contact_id, id)
 );
 CREATE INDEX activity_contact_idx ON activity (contact_id, at);
 
@@ -82,7 +85,7 @@ CREATE TABLE custom_field (
 );
 
 CREATE TABLE audit_entry (
-    id         TEXT PRIMARY KEY,
+    id         TEXT NOT NULL,
     subject_id TEXT NOT NULL,
     seq        INTEGER NOT NULL,
     actor      TEXT NOT NULL,
@@ -91,9 +94,10 @@ CREATE TABLE audit_entry (
     endpoint   TEXT NOT NULL,
     at         TEXT NOT NULL,
     prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
+    hash       TEXT NOT NULL,
+    -- The chain's position is the key, led by the subject: the distribution key.
+    PRIMARY KEY (subject_id, seq)
 );
-CREATE UNIQUE INDEX audit_entry_chain_key ON audit_entry (subject_id, seq);
 
 -- The last entry of each subject's chain: removing the newest entries shows.
 CREATE TABLE audit_head (
