@@ -9,6 +9,7 @@ pub mod companies;
 pub mod contacts;
 pub mod demo;
 mod error;
+pub mod export;
 pub mod keys;
 
 pub use error::AppError;

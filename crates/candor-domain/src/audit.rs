@@ -18,6 +18,8 @@ pub enum AuditAction {
     List,
     Update,
     Delete,
+    /// Written to a file outside Candor (CSV export).
+    Export,
 }
 
 impl AuditAction {
@@ -28,19 +30,21 @@ impl AuditAction {
             Self::List => "list",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Export => "export",
         }
     }
 
+    pub const ALL: [Self; 6] = [
+        Self::Create,
+        Self::Read,
+        Self::List,
+        Self::Update,
+        Self::Delete,
+        Self::Export,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Create,
-            Self::Read,
-            Self::List,
-            Self::Update,
-            Self::Delete,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 }
 
@@ -176,6 +180,14 @@ mod tests {
 
     fn head(c: &[AuditEntry]) -> Option<(i64, &str)> {
         c.last().map(|e| (e.seq, e.hash.as_str()))
+    }
+
+    #[test]
+    fn every_action_reads_back_from_its_name() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(AuditAction::parse("peek"), None);
     }
 
     #[test]

@@ -62,6 +62,11 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Export data as CSV.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// Configuration helpers.
     Config {
         #[command(subcommand)]
@@ -87,6 +92,18 @@ enum TokenCommand {
     List,
     /// Revoke a token by id, or every live token with this name.
     Revoke { id_or_name: String },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Every contact, with the columns the role may read; each export is audited.
+    Contacts {
+        #[arg(long)]
+        out: PathBuf,
+        /// Whose view of the data to export.
+        #[arg(long)]
+        role: Role,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,6 +138,9 @@ async fn main() -> Result<()> {
             let app = setup::open(&cfg).await?;
             setup::fill_demo(&app, contacts, seed).await
         }
+        Command::Export {
+            command: ExportCommand::Contacts { out, role },
+        } => export_contacts(&cfg, &out, role).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {
@@ -178,6 +198,30 @@ async fn token(cfg: &Config, command: TokenCommand) -> Result<()> {
             println!("revoked {n} token(s)");
         }
     }
+    Ok(())
+}
+
+async fn export_contacts(cfg: &Config, out: &std::path::Path, role: Role) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let total = app.store.count_contacts().await? as u64;
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let bar = setup::progress_bar(total, "exporting");
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role,
+        audit_name: format!("cli:export:{role}"),
+    };
+    let n = app
+        .export_contacts(&actor, std::io::BufWriter::new(file), &mut |n| {
+            bar.set_position(n)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    eprintln!(
+        "Exported {n} contacts to {} (columns the role {role} may read; recorded in the audit)",
+        out.display()
+    );
     Ok(())
 }
 

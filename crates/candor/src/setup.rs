@@ -46,15 +46,21 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-pub async fn fill_demo(app: &Candor, contacts: u64, seed: u64) -> Result<()> {
-    let bar = indicatif::ProgressBar::new(contacts).with_style(
+/// A progress bar with rate and ETA, on standard error.
+pub fn progress_bar(len: u64, what: &'static str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len).with_style(
         indicatif::ProgressStyle::with_template(
             "{msg} [{bar:30}] {pos}/{len} contacts, {per_sec}, eta {eta}",
         )
         .expect("valid template")
         .progress_chars("=> "),
     );
-    bar.set_message("generating");
+    bar.set_message(what);
+    bar
+}
+
+pub async fn fill_demo(app: &Candor, contacts: u64, seed: u64) -> Result<()> {
+    let bar = progress_bar(contacts, "generating");
     let started = std::time::Instant::now();
     let counts = app
         .generate_demo(contacts, seed, &mut |n| bar.set_position(n))

@@ -127,3 +127,95 @@ async fn verify_passes_then_names_the_row_altered_by_hand() {
     let text = stdout(&broken);
     assert!(text.contains(&victim) && text.contains("altered"), "{text}");
 }
+
+#[tokio::test]
+async fn export_writes_what_the_role_may_read_neutralises_formulas_and_is_audited() {
+    let dir = common::temp_dir("cli-export");
+    assert!(candor(&dir, &["demo", "--contacts", "1200"])
+        .status
+        .success());
+    let app = open(&dir).await;
+    let (tok, _) = app
+        .create_token(candor_domain::Role::Sales, "writer")
+        .await
+        .unwrap();
+    let actor = candor_app::Actor {
+        id: tok.id,
+        role: tok.role,
+        audit_name: format!("token:{}", tok.id),
+    };
+    let patch = candor_domain::contact::ContactPatch {
+        kind: Some(Some("b2c".into())),
+        last_name: Some(Some("Formule".into())),
+        notes: Some(Some("=HYPERLINK(\"http://evil.example\")".into())),
+        ..Default::default()
+    };
+    let made = app.create_contact(&actor, patch, "test").await.unwrap();
+    let id = made["id"].as_str().unwrap().to_owned();
+    app.store.close().await;
+
+    let sales_csv = dir.join("sales.csv");
+    let out = candor(
+        &dir,
+        &[
+            "export",
+            "contacts",
+            "--role",
+            "sales",
+            "--out",
+            sales_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let mut r = csv::Reader::from_path(&sales_csv).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    assert!(header.contains(&"phone".to_owned()) && header.contains(&"email".to_owned()));
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1201, "every contact once, across pages of 1000");
+    let notes = header.iter().position(|h| h == "notes").unwrap();
+    let mine = rows.iter().find(|row| row[0] == id).unwrap();
+    assert_eq!(&mine[notes], "'=HYPERLINK(\"http://evil.example\")");
+    let phone = header.iter().position(|h| h == "phone").unwrap();
+    assert!(rows
+        .iter()
+        .filter(|row| !row[phone].is_empty())
+        .all(|row| row[phone].starts_with("'+")));
+
+    let mkt_csv = dir.join("marketing.csv");
+    assert!(candor(
+        &dir,
+        &[
+            "export",
+            "contacts",
+            "--role",
+            "marketing",
+            "--out",
+            mkt_csv.to_str().unwrap()
+        ]
+    )
+    .status
+    .success());
+    let text = std::fs::read_to_string(&mkt_csv).unwrap();
+    let mkt_header = text.lines().next().unwrap();
+    for hidden in ["phone", "email", "address_line", "postal_code", "notes"] {
+        assert!(
+            !mkt_header.split(',').any(|h| h == hidden),
+            "marketing export has {hidden}"
+        );
+    }
+    assert!(!text.contains("HYPERLINK"));
+
+    let app = open(&dir).await;
+    let audit = app.store.list_audit(id.parse().unwrap(), 10).await.unwrap();
+    let exports: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == candor_domain::audit::AuditAction::Export)
+        .collect();
+    assert_eq!(exports.len(), 2);
+    assert!(exports
+        .iter()
+        .any(|e| e.actor == "cli:export:marketing" && !e.fields.contains(&"phone".to_owned())));
+    assert!(exports
+        .iter()
+        .any(|e| e.actor == "cli:export:sales" && e.fields.contains(&"phone".to_owned())));
+}
