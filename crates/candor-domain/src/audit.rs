@@ -7,8 +7,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// The `prev_hash` of a subject's first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub use crate::chain::{verify_chain, ChainBreak, Chained, GENESIS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,43 +113,24 @@ impl AuditEntry {
     }
 }
 
-/// Why a chain does not verify, naming the first entry that breaks it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainBreak {
-    /// The entry's content no longer matches its hash (it was altered).
-    Altered { id: Uuid, seq: i64 },
-    /// The entry does not point at the previous one (one was removed or inserted).
-    Unlinked { id: Uuid, seq: i64 },
-    /// The chain ends before its recorded head (its last entries were removed).
-    Truncated { last_seq: i64, head_seq: i64 },
-}
-
-/// Verifies one subject's entries, in `seq` order, against the recorded head.
-pub fn verify_chain(entries: &[AuditEntry], head: Option<(i64, &str)>) -> Result<(), ChainBreak> {
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
-    for e in entries {
-        if e.seq != expected_seq || e.prev_hash != prev {
-            return Err(ChainBreak::Unlinked {
-                id: e.id,
-                seq: e.seq,
-            });
-        }
-        if e.compute_hash() != e.hash {
-            return Err(ChainBreak::Altered {
-                id: e.id,
-                seq: e.seq,
-            });
-        }
-        prev = e.hash.clone();
-        expected_seq += 1;
+impl Chained for AuditEntry {
+    fn id(&self) -> Uuid {
+        self.id
     }
-    let last_seq = expected_seq - 1;
-    match head {
-        Some((head_seq, head_hash)) if head_seq != last_seq || head_hash != prev => {
-            Err(ChainBreak::Truncated { last_seq, head_seq })
-        }
-        _ => Ok(()),
+    fn subject(&self) -> Uuid {
+        self.subject_id
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+    fn compute_hash(&self) -> String {
+        AuditEntry::compute_hash(self)
     }
 }
 

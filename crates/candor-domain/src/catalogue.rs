@@ -285,6 +285,9 @@ pub struct Purpose {
     pub id: String,
     pub label: Text,
     pub description: Text,
+    /// Whether the purpose rests on consent, recorded per channel in the ledger (C5).
+    #[serde(default)]
+    pub consent: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -396,6 +399,11 @@ impl Catalogue {
 
     pub fn purposes(&self) -> &[Purpose] {
         &self.purposes
+    }
+
+    /// A purpose that takes consent, by id.
+    pub fn consent_purpose(&self, id: &str) -> Option<&Purpose> {
+        self.purposes.iter().find(|p| p.id == id && p.consent)
     }
 
     pub fn fields(&self) -> &[FieldDef] {

@@ -5,8 +5,10 @@
 
 pub mod audit;
 pub mod catalogue;
+pub mod chain;
 pub mod clock;
 pub mod company;
+pub mod consent;
 pub mod contact;
 pub mod error;
 pub mod lexicon;

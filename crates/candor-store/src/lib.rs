@@ -17,6 +17,7 @@ pub use sqlite::SqliteStore;
 use candor_domain::audit::{AccessEvent, AuditEntry};
 use candor_domain::catalogue::FieldDef;
 use candor_domain::company::Company;
+use candor_domain::consent::{ConsentDraft, ConsentEvent, ConsentState};
 use candor_domain::contact::Contact;
 use error::Result;
 use std::path::Path;
@@ -192,6 +193,25 @@ impl Store {
 
     pub async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>> {
         dispatch!(self, s => s.sample_contact_ids(n).await)
+    }
+
+    /// Appends a consent event and updates the projection in one transaction (C2).
+    pub async fn append_consent(&self, d: ConsentDraft) -> Result<(ConsentEvent, ConsentState)> {
+        dispatch!(self, s => s.append_consent(d).await)
+    }
+
+    /// A subject's consent ledger, oldest first.
+    pub async fn consent_events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>> {
+        dispatch!(self, s => s.consent_events(subject).await)
+    }
+
+    /// A subject's current consent state per purpose × channel.
+    pub async fn consent_states(&self, subject: Uuid) -> Result<Vec<ConsentState>> {
+        dispatch!(self, s => s.consent_states(subject).await)
+    }
+
+    pub async fn verify_consents(&self) -> Result<VerifyReport> {
+        dispatch!(self, s => s.verify_consents().await)
     }
 
     /// Tables, columns and indexes, for the check that the backends' schemas agree.

@@ -2,22 +2,31 @@
 //! with the subject's head, and this groups them and reports breaks.
 
 use crate::model::VerifyReport;
-use candor_domain::audit::{verify_chain, AuditEntry, ChainBreak};
+use candor_domain::chain::{verify_chain, ChainBreak, Chained};
 
 /// Accumulates one subject's entries at a time.
-#[derive(Default)]
-pub struct Verifier {
+pub struct Verifier<E> {
     pub report: VerifyReport,
-    current: Vec<AuditEntry>,
+    current: Vec<E>,
     head: Option<(i64, String)>,
 }
 
-impl Verifier {
-    pub fn push(&mut self, e: AuditEntry, head: Option<(i64, String)>) {
+impl<E> Default for Verifier<E> {
+    fn default() -> Self {
+        Self {
+            report: VerifyReport::default(),
+            current: Vec::new(),
+            head: None,
+        }
+    }
+}
+
+impl<E: Chained> Verifier<E> {
+    pub fn push(&mut self, e: E, head: Option<(i64, String)>) {
         if self
             .current
             .first()
-            .is_some_and(|f| f.subject_id != e.subject_id)
+            .is_some_and(|f| f.subject() != e.subject())
         {
             self.flush();
         }
@@ -43,12 +52,12 @@ impl Verifier {
             return;
         }
         self.report.subjects += 1;
-        let subject = self.current[0].subject_id;
+        let subject = self.current[0].subject();
         let head = self.head.take();
         let result = match head.as_ref() {
             // Entries without a head: the head row itself was removed.
             None => Err(ChainBreak::Truncated {
-                last_seq: self.current.last().map_or(0, |e| e.seq),
+                last_seq: self.current.last().map_or(0, |e| e.seq()),
                 head_seq: 0,
             }),
             Some((s, h)) => verify_chain(&self.current, Some((*s, h.as_str()))),

@@ -234,3 +234,87 @@ async fn audit_queries_work_on_a_hash_partitioned_event_table() {
     assert!(partitions > 1, "the entries all landed in one partition");
     assert_eq!(split, 0, "a subject's entries were split across partitions");
 }
+
+mod consent_ledger {
+    use super::*;
+    use candor_domain::consent::{
+        self, Action, Channel, ConsentDraft, ConsentState, Evidence, Source, Status,
+    };
+
+    fn draft(
+        subject: Uuid,
+        purpose: &str,
+        channel: Channel,
+        action: Action,
+        pending: Option<&str>,
+    ) -> ConsentDraft {
+        ConsentDraft {
+            subject_id: subject,
+            purpose: purpose.into(),
+            channel,
+            action,
+            pending: pending.map(str::to_owned),
+            source: Source::Api,
+            evidence: Evidence {
+                recorded_by: Some("token:test".into()),
+                ..Default::default()
+            },
+            at: time::OffsetDateTime::now_utc(),
+        }
+    }
+
+    /// C2: the stored projection is exactly the fold of the stored ledger.
+    pub async fn the_projection_is_the_fold_of_the_ledger(store: &Store) {
+        let subject = Uuid::now_v7();
+        let steps = [
+            draft(
+                subject,
+                "newsletter",
+                Channel::Email,
+                Action::Grant,
+                Some(consent::PENDING_DOUBLE_OPT_IN),
+            ),
+            draft(subject, "marketing", Channel::Sms, Action::Grant, None),
+            draft(subject, "newsletter", Channel::Email, Action::Confirm, None),
+            draft(subject, "commercial", Channel::Phone, Action::Refuse, None),
+            draft(subject, "marketing", Channel::Sms, Action::Withdraw, None),
+        ];
+        for d in steps {
+            store.append_consent(d).await.unwrap();
+        }
+        let events = store.consent_events(subject).await.unwrap();
+        assert_eq!(
+            events.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
+        let mut folded: std::collections::BTreeMap<(String, &str), ConsentState> =
+            Default::default();
+        for e in &events {
+            let key = (e.purpose.clone(), e.channel.as_str());
+            let next = consent::apply(folded.get(&key), e);
+            folded.insert(key, next);
+        }
+        let stored = store.consent_states(subject).await.unwrap();
+        assert_eq!(stored, folded.into_values().collect::<Vec<_>>());
+        let newsletter = stored.iter().find(|s| s.purpose == "newsletter").unwrap();
+        assert_eq!(newsletter.status, Status::Effective);
+        assert_eq!(newsletter.first_opt_in_source, Some(Source::Api));
+        let report = store.verify_consents().await.unwrap();
+        assert!(report.breaks.is_empty(), "{:?}", report.breaks);
+    }
+}
+
+#[tokio::test]
+async fn the_consent_projection_is_the_fold_of_the_ledger_on_both_backends() {
+    consent_ledger::the_projection_is_the_fold_of_the_ledger(&sqlite().await).await;
+    if let Some(url) = candor_store::testing::fresh_pg_url(
+        "the_consent_projection_is_the_fold_of_the_ledger (postgres)",
+    )
+    .await
+    {
+        consent_ledger::the_projection_is_the_fold_of_the_ledger(
+            &Store::open_url(&url).await.unwrap(),
+        )
+        .await;
+    }
+}

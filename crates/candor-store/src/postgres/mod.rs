@@ -2,6 +2,7 @@
 //! TIMESTAMPTZ, JSONB), one pool.
 
 mod audit;
+mod consent;
 mod data;
 mod misc;
 mod rows;

@@ -5,6 +5,7 @@ mod audit;
 mod baseline;
 mod bulk;
 mod companies;
+mod consent;
 mod contacts;
 mod fields;
 mod rows;

@@ -1,0 +1,367 @@
+//! The consent ledger's rules (SPEC C1–C3, C5, C6): what a grant needs, whether it is
+//! effective at once or pending, and the current state per purpose × channel as a
+//! fold of the ledger's events.
+
+use crate::chain::Chained;
+use crate::contact::ContactKind;
+use crate::error::{FieldError, FieldErrors};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+macro_rules! names {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $name),* }
+            }
+            pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    FieldError::new(field, concat!("unknown_", stringify!($ty)), format!("must be one of: {}", all.join(", ")))
+                })
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+    Phone,
+    Post,
+}
+names!(Channel { Email => "email", Sms => "sms", Phone => "phone", Post => "post" });
+
+/// Where a consent came from (C2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    WebForm,
+    EmailLink,
+    Event,
+    BusinessCard,
+    Phone,
+    Manual,
+    Import,
+    Api,
+    Portal,
+}
+names!(Source {
+    WebForm => "web_form", EmailLink => "email_link", Event => "event",
+    BusinessCard => "business_card", Phone => "phone", Manual => "manual",
+    Import => "import", Api => "api", Portal => "portal",
+});
+
+impl Source {
+    /// Met in person: no consent from tacit agreement (C3).
+    pub fn face_to_face(self) -> bool {
+        matches!(self, Source::Event | Source::BusinessCard)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Grant,
+    /// The person confirmed a pending grant (double opt-in).
+    Confirm,
+    Withdraw,
+    Refuse,
+}
+names!(Action { Grant => "grant", Confirm => "confirm", Withdraw => "withdraw", Refuse => "refuse" });
+
+/// The proof kept with an event. Which parts are required depends on the source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    /// The form's identifier (web sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_id: Option<String>,
+    /// The exact wording the person saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wording: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// Reference of a signed document (face-to-face sources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_ref: Option<String>,
+    /// Who recorded it: `token:<id>`, `user:<id>`; set by Candor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn present(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.trim().is_empty())
+}
+
+impl Evidence {
+    /// Checks the evidence a source needs; lengths are bounded.
+    pub fn check(&self, source: Source) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::default();
+        for (name, v, max) in [
+            ("evidence.form_id", &self.form_id, 200),
+            ("evidence.wording", &self.wording, 5000),
+            ("evidence.ip", &self.ip, 64),
+            ("evidence.user_agent", &self.user_agent, 500),
+            ("evidence.document_ref", &self.document_ref, 200),
+            ("evidence.note", &self.note, 2000),
+        ] {
+            if v.as_deref().is_some_and(|s| s.chars().count() > max) {
+                e.push(FieldError::new(
+                    name,
+                    "max_length",
+                    format!("must be at most {max} characters"),
+                ));
+            }
+        }
+        if let Some(ip) = self.ip.as_deref() {
+            if ip.parse::<std::net::IpAddr>().is_err() {
+                e.push(FieldError::new(
+                    "evidence.ip",
+                    "ip_address",
+                    "must be an IPv4 or IPv6 address",
+                ));
+            }
+        }
+        if source == Source::WebForm {
+            for (name, v) in [
+                ("evidence.form_id", &self.form_id),
+                ("evidence.wording", &self.wording),
+                ("evidence.ip", &self.ip),
+                ("evidence.user_agent", &self.user_agent),
+            ] {
+                if !present(v) {
+                    e.push(FieldError::new(name, "web_evidence_required", "a web-form consent needs the form id, the wording shown, the IP address and the user agent"));
+                }
+            }
+        }
+        if source.face_to_face()
+            && self
+                .document_ref
+                .as_deref()
+                .is_some_and(|s| s.trim().is_empty())
+        {
+            e.push(FieldError::new(
+                "evidence.document_ref",
+                "document_ref_format",
+                "must name the signed document, or be left out",
+            ));
+        }
+        e.into_result()
+    }
+
+    pub fn has_written_consent(&self) -> bool {
+        present(&self.document_ref)
+    }
+}
+
+/// Why a grant is not yet effective.
+pub const PENDING_DOUBLE_OPT_IN: &str = "double_opt_in";
+pub const PENDING_WRITTEN_CONSENT: &str = "written_consent_required";
+
+/// What a grant becomes when it is recorded: effective, or pending with a reason (C1, C3).
+pub fn grant_outcome(
+    kind: ContactKind,
+    source: Source,
+    evidence: &Evidence,
+) -> Option<&'static str> {
+    if source.face_to_face() && !evidence.has_written_consent() {
+        return Some(PENDING_WRITTEN_CONSENT);
+    }
+    match (kind, source) {
+        (ContactKind::B2b, _) => None,
+        // The person acted in their own authenticated portal: that is the confirmation.
+        (ContactKind::B2c, Source::Portal) => None,
+        (ContactKind::B2c, _) => Some(PENDING_DOUBLE_OPT_IN),
+    }
+}
+
+/// One ledger event, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsentEvent {
+    pub id: Uuid,
+    pub subject_id: Uuid,
+    pub seq: i64,
+    pub purpose: String,
+    pub channel: Channel,
+    pub action: Action,
+    /// For a grant: `None` when effective, else why it waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<String>,
+    pub source: Source,
+    pub evidence: Evidence,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// An event to record: the store gives it its place in the subject's chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsentDraft {
+    pub subject_id: Uuid,
+    pub purpose: String,
+    pub channel: Channel,
+    pub action: Action,
+    pub pending: Option<String>,
+    pub source: Source,
+    pub evidence: Evidence,
+    pub at: OffsetDateTime,
+}
+
+impl ConsentEvent {
+    /// Chains `d` after an event whose hash is `prev_hash` at position `seq - 1`.
+    pub fn chain(d: ConsentDraft, seq: i64, prev_hash: String) -> Self {
+        let mut e = ConsentEvent {
+            id: Uuid::now_v7(),
+            subject_id: d.subject_id,
+            seq,
+            purpose: d.purpose,
+            channel: d.channel,
+            action: d.action,
+            pending: d.pending,
+            source: d.source,
+            evidence: d.evidence,
+            at: crate::clock::to_micros(d.at),
+            prev_hash,
+            hash: String::new(),
+        };
+        e.hash = e.compute_hash();
+        e
+    }
+
+    pub fn compute_hash(&self) -> String {
+        let canonical = serde_json::json!([
+            "candor-consent-v1",
+            self.id,
+            self.subject_id,
+            self.seq,
+            self.purpose,
+            self.channel.as_str(),
+            self.action.as_str(),
+            self.pending,
+            self.source.as_str(),
+            self.evidence,
+            self.at.unix_timestamp_nanos().to_string(),
+            self.prev_hash,
+        ]);
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+impl Chained for ConsentEvent {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn subject(&self) -> Uuid {
+        self.subject_id
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+    fn compute_hash(&self) -> String {
+        ConsentEvent::compute_hash(self)
+    }
+}
+
+/// The current state of one purpose × channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Effective,
+    Pending,
+    Withdrawn,
+    Refused,
+    NeverAsked,
+}
+names!(Status { Effective => "effective", Pending => "pending", Withdrawn => "withdrawn", Refused => "refused", NeverAsked => "never_asked" });
+
+/// The projection kept per subject × purpose × channel, updated with each event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentState {
+    pub purpose: String,
+    pub channel: Channel,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The source of the event that set this status (for a pending grant: the grant's).
+    pub source: Source,
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// The first time this purpose × channel became effective, and from where (C2).
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub first_opt_in_at: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_opt_in_source: Option<Source>,
+}
+
+/// The state after `event`, from the state before it (`None`: never asked).
+/// A confirmation only turns a pending grant effective; a withdrawal always wins (C6).
+pub fn apply(before: Option<&ConsentState>, e: &ConsentEvent) -> ConsentState {
+    let first = before.and_then(|s| s.first_opt_in_at.zip(s.first_opt_in_source));
+    let effective = |s: &mut ConsentState| {
+        if s.first_opt_in_at.is_none() {
+            s.first_opt_in_at = Some(e.at);
+            s.first_opt_in_source = Some(e.source);
+        }
+    };
+    let mut s = ConsentState {
+        purpose: e.purpose.clone(),
+        channel: e.channel,
+        status: Status::NeverAsked,
+        reason: None,
+        source: e.source,
+        since: e.at,
+        first_opt_in_at: first.map(|f| f.0),
+        first_opt_in_source: first.map(|f| f.1),
+    };
+    match e.action {
+        Action::Grant => match &e.pending {
+            Some(reason) => {
+                s.status = Status::Pending;
+                s.reason = Some(reason.clone());
+            }
+            None => {
+                s.status = Status::Effective;
+                effective(&mut s);
+            }
+        },
+        Action::Confirm => match before {
+            Some(b) if b.status == Status::Pending => {
+                // Effective from the confirmation, with the grant's own source.
+                s.status = Status::Effective;
+                s.source = b.source;
+                if s.first_opt_in_at.is_none() {
+                    s.first_opt_in_at = Some(e.at);
+                    s.first_opt_in_source = Some(b.source);
+                }
+            }
+            Some(b) => return b.clone(),
+            None => return s,
+        },
+        Action::Withdraw => s.status = Status::Withdrawn,
+        Action::Refuse => s.status = Status::Refused,
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

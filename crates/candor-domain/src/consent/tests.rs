@@ -1,0 +1,169 @@
+use super::*;
+use proptest::prelude::*;
+
+fn event(seq: i64, action: Action, pending: Option<&str>, source: Source) -> ConsentEvent {
+    ConsentEvent {
+        id: Uuid::now_v7(),
+        subject_id: Uuid::nil(),
+        seq,
+        purpose: "newsletter".into(),
+        channel: Channel::Email,
+        action,
+        pending: pending.map(str::to_owned),
+        source,
+        evidence: Evidence::default(),
+        at: time::macros::datetime!(2026-01-01 00:00 UTC) + time::Duration::hours(seq),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+fn fold(events: &[ConsentEvent]) -> Option<ConsentState> {
+    events.iter().fold(None, |s, e| Some(apply(s.as_ref(), e)))
+}
+
+#[test]
+fn b2b_grants_are_effective_at_once_and_b2c_wait_for_double_opt_in() {
+    let ev = Evidence::default();
+    assert_eq!(grant_outcome(ContactKind::B2b, Source::Api, &ev), None);
+    assert_eq!(
+        grant_outcome(ContactKind::B2c, Source::WebForm, &ev),
+        Some(PENDING_DOUBLE_OPT_IN)
+    );
+    assert_eq!(
+        grant_outcome(ContactKind::B2c, Source::Import, &ev),
+        Some(PENDING_DOUBLE_OPT_IN)
+    );
+    assert_eq!(grant_outcome(ContactKind::B2c, Source::Portal, &ev), None);
+}
+
+#[test]
+fn face_to_face_needs_written_consent_whatever_the_kind() {
+    let none = Evidence::default();
+    let signed = Evidence {
+        document_ref: Some("SALON-LYON-2026-0042".into()),
+        ..Default::default()
+    };
+    for source in [Source::Event, Source::BusinessCard] {
+        assert_eq!(
+            grant_outcome(ContactKind::B2b, source, &none),
+            Some(PENDING_WRITTEN_CONSENT)
+        );
+        assert_eq!(grant_outcome(ContactKind::B2b, source, &signed), None);
+        assert_eq!(
+            grant_outcome(ContactKind::B2c, source, &signed),
+            Some(PENDING_DOUBLE_OPT_IN)
+        );
+    }
+}
+
+#[test]
+fn web_forms_need_their_evidence_named_field_by_field() {
+    let errs = Evidence {
+        form_id: Some("signup".into()),
+        ..Default::default()
+    }
+    .check(Source::WebForm)
+    .unwrap_err();
+    let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        ["evidence.wording", "evidence.ip", "evidence.user_agent"]
+    );
+    let bad_ip = Evidence {
+        ip: Some("not-an-ip".into()),
+        ..Default::default()
+    }
+    .check(Source::Api)
+    .unwrap_err();
+    assert_eq!(bad_ip.0[0].rule, "ip_address");
+}
+
+#[test]
+fn a_confirmation_makes_a_pending_grant_effective_keeping_its_source() {
+    let s = fold(&[
+        event(
+            1,
+            Action::Grant,
+            Some(PENDING_DOUBLE_OPT_IN),
+            Source::WebForm,
+        ),
+        event(2, Action::Confirm, None, Source::EmailLink),
+    ])
+    .unwrap();
+    assert_eq!(s.status, Status::Effective);
+    assert_eq!(s.first_opt_in_source, Some(Source::WebForm));
+    assert_eq!(
+        s.first_opt_in_at,
+        Some(time::macros::datetime!(2026-01-01 02:00 UTC))
+    );
+}
+
+#[test]
+fn a_confirmation_without_a_pending_grant_changes_nothing() {
+    let withdrawn = fold(&[
+        event(1, Action::Grant, None, Source::Api),
+        event(2, Action::Withdraw, None, Source::EmailLink),
+    ])
+    .unwrap();
+    let after = apply(
+        Some(&withdrawn),
+        &event(3, Action::Confirm, None, Source::EmailLink),
+    );
+    assert_eq!(after, withdrawn);
+}
+
+#[test]
+fn the_first_opt_in_survives_later_withdrawals_and_grants() {
+    let s = fold(&[
+        event(1, Action::Grant, None, Source::Event),
+        event(2, Action::Withdraw, None, Source::EmailLink),
+        event(3, Action::Grant, None, Source::Portal),
+    ])
+    .unwrap();
+    assert_eq!(s.status, Status::Effective);
+    assert_eq!(s.first_opt_in_source, Some(Source::Event));
+}
+
+fn any_event() -> impl Strategy<Value = (Action, bool, usize)> {
+    (
+        prop::sample::select(Action::ALL.to_vec()),
+        any::<bool>(),
+        0..Source::ALL.len(),
+    )
+}
+
+proptest! {
+    /// C6: whatever came before, a withdrawal leaves the purpose × channel withdrawn,
+    /// and only a new grant (not a confirmation) can make it effective again.
+    #[test]
+    fn a_withdrawal_overrides_every_earlier_grant(steps in prop::collection::vec(any_event(), 0..20), tail in prop::collection::vec(any_event(), 0..10)) {
+        let mut events: Vec<ConsentEvent> = steps.iter().enumerate()
+            .map(|(i, (a, pending, src))| event(i as i64 + 1, *a, pending.then_some(PENDING_DOUBLE_OPT_IN), Source::ALL[*src]))
+            .collect();
+        let n = events.len() as i64;
+        events.push(event(n + 1, Action::Withdraw, None, Source::EmailLink));
+        prop_assert_eq!(fold(&events).unwrap().status, Status::Withdrawn);
+        for (i, (a, pending, src)) in tail.iter().enumerate() {
+            if *a == Action::Grant { break; }
+            events.push(event(n + 2 + i as i64, *a, pending.then_some(PENDING_DOUBLE_OPT_IN), Source::ALL[*src]));
+            prop_assert_ne!(fold(&events).unwrap().status, Status::Effective);
+        }
+    }
+
+    /// Nothing is effective unless an effective grant or a confirmation of a pending one
+    /// happened after the last withdrawal or refusal.
+    #[test]
+    fn effective_needs_an_opt_in_since_the_last_no(steps in prop::collection::vec(any_event(), 1..25)) {
+        let events: Vec<ConsentEvent> = steps.iter().enumerate()
+            .map(|(i, (a, pending, src))| event(i as i64 + 1, *a, pending.then_some(PENDING_DOUBLE_OPT_IN), Source::ALL[*src]))
+            .collect();
+        let state = fold(&events).unwrap();
+        if state.status == Status::Effective {
+            let last_no = events.iter().rposition(|e| matches!(e.action, Action::Withdraw | Action::Refuse));
+            let since = &events[last_no.map_or(0, |i| i + 1)..];
+            prop_assert!(since.iter().any(|e| e.action == Action::Grant && e.pending.is_none()
+                || e.action == Action::Confirm));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The consent ledger on PostgreSQL: the subject's head row is locked while an event
+//! and its projection are written, so concurrent events on one subject queue.
+
+use super::PgStore;
+use crate::error::{Result, StoreError};
+use crate::model::VerifyReport;
+use crate::verify::Verifier;
+use candor_domain::audit::GENESIS;
+use candor_domain::consent::{
+    self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Source, Status,
+};
+use futures_util::TryStreamExt;
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+const EVENT_COLUMNS: &str =
+    "subject_id, seq, id, purpose, channel, action, pending, source, evidence, at, prev_hash, hash";
+const STATE_COLUMNS: &str =
+    "purpose, channel, status, reason, source, since, first_opt_in_at, first_opt_in_source";
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("unreadable consent {what}"))
+}
+
+fn event(row: &PgRow) -> Result<ConsentEvent> {
+    let text = |c: &str| -> Result<String> { Ok(row.try_get(c)?) };
+    let evidence: serde_json::Value = row.try_get("evidence")?;
+    Ok(ConsentEvent {
+        id: row.try_get("id")?,
+        subject_id: row.try_get("subject_id")?,
+        seq: row.try_get("seq")?,
+        purpose: text("purpose")?,
+        channel: Channel::parse("channel", &text("channel")?).map_err(|_| corrupt("channel"))?,
+        action: Action::parse("action", &text("action")?).map_err(|_| corrupt("action"))?,
+        pending: row.try_get("pending")?,
+        source: Source::parse("source", &text("source")?).map_err(|_| corrupt("source"))?,
+        evidence: serde_json::from_value(evidence).map_err(|_| corrupt("evidence"))?,
+        at: row.try_get("at")?,
+        prev_hash: text("prev_hash")?,
+        hash: text("hash")?,
+    })
+}
+
+fn state(row: &PgRow) -> Result<ConsentState> {
+    let text = |c: &str| -> Result<String> { Ok(row.try_get(c)?) };
+    let first_source: Option<String> = row.try_get("first_opt_in_source")?;
+    Ok(ConsentState {
+        purpose: text("purpose")?,
+        channel: Channel::parse("channel", &text("channel")?).map_err(|_| corrupt("channel"))?,
+        status: Status::parse("status", &text("status")?).map_err(|_| corrupt("status"))?,
+        reason: row.try_get("reason")?,
+        source: Source::parse("source", &text("source")?).map_err(|_| corrupt("source"))?,
+        since: row.try_get("since")?,
+        first_opt_in_at: row.try_get("first_opt_in_at")?,
+        first_opt_in_source: first_source
+            .map(|s| Source::parse("source", &s).map_err(|_| corrupt("source")))
+            .transpose()?,
+    })
+}
+
+impl PgStore {
+    pub async fn append_consent(&self, d: ConsentDraft) -> Result<(ConsentEvent, ConsentState)> {
+        let mut tx = self.pool.begin().await?;
+        let subject = d.subject_id;
+        sqlx::query("INSERT INTO consent_head (subject_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING")
+            .bind(subject)
+            .bind(GENESIS)
+            .execute(&mut *tx)
+            .await?;
+        let head: (i64, String) =
+            sqlx::query_as("SELECT seq, hash FROM consent_head WHERE subject_id = $1 FOR UPDATE")
+                .bind(subject)
+                .fetch_one(&mut *tx)
+                .await?;
+        let before = sqlx::query(&format!(
+            "SELECT {STATE_COLUMNS} FROM consent_state WHERE subject_id = $1 AND purpose = $2 AND channel = $3"
+        ))
+        .bind(subject)
+        .bind(&d.purpose)
+        .bind(d.channel.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .as_ref()
+        .map(state)
+        .transpose()?;
+        let e = ConsentEvent::chain(d, head.0 + 1, head.1);
+        let after = consent::apply(before.as_ref(), &e);
+        sqlx::query(&format!("INSERT INTO consent_event ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"))
+            .bind(subject)
+            .bind(e.seq)
+            .bind(e.id)
+            .bind(&e.purpose)
+            .bind(e.channel.as_str())
+            .bind(e.action.as_str())
+            .bind(&e.pending)
+            .bind(e.source.as_str())
+            .bind(serde_json::to_value(&e.evidence).unwrap_or_default())
+            .bind(e.at)
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO consent_state (subject_id, {STATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (subject_id, purpose, channel) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
+             source = excluded.source, since = excluded.since, first_opt_in_at = excluded.first_opt_in_at, \
+             first_opt_in_source = excluded.first_opt_in_source"
+        ))
+        .bind(subject)
+        .bind(&after.purpose)
+        .bind(after.channel.as_str())
+        .bind(after.status.as_str())
+        .bind(&after.reason)
+        .bind(after.source.as_str())
+        .bind(after.since)
+        .bind(after.first_opt_in_at)
+        .bind(after.first_opt_in_source.map(Source::as_str))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE consent_head SET seq = $2, hash = $3 WHERE subject_id = $1")
+            .bind(subject)
+            .bind(e.seq)
+            .bind(&e.hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((e, after))
+    }
+
+    pub async fn consent_events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {EVENT_COLUMNS} FROM consent_event WHERE subject_id = $1 ORDER BY seq"
+        ))
+        .bind(subject)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event).collect()
+    }
+
+    pub async fn consent_states(&self, subject: Uuid) -> Result<Vec<ConsentState>> {
+        let rows = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM consent_state WHERE subject_id = $1 ORDER BY purpose, channel"))
+            .bind(subject)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(state).collect()
+    }
+
+    pub async fn verify_consents(&self) -> Result<VerifyReport> {
+        let mut v = Verifier::default();
+        let sql = format!(
+            "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM consent_event e \
+             LEFT JOIN consent_head h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
+            EVENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("e.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut rows = sqlx::query(&sql).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            let hs: Option<i64> = row.try_get("head_seq")?;
+            let hh: Option<String> = row.try_get("head_hash")?;
+            v.push(event(&row)?, hs.zip(hh));
+        }
+        drop(rows);
+        let orphans: Vec<(Uuid, i64)> = sqlx::query_as(
+            "SELECT subject_id, seq FROM consent_head h WHERE seq > 0 AND NOT EXISTS \
+             (SELECT 1 FROM consent_event e WHERE e.subject_id = h.subject_id)",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for (subject, head_seq) in orphans {
+            v.orphan_head(subject, head_seq);
+        }
+        Ok(v.finish())
+    }
+}
