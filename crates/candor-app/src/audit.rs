@@ -93,8 +93,11 @@ impl Candor {
         Ok(self.store.list_audit(id, limit.clamp(1, 1000)).await?)
     }
 
-    /// Checks every hash chain (the access audit; the consent ledger joins it later).
-    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
-        self.store.verify_audit().await
+    /// Checks every hash chain: the access audit's and the consent ledger's.
+    pub async fn verify(&self) -> Result<Vec<(&'static str, VerifyReport)>, StoreError> {
+        Ok(vec![
+            ("access audit", self.store.verify_audit().await?),
+            ("consent ledger", self.store.verify_consents().await?),
+        ])
     }
 }

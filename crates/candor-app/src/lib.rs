@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod companies;
+pub mod consent;
 pub mod contacts;
 pub mod demo;
 mod error;

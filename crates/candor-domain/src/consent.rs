@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 macro_rules! names {
-    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+    ($ty:ident, $rule:literal { $($variant:ident => $name:literal),* $(,)? }) => {
         impl $ty {
             pub const ALL: &'static [$ty] = &[$($ty::$variant),*];
             pub fn as_str(self) -> &'static str {
@@ -20,7 +20,7 @@ macro_rules! names {
             pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
                     let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    FieldError::new(field, concat!("unknown_", stringify!($ty)), format!("must be one of: {}", all.join(", ")))
+                    FieldError::new(field, $rule, format!("must be one of: {}", all.join(", ")))
                 })
             }
         }
@@ -35,7 +35,7 @@ pub enum Channel {
     Phone,
     Post,
 }
-names!(Channel { Email => "email", Sms => "sms", Phone => "phone", Post => "post" });
+names!(Channel, "unknown_channel" { Email => "email", Sms => "sms", Phone => "phone", Post => "post" });
 
 /// Where a consent came from (C2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ pub enum Source {
     Api,
     Portal,
 }
-names!(Source {
+names!(Source, "unknown_source" {
     WebForm => "web_form", EmailLink => "email_link", Event => "event",
     BusinessCard => "business_card", Phone => "phone", Manual => "manual",
     Import => "import", Api => "api", Portal => "portal",
@@ -73,7 +73,7 @@ pub enum Action {
     Withdraw,
     Refuse,
 }
-names!(Action { Grant => "grant", Confirm => "confirm", Withdraw => "withdraw", Refuse => "refuse" });
+names!(Action, "unknown_action" { Grant => "grant", Confirm => "confirm", Withdraw => "withdraw", Refuse => "refuse" });
 
 /// The proof kept with an event. Which parts are required depends on the source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,7 +289,7 @@ pub enum Status {
     Refused,
     NeverAsked,
 }
-names!(Status { Effective => "effective", Pending => "pending", Withdrawn => "withdrawn", Refused => "refused", NeverAsked => "never_asked" });
+names!(Status, "unknown_status" { Effective => "effective", Pending => "pending", Withdrawn => "withdrawn", Refused => "refused", NeverAsked => "never_asked" });
 
 /// The projection kept per subject × purpose × channel, updated with each event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

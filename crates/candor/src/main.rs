@@ -226,24 +226,27 @@ async fn export_contacts(cfg: &Config, out: &std::path::Path, role: Role) -> Res
 }
 
 async fn verify(cfg: &Config) -> Result<()> {
+    use candor_domain::audit::ChainBreak as B;
     let app = setup::open(cfg).await?;
-    let report = app.verify().await?;
-    println!(
-        "access audit: {} entries in {} subject chains",
-        report.entries, report.subjects
-    );
-    if report.breaks.is_empty() {
+    let mut broken = 0;
+    for (ledger, report) in app.verify().await? {
+        println!(
+            "{ledger}: {} entries in {} subject chains",
+            report.entries, report.subjects
+        );
+        for (subject, b) in &report.breaks {
+            broken += 1;
+            match b {
+                B::Altered { id, seq } => println!("BROKEN: {ledger} entry {id} (subject {subject}, seq {seq}) was altered: its content no longer matches its hash"),
+                B::Unlinked { id, seq } => println!("BROKEN: {ledger} entry {id} (subject {subject}, seq {seq}) does not follow the previous entry: an entry was removed or inserted"),
+                B::Truncated { last_seq, head_seq } => println!("BROKEN: {ledger} chain of subject {subject} ends at seq {last_seq} but its head says {head_seq}: entries were removed"),
+            }
+        }
+    }
+    if broken == 0 {
         println!("OK: every chain is intact");
         return Ok(());
     }
-    for (subject, b) in &report.breaks {
-        use candor_domain::audit::ChainBreak as B;
-        match b {
-            B::Altered { id, seq } => println!("BROKEN: audit entry {id} (subject {subject}, seq {seq}) was altered: its content no longer matches its hash"),
-            B::Unlinked { id, seq } => println!("BROKEN: audit entry {id} (subject {subject}, seq {seq}) does not follow the previous entry: an entry was removed or inserted"),
-            B::Truncated { last_seq, head_seq } => println!("BROKEN: subject {subject}'s chain ends at seq {last_seq} but its head says {head_seq}: entries were removed"),
-        }
-    }
-    eprintln!("{} broken chain(s)", report.breaks.len());
+    eprintln!("{broken} broken chain(s)");
     std::process::exit(1)
 }

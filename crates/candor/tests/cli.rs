@@ -219,3 +219,78 @@ async fn export_writes_what_the_role_may_read_neutralises_formulas_and_is_audite
         .iter()
         .any(|e| e.actor == "cli:export:sales" && e.fields.contains(&"phone".to_owned())));
 }
+
+#[tokio::test]
+async fn verify_names_the_consent_event_edited_by_hand() {
+    let dir = common::temp_dir("cli-consent");
+    let app = open(&dir).await;
+    let (tok, _) = app
+        .create_token(candor_domain::Role::Admin, "admin")
+        .await
+        .unwrap();
+    let actor = candor_app::Actor {
+        id: tok.id,
+        role: tok.role,
+        audit_name: format!("token:{}", tok.id),
+    };
+    let company = app
+        .create_company(
+            &actor,
+            candor_domain::company::CompanyPatch {
+                name: Some(Some("Maison Roux".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let patch = candor_domain::contact::ContactPatch {
+        kind: Some(Some("b2b".into())),
+        company_id: Some(Some(company["id"].as_str().unwrap().into())),
+        last_name: Some(Some("Roux".into())),
+        ..Default::default()
+    };
+    let contact: uuid::Uuid = app.create_contact(&actor, patch, "test").await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for action in ["grant", "withdraw", "grant"] {
+        let input = candor_app::consent::ConsentInput {
+            purpose: "newsletter".into(),
+            channel: "email".into(),
+            action: action.into(),
+            source: "api".into(),
+            evidence: Default::default(),
+        };
+        app.record_consent(&actor, contact, input, "test")
+            .await
+            .unwrap();
+    }
+    app.store.close().await;
+    assert!(candor(&dir, &["verify"]).status.success());
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("candor.db").display()))
+        .await
+        .unwrap();
+    let (victim,): (String,) =
+        sqlx::query_as("SELECT id FROM consent_event WHERE subject_id = ?1 AND seq = 2")
+            .bind(contact.to_string())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // Turn the withdrawal into a grant, as someone covering a missing consent would.
+    sqlx::query("UPDATE consent_event SET action = 'grant' WHERE id = ?1")
+        .bind(&victim)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let broken = candor(&dir, &["verify"]);
+    assert!(!broken.status.success());
+    let text = stdout(&broken);
+    assert!(
+        text.contains("consent ledger entry") && text.contains(&victim) && text.contains("altered"),
+        "{text}"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod catalogue;
 mod companies;
+mod consents;
 mod contacts;
 mod system;
 
@@ -35,6 +36,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
     tags(
         (name = "contacts", description = "B2B and B2C contacts"),
         (name = "companies", description = "Companies that B2B contacts belong to"),
+        (name = "consents", description = "The consent ledger: grants, withdrawals and refusals per purpose and channel"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "system", description = "Health and description of the service"),
     )
@@ -68,6 +70,10 @@ fn api_router() -> OpenApiRouter<Candor> {
             contacts::delete_contact
         ))
         .routes(routes!(contacts::contact_audit))
+        .routes(routes!(
+            consents::contact_consents,
+            consents::record_consent
+        ))
         .routes(routes!(
             companies::list_companies,
             companies::create_company

@@ -1,0 +1,247 @@
+//! The consent ledger over HTTP (C1–C3, C5, C6).
+
+mod common;
+
+use candor_domain::Role;
+use common::{expect_error, TestApp};
+use serde_json::{json, Value};
+
+fn web_form(purpose: &str) -> Value {
+    json!({
+        "purpose": purpose, "channel": "email", "action": "grant", "source": "web_form",
+        "evidence": {"form_id": "newsletter-footer", "wording": "Je souhaite recevoir la lettre d'information.",
+                     "ip": "203.0.113.7", "user_agent": "Mozilla/5.0"}
+    })
+}
+
+async fn b2b(t: &TestApp) -> String {
+    let co = t.company("Atelier Morel SAS", "12002701600043").await;
+    t.contact(json!({"kind": "b2b", "company_id": co, "last_name": "Morel"}))
+        .await
+}
+
+async fn consents(t: &TestApp, id: &str) -> Value {
+    let res = t
+        .get(Role::Sales, &format!("/api/v1/contacts/{id}/consents"))
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn state<'a>(v: &'a Value, purpose: &str, channel: &str) -> &'a Value {
+    v["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["purpose"] == purpose && s["channel"] == channel)
+        .unwrap()
+}
+
+async fn a_b2b_grant_is_effective_at_once_with_its_first_opt_in(t: TestApp) {
+    let id = b2b(&t).await;
+    let res = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &web_form("newsletter"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["state"]["status"], "effective");
+    assert!(r["event"]["evidence"]["recorded_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("token:"));
+    let v = consents(&t, &id).await;
+    let s = state(&v, "newsletter", "email");
+    assert_eq!(
+        (s["status"].as_str(), s["first_opt_in_source"].as_str()),
+        (Some("effective"), Some("web_form"))
+    );
+    assert!(s["first_opt_in_at"].is_string());
+    assert!(v["never_asked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["purpose"] == "marketing" && n["channel"] == "sms"));
+    assert_eq!(
+        v["events"][0]["evidence"]["wording"],
+        "Je souhaite recevoir la lettre d'information."
+    );
+}
+
+async fn a_b2c_grant_waits_for_double_opt_in(t: TestApp) {
+    let id = t
+        .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
+        .await;
+    let r: Value = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &web_form("newsletter"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["state"]["status"].as_str(), r["state"]["reason"].as_str()),
+        (Some("pending"), Some("double_opt_in"))
+    );
+    assert!(state(&consents(&t, &id).await, "newsletter", "email")["first_opt_in_at"].is_null());
+}
+
+async fn a_trade_show_grant_needs_written_evidence(t: TestApp) {
+    let id = b2b(&t).await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    let tacit =
+        json!({"purpose": "commercial", "channel": "phone", "action": "grant", "source": "event"});
+    let r: Value = t
+        .post(Role::Sales, &path, &tacit)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r["state"]["status"].as_str(), r["state"]["reason"].as_str()),
+        (Some("pending"), Some("written_consent_required"))
+    );
+    let signed = json!({"purpose": "commercial", "channel": "phone", "action": "grant", "source": "event",
+                        "evidence": {"document_ref": "SALON-LYON-2026-0042"}});
+    let r: Value = t
+        .post(Role::Sales, &path, &signed)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["state"]["status"], "effective");
+}
+
+async fn a_withdrawal_takes_effect_at_once(t: TestApp) {
+    let id = b2b(&t).await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    t.post(Role::Sales, &path, &web_form("marketing")).await;
+    let r: Value = t
+        .post(Role::Support, &path, &json!({"purpose": "marketing", "channel": "email", "action": "withdraw", "source": "phone"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["state"]["status"], "withdrawn");
+    let v = consents(&t, &id).await;
+    assert_eq!(
+        state(&v, "marketing", "email")["first_opt_in_source"],
+        "web_form"
+    );
+    assert_eq!(
+        v["events"].as_array().unwrap().len(),
+        2,
+        "the grant stays in the ledger"
+    );
+}
+
+async fn bad_consents_are_refused_naming_the_field_and_nothing_is_written(t: TestApp) {
+    let id = b2b(&t).await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    let mut bad = web_form("horoscope");
+    expect_error(
+        t.post(Role::Sales, &path, &bad).await,
+        422,
+        "invalid_field",
+        Some("purpose"),
+        Some("unknown_purpose"),
+    )
+    .await;
+    bad = web_form("newsletter");
+    bad["channel"] = json!("pigeon");
+    expect_error(
+        t.post(Role::Sales, &path, &bad).await,
+        422,
+        "invalid_field",
+        Some("channel"),
+        Some("unknown_channel"),
+    )
+    .await;
+    bad = web_form("newsletter");
+    bad["evidence"]["wording"] = Value::Null;
+    expect_error(
+        t.post(Role::Sales, &path, &bad).await,
+        422,
+        "invalid_field",
+        Some("evidence.wording"),
+        Some("web_evidence_required"),
+    )
+    .await;
+    bad = web_form("newsletter");
+    bad["action"] = json!("confirm");
+    expect_error(
+        t.post(Role::Sales, &path, &bad).await,
+        422,
+        "invalid_field",
+        Some("action"),
+        Some("confirm_by_link"),
+    )
+    .await;
+    bad = web_form("newsletter");
+    bad["evidence"]["recorded_by"] = json!("someone else");
+    expect_error(
+        t.post(Role::Sales, &path, &bad).await,
+        400,
+        "unknown_field",
+        Some("recorded_by"),
+        None,
+    )
+    .await;
+    let ghost = uuid::Uuid::now_v7();
+    expect_error(
+        t.post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{ghost}/consents"),
+            &web_form("newsletter"),
+        )
+        .await,
+        404,
+        "not_found",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        consents(&t, &id).await["events"].as_array().unwrap().len(),
+        0
+    );
+}
+
+async fn reading_and_recording_consents_is_audited(t: TestApp) {
+    let id = b2b(&t).await;
+    t.post(
+        Role::Sales,
+        &format!("/api/v1/contacts/{id}/consents"),
+        &web_form("newsletter"),
+    )
+    .await;
+    consents(&t, &id).await;
+    let audit: Vec<Value> = t
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let consent_entries: Vec<&Value> = audit
+        .iter()
+        .filter(|e| e["fields"] == json!(["consents"]))
+        .collect();
+    assert_eq!(consent_entries.len(), 2);
+    assert!(consent_entries.iter().any(|e| e["action"] == "update"));
+    assert!(consent_entries.iter().any(|e| e["action"] == "read"));
+}
+
+on_both_backends!(
+    a_b2b_grant_is_effective_at_once_with_its_first_opt_in,
+    a_b2c_grant_waits_for_double_opt_in,
+    a_trade_show_grant_needs_written_evidence,
+    a_withdrawal_takes_effect_at_once,
+    bad_consents_are_refused_naming_the_field_and_nothing_is_written,
+    reading_and_recording_consents_is_audited,
+);
