@@ -4,9 +4,7 @@
 use super::PgStore;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
-use crate::verify::Verifier;
 use candor_domain::audit::{AccessEvent, AuditAction, AuditEntry, GENESIS};
-use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
 use std::collections::HashMap;
@@ -123,27 +121,6 @@ impl PgStore {
     }
 
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
-        let mut v = Verifier::default();
-        let sql = "SELECT e.id, e.subject_id, e.seq, e.actor, e.action, e.fields, e.endpoint, \
-                   e.at, e.prev_hash, e.hash, h.seq AS head_seq, h.hash AS head_hash \
-                   FROM audit_entry e LEFT JOIN audit_head h ON h.subject_id = e.subject_id \
-                   ORDER BY e.subject_id, e.seq";
-        let mut rows = sqlx::query(sql).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            let hs: Option<i64> = row.try_get("head_seq")?;
-            let hh: Option<String> = row.try_get("head_hash")?;
-            v.push(entry(&row)?, hs.zip(hh));
-        }
-        drop(rows);
-        let orphans: Vec<(Uuid, i64)> = sqlx::query_as(
-            "SELECT subject_id, seq FROM audit_head h WHERE seq > 0 AND NOT EXISTS \
-             (SELECT 1 FROM audit_entry e WHERE e.subject_id = h.subject_id)",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for (subject, head_seq) in orphans {
-            v.orphan_head(subject, head_seq);
-        }
-        Ok(v.finish())
+        super::verify_chains(&self.pool, ("audit_entry", "audit_head"), COLUMNS, entry).await
     }
 }

@@ -4,12 +4,10 @@
 use super::PgStore;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
-use crate::verify::Verifier;
 use candor_domain::audit::GENESIS;
 use candor_domain::consent::{
     self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Source, Status,
 };
-use futures_util::TryStreamExt;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 use uuid::Uuid;
@@ -147,32 +145,12 @@ impl PgStore {
     }
 
     pub async fn verify_consents(&self) -> Result<VerifyReport> {
-        let mut v = Verifier::default();
-        let sql = format!(
-            "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM consent_event e \
-             LEFT JOIN consent_head h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
-            EVENT_COLUMNS
-                .split(", ")
-                .map(|c| format!("e.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let mut rows = sqlx::query(&sql).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            let hs: Option<i64> = row.try_get("head_seq")?;
-            let hh: Option<String> = row.try_get("head_hash")?;
-            v.push(event(&row)?, hs.zip(hh));
-        }
-        drop(rows);
-        let orphans: Vec<(Uuid, i64)> = sqlx::query_as(
-            "SELECT subject_id, seq FROM consent_head h WHERE seq > 0 AND NOT EXISTS \
-             (SELECT 1 FROM consent_event e WHERE e.subject_id = h.subject_id)",
+        super::verify_chains(
+            &self.pool,
+            ("consent_event", "consent_head"),
+            EVENT_COLUMNS,
+            event,
         )
-        .fetch_all(&self.pool)
-        .await?;
-        for (subject, head_seq) in orphans {
-            v.orphan_head(subject, head_seq);
-        }
-        Ok(v.finish())
+        .await
     }
 }

@@ -81,3 +81,39 @@ fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("unreadable {what}"))
 }
+
+/// Streams a ledger's entries, subject by subject, with each subject's head, and checks
+/// every chain; memory holds one subject's entries at a time.
+async fn verify_chains<E: candor_domain::chain::Chained>(
+    pool: &PgPool,
+    (table, head): (&str, &str),
+    columns: &str,
+    parse: fn(&sqlx::postgres::PgRow) -> Result<E>,
+) -> Result<crate::model::VerifyReport> {
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+    let mut v = crate::verify::Verifier::default();
+    let cols: Vec<String> = columns.split(", ").map(|c| format!("e.{c}")).collect();
+    let sql = format!(
+        "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM {table} e \
+         LEFT JOIN {head} h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
+        cols.join(", ")
+    );
+    let mut rows = sqlx::query(&sql).fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        let hs: Option<i64> = row.try_get("head_seq")?;
+        let hh: Option<String> = row.try_get("head_hash")?;
+        v.push(parse(&row)?, hs.zip(hh));
+    }
+    drop(rows);
+    let orphans: Vec<(uuid::Uuid, i64)> = sqlx::query_as(&format!(
+        "SELECT subject_id, seq FROM {head} h WHERE seq > 0 AND NOT EXISTS \
+         (SELECT 1 FROM {table} e WHERE e.subject_id = h.subject_id)"
+    ))
+    .fetch_all(pool)
+    .await?;
+    for (subject, head_seq) in orphans {
+        v.orphan_head(subject, head_seq);
+    }
+    Ok(v.finish())
+}

@@ -4,9 +4,7 @@ use super::rows::uuid;
 use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
-use crate::verify::Verifier;
 use candor_domain::audit::{AccessEvent, AuditAction, AuditEntry, GENESIS};
-use futures_util::TryStreamExt;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 use std::collections::HashMap;
@@ -145,29 +143,6 @@ impl SqliteStore {
 
     /// Checks every subject's chain against its head; streams, so memory stays flat.
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
-        let mut v = Verifier::default();
-        let sql = "SELECT e.id, e.subject_id, e.seq, e.actor, e.action, e.fields, e.endpoint, \
-                   e.at, e.prev_hash, e.hash, h.seq AS head_seq, h.hash AS head_hash \
-                   FROM audit_entry e LEFT JOIN audit_head h ON h.subject_id = e.subject_id \
-                   ORDER BY e.subject_id, e.seq";
-        let mut rows = sqlx::query(sql).fetch(&self.reader);
-        while let Some(row) = rows.try_next().await? {
-            let hs: Option<i64> = row.try_get("head_seq")?;
-            let hh: Option<String> = row.try_get("head_hash")?;
-            v.push(entry(&row)?, hs.zip(hh));
-        }
-        drop(rows);
-        let orphans: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT subject_id, seq FROM audit_head h WHERE seq > 0 AND NOT EXISTS \
-             (SELECT 1 FROM audit_entry e WHERE e.subject_id = h.subject_id)",
-        )
-        .fetch_all(&self.reader)
-        .await?;
-        for (subject, head_seq) in orphans {
-            let id =
-                Uuid::parse_str(&subject).map_err(|_| StoreError::Corrupt("subject".into()))?;
-            v.orphan_head(id, head_seq);
-        }
-        Ok(v.finish())
+        super::verify_chains(&self.reader, ("audit_entry", "audit_head"), COLUMNS, entry).await
     }
 }

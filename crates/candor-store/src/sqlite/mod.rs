@@ -111,3 +111,40 @@ fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
 fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
 }
+
+/// Streams a ledger's entries, subject by subject, with each subject's head, and checks
+/// every chain; memory holds one subject's entries at a time.
+async fn verify_chains<E: candor_domain::chain::Chained>(
+    pool: &SqlitePool,
+    (table, head): (&str, &str),
+    columns: &str,
+    parse: fn(&sqlx::sqlite::SqliteRow) -> Result<E>,
+) -> Result<crate::model::VerifyReport> {
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+    let mut v = crate::verify::Verifier::default();
+    let cols: Vec<String> = columns.split(", ").map(|c| format!("e.{c}")).collect();
+    let sql = format!(
+        "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM {table} e \
+         LEFT JOIN {head} h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
+        cols.join(", ")
+    );
+    let mut rows = sqlx::query(&sql).fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        let hs: Option<i64> = row.try_get("head_seq")?;
+        let hh: Option<String> = row.try_get("head_hash")?;
+        v.push(parse(&row)?, hs.zip(hh));
+    }
+    drop(rows);
+    let orphans: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT subject_id, seq FROM {head} h WHERE seq > 0 AND NOT EXISTS \
+         (SELECT 1 FROM {table} e WHERE e.subject_id = h.subject_id)"
+    ))
+    .fetch_all(pool)
+    .await?;
+    for (subject, head_seq) in orphans {
+        let id = uuid::Uuid::parse_str(&subject).map_err(|_| rows::corrupt("subject"))?;
+        v.orphan_head(id, head_seq);
+    }
+    Ok(v.finish())
+}
