@@ -36,6 +36,27 @@ async fn open(dir: &Path) -> Candor {
     .unwrap()
 }
 
+/// Edits the subject's second entry of `table` by hand in the SQLite file, as someone
+/// with access to the file could, and returns that entry's id.
+async fn tamper(dir: &Path, table: &str, subject: uuid::Uuid, set: &str) -> String {
+    let url = format!("sqlite://{}", dir.join("candor.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let (victim,): (String,) = sqlx::query_as(&format!(
+        "SELECT id FROM {table} WHERE subject_id = ?1 AND seq = 2"
+    ))
+    .bind(subject.to_string())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query(&format!("UPDATE {table} SET {set} WHERE id = ?1"))
+        .bind(&victim)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    victim
+}
+
 #[test]
 fn tokens_are_created_listed_and_revoked() {
     let dir = common::temp_dir("cli-token");
@@ -106,21 +127,7 @@ async fn verify_passes_then_names_the_row_altered_by_hand() {
     assert!(ok.status.success(), "{ok:?}");
     assert!(stdout(&ok).contains("OK"), "{}", stdout(&ok));
 
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("candor.db").display()))
-        .await
-        .unwrap();
-    let (victim,): (String,) =
-        sqlx::query_as("SELECT id FROM audit_entry WHERE subject_id = ?1 AND seq = 2")
-            .bind(subject.to_string())
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    sqlx::query("UPDATE audit_entry SET fields = '[\"first_name\"]' WHERE id = ?1")
-        .bind(&victim)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let victim = tamper(&dir, "audit_entry", subject, "fields = '[\"first_name\"]'").await;
 
     let broken = candor(&dir, &["verify"]);
     assert!(!broken.status.success());
@@ -269,22 +276,8 @@ async fn verify_names_the_consent_event_edited_by_hand() {
     app.store.close().await;
     assert!(candor(&dir, &["verify"]).status.success());
 
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.join("candor.db").display()))
-        .await
-        .unwrap();
-    let (victim,): (String,) =
-        sqlx::query_as("SELECT id FROM consent_event WHERE subject_id = ?1 AND seq = 2")
-            .bind(contact.to_string())
-            .fetch_one(&pool)
-            .await
-            .unwrap();
     // Turn the withdrawal into a grant, as someone covering a missing consent would.
-    sqlx::query("UPDATE consent_event SET action = 'grant' WHERE id = ?1")
-        .bind(&victim)
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    let victim = tamper(&dir, "consent_event", contact, "action = 'grant'").await;
 
     let broken = candor(&dir, &["verify"]);
     assert!(!broken.status.success());
