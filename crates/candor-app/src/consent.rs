@@ -1,14 +1,36 @@
 //! Recording and reading consents (C1–C3, C5, C6): the rules come from
 //! `candor_domain::consent`, the ledger and its projection from the store.
 
+use crate::keys::secret_hash;
+use crate::mail;
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::consent;
 use candor_domain::consent::{
     grant_outcome, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source,
 };
+use candor_domain::contact::Contact;
+use candor_domain::personal::Locale;
 use candor_domain::{FieldError, FieldErrors};
+pub use candor_store::Confirmation;
+use candor_store::{ConsentToken, QueuedMail};
+use rand::RngCore;
 use serde::Serialize;
+use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// A channel's name in a sentence.
+pub fn channel_label(c: Channel, l: Locale) -> &'static str {
+    match (c, l) {
+        (Channel::Email, Locale::Fr) => "e-mail",
+        (Channel::Email, Locale::En) => "email",
+        (Channel::Sms, _) => "SMS",
+        (Channel::Phone, Locale::Fr) => "téléphone",
+        (Channel::Phone, Locale::En) => "phone",
+        (Channel::Post, Locale::Fr) => "courrier",
+        (Channel::Post, Locale::En) => "post",
+    }
+}
 
 /// A consent as staff or another system reports it; parsed here so errors name fields.
 #[derive(Debug, Clone, Default)]
@@ -100,6 +122,13 @@ impl Candor {
             Action::Grant => grant_outcome(contact.data.kind, source, &evidence).map(str::to_owned),
             _ => None,
         };
+        let at = self.now();
+        let (token, mail) = match pending.as_deref() {
+            Some(consent::PENDING_DOUBLE_OPT_IN) => self
+                .confirmation_request(&contact, &purpose, channel, at)
+                .unzip(),
+            _ => (None, None),
+        };
         let draft = ConsentDraft {
             subject_id: contact_id,
             purpose,
@@ -108,9 +137,12 @@ impl Candor {
             pending,
             source,
             evidence,
-            at: self.now(),
+            at,
         };
-        let recorded = self.store.append_consent(draft).await?;
+        let recorded = self
+            .store
+            .append_consent(draft, token.as_ref(), mail.as_ref())
+            .await?;
         self.audit(vec![self.consent_access(
             actor,
             contact_id,
@@ -154,6 +186,139 @@ impl Candor {
             never_asked,
             events,
         })
+    }
+
+    /// The token and the email that ask the person to confirm a pending grant; none
+    /// when the contact has no email address.
+    fn confirmation_request(
+        &self,
+        c: &Contact,
+        purpose: &str,
+        channel: Channel,
+        at: OffsetDateTime,
+    ) -> Option<(ConsentToken, QueuedMail)> {
+        let email = c.data.email.as_ref()?;
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let secret = hex::encode(raw);
+        let expires = at + self.settings.confirm_ttl;
+        let token = ConsentToken {
+            token_hash: secret_hash(&secret),
+            subject_id: c.id,
+            purpose: purpose.to_owned(),
+            channel,
+            created_at: at,
+            expires_at: expires,
+            used_at: None,
+        };
+        let locale = c.data.locale;
+        let cat = self.catalogue();
+        let label = cat
+            .consent_purpose(purpose)
+            .map(|p| {
+                if locale == Locale::En {
+                    &p.label.en
+                } else {
+                    &p.label.fr
+                }
+            })
+            .cloned()
+            .unwrap_or_default();
+        let name = c
+            .data
+            .first_name
+            .as_ref()
+            .map_or(c.data.last_name.as_str(), |n| n.as_str());
+        let link = format!(
+            "{}/consent/confirm/{secret}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let date = expires.date().to_string();
+        let rendered = mail::render(
+            "confirm_consent",
+            locale,
+            &[
+                ("name", name),
+                ("purpose", &label),
+                ("channel", channel_label(channel, locale)),
+                ("link", &link),
+                ("expires", &date),
+            ],
+        )?;
+        Some((
+            token,
+            mail::queued(
+                Uuid::now_v7(),
+                Some(c.id),
+                "consent_request",
+                email.as_str(),
+                locale,
+                rendered,
+                at,
+            ),
+        ))
+    }
+
+    /// What a confirmation link shows before the person confirms (GET changes nothing).
+    pub async fn confirmation_page(
+        &self,
+        secret: &str,
+    ) -> Result<(Confirmation, Locale), AppError> {
+        let Some(t) = self.store.consent_token(&secret_hash(secret)).await? else {
+            return Ok((Confirmation::Unknown, Locale::Fr));
+        };
+        let locale = self
+            .store
+            .get_contact(t.subject_id)
+            .await?
+            .map_or(Locale::Fr, |c| c.data.locale);
+        let status = if t.used_at.is_some() {
+            Confirmation::AlreadyUsed
+        } else if t.expires_at <= self.now() {
+            Confirmation::Expired
+        } else {
+            Confirmation::Confirmed(ConsentState {
+                purpose: t.purpose,
+                channel: t.channel,
+                status: consent::Status::Pending,
+                reason: Some(consent::PENDING_DOUBLE_OPT_IN.into()),
+                source: Source::EmailLink,
+                since: t.created_at,
+                first_opt_in_at: None,
+                first_opt_in_source: None,
+            })
+        };
+        Ok((status, locale))
+    }
+
+    /// The person confirms (POST): the token is used once and the grant turns effective,
+    /// with the confirmation's own evidence (C1, C7).
+    pub async fn confirm(
+        &self,
+        secret: &str,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<(Confirmation, Locale), AppError> {
+        let hash = secret_hash(secret);
+        let locale = match self.store.consent_token(&hash).await? {
+            Some(t) => self
+                .store
+                .get_contact(t.subject_id)
+                .await?
+                .map_or(Locale::Fr, |c| c.data.locale),
+            None => Locale::Fr,
+        };
+        let evidence = Evidence {
+            ip,
+            user_agent: user_agent.map(|u| u.chars().take(500).collect()),
+            ..Default::default()
+        };
+        Ok((
+            self.store
+                .confirm_consent(&hash, self.now(), evidence)
+                .await?,
+            locale,
+        ))
     }
 
     fn consent_access(

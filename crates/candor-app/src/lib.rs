@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod keys;
+pub mod mail;
 
 pub use error::AppError;
 
@@ -30,6 +31,27 @@ pub struct Actor {
     pub audit_name: String,
 }
 
+/// Settings the use cases need beyond the store.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The address people reach Candor at, for links in emails.
+    pub public_url: String,
+    /// The sender of Candor's emails.
+    pub mail_from: String,
+    /// How long a double opt-in link stays valid (C7).
+    pub confirm_ttl: time::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_from: "Candor <no-reply@candor.invalid>".into(),
+            confirm_ttl: time::Duration::days(7),
+        }
+    }
+}
+
 /// The application: what every use case needs, cheap to clone.
 #[derive(Clone)]
 pub struct Candor {
@@ -40,6 +62,7 @@ pub struct Candor {
     keys: Arc<keys::Keys>,
     audit: audit::AuditWriter,
     tokens: Arc<auth::TokenCache>,
+    settings: Arc<Settings>,
 }
 
 impl Candor {
@@ -51,6 +74,7 @@ impl Candor {
         lexicon: Lexicon,
         clock: Arc<dyn Clock>,
         keys: keys::Keys,
+        settings: Settings,
     ) -> Result<Self, AppError> {
         for def in store.list_custom_fields().await? {
             catalogue.add(def).map_err(AppError::invalid)?;
@@ -64,6 +88,7 @@ impl Candor {
             keys: Arc::new(keys),
             audit,
             tokens: Arc::default(),
+            settings: Arc::new(settings),
         })
     }
 

@@ -17,7 +17,7 @@ pub use sqlite::SqliteStore;
 use candor_domain::audit::{AccessEvent, AuditEntry};
 use candor_domain::catalogue::FieldDef;
 use candor_domain::company::Company;
-use candor_domain::consent::{ConsentDraft, ConsentEvent, ConsentState};
+use candor_domain::consent::{ConsentDraft, ConsentEvent, ConsentState, Evidence};
 use candor_domain::contact::Contact;
 use error::Result;
 use std::path::Path;
@@ -196,8 +196,50 @@ impl Store {
     }
 
     /// Appends a consent event and updates the projection in one transaction (C2).
-    pub async fn append_consent(&self, d: ConsentDraft) -> Result<(ConsentEvent, ConsentState)> {
-        dispatch!(self, s => s.append_consent(d).await)
+    /// …with the confirmation token and the email the event causes, if any.
+    pub async fn append_consent(
+        &self,
+        d: ConsentDraft,
+        token: Option<&ConsentToken>,
+        mail: Option<&QueuedMail>,
+    ) -> Result<(ConsentEvent, ConsentState)> {
+        dispatch!(self, s => s.append_consent(d, token, mail).await)
+    }
+
+    /// Takes messages due for delivery, leased for five minutes.
+    pub async fn claim_mail(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>> {
+        dispatch!(self, s => s.claim_mail(now, limit).await)
+    }
+
+    pub async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
+        dispatch!(self, s => s.mark_sent(id, at).await)
+    }
+
+    pub async fn mark_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<()> {
+        dispatch!(self, s => s.mark_failed(id, error, retry_at).await)
+    }
+
+    pub async fn list_outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        dispatch!(self, s => s.list_outbox(limit).await)
+    }
+
+    pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
+        dispatch!(self, s => s.consent_token(token_hash).await)
+    }
+
+    /// Uses a confirmation token once and records the confirmation (C1, C7).
+    pub async fn confirm_consent(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        evidence: Evidence,
+    ) -> Result<Confirmation> {
+        dispatch!(self, s => s.confirm_consent(token_hash, now, evidence).await)
     }
 
     /// A subject's consent ledger, oldest first.

@@ -66,3 +66,52 @@ pub struct Schema {
     pub columns: std::collections::BTreeMap<String, Vec<String>>,
     pub indexes: std::collections::BTreeSet<String>,
 }
+
+/// An email to deliver, queued in the transaction of the change that causes it.
+#[derive(Debug, Clone)]
+pub struct QueuedMail {
+    pub id: Uuid,
+    pub subject_id: Option<Uuid>,
+    /// `<id@candor>`: fixed at queueing, so a retry is recognisably the same message.
+    pub message_id: String,
+    /// The message's category (M1): consent_request, legal_notice, newsletter…
+    pub category: String,
+    pub recipient: String,
+    pub locale: String,
+    pub mail_subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A queued email with its delivery state.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub mail: QueuedMail,
+    /// queued, sending, sent or failed.
+    pub status: String,
+    pub attempts: i32,
+    pub sent_at: Option<OffsetDateTime>,
+    pub last_error: Option<String>,
+}
+
+/// A double opt-in confirmation token, as stored: only its hash (C7).
+#[derive(Debug, Clone)]
+pub struct ConsentToken {
+    pub token_hash: String,
+    pub subject_id: Uuid,
+    pub purpose: String,
+    pub channel: candor_domain::consent::Channel,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+}
+
+/// What presenting a confirmation token did.
+#[derive(Debug, Clone)]
+pub enum Confirmation {
+    Confirmed(candor_domain::consent::ConsentState),
+    Unknown,
+    AlreadyUsed,
+    Expired,
+}

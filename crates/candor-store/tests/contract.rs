@@ -280,7 +280,7 @@ mod consent_ledger {
             draft(subject, "marketing", Channel::Sms, Action::Withdraw, None),
         ];
         for d in steps {
-            store.append_consent(d).await.unwrap();
+            store.append_consent(d, None, None).await.unwrap();
         }
         let events = store.consent_events(subject).await.unwrap();
         assert_eq!(

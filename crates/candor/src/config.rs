@@ -21,6 +21,10 @@ pub struct Config {
     pub lexicon: Option<PathBuf>,
     /// A medical organisation may declare special-category fields (GDPR Art. 9(2)(h)).
     pub medical: bool,
+    /// The address people reach Candor at, used in the links of emails.
+    pub public_url: String,
+    /// The sender of Candor's emails.
+    pub mail_from: String,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -34,6 +38,8 @@ impl Default for Config {
             catalogue: None,
             lexicon: None,
             medical: false,
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_from: "Candor <no-reply@candor.invalid>".into(),
             log: "info,sqlx=warn".into(),
         }
     }
@@ -95,6 +101,13 @@ listen = "127.0.0.1:8080"
 
 # Only a medical organisation may declare special-category fields (health, …).
 medical = false
+
+# The address people reach Candor at: links in emails (double opt-in…) start with it.
+public_url = "http://127.0.0.1:8080"
+
+# The sender of Candor's emails. By default they go to the local outbox
+# (data_dir/outbox/*.eml, and GET /api/v1/outbox), so no mail server is needed.
+mail_from = "Candor <no-reply@candor.invalid>"
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

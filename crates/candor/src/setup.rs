@@ -3,7 +3,8 @@
 use crate::config::Config;
 use anyhow::{Context, Result};
 use candor_app::keys::Keys;
-use candor_app::Candor;
+use candor_app::mail::Transport;
+use candor_app::{Candor, Settings};
 use candor_domain::catalogue::{Catalogue, DEFAULT_CATALOGUE};
 use candor_domain::lexicon::{Lexicon, DEFAULT_LEXICON};
 use candor_domain::{Role, SystemClock};
@@ -41,9 +42,21 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
     let store = Store::open_url(&cfg.database_url())
         .await
         .context("opening the database")?;
-    Candor::new(store, catalogue, lexicon, Arc::new(SystemClock), keys)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    let settings = Settings {
+        public_url: cfg.public_url.clone(),
+        mail_from: cfg.mail_from.clone(),
+        ..Settings::default()
+    };
+    Candor::new(
+        store,
+        catalogue,
+        lexicon,
+        Arc::new(SystemClock),
+        keys,
+        settings,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// A progress bar with rate and ETA, on standard error.
@@ -111,11 +124,28 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         "Candor listens on {url} (data in {}, API description at {url}/api/openapi.json)",
         cfg.data_dir.display()
     );
-    axum::serve(listener, candor_web::router(app.clone()))
+    spawn_mail_worker(app.clone(), Transport::Outbox(cfg.data_dir.join("outbox")));
+    let service = candor_web::router(app.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
     app.store.close().await;
     Ok(())
+}
+
+/// Delivers queued email every second. A message survives a kill between queueing and
+/// delivery (it is in the database), and a crash mid-delivery leaves it leased, then
+/// retried with the same Message-ID.
+pub fn spawn_mail_worker(app: Candor, transport: Transport) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = app.deliver_due(&transport).await {
+                tracing::warn!(error = %e, "mail delivery round failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
 }

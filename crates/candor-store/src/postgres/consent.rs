@@ -4,12 +4,13 @@
 use super::PgStore;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
+use crate::model::{ConsentToken, QueuedMail};
 use candor_domain::audit::GENESIS;
 use candor_domain::consent::{
     self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Source, Status,
 };
 use sqlx::postgres::PgRow;
-use sqlx::Row;
+use sqlx::{Postgres, Row, Transaction};
 use uuid::Uuid;
 
 const EVENT_COLUMNS: &str =
@@ -58,18 +59,43 @@ fn state(row: &PgRow) -> Result<ConsentState> {
 }
 
 impl PgStore {
-    pub async fn append_consent(&self, d: ConsentDraft) -> Result<(ConsentEvent, ConsentState)> {
+    /// Appends one event, updates the projection, and stores the token and the email
+    /// it causes, in one transaction.
+    pub async fn append_consent(
+        &self,
+        d: ConsentDraft,
+        token: Option<&ConsentToken>,
+        mail: Option<&QueuedMail>,
+    ) -> Result<(ConsentEvent, ConsentState)> {
         let mut tx = self.pool.begin().await?;
+        let out = append_in(&mut tx, d).await?;
+        if let Some(t) = token {
+            super::outbox::insert_token(&mut tx, t).await?;
+        }
+        if let Some(m) = mail {
+            super::outbox::queue_in(&mut tx, m).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// Appends one event and updates the projection inside `tx`, the subject's head locked.
+pub(super) async fn append_in(
+    tx: &mut Transaction<'_, Postgres>,
+    d: ConsentDraft,
+) -> Result<(ConsentEvent, ConsentState)> {
+    {
         let subject = d.subject_id;
         sqlx::query("INSERT INTO consent_head (subject_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING")
             .bind(subject)
             .bind(GENESIS)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let head: (i64, String) =
             sqlx::query_as("SELECT seq, hash FROM consent_head WHERE subject_id = $1 FOR UPDATE")
                 .bind(subject)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
         let before = sqlx::query(&format!(
             "SELECT {STATE_COLUMNS} FROM consent_state WHERE subject_id = $1 AND purpose = $2 AND channel = $3"
@@ -77,7 +103,7 @@ impl PgStore {
         .bind(subject)
         .bind(&d.purpose)
         .bind(d.channel.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .as_ref()
         .map(state)
@@ -97,7 +123,7 @@ impl PgStore {
             .bind(e.at)
             .bind(&e.prev_hash)
             .bind(&e.hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(&format!(
             "INSERT INTO consent_state (subject_id, {STATE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -114,18 +140,19 @@ impl PgStore {
         .bind(after.since)
         .bind(after.first_opt_in_at)
         .bind(after.first_opt_in_source.map(Source::as_str))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query("UPDATE consent_head SET seq = $2, hash = $3 WHERE subject_id = $1")
             .bind(subject)
             .bind(e.seq)
             .bind(&e.hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok((e, after))
     }
+}
 
+impl PgStore {
     pub async fn consent_events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>> {
         let rows = sqlx::query(&format!(
             "SELECT {EVENT_COLUMNS} FROM consent_event WHERE subject_id = $1 ORDER BY seq"

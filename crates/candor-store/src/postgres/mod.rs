@@ -5,6 +5,7 @@ mod audit;
 mod consent;
 mod data;
 mod misc;
+mod outbox;
 mod rows;
 
 use crate::error::{Result, StoreError};

@@ -4,12 +4,13 @@ use super::rows::uuid;
 use super::SqliteStore;
 use crate::error::{Result, StoreError};
 use crate::model::VerifyReport;
+use crate::model::{ConsentToken, QueuedMail};
 use candor_domain::audit::GENESIS;
 use candor_domain::consent::{
     self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Source, Status,
 };
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{Row, Sqlite, Transaction};
 use uuid::Uuid;
 
 const EVENT_COLUMNS: &str =
@@ -58,14 +59,38 @@ fn state(row: &SqliteRow) -> Result<ConsentState> {
 }
 
 impl SqliteStore {
-    /// Appends one event to the subject's ledger and updates the projection, atomically.
-    pub async fn append_consent(&self, d: ConsentDraft) -> Result<(ConsentEvent, ConsentState)> {
+    /// Appends one event to the subject's ledger and updates the projection, with the
+    /// confirmation token and the email it causes, all in one transaction.
+    pub async fn append_consent(
+        &self,
+        d: ConsentDraft,
+        token: Option<&ConsentToken>,
+        mail: Option<&QueuedMail>,
+    ) -> Result<(ConsentEvent, ConsentState)> {
         let mut tx = self.writer.begin().await?;
+        let out = append_in(&mut tx, d).await?;
+        if let Some(t) = token {
+            super::outbox::insert_token(&mut tx, t).await?;
+        }
+        if let Some(m) = mail {
+            super::outbox::queue_in(&mut tx, m).await?;
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// Appends one event and updates the projection inside `tx`.
+pub(super) async fn append_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    d: ConsentDraft,
+) -> Result<(ConsentEvent, ConsentState)> {
+    {
         let subject = d.subject_id.to_string();
         let head: (i64, String) =
             sqlx::query_as("SELECT seq, hash FROM consent_head WHERE subject_id = ?1")
                 .bind(&subject)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?
                 .unwrap_or((0, GENESIS.to_owned()));
         let before = sqlx::query(&format!(
@@ -74,7 +99,7 @@ impl SqliteStore {
         .bind(&subject)
         .bind(&d.purpose)
         .bind(d.channel.as_str())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .as_ref()
         .map(state)
@@ -94,7 +119,7 @@ impl SqliteStore {
             .bind(e.at)
             .bind(&e.prev_hash)
             .bind(&e.hash)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         sqlx::query(&format!(
             "INSERT INTO consent_state (subject_id, {STATE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
@@ -111,7 +136,7 @@ impl SqliteStore {
         .bind(after.since)
         .bind(after.first_opt_in_at)
         .bind(after.first_opt_in_source.map(Source::as_str))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO consent_head (subject_id, seq, hash) VALUES (?1, ?2, ?3) \
@@ -120,12 +145,13 @@ impl SqliteStore {
         .bind(&subject)
         .bind(e.seq)
         .bind(&e.hash)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await?;
         Ok((e, after))
     }
+}
 
+impl SqliteStore {
     /// A subject's ledger, oldest first.
     pub async fn consent_events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>> {
         let rows = sqlx::query(&format!(

@@ -6,6 +6,8 @@ mod catalogue;
 mod companies;
 mod consents;
 mod contacts;
+mod outbox;
+mod pages;
 mod system;
 
 use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
@@ -38,6 +40,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "companies", description = "Companies that B2B contacts belong to"),
         (name = "consents", description = "The consent ledger: grants, withdrawals and refusals per purpose and channel"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
+        (name = "outbox", description = "Emails Candor queued and delivered"),
+        (name = "pages", description = "HTML pages people reach from Candor's emails"),
         (name = "system", description = "Health and description of the service"),
     )
 )]
@@ -83,6 +87,8 @@ fn api_router() -> OpenApiRouter<Candor> {
             companies::update_company,
             companies::delete_company
         ))
+        .routes(routes!(outbox::list_outbox))
+        .routes(routes!(pages::confirm_page, pages::confirm))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }

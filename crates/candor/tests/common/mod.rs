@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use candor_app::keys::Keys;
-use candor_app::Candor;
+use candor_app::{Candor, Settings};
 use candor_domain::catalogue::Catalogue;
 use candor_domain::lexicon::Lexicon;
 use candor_domain::{Role, SystemClock};
@@ -44,6 +44,8 @@ pub async fn spawn_pg_app(test: &str) -> Option<TestApp> {
 }
 
 async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
     let store = Store::open_url(&db_url).await.unwrap();
     let keys = Keys::load_or_create(&dir).unwrap();
     let app = Candor::new(
@@ -52,6 +54,10 @@ async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
         Lexicon::default_french_english(),
         Arc::new(SystemClock),
         keys,
+        Settings {
+            public_url: url.clone(),
+            ..Settings::default()
+        },
     )
     .await
     .unwrap();
@@ -63,10 +69,9 @@ async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
             .unwrap();
         tokens.insert(role, secret);
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let router = candor_web::router(app.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let service = candor_web::router(app.clone())
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await.unwrap() });
     TestApp {
         url,
         db_url,

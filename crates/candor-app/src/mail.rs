@@ -1,0 +1,246 @@
+//! Emails: templates as folders (`templates/mail/<message>/<locale>/{subject.txt,
+//! body.txt,body.html}`), queued in the transaction of the change that causes them
+//! (O5), delivered by a worker to the local outbox (`.eml` files) by default.
+
+use crate::{AppError, Candor};
+use candor_domain::personal::Locale;
+use candor_store::{OutboxEntry, QueuedMail};
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use std::path::PathBuf;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A rendered message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
+    macro_rules! t {
+        ($n:literal, $l:literal) => {
+            [
+                include_str!(concat!("../templates/mail/", $n, "/", $l, "/subject.txt")),
+                include_str!(concat!("../templates/mail/", $n, "/", $l, "/body.txt")),
+                include_str!(concat!("../templates/mail/", $n, "/", $l, "/body.html")),
+            ]
+        };
+    }
+    match (name, locale) {
+        ("confirm_consent", Locale::Fr) => Some(t!("confirm_consent", "fr")),
+        ("confirm_consent", Locale::En) => Some(t!("confirm_consent", "en")),
+        _ => None,
+    }
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// Fills `{{name}}` placeholders; values are escaped in the HTML part.
+pub fn render(name: &str, locale: Locale, vars: &[(&str, &str)]) -> Option<Rendered> {
+    let [subject, text, html] = template(name, locale)?;
+    let fill = |t: &str, esc: bool| {
+        vars.iter().fold(t.to_owned(), |acc, (k, v)| {
+            acc.replace(
+                &format!("{{{{{k}}}}}"),
+                &if esc { escape_html(v) } else { (*v).to_owned() },
+            )
+        })
+    };
+    Some(Rendered {
+        subject: fill(subject, false).trim().to_owned(),
+        text: fill(text, false),
+        html: fill(html, true),
+    })
+}
+
+/// Where queued messages go.
+#[derive(Debug, Clone)]
+pub enum Transport {
+    /// `.eml` files in this directory (the default: the first run needs no mail server).
+    Outbox(PathBuf),
+}
+
+/// A queued message with a fixed Message-ID.
+pub fn queued(
+    id: Uuid,
+    subject_id: Option<Uuid>,
+    category: &str,
+    to: &str,
+    locale: Locale,
+    r: Rendered,
+    at: OffsetDateTime,
+) -> QueuedMail {
+    QueuedMail {
+        id,
+        subject_id,
+        message_id: format!("<{id}@candor>"),
+        category: category.to_owned(),
+        recipient: to.to_owned(),
+        locale: locale.as_str().to_owned(),
+        mail_subject: r.subject,
+        body_text: r.text,
+        body_html: r.html,
+        created_at: at,
+    }
+}
+
+/// The RFC 5322 form of a queued message.
+pub fn format(m: &QueuedMail, from: &str) -> Result<Vec<u8>, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
+    let to: Mailbox = m
+        .recipient
+        .parse()
+        .map_err(|e| format!("recipient address: {e}"))?;
+    let msg = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&m.mail_subject)
+        .message_id(Some(m.message_id.clone()))
+        .date(m.created_at.into())
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(m.body_text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(m.body_html.clone()),
+                ),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(msg.formatted())
+}
+
+impl Candor {
+    /// Delivers the messages that are due; returns how many were delivered.
+    pub async fn deliver_due(&self, transport: &Transport) -> Result<u32, AppError> {
+        let due = self.store.claim_mail(self.now(), 50).await?;
+        let mut sent = 0;
+        for entry in due {
+            match self.deliver(transport, &entry).await {
+                Ok(()) => {
+                    self.store.mark_sent(entry.mail.id, self.now()).await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    // Backoff: 1, 2, 4… minutes; given up after 8 attempts.
+                    let retry = (entry.attempts < 8).then(|| {
+                        self.now() + time::Duration::minutes(1 << entry.attempts.clamp(0, 10))
+                    });
+                    tracing::warn!(message = %entry.mail.id, error = %e, "delivery failed");
+                    self.store.mark_failed(entry.mail.id, &e, retry).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), String> {
+        let bytes = format(&entry.mail, &self.settings.mail_from)?;
+        match transport {
+            Transport::Outbox(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let tmp = dir.join(format!(".{}.eml.tmp", entry.mail.id));
+                tokio::fs::write(&tmp, &bytes)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::fs::rename(&tmp, dir.join(format!("{}.eml", entry.mail.id)))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
+impl Candor {
+    /// The newest queued and delivered messages (dpo and admin). Messages hold personal
+    /// data, so each one shown is recorded in its subject's audit.
+    pub async fn outbox(
+        &self,
+        actor: &crate::Actor,
+        limit: u32,
+        endpoint: &str,
+    ) -> Result<Vec<OutboxEntry>, AppError> {
+        if !actor.role.governs_data() {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "read the outbox",
+            });
+        }
+        let entries = self.store.list_outbox(limit.clamp(1, 500)).await?;
+        let events = entries
+            .iter()
+            .filter_map(|e| e.mail.subject_id)
+            .map(|subject| candor_domain::audit::AccessEvent {
+                subject_id: subject,
+                actor: actor.audit_name.clone(),
+                action: candor_domain::audit::AuditAction::Read,
+                fields: vec!["email".into(), "outbox".into()],
+                endpoint: endpoint.to_owned(),
+                at: self.now(),
+            })
+            .collect();
+        self.audit(events).await?;
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_confirmation_email_exists_in_both_languages_and_escapes_html() {
+        let vars = [
+            ("name", "Zoé <script>"),
+            ("purpose", "Newsletter"),
+            ("channel", "e-mail"),
+            ("link", "https://x/c/abc"),
+            ("expires", "2026-12-06"),
+        ];
+        let fr = render("confirm_consent", Locale::Fr, &vars).unwrap();
+        assert!(fr.subject.starts_with("Confirmez"));
+        assert!(fr.text.contains("https://x/c/abc") && fr.text.contains("Zoé <script>"));
+        assert!(fr.html.contains("Zoé &lt;script&gt;") && !fr.html.contains("<script>"));
+        let en = render("confirm_consent", Locale::En, &vars).unwrap();
+        assert!(en.text.contains("I confirm"));
+        assert!(!en.text.contains("{{"), "every placeholder is filled");
+    }
+
+    #[test]
+    fn a_queued_message_formats_with_its_fixed_message_id() {
+        let r = Rendered {
+            subject: "Sujet".into(),
+            text: "texte".into(),
+            html: "<p>html</p>".into(),
+        };
+        let id = Uuid::now_v7();
+        let m = queued(
+            id,
+            None,
+            "consent_request",
+            "zoe@example.fr",
+            Locale::Fr,
+            r,
+            time::macros::datetime!(2026-11-29 10:00 UTC),
+        );
+        let eml =
+            String::from_utf8(format(&m, "Candor <no-reply@candor.invalid>").unwrap()).unwrap();
+        assert!(eml.contains(&format!("Message-ID: <{id}@candor>")), "{eml}");
+        assert!(eml.contains("To: zoe@example.fr"));
+        assert!(eml.contains("multipart/alternative"));
+    }
+}

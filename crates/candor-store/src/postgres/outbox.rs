@@ -1,0 +1,204 @@
+//! Outgoing email and confirmation tokens on PostgreSQL; workers claim with
+//! `FOR UPDATE SKIP LOCKED`, so two never take the same message.
+
+use super::PgStore;
+use crate::error::{Result, StoreError};
+use crate::model::{Confirmation, ConsentToken, OutboxEntry, QueuedMail};
+use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Row, Transaction};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+const COLUMNS: &str =
+    "id, subject_id, message_id, category, recipient, locale, mail_subject, body_text, body_html, \
+    created_at, status, attempts, sent_at, last_error";
+
+fn entry(row: &PgRow) -> Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        mail: QueuedMail {
+            id: row.try_get("id")?,
+            subject_id: row.try_get("subject_id")?,
+            message_id: row.try_get("message_id")?,
+            category: row.try_get("category")?,
+            recipient: row.try_get("recipient")?,
+            locale: row.try_get("locale")?,
+            mail_subject: row.try_get("mail_subject")?,
+            body_text: row.try_get("body_text")?,
+            body_html: row.try_get("body_html")?,
+            created_at: row.try_get("created_at")?,
+        },
+        status: row.try_get("status")?,
+        attempts: row.try_get("attempts")?,
+        sent_at: row.try_get("sent_at")?,
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+pub(super) async fn queue_in(tx: &mut Transaction<'_, Postgres>, m: &QueuedMail) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, subject_id, message_id, category, recipient, locale, mail_subject, body_text, body_html, \
+         status, attempts, next_attempt, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10)",
+    )
+    .bind(m.id)
+    .bind(m.subject_id)
+    .bind(&m.message_id)
+    .bind(&m.category)
+    .bind(&m.recipient)
+    .bind(&m.locale)
+    .bind(&m.mail_subject)
+    .bind(&m.body_text)
+    .bind(&m.body_html)
+    .bind(m.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_token(
+    tx: &mut Transaction<'_, Postgres>,
+    t: &ConsentToken,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO consent_token (token_hash, subject_id, purpose, channel, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&t.token_hash)
+    .bind(t.subject_id)
+    .bind(&t.purpose)
+    .bind(t.channel.as_str())
+    .bind(t.created_at)
+    .bind(t.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn token(row: &PgRow) -> Result<ConsentToken> {
+    let channel: String = row.try_get("channel")?;
+    Ok(ConsentToken {
+        token_hash: row.try_get("token_hash")?,
+        subject_id: row.try_get("subject_id")?,
+        purpose: row.try_get("purpose")?,
+        channel: Channel::parse("channel", &channel)
+            .map_err(|_| StoreError::Corrupt("token channel".into()))?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+    })
+}
+
+impl PgStore {
+    /// Takes up to `limit` messages due at `now` and leases them for five minutes: a
+    /// worker killed mid-delivery leaves them to be taken again after the lease.
+    pub async fn claim_mail(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(&format!(
+            "UPDATE outbox SET status = 'sending', next_attempt = $2, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt <= $1 ORDER BY next_attempt LIMIT $3 \
+             FOR UPDATE SKIP LOCKED) \
+             RETURNING {COLUMNS}"
+        ))
+        .bind(now)
+        .bind(now + time::Duration::minutes(5))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry).collect()
+    }
+
+    pub async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+    pub async fn mark_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE outbox SET status = CASE WHEN $3::timestamptz IS NULL THEN 'failed' ELSE 'queued' END, next_attempt = COALESCE($3, next_attempt), last_error = $2 WHERE id = $1")
+            .bind(id)
+            .bind(error)
+            .bind(retry_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest messages first.
+    pub async fn list_outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry).collect()
+    }
+
+    pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
+        let row = sqlx::query("SELECT * FROM consent_token WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(token).transpose()
+    }
+
+    /// Uses a confirmation token once and records the confirmation, atomically: of two
+    /// concurrent presentations, exactly one confirms.
+    pub async fn confirm_consent(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        evidence: Evidence,
+    ) -> Result<Confirmation> {
+        let mut tx = self.pool.begin().await?;
+        let Some(t) = sqlx::query("SELECT * FROM consent_token WHERE token_hash = $1 FOR UPDATE")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(token)
+            .transpose()?
+        else {
+            return Ok(Confirmation::Unknown);
+        };
+        if t.used_at.is_some() {
+            return Ok(Confirmation::AlreadyUsed);
+        }
+        if t.expires_at <= now {
+            return Ok(Confirmation::Expired);
+        }
+        let used = sqlx::query(
+            "UPDATE consent_token SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used != 1 {
+            return Ok(Confirmation::AlreadyUsed);
+        }
+        let draft = ConsentDraft {
+            subject_id: t.subject_id,
+            purpose: t.purpose,
+            channel: t.channel,
+            action: Action::Confirm,
+            pending: None,
+            source: Source::EmailLink,
+            evidence,
+            at: now,
+        };
+        let (_, state) = super::consent::append_in(&mut tx, draft).await?;
+        tx.commit().await?;
+        Ok(Confirmation::Confirmed(state))
+    }
+}

@@ -1,0 +1,252 @@
+//! Double opt-in end to end (C1, C7, O5): the grant waits, the email is queued in the
+//! same transaction, GET shows a page and changes nothing, POST confirms once.
+
+mod common;
+
+use candor_app::mail::Transport;
+use candor_domain::Role;
+use common::TestApp;
+use serde_json::{json, Value};
+
+async fn b2c_with_pending_grant(t: &TestApp) -> String {
+    let id = t.contact(json!({"kind": "b2c", "first_name": "Zoé", "last_name": "Roux", "email": "zoe.roux@example.fr"})).await;
+    let grant = json!({
+        "purpose": "newsletter", "channel": "email", "action": "grant", "source": "web_form",
+        "evidence": {"form_id": "footer", "wording": "Recevoir la lettre", "ip": "203.0.113.9", "user_agent": "Firefox"}
+    });
+    let r: Value = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &grant,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["state"]["status"], "pending");
+    id
+}
+
+/// The confirmation link of the newest message in the outbox.
+async fn link(t: &TestApp) -> (Value, String) {
+    let outbox: Vec<Value> = t
+        .get(Role::Dpo, "/api/v1/outbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let m = outbox[0].clone();
+    let text = m["body_text"].as_str().unwrap();
+    let start = text
+        .find(&format!("{}/consent/confirm/", t.url))
+        .expect("a confirmation link");
+    let link = text[start..].split_whitespace().next().unwrap().to_owned();
+    (m, link)
+}
+
+async fn state(t: &TestApp, id: &str) -> Value {
+    let v: Value = t
+        .get(Role::Sales, &format!("/api/v1/contacts/{id}/consents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    v
+}
+
+async fn the_link_confirms_once_with_its_own_evidence(t: TestApp) {
+    let id = b2c_with_pending_grant(&t).await;
+    let (m, link) = link(&t).await;
+    assert_eq!(
+        (
+            m["category"].as_str(),
+            m["recipient"].as_str(),
+            m["locale"].as_str()
+        ),
+        (
+            Some("consent_request"),
+            Some("zoe.roux@example.fr"),
+            Some("fr")
+        )
+    );
+    assert!(
+        m["subject"].as_str().unwrap().starts_with("Confirmez"),
+        "{m}"
+    );
+
+    let page = t.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<form method=\"post\"") && html.contains("Je confirme"),
+        "{html}"
+    );
+    assert_eq!(
+        state(&t, &id).await["states"][0]["status"],
+        "pending",
+        "GET must change nothing"
+    );
+
+    let done = t
+        .client
+        .post(&link)
+        .header("user-agent", "Zoé's phone")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done
+        .text()
+        .await
+        .unwrap()
+        .contains("data-code=\"confirmed\""));
+    let v = state(&t, &id).await;
+    let s = &v["states"][0];
+    assert_eq!(
+        (s["status"].as_str(), s["first_opt_in_source"].as_str()),
+        (Some("effective"), Some("web_form"))
+    );
+    let confirm = &v["events"][1];
+    assert_eq!(
+        (confirm["action"].as_str(), confirm["source"].as_str()),
+        (Some("confirm"), Some("email_link"))
+    );
+    assert_eq!(confirm["evidence"]["ip"], "127.0.0.1");
+    assert_eq!(confirm["evidence"]["user_agent"], "Zoé's phone");
+    assert_eq!(
+        v["events"][0]["evidence"]["ip"], "203.0.113.9",
+        "the grant keeps its own evidence"
+    );
+
+    let replay = t.client.post(&link).send().await.unwrap();
+    assert_eq!(replay.status(), 409);
+    assert!(replay
+        .text()
+        .await
+        .unwrap()
+        .contains("data-code=\"already_used\""));
+    let forged = t
+        .client
+        .post(format!("{}/consent/confirm/{}", t.url, "ab".repeat(32)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    assert_eq!(
+        state(&t, &id).await["events"].as_array().unwrap().len(),
+        2,
+        "replay and forgery change nothing"
+    );
+}
+
+async fn an_expired_link_changes_nothing(t: TestApp) {
+    let id = b2c_with_pending_grant(&t).await;
+    let (_, link) = link(&t).await;
+    let secret = link.rsplit('/').next().unwrap();
+    let later = t.app.now() + time::Duration::days(8);
+    let out = t
+        .app
+        .store
+        .confirm_consent(
+            &candor_app::keys::secret_hash(secret),
+            later,
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(out, candor_store::Confirmation::Expired),
+        "{out:?}"
+    );
+    assert_eq!(state(&t, &id).await["states"][0]["status"], "pending");
+}
+
+async fn of_two_concurrent_confirmations_exactly_one_succeeds(t: TestApp) {
+    let id = b2c_with_pending_grant(&t).await;
+    let (_, link) = link(&t).await;
+    let (a, b) = tokio::join!(t.client.post(&link).send(), t.client.post(&link).send());
+    let mut codes = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
+    codes.sort();
+    assert_eq!(codes, [200, 409]);
+    let events = state(&t, &id).await["events"].as_array().unwrap().len();
+    assert_eq!(events, 2, "one grant, one confirmation");
+}
+
+async fn queued_mail_is_delivered_once_with_a_stable_message_id(t: TestApp) {
+    b2c_with_pending_grant(&t).await;
+    // A restart between queueing and delivery: a new application over the same database.
+    let again = candor_app::Candor::new(
+        candor_store::Store::open_url(&t.db_url).await.unwrap(),
+        candor_domain::catalogue::Catalogue::default_catalogue(),
+        candor_domain::lexicon::Lexicon::default_french_english(),
+        std::sync::Arc::new(candor_domain::SystemClock),
+        candor_app::keys::Keys::load_or_create(&t.dir).unwrap(),
+        candor_app::Settings::default(),
+    )
+    .await
+    .unwrap();
+    let outbox = t.dir.join("outbox");
+    let transport = Transport::Outbox(outbox.clone());
+    assert_eq!(again.deliver_due(&transport).await.unwrap(), 1);
+    assert_eq!(
+        again.deliver_due(&transport).await.unwrap(),
+        0,
+        "never sent twice"
+    );
+    let (m, link) = link(&t).await;
+    assert_eq!(m["status"], "sent");
+    let eml =
+        std::fs::read_to_string(outbox.join(format!("{}.eml", m["id"].as_str().unwrap()))).unwrap();
+    assert!(
+        eml.contains(&format!(
+            "Message-ID: {}",
+            m["message_id"].as_str().unwrap()
+        )),
+        "{eml}"
+    );
+    assert!(
+        eml.contains(&link) || eml.contains("consent/confirm/"),
+        "{eml}"
+    );
+}
+
+async fn a_b2b_grant_sends_no_confirmation(t: TestApp) {
+    let co = t.company("Atelier Morel SAS", "12002701600043").await;
+    let id = t.contact(json!({"kind": "b2b", "company_id": co, "last_name": "Morel", "email": "morel@example.com"})).await;
+    let grant =
+        json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "api"});
+    t.post(
+        Role::Sales,
+        &format!("/api/v1/contacts/{id}/consents"),
+        &grant,
+    )
+    .await;
+    let outbox: Vec<Value> = t
+        .get(Role::Dpo, "/api/v1/outbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(outbox.is_empty());
+    expect_forbidden(&t).await;
+}
+
+async fn expect_forbidden(t: &TestApp) {
+    common::expect_error(
+        t.get(Role::Marketing, "/api/v1/outbox").await,
+        403,
+        "role_forbidden",
+        None,
+        None,
+    )
+    .await;
+}
+
+on_both_backends!(
+    the_link_confirms_once_with_its_own_evidence,
+    an_expired_link_changes_nothing,
+    of_two_concurrent_confirmations_exactly_one_succeeds,
+    queued_mail_is_delivered_once_with_a_stable_message_id,
+    a_b2b_grant_sends_no_confirmation,
+);
