@@ -292,15 +292,17 @@ impl Candor {
     }
 
     /// The person confirms (POST): the token is used once and the grant turns effective,
-    /// with the confirmation's own evidence (C1, C7).
+    /// with the confirmation's own evidence (C1, C7). With a confirmation comes the link
+    /// that withdraws it again.
     pub async fn confirm(
         &self,
         secret: &str,
         ip: Option<String>,
         user_agent: Option<String>,
-    ) -> Result<(Confirmation, Locale), AppError> {
+    ) -> Result<(Confirmation, Locale, Option<String>), AppError> {
         let hash = secret_hash(secret);
-        let locale = match self.store.consent_token(&hash).await? {
+        let token = self.store.consent_token(&hash).await?;
+        let locale = match &token {
             Some(t) => self
                 .store
                 .get_contact(t.subject_id)
@@ -313,12 +315,113 @@ impl Candor {
             user_agent: user_agent.map(|u| u.chars().take(500).collect()),
             ..Default::default()
         };
-        Ok((
-            self.store
-                .confirm_consent(&hash, self.now(), evidence)
-                .await?,
-            locale,
-        ))
+        let outcome = self
+            .store
+            .confirm_consent(&hash, self.now(), evidence)
+            .await?;
+        let link = match (&outcome, token) {
+            (Confirmation::Confirmed(s), Some(t)) => {
+                Some(self.withdrawal_link(t.subject_id, &s.purpose, s.channel))
+            }
+            _ => None,
+        };
+        Ok((outcome, locale, link))
+    }
+
+    /// The signed one-click link that withdraws one purpose × channel (C6).
+    pub fn withdrawal_link(&self, subject: Uuid, purpose: &str, channel: Channel) -> String {
+        let sig = self
+            .keys
+            .withdraw_signature(subject, purpose, channel.as_str());
+        format!(
+            "{}/consent/withdraw/{subject}/{purpose}/{}/{sig}",
+            self.settings.public_url.trim_end_matches('/'),
+            channel.as_str()
+        )
+    }
+
+    /// Checks a withdrawal link; `None` when it is forged or names nothing Candor holds.
+    async fn withdrawal_target(
+        &self,
+        subject: Uuid,
+        purpose: &str,
+        channel: &str,
+        sig: &str,
+    ) -> Result<Option<(Contact, Channel)>, AppError> {
+        let Ok(channel) = Channel::parse("channel", channel) else {
+            return Ok(None);
+        };
+        if !self
+            .keys
+            .withdraw_signature_ok(subject, purpose, channel.as_str(), sig)
+        {
+            return Ok(None);
+        }
+        Ok(self.store.get_contact(subject).await?.map(|c| (c, channel)))
+    }
+
+    /// What a withdrawal link shows before the person clicks (GET changes nothing).
+    pub async fn withdrawal_page(
+        &self,
+        subject: Uuid,
+        purpose: &str,
+        channel: &str,
+        sig: &str,
+    ) -> Result<Option<(Locale, Channel, bool)>, AppError> {
+        let Some((c, channel)) = self
+            .withdrawal_target(subject, purpose, channel, sig)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let states = self.store.consent_states(subject).await?;
+        let active = states.iter().any(|s| {
+            s.purpose == purpose
+                && s.channel == channel
+                && matches!(
+                    s.status,
+                    consent::Status::Effective | consent::Status::Pending
+                )
+        });
+        Ok(Some((c.data.locale, channel, active)))
+    }
+
+    /// Withdraws at once (POST, or a mail client's RFC 8058 one-click POST). Returns the
+    /// contact's locale and whether anything was still granted; withdrawing twice
+    /// records nothing more.
+    pub async fn withdraw_by_link(
+        &self,
+        subject: Uuid,
+        purpose: &str,
+        channel: &str,
+        sig: &str,
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<Option<(Locale, bool)>, AppError> {
+        let Some((locale, channel, active)) =
+            self.withdrawal_page(subject, purpose, channel, sig).await?
+        else {
+            return Ok(None);
+        };
+        if active {
+            let evidence = Evidence {
+                ip,
+                user_agent: user_agent.map(|u| u.chars().take(500).collect()),
+                ..Default::default()
+            };
+            let d = ConsentDraft {
+                subject_id: subject,
+                purpose: purpose.to_owned(),
+                channel,
+                action: Action::Withdraw,
+                pending: None,
+                source: Source::EmailLink,
+                evidence,
+                at: self.now(),
+            };
+            self.store.append_consent(d, None, None).await?;
+        }
+        Ok(Some((locale, active)))
     }
 
     fn consent_access(

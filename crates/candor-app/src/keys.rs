@@ -12,6 +12,7 @@ type HmacSha256 = Hmac<Sha256>;
 
 pub struct Keys {
     blind_index: [u8; 32],
+    withdraw: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -25,6 +26,7 @@ impl Keys {
     pub fn from_master(master: &[u8; 32]) -> Self {
         Self {
             blind_index: derive(master, b"candor/blind-index/email/v1"),
+            withdraw: derive(master, b"candor/withdraw-link/v1"),
         }
     }
 
@@ -54,6 +56,39 @@ impl Keys {
         let mut mac = HmacSha256::new_from_slice(&self.blind_index).expect("any key length");
         mac.update(normalised_email.as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+}
+
+impl Keys {
+    fn withdraw_mac(&self, subject: uuid::Uuid, purpose: &str, channel: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.withdraw).expect("any key length");
+        mac.update(format!("{subject}|{purpose}|{channel}").as_bytes());
+        mac
+    }
+
+    /// The signature of a withdrawal link: only Candor can make one, and it never expires
+    /// (withdrawing must always work, C6).
+    pub fn withdraw_signature(&self, subject: uuid::Uuid, purpose: &str, channel: &str) -> String {
+        hex::encode(
+            self.withdraw_mac(subject, purpose, channel)
+                .finalize()
+                .into_bytes(),
+        )
+    }
+
+    /// Checks a withdrawal link's signature in constant time.
+    pub fn withdraw_signature_ok(
+        &self,
+        subject: uuid::Uuid,
+        purpose: &str,
+        channel: &str,
+        sig: &str,
+    ) -> bool {
+        hex::decode(sig).is_ok_and(|raw| {
+            self.withdraw_mac(subject, purpose, channel)
+                .verify_slice(&raw)
+                .is_ok()
+        })
     }
 }
 

@@ -243,7 +243,92 @@ async fn expect_forbidden(t: &TestApp) {
     .await;
 }
 
+async fn the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing(t: TestApp) {
+    let id = b2c_with_pending_grant(&t).await;
+    let (_, confirm) = link(&t).await;
+    let done = t
+        .client
+        .post(&confirm)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = done
+        .find(&format!("{}/consent/withdraw/", t.url))
+        .expect("the confirmation page offers to withdraw");
+    let withdraw = done[start..].split('"').next().unwrap().to_owned();
+    assert_eq!(
+        withdraw,
+        t.app.withdrawal_link(
+            id.parse().unwrap(),
+            "newsletter",
+            candor_domain::consent::Channel::Email
+        )
+    );
+
+    let forged = format!(
+        "{}{}",
+        &withdraw[..withdraw.len() - 2],
+        if withdraw.ends_with("00") { "11" } else { "00" }
+    );
+    assert_eq!(t.client.post(&forged).send().await.unwrap().status(), 404);
+    let other_purpose = withdraw.replace("/newsletter/", "/marketing/");
+    assert_eq!(
+        t.client.post(&other_purpose).send().await.unwrap().status(),
+        404
+    );
+    let page = t
+        .client
+        .get(&withdraw)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Je retire mon consentement"), "{page}");
+    assert_eq!(
+        state(&t, &id).await["states"][0]["status"],
+        "effective",
+        "GET and forged links change nothing"
+    );
+
+    // A mail client's RFC 8058 one-click POST.
+    let res = t
+        .client
+        .post(&withdraw)
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("data-code=\"withdrawn\""));
+    let v = state(&t, &id).await;
+    assert_eq!(v["states"][0]["status"], "withdrawn");
+    let again = t
+        .client
+        .post(&withdraw)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("data-code=\"nothing_to_withdraw\""));
+    assert_eq!(
+        state(&t, &id).await["events"].as_array().unwrap().len(),
+        3,
+        "grant, confirm, one withdrawal"
+    );
+}
+
 on_both_backends!(
+    the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing,
     the_link_confirms_once_with_its_own_evidence,
     an_expired_link_changes_nothing,
     of_two_concurrent_confirmations_exactly_one_succeeds,

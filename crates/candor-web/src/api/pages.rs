@@ -21,6 +21,12 @@ struct Texts {
     used: &'static str,
     expired: &'static str,
     unknown: &'static str,
+    undo: &'static str,
+    withdraw_title: &'static str,
+    withdraw_ask: &'static str,
+    withdraw_button: &'static str,
+    withdrawn: &'static str,
+    nothing_to_withdraw: &'static str,
 }
 
 const FR: Texts = Texts {
@@ -32,6 +38,12 @@ const FR: Texts = Texts {
     used: "Ce lien a déjà servi : rien n'a changé.",
     expired: "Ce lien a expiré : rien n'a changé. Vous pouvez refaire votre demande.",
     unknown: "Ce lien n'est pas valide : rien n'a changé.",
+    undo: "Changé d'avis ? Retirer ce consentement",
+    withdraw_title: "Retirer votre consentement",
+    withdraw_ask: "Ne plus recevoir « {purpose} » par {channel} ?",
+    withdraw_button: "Je retire mon consentement",
+    withdrawn: "C'est fait : votre consentement est retiré, dès maintenant.",
+    nothing_to_withdraw: "Aucun consentement en cours pour cela : rien n'a changé.",
 };
 
 const EN: Texts = Texts {
@@ -43,6 +55,12 @@ const EN: Texts = Texts {
     used: "This link has already been used: nothing changed.",
     expired: "This link has expired: nothing changed. You can ask again.",
     unknown: "This link is not valid: nothing changed.",
+    undo: "Changed your mind? Withdraw this consent",
+    withdraw_title: "Withdraw your consent",
+    withdraw_ask: "Stop receiving \"{purpose}\" by {channel}?",
+    withdraw_button: "I withdraw my consent",
+    withdrawn: "Done: your consent is withdrawn, as of now.",
+    nothing_to_withdraw: "No consent is given for this: nothing changed.",
 };
 
 fn texts(l: Locale) -> &'static Texts {
@@ -60,12 +78,16 @@ fn escape(s: &str) -> String {
 }
 
 fn page(t: &Texts, status: StatusCode, code: &str, body: String) -> Response {
+    titled(t, t.title, status, code, body)
+}
+
+fn titled(t: &Texts, title: &str, status: StatusCode, code: &str, body: String) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>{}</title><style>body{{font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}}\
          button{{font-size:1.1rem;padding:.6rem 1.4rem;background:#0b5394;color:#fff;border:0;border-radius:4px}}</style></head>\
          <body data-code=\"{code}\"><main><h1>{}</h1>{body}</main></body></html>",
-        t.lang, t.title, t.title
+        t.lang, title, title
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
@@ -153,6 +175,109 @@ pub async fn confirm(
     let ua = headers
         .get(header::USER_AGENT)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let (c, locale) = app.confirm(&token, ip, ua).await?;
-    Ok(outcome(texts(locale), &c, None))
+    let (c, locale, undo) = app.confirm(&token, ip, ua).await?;
+    let t = texts(locale);
+    if let (Confirmation::Confirmed(_), Some(link)) = (&c, undo) {
+        let body = format!(
+            "<p>{}</p><p><a href=\"{}\">{}</a></p>",
+            t.done,
+            escape(&link),
+            t.undo
+        );
+        return Ok(page(t, StatusCode::OK, "confirmed", body));
+    }
+    Ok(outcome(t, &c, None))
+}
+
+fn purpose_label(app: &Candor, purpose: &str, locale: Locale) -> String {
+    app.catalogue()
+        .consent_purpose(purpose)
+        .map(|p| {
+            if locale == Locale::En {
+                p.label.en.clone()
+            } else {
+                p.label.fr.clone()
+            }
+        })
+        .unwrap_or_default()
+}
+
+type WithdrawPath = Path<(uuid::Uuid, String, String, String)>;
+
+#[utoipa::path(get, path = "/consent/withdraw/{subject}/{purpose}/{channel}/{signature}", tag = "pages", security(()),
+    params(("subject" = Uuid, Path), ("purpose" = String, Path), ("channel" = String, Path), ("signature" = String, Path)),
+    responses((status = 200, description = "HTML page with the one button that withdraws; changes nothing"), (status = 404, description = "Forged or unknown link")))]
+pub async fn withdraw_page(
+    State(app): State<Candor>,
+    Path((subject, purpose, channel, sig)): WithdrawPath,
+) -> Result<Response, ApiError> {
+    let Some((locale, ch, _)) = app
+        .withdrawal_page(subject, &purpose, &channel, &sig)
+        .await?
+    else {
+        return Ok(page(
+            &FR,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("<p>{}</p><p lang=\"en\">{}</p>", FR.unknown, EN.unknown),
+        ));
+    };
+    let t = texts(locale);
+    let ask = t
+        .withdraw_ask
+        .replace("{purpose}", &escape(&purpose_label(&app, &purpose, locale)))
+        .replace("{channel}", channel_label(ch, locale));
+    let body = format!(
+        "<p>{ask}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
+        t.withdraw_button
+    );
+    Ok(titled(
+        t,
+        t.withdraw_title,
+        StatusCode::OK,
+        "withdraw",
+        body,
+    ))
+}
+
+#[utoipa::path(post, path = "/consent/withdraw/{subject}/{purpose}/{channel}/{signature}", tag = "pages", security(()),
+    params(("subject" = Uuid, Path), ("purpose" = String, Path), ("channel" = String, Path), ("signature" = String, Path)),
+    responses((status = 200, description = "Withdrawn at once (also the RFC 8058 one-click POST)"), (status = 404, description = "Forged or unknown link: nothing changed")))]
+pub async fn withdraw(
+    State(app): State<Candor>,
+    Path((subject, purpose, channel, sig)): WithdrawPath,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let ua = headers
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let Some((locale, was_active)) = app
+        .withdraw_by_link(subject, &purpose, &channel, &sig, ip, ua)
+        .await?
+    else {
+        return Ok(page(
+            &FR,
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("<p>{}</p><p lang=\"en\">{}</p>", FR.unknown, EN.unknown),
+        ));
+    };
+    let t = texts(locale);
+    let (code, text) = if was_active {
+        ("withdrawn", t.withdrawn)
+    } else {
+        ("nothing_to_withdraw", t.nothing_to_withdraw)
+    };
+    Ok(titled(
+        t,
+        t.withdraw_title,
+        StatusCode::OK,
+        code,
+        format!("<p>{text}</p>"),
+    ))
 }
