@@ -25,6 +25,8 @@ pub struct Config {
     pub public_url: String,
     /// The sender of Candor's emails.
     pub mail_from: String,
+    /// How many days a double opt-in link stays valid.
+    pub confirm_link_days: u16,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -40,6 +42,7 @@ impl Default for Config {
             medical: false,
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "Candor <no-reply@candor.invalid>".into(),
+            confirm_link_days: 7,
             log: "info,sqlx=warn".into(),
         }
     }
@@ -108,6 +111,9 @@ public_url = "http://127.0.0.1:8080"
 # The sender of Candor's emails. By default they go to the local outbox
 # (data_dir/outbox/*.eml, and GET /api/v1/outbox), so no mail server is needed.
 mail_from = "Candor <no-reply@candor.invalid>"
+
+# How many days a double opt-in confirmation link stays valid (single use).
+confirm_link_days = 7
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

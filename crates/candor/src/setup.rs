@@ -42,10 +42,13 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
     let store = Store::open_url(&cfg.database_url())
         .await
         .context("opening the database")?;
+    if cfg.confirm_link_days == 0 {
+        anyhow::bail!("confirm_link_days must be at least 1");
+    }
     let settings = Settings {
         public_url: cfg.public_url.clone(),
         mail_from: cfg.mail_from.clone(),
-        ..Settings::default()
+        confirm_ttl: time::Duration::days(i64::from(cfg.confirm_link_days)),
     };
     Candor::new(
         store,
