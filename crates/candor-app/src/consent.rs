@@ -204,6 +204,7 @@ impl Candor {
         let expires = at + self.settings.confirm_ttl;
         let token = ConsentToken {
             token_hash: secret_hash(&secret),
+            kind: candor_store::TokenKind::Confirm,
             subject_id: c.id,
             purpose: purpose.to_owned(),
             channel,
@@ -264,7 +265,12 @@ impl Candor {
         &self,
         secret: &str,
     ) -> Result<(Confirmation, Locale), AppError> {
-        let Some(t) = self.store.consent_token(&secret_hash(secret)).await? else {
+        let Some(t) = self
+            .store
+            .consent_token(&secret_hash(secret))
+            .await?
+            .filter(|t| t.kind == candor_store::TokenKind::Confirm)
+        else {
             return Ok((Confirmation::Unknown, Locale::Fr));
         };
         let locale = self

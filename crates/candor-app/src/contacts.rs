@@ -148,8 +148,11 @@ impl Candor {
         };
         let event = self.access(actor, contact.id, AuditAction::Create, fields, endpoint);
         let hash = self.email_hash(&contact);
+        // C4: a contact entered by hand or by API has given no consent yet: ask.
+        let request = self.consent_request(&contact, now);
+        let request_ref = request.as_ref().map(|(t, m)| (t, m));
         self.store
-            .insert_contact(&contact, hash.as_deref(), vec![event])
+            .insert_contact(&contact, hash.as_deref(), vec![event], request_ref)
             .await?;
         Ok(view(&cat, actor.role, &contact).0)
     }

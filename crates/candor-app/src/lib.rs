@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalogue;
 pub mod companies;
 pub mod consent;
+pub mod consent_request;
 pub mod contacts;
 pub mod demo;
 mod error;

@@ -31,6 +31,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
     match (name, locale) {
         ("confirm_consent", Locale::Fr) => Some(t!("confirm_consent", "fr")),
         ("confirm_consent", Locale::En) => Some(t!("confirm_consent", "en")),
+        ("consent_request", Locale::Fr) => Some(t!("consent_request", "fr")),
+        ("consent_request", Locale::En) => Some(t!("consent_request", "en")),
         _ => None,
     }
 }

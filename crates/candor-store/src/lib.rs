@@ -66,13 +66,16 @@ impl Store {
         dispatch!(self, s => s.close().await)
     }
 
+    /// Inserts a contact with its audit entries and, if given, the consent request it
+    /// causes (token and email), in one transaction.
     pub async fn insert_contact(
         &self,
         c: &Contact,
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
     ) -> Result<Vec<AuditEntry>> {
-        dispatch!(self, s => s.insert_contact(c, email_hash, audit).await)
+        dispatch!(self, s => s.insert_contact(c, email_hash, audit, request).await)
     }
 
     pub async fn update_contact(
@@ -230,6 +233,16 @@ impl Store {
 
     pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
         dispatch!(self, s => s.consent_token(token_hash).await)
+    }
+
+    /// Uses a consent-request token once and records the answers (C4).
+    pub async fn answer_consent_request(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        answers: Vec<ConsentDraft>,
+    ) -> Result<Confirmation> {
+        dispatch!(self, s => s.answer_consent_request(token_hash, now, answers).await)
     }
 
     /// Uses a confirmation token once and records the confirmation (C1, C7).

@@ -99,12 +99,35 @@ pub struct OutboxEntry {
 #[derive(Debug, Clone)]
 pub struct ConsentToken {
     pub token_hash: String,
+    /// `confirm` (double opt-in of one grant) or `request` (a consent request, C4).
+    pub kind: TokenKind,
     pub subject_id: Uuid,
     pub purpose: String,
     pub channel: candor_domain::consent::Channel,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub used_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Confirm,
+    Request,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Confirm => "confirm",
+            TokenKind::Request => "request",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [TokenKind::Confirm, TokenKind::Request]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
 }
 
 /// What presenting a confirmation token did.

@@ -48,7 +48,7 @@ fn read(subject: Uuid) -> AccessEvent {
 async fn contacts_round_trip_and_refuse_a_second_email(store: &Store) {
     let a = contact("a@example.com");
     store
-        .insert_contact(&a, Some("hash-a"), vec![])
+        .insert_contact(&a, Some("hash-a"), vec![], None)
         .await
         .unwrap();
     let back = store.get_contact(a.id).await.unwrap().unwrap();
@@ -56,7 +56,7 @@ async fn contacts_round_trip_and_refuse_a_second_email(store: &Store) {
     assert_eq!(back.created_at, a.created_at);
     let dup = contact("a@example.com");
     match store
-        .insert_contact(&dup, Some("hash-a"), vec![read(dup.id)])
+        .insert_contact(&dup, Some("hash-a"), vec![read(dup.id)], None)
         .await
     {
         Err(StoreError::Duplicate {

@@ -26,6 +26,9 @@ CREATE INDEX outbox_subject_idx ON outbox (subject_id);
 
 CREATE TABLE consent_token (
     token_hash TEXT PRIMARY KEY,
+    -- confirm: a pending grant's double opt-in; request: a consent request (C4), whose
+    -- purpose is '*' as the person answers for every purpose at once.
+    kind       TEXT NOT NULL,
     subject_id UUID NOT NULL,
     purpose    TEXT NOT NULL,
     channel    TEXT NOT NULL,

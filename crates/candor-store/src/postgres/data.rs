@@ -4,7 +4,7 @@ use super::audit::append_in;
 use super::rows::{self, bind_company, bind_contact, COMPANY_COLUMNS, CONTACT_COLUMNS};
 use super::{is_foreign_key_violation, unique_field, PgStore};
 use crate::error::{Result, StoreError};
-use crate::model::{ContactFilter, Page};
+use crate::model::{ConsentToken, ContactFilter, Page, QueuedMail};
 use candor_domain::audit::{AccessEvent, AuditEntry};
 use candor_domain::company::Company;
 use candor_domain::contact::Contact;
@@ -34,8 +34,9 @@ impl PgStore {
         c: &Contact,
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
     ) -> Result<Vec<AuditEntry>> {
-        self.write_contact(INSERT_CONTACT, c, email_hash, audit)
+        self.write_contact(INSERT_CONTACT, c, email_hash, audit, request)
             .await
     }
 
@@ -45,7 +46,7 @@ impl PgStore {
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
     ) -> Result<Vec<AuditEntry>> {
-        self.write_contact(UPDATE_CONTACT, c, email_hash, audit)
+        self.write_contact(UPDATE_CONTACT, c, email_hash, audit, None)
             .await
     }
 
@@ -55,6 +56,7 @@ impl PgStore {
         c: &Contact,
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
     ) -> Result<Vec<AuditEntry>> {
         let mut tx = self.pool.begin().await?;
         if let Err(e) = bind_contact(sqlx::query(sql), c, email_hash)
@@ -81,6 +83,10 @@ impl PgStore {
             });
         }
         let entries = append_in(&mut tx, audit).await?;
+        if let Some((token, mail)) = request {
+            super::outbox::insert_token(&mut tx, token).await?;
+            super::outbox::queue_in(&mut tx, mail).await?;
+        }
         tx.commit().await?;
         Ok(entries)
     }

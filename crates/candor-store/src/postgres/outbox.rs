@@ -3,7 +3,7 @@
 
 use super::PgStore;
 use crate::error::{Result, StoreError};
-use crate::model::{Confirmation, ConsentToken, OutboxEntry, QueuedMail};
+use crate::model::{Confirmation, ConsentToken, OutboxEntry, QueuedMail, TokenKind};
 use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
 use sqlx::postgres::PgRow;
 use sqlx::{Postgres, Row, Transaction};
@@ -60,7 +60,7 @@ pub(super) async fn insert_token(
     t: &ConsentToken,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO consent_token (token_hash, subject_id, purpose, channel, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO consent_token (token_hash, kind, subject_id, purpose, channel, created_at, expires_at) VALUES ($1, $7, $2, $3, $4, $5, $6)",
     )
     .bind(&t.token_hash)
     .bind(t.subject_id)
@@ -68,6 +68,7 @@ pub(super) async fn insert_token(
     .bind(t.channel.as_str())
     .bind(t.created_at)
     .bind(t.expires_at)
+    .bind(t.kind.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -75,8 +76,10 @@ pub(super) async fn insert_token(
 
 fn token(row: &PgRow) -> Result<ConsentToken> {
     let channel: String = row.try_get("channel")?;
+    let kind: String = row.try_get("kind")?;
     Ok(ConsentToken {
         token_hash: row.try_get("token_hash")?,
+        kind: TokenKind::parse(&kind).ok_or_else(|| StoreError::Corrupt("token kind".into()))?,
         subject_id: row.try_get("subject_id")?,
         purpose: row.try_get("purpose")?,
         channel: Channel::parse("channel", &channel)
@@ -170,6 +173,9 @@ impl PgStore {
         else {
             return Ok(Confirmation::Unknown);
         };
+        if t.kind != TokenKind::Confirm {
+            return Ok(Confirmation::Unknown);
+        }
         if t.used_at.is_some() {
             return Ok(Confirmation::AlreadyUsed);
         }
@@ -200,5 +206,52 @@ impl PgStore {
         let (_, state) = super::consent::append_in(&mut tx, draft).await?;
         tx.commit().await?;
         Ok(Confirmation::Confirmed(state))
+    }
+
+    /// Uses a consent-request token once and records the person's answers (C4): one
+    /// grant or refusal per purpose, in one transaction.
+    pub async fn answer_consent_request(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        answers: Vec<ConsentDraft>,
+    ) -> Result<Confirmation> {
+        let mut tx = self.pool.begin().await?;
+        let Some(t) = sqlx::query("SELECT * FROM consent_token WHERE token_hash = $1 FOR UPDATE")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?
+            .as_ref()
+            .map(token)
+            .transpose()?
+        else {
+            return Ok(Confirmation::Unknown);
+        };
+        if t.kind != TokenKind::Request || answers.iter().any(|a| a.subject_id != t.subject_id) {
+            return Ok(Confirmation::Unknown);
+        }
+        if t.used_at.is_some() {
+            return Ok(Confirmation::AlreadyUsed);
+        }
+        if t.expires_at <= now {
+            return Ok(Confirmation::Expired);
+        }
+        let used = sqlx::query(
+            "UPDATE consent_token SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if used != 1 {
+            return Ok(Confirmation::AlreadyUsed);
+        }
+        let mut last = None;
+        for d in answers {
+            last = Some(super::consent::append_in(&mut tx, d).await?.1);
+        }
+        tx.commit().await?;
+        Ok(last.map_or(Confirmation::Unknown, Confirmation::Confirmed))
     }
 }

@@ -2,7 +2,7 @@ use super::audit::append_in;
 use super::rows::{self, bind_contact, CONTACT_COLUMNS};
 use super::{is_foreign_key_violation, unique_field, SqliteStore};
 use crate::error::{Result, StoreError};
-use crate::model::{ContactFilter, Page};
+use crate::model::{ConsentToken, ContactFilter, Page, QueuedMail};
 use candor_domain::audit::{AccessEvent, AuditEntry};
 use candor_domain::contact::Contact;
 use sqlx::{QueryBuilder, Sqlite};
@@ -25,8 +25,10 @@ impl SqliteStore {
         c: &Contact,
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
     ) -> Result<Vec<AuditEntry>> {
-        self.write_contact(INSERT, c, email_hash, audit).await
+        self.write_contact(INSERT, c, email_hash, audit, request)
+            .await
     }
 
     /// Replaces a contact's stored values and appends its audit entries, atomically.
@@ -36,7 +38,7 @@ impl SqliteStore {
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
     ) -> Result<Vec<AuditEntry>> {
-        self.write_contact(UPDATE, c, email_hash, audit).await
+        self.write_contact(UPDATE, c, email_hash, audit, None).await
     }
 
     async fn write_contact(
@@ -45,6 +47,7 @@ impl SqliteStore {
         c: &Contact,
         email_hash: Option<&str>,
         audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
     ) -> Result<Vec<AuditEntry>> {
         let mut tx = self.writer.begin().await?;
         let res = bind_contact(sqlx::query(sql), c, email_hash)
@@ -55,6 +58,10 @@ impl SqliteStore {
             return Err(self.explain_contact_error(e, email_hash).await);
         }
         let entries = append_in(&mut tx, audit).await?;
+        if let Some((token, mail)) = request {
+            super::outbox::insert_token(&mut tx, token).await?;
+            super::outbox::queue_in(&mut tx, mail).await?;
+        }
         tx.commit().await?;
         Ok(entries)
     }

@@ -90,6 +90,7 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(outbox::list_outbox))
         .routes(routes!(pages::confirm_page, pages::confirm))
         .routes(routes!(pages::withdraw_page, pages::withdraw))
+        .routes(routes!(pages::request_page, pages::answer_request))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }

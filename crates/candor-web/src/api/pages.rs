@@ -27,6 +27,13 @@ struct Texts {
     withdraw_button: &'static str,
     withdrawn: &'static str,
     nothing_to_withdraw: &'static str,
+    request_title: &'static str,
+    request_data: &'static str,
+    request_ask: &'static str,
+    yes: &'static str,
+    no: &'static str,
+    send: &'static str,
+    thanks: &'static str,
 }
 
 const FR: Texts = Texts {
@@ -44,6 +51,13 @@ const FR: Texts = Texts {
     withdraw_button: "Je retire mon consentement",
     withdrawn: "C'est fait : votre consentement est retiré, dès maintenant.",
     nothing_to_withdraw: "Aucun consentement en cours pour cela : rien n'a changé.",
+    request_title: "Vos données et votre accord",
+    request_data: "Nous conservons sur vous :",
+    request_ask: "Acceptez-vous ces usages ? Vous choisissez usage par usage ; sans réponse, c'est non.",
+    yes: "Oui",
+    no: "Non",
+    send: "Envoyer mes choix",
+    thanks: "Merci : vos choix sont enregistrés. Vous pourrez les changer à tout moment.",
 };
 
 const EN: Texts = Texts {
@@ -61,6 +75,13 @@ const EN: Texts = Texts {
     withdraw_button: "I withdraw my consent",
     withdrawn: "Done: your consent is withdrawn, as of now.",
     nothing_to_withdraw: "No consent is given for this: nothing changed.",
+    request_title: "Your data and your consent",
+    request_data: "We keep about you:",
+    request_ask: "Do you agree to these uses? You choose use by use; no answer means no.",
+    yes: "Yes",
+    no: "No",
+    send: "Send my choices",
+    thanks: "Thank you: your choices are recorded. You can change them at any time.",
 };
 
 fn texts(l: Locale) -> &'static Texts {
@@ -280,4 +301,96 @@ pub async fn withdraw(
         code,
         format!("<p>{text}</p>"),
     ))
+}
+
+#[utoipa::path(get, path = "/consent/request/{token}", tag = "pages", security(()), params(("token" = String, Path)),
+    responses((status = 200, description = "HTML page listing the data held and a yes/no choice per purpose; changes nothing"),
+        (status = 404, description = "Unknown link"), (status = 409, description = "Already answered"), (status = 410, description = "Expired")))]
+pub async fn request_page(
+    State(app): State<Candor>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let (status, page) = app.consent_request_page(&token).await?;
+    let Some(p) = page else {
+        return Ok(outcome(&FR, &Confirmation::Unknown, None));
+    };
+    let t = texts(p.locale);
+    if !matches!(status, Confirmation::Unknown) {
+        return Ok(outcome(t, &status, None));
+    }
+    let data: String = p
+        .data
+        .iter()
+        .map(|(l, why)| format!("<li><strong>{}</strong> : {}</li>", escape(l), escape(why)))
+        .collect();
+    let choices: String = p
+        .purposes
+        .iter()
+        .map(|(id, label, d)| {
+            format!(
+                "<fieldset><legend>{}</legend><p>{}</p><label><input type=\"radio\" name=\"{id}\" value=\"yes\"> {}</label> \
+                 <label><input type=\"radio\" name=\"{id}\" value=\"no\"> {}</label></fieldset>",
+                escape(label), escape(d), t.yes, t.no
+            )
+        })
+        .collect();
+    let body = format!("<p>{}</p><ul>{data}</ul><p>{}</p><form method=\"post\">{choices}<p><button type=\"submit\">{}</button></p></form>", t.request_data, t.request_ask, t.send);
+    Ok(titled(t, t.request_title, StatusCode::OK, "request", body))
+}
+
+#[utoipa::path(post, path = "/consent/request/{token}", tag = "pages", security(()), params(("token" = String, Path)),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "purpose=yes|no for each purpose answered"),
+    responses((status = 200, description = "The answers are ledger events (source email_link)"),
+        (status = 404, description = "Unknown link or no answer: nothing changed"), (status = 409, description = "Already answered: nothing changed"), (status = 410, description = "Expired: nothing changed")))]
+pub async fn answer_request(
+    State(app): State<Candor>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    ConnectIp(ip): ConnectIp,
+    form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, ApiError> {
+    let ua = headers
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let answers: Vec<(String, bool)> = form
+        .map(|axum::Form(f)| f)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| match v.as_str() {
+            "yes" => Some((k, true)),
+            "no" => Some((k, false)),
+            _ => None,
+        })
+        .collect();
+    let (c, locale) = app.answer_consent_request(&token, &answers, ip, ua).await?;
+    let t = texts(locale);
+    match c {
+        Confirmation::Confirmed(_) => Ok(titled(
+            t,
+            t.request_title,
+            StatusCode::OK,
+            "answered",
+            format!("<p>{}</p>", t.thanks),
+        )),
+        other => Ok(outcome(t, &other, None)),
+    }
+}
+
+/// The client's IP address, when the server was started with connection info.
+pub struct ConnectIp(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ConnectIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ConnectIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
 }

@@ -1,0 +1,215 @@
+//! The consent request (C4): a contact entered by hand or by API gets an email, in its
+//! language, that lists in plain words which data Candor holds and why, and lets the
+//! person accept or refuse each purpose. Answers are ledger events from `email_link`.
+//!
+//! A grant given through this page is effective at once: the single-use link went to
+//! the person's address, so answering proves the address, which is what double opt-in
+//! establishes.
+
+use crate::keys::secret_hash;
+use crate::{mail, AppError, Candor};
+use candor_domain::catalogue::{Entity, Text};
+use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
+use candor_domain::contact::Contact;
+use candor_domain::personal::Locale;
+use candor_store::{Confirmation, ConsentToken, QueuedMail, TokenKind};
+use rand::RngCore;
+use serde_json::Value;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// How long a consent request's link stays valid.
+pub const REQUEST_TTL: time::Duration = time::Duration::days(30);
+
+fn pick(t: &Text, l: Locale) -> &str {
+    if l == Locale::En {
+        &t.en
+    } else {
+        &t.fr
+    }
+}
+
+/// What the request page shows.
+#[derive(Debug, Clone)]
+pub struct RequestPage {
+    pub locale: Locale,
+    /// (purpose id, label, description) of every purpose that takes consent.
+    pub purposes: Vec<(String, String, String)>,
+    /// (field label, why Candor keeps it) of every personal field held on the contact.
+    pub data: Vec<(String, String)>,
+}
+
+impl Candor {
+    fn held_data(&self, c: &Contact, l: Locale) -> Vec<(String, String)> {
+        let cat = self.catalogue();
+        c.field_values()
+            .into_iter()
+            .filter(|(_, v)| *v != Value::Null)
+            .filter_map(|(k, _)| {
+                cat.field(Entity::Contact, &k)
+                    .filter(|f| f.personal)
+                    .map(|f| (pick(&f.label, l).to_owned(), pick(&f.why, l).to_owned()))
+            })
+            .collect()
+    }
+
+    fn consent_purposes(&self, l: Locale) -> Vec<(String, String, String)> {
+        self.catalogue()
+            .purposes()
+            .iter()
+            .filter(|p| p.consent)
+            .map(|p| {
+                (
+                    p.id.clone(),
+                    pick(&p.label, l).to_owned(),
+                    pick(&p.description, l).to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The token and email of a consent request for a new contact; none without an email.
+    pub(crate) fn consent_request(
+        &self,
+        c: &Contact,
+        at: OffsetDateTime,
+    ) -> Option<(ConsentToken, QueuedMail)> {
+        let email = c.data.email.as_ref()?;
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        let secret = hex::encode(raw);
+        let expires = at + REQUEST_TTL;
+        let token = ConsentToken {
+            token_hash: secret_hash(&secret),
+            kind: TokenKind::Request,
+            subject_id: c.id,
+            purpose: "*".into(),
+            channel: Channel::Email,
+            created_at: at,
+            expires_at: expires,
+            used_at: None,
+        };
+        let l = c.data.locale;
+        let data: Vec<String> = self
+            .held_data(c, l)
+            .into_iter()
+            .map(|(label, why)| format!("- {label} : {why}"))
+            .collect();
+        let purposes: Vec<String> = self
+            .consent_purposes(l)
+            .into_iter()
+            .map(|(_, label, d)| format!("- {label} : {d}"))
+            .collect();
+        let link = format!(
+            "{}/consent/request/{secret}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let name = c
+            .data
+            .first_name
+            .as_ref()
+            .map_or(c.data.last_name.as_str(), |n| n.as_str());
+        let date = expires.date().to_string();
+        let vars = [
+            ("name", name),
+            ("data", &data.join("\n")),
+            ("purposes", &purposes.join("\n")),
+            ("link", &link),
+            ("expires", &date),
+        ];
+        let rendered = mail::render("consent_request", l, &vars)?;
+        Some((
+            token,
+            mail::queued(
+                Uuid::now_v7(),
+                Some(c.id),
+                "consent_request",
+                email.as_str(),
+                l,
+                rendered,
+                at,
+            ),
+        ))
+    }
+
+    /// The request page (GET changes nothing): its status, and what to show.
+    pub async fn consent_request_page(
+        &self,
+        secret: &str,
+    ) -> Result<(Confirmation, Option<RequestPage>), AppError> {
+        let Some(t) = self
+            .store
+            .consent_token(&secret_hash(secret))
+            .await?
+            .filter(|t| t.kind == TokenKind::Request)
+        else {
+            return Ok((Confirmation::Unknown, None));
+        };
+        let Some(c) = self.store.get_contact(t.subject_id).await? else {
+            return Ok((Confirmation::Unknown, None));
+        };
+        let l = c.data.locale;
+        let page = RequestPage {
+            locale: l,
+            purposes: self.consent_purposes(l),
+            data: self.held_data(&c, l),
+        };
+        let status = if t.used_at.is_some() {
+            Confirmation::AlreadyUsed
+        } else if t.expires_at <= self.now() {
+            Confirmation::Expired
+        } else {
+            Confirmation::Unknown
+        };
+        Ok((status, Some(page)))
+    }
+
+    /// Records the person's answers, `(purpose, accepted)`, once. Purposes the person
+    /// left unanswered stay never asked; unknown purposes are ignored.
+    pub async fn answer_consent_request(
+        &self,
+        secret: &str,
+        answers: &[(String, bool)],
+        ip: Option<String>,
+        user_agent: Option<String>,
+    ) -> Result<(Confirmation, Locale), AppError> {
+        let hash = secret_hash(secret);
+        let Some(t) = self.store.consent_token(&hash).await? else {
+            return Ok((Confirmation::Unknown, Locale::Fr));
+        };
+        let locale = self
+            .store
+            .get_contact(t.subject_id)
+            .await?
+            .map_or(Locale::Fr, |c| c.data.locale);
+        let cat = self.catalogue();
+        let at = self.now();
+        let evidence = Evidence {
+            ip,
+            user_agent: user_agent.map(|u| u.chars().take(500).collect()),
+            note: Some("answer to the consent request emailed to this address".into()),
+            ..Default::default()
+        };
+        let drafts: Vec<ConsentDraft> = answers
+            .iter()
+            .filter(|(p, _)| cat.consent_purpose(p).is_some())
+            .map(|(p, yes)| ConsentDraft {
+                subject_id: t.subject_id,
+                purpose: p.clone(),
+                channel: Channel::Email,
+                action: if *yes { Action::Grant } else { Action::Refuse },
+                pending: None,
+                source: Source::EmailLink,
+                evidence: evidence.clone(),
+                at,
+            })
+            .collect();
+        if drafts.is_empty() {
+            return Ok((Confirmation::Unknown, locale));
+        }
+        Ok((
+            self.store.answer_consent_request(&hash, at, drafts).await?,
+            locale,
+        ))
+    }
+}
