@@ -187,15 +187,9 @@ pub async fn confirm(
     State(app): State<Candor>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    req: axum::extract::Request,
+    ConnectIp(ip): ConnectIp,
 ) -> Result<Response, ApiError> {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let ua = headers
-        .get(header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let ua = user_agent(&headers);
     let (c, locale, undo) = app.confirm(&token, ip, ua).await?;
     let t = texts(locale);
     if let (Confirmation::Confirmed(_), Some(link)) = (&c, undo) {
@@ -268,15 +262,9 @@ pub async fn withdraw(
     State(app): State<Candor>,
     Path((subject, purpose, channel, sig)): WithdrawPath,
     headers: HeaderMap,
-    req: axum::extract::Request,
+    ConnectIp(ip): ConnectIp,
 ) -> Result<Response, ApiError> {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    let ua = headers
-        .get(header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let ua = user_agent(&headers);
     let Some((locale, was_active)) = app
         .withdraw_by_link(subject, &purpose, &channel, &sig, ip, ua)
         .await?
@@ -349,9 +337,7 @@ pub async fn answer_request(
     ConnectIp(ip): ConnectIp,
     form: Result<axum::Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, ApiError> {
-    let ua = headers
-        .get(header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let ua = user_agent(&headers);
     let answers: Vec<(String, bool)> = form
         .map(|axum::Form(f)| f)
         .unwrap_or_default()
@@ -374,6 +360,12 @@ pub async fn answer_request(
         )),
         other => Ok(outcome(t, &other, None)),
     }
+}
+
+fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
 /// The client's IP address, when the server was started with connection info.
