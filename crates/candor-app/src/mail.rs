@@ -6,6 +6,8 @@ use crate::{AppError, Candor};
 use candor_domain::personal::Locale;
 use candor_store::{OutboxEntry, QueuedMail};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -64,10 +66,55 @@ pub fn render(name: &str, locale: Locale, vars: &[(&str, &str)]) -> Option<Rende
 }
 
 /// Where queued messages go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Transport {
     /// `.eml` files in this directory (the default: the first run needs no mail server).
     Outbox(PathBuf),
+    /// An SMTP server (production).
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// How to reach the SMTP server.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// Plain connection upgraded with STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or in tests.
+    None,
+}
+
+/// Settings of the SMTP transport.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl Transport {
+    pub fn smtp(s: &SmtpSettings) -> Result<Self, String> {
+        let builder = match s.security {
+            Security::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|e| e.to_string())?,
+            Security::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| e.to_string())?
+            }
+            Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+        };
+        let builder = builder
+            .port(s.port)
+            .timeout(Some(std::time::Duration::from_secs(30)));
+        let builder = match (&s.username, &s.password) {
+            (Some(u), Some(p)) => builder.credentials(Credentials::new(u.clone(), p.clone())),
+            _ => builder,
+        };
+        Ok(Transport::Smtp(builder.build()))
+    }
 }
 
 /// A queued message with a fixed Message-ID.
@@ -96,6 +143,10 @@ pub fn queued(
 
 /// The RFC 5322 form of a queued message.
 pub fn format(m: &QueuedMail, from: &str) -> Result<Vec<u8>, String> {
+    build(m, from).map(|msg| msg.formatted())
+}
+
+fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to: Mailbox = m
         .recipient
@@ -121,7 +172,7 @@ pub fn format(m: &QueuedMail, from: &str) -> Result<Vec<u8>, String> {
                 ),
         )
         .map_err(|e| e.to_string())?;
-    Ok(msg.formatted())
+    Ok(msg)
 }
 
 impl Candor {
@@ -149,9 +200,11 @@ impl Candor {
     }
 
     async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), String> {
-        let bytes = format(&entry.mail, &self.settings.mail_from)?;
+        let msg = build(&entry.mail, &self.settings.mail_from)?;
         match transport {
+            Transport::Smtp(smtp) => smtp.send(msg).await.map(drop).map_err(|e| e.to_string()),
             Transport::Outbox(dir) => {
+                let bytes = msg.formatted();
                 tokio::fs::create_dir_all(dir)
                     .await
                     .map_err(|e| e.to_string())?;

@@ -27,6 +27,8 @@ pub struct Config {
     pub mail_from: String,
     /// How many days a double opt-in link stays valid.
     pub confirm_link_days: u16,
+    /// An SMTP server; without it, email goes to the local outbox.
+    pub smtp: Option<SmtpConfig>,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -43,9 +45,33 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "Candor <no-reply@candor.invalid>".into(),
             confirm_link_days: 7,
+            smtp: None,
             log: "info,sqlx=warn".into(),
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `starttls` (default), `tls` or `none`.
+    #[serde(default = "default_security")]
+    pub security: candor_app::mail::Security,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// A file holding the password (a secret kept out of the configuration file).
+    pub password_file: Option<PathBuf>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_security() -> candor_app::mail::Security {
+    candor_app::mail::Security::Starttls
 }
 
 /// Values given on the command line, applied last.
@@ -114,6 +140,15 @@ mail_from = "Candor <no-reply@candor.invalid>"
 
 # How many days a double opt-in confirmation link stays valid (single use).
 confirm_link_days = 7
+
+# Send email through an SMTP server instead of the local outbox. Failed deliveries are
+# retried with backoff; every message keeps the Message-ID it was queued with.
+# [smtp]
+# host = "smtp.example.com"
+# port = 587
+# security = "starttls"        # or "tls" (port 465), or "none" (local relay only)
+# username = "candor"
+# password_file = "/run/secrets/smtp-password"
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

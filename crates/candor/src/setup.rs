@@ -127,7 +127,7 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         "Candor listens on {url} (data in {}, API description at {url}/api/openapi.json)",
         cfg.data_dir.display()
     );
-    spawn_mail_worker(app.clone(), Transport::Outbox(cfg.data_dir.join("outbox")));
+    spawn_mail_worker(app.clone(), transport(cfg)?);
     let service = candor_web::router(app.clone())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
@@ -137,6 +137,31 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         .await?;
     app.store.close().await;
     Ok(())
+}
+
+/// SMTP when configured, else the local outbox in the data directory.
+pub fn transport(cfg: &Config) -> Result<Transport> {
+    let Some(smtp) = &cfg.smtp else {
+        return Ok(Transport::Outbox(cfg.data_dir.join("outbox")));
+    };
+    let password = match (&smtp.password, &smtp.password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(f)) => Some(
+            std::fs::read_to_string(f)
+                .with_context(|| format!("reading {}", f.display()))?
+                .trim()
+                .to_owned(),
+        ),
+        (None, None) => None,
+    };
+    let settings = candor_app::mail::SmtpSettings {
+        host: smtp.host.clone(),
+        port: smtp.port,
+        security: smtp.security.clone(),
+        username: smtp.username.clone(),
+        password,
+    };
+    Transport::smtp(&settings).map_err(|e| anyhow::anyhow!("the SMTP settings were refused: {e}"))
 }
 
 /// Delivers queued email every second. A message survives a kill between queueing and

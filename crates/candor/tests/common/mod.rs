@@ -189,3 +189,91 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A real SMTP receiver (aiosmtpd) on a free loopback port, storing what it receives in
+/// a maildir. `None` (after saying so) when aiosmtpd is missing, outside strict mode.
+pub struct SmtpReceiver {
+    pub port: u16,
+    pub maildir: PathBuf,
+    child: std::process::Child,
+}
+
+impl Drop for SmtpReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn smtp_receiver(test: &str) -> Option<SmtpReceiver> {
+    let python = ["/usr/bin/python3", "python3"].into_iter().find(|p| {
+        std::process::Command::new(p)
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(python) = python else {
+        if candor_store::testing::strict() {
+            panic!("CANDOR_TEST_STRICT=1 but aiosmtpd is missing (apt-get install python3-aiosmtpd): {test} needs it");
+        }
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: aiosmtpd not installed (apt-get install python3-aiosmtpd)"
+        );
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let maildir = temp_dir("smtp");
+    for sub in ["tmp", "new", "cur"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let child = std::process::Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(&maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Owned from here, so the process is killed and reaped on every path.
+    let receiver = SmtpReceiver {
+        port,
+        maildir,
+        child,
+    };
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Some(receiver);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{test}: aiosmtpd did not start");
+}
+
+impl SmtpReceiver {
+    /// The raw messages received so far.
+    pub fn received(&self) -> Vec<Vec<u8>> {
+        let new = self.maildir.join("new");
+        let Ok(dir) = std::fs::read_dir(new) else {
+            return Vec::new();
+        };
+        dir.filter_map(Result::ok)
+            .map(|e| std::fs::read(e.path()).unwrap())
+            .collect()
+    }
+}
