@@ -87,6 +87,48 @@ fn token(row: &SqliteRow) -> Result<ConsentToken> {
     })
 }
 
+/// Takes a token of `kind` for use at `now` inside `tx` (locked on PostgreSQL): the
+/// token, or why it cannot serve. Marked used in the same transaction, so of two
+/// concurrent uses exactly one gets it.
+async fn use_token(
+    tx: &mut Transaction<'_, Sqlite>,
+    token_hash: &str,
+    kind: TokenKind,
+    now: OffsetDateTime,
+) -> Result<std::result::Result<ConsentToken, Confirmation>> {
+    let found = sqlx::query("SELECT * FROM consent_token WHERE token_hash = ?1")
+        .bind(token_hash)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(t) = found
+        .as_ref()
+        .map(token)
+        .transpose()?
+        .filter(|t| t.kind == kind)
+    else {
+        return Ok(Err(Confirmation::Unknown));
+    };
+    if t.used_at.is_some() {
+        return Ok(Err(Confirmation::AlreadyUsed));
+    }
+    if t.expires_at <= now {
+        return Ok(Err(Confirmation::Expired));
+    }
+    let used = sqlx::query(
+        "UPDATE consent_token SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(if used == 1 {
+        Ok(t)
+    } else {
+        Err(Confirmation::AlreadyUsed)
+    })
+}
+
 impl SqliteStore {
     /// Takes up to `limit` messages due at `now` and leases them for five minutes: a
     /// worker killed mid-delivery leaves them to be taken again after the lease.
@@ -159,36 +201,10 @@ impl SqliteStore {
         evidence: Evidence,
     ) -> Result<Confirmation> {
         let mut tx = self.writer.begin().await?;
-        let Some(t) = sqlx::query("SELECT * FROM consent_token WHERE token_hash = ?1")
-            .bind(token_hash)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(token)
-            .transpose()?
-        else {
-            return Ok(Confirmation::Unknown);
+        let t = match use_token(&mut tx, token_hash, TokenKind::Confirm, now).await? {
+            Ok(t) => t,
+            Err(refused) => return Ok(refused),
         };
-        if t.kind != TokenKind::Confirm {
-            return Ok(Confirmation::Unknown);
-        }
-        if t.used_at.is_some() {
-            return Ok(Confirmation::AlreadyUsed);
-        }
-        if t.expires_at <= now {
-            return Ok(Confirmation::Expired);
-        }
-        let used = sqlx::query(
-            "UPDATE consent_token SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if used != 1 {
-            return Ok(Confirmation::AlreadyUsed);
-        }
         let draft = ConsentDraft {
             subject_id: t.subject_id,
             purpose: t.purpose,
@@ -213,35 +229,10 @@ impl SqliteStore {
         answers: Vec<ConsentDraft>,
     ) -> Result<Confirmation> {
         let mut tx = self.writer.begin().await?;
-        let Some(t) = sqlx::query("SELECT * FROM consent_token WHERE token_hash = ?1")
-            .bind(token_hash)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(token)
-            .transpose()?
-        else {
-            return Ok(Confirmation::Unknown);
-        };
-        if t.kind != TokenKind::Request || answers.iter().any(|a| a.subject_id != t.subject_id) {
-            return Ok(Confirmation::Unknown);
-        }
-        if t.used_at.is_some() {
-            return Ok(Confirmation::AlreadyUsed);
-        }
-        if t.expires_at <= now {
-            return Ok(Confirmation::Expired);
-        }
-        let used = sqlx::query(
-            "UPDATE consent_token SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL",
-        )
-        .bind(token_hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if used != 1 {
-            return Ok(Confirmation::AlreadyUsed);
+        match use_token(&mut tx, token_hash, TokenKind::Request, now).await? {
+            Ok(t) if answers.iter().all(|a| a.subject_id == t.subject_id) => {}
+            Ok(_) => return Ok(Confirmation::Unknown),
+            Err(refused) => return Ok(refused),
         }
         let mut last = None;
         for d in answers {
