@@ -79,29 +79,27 @@ impl Candor {
         }
     }
 
+    /// A 403 naming the first catalogued field the role may not write. Fields the
+    /// catalogue does not know (a custom name that does not exist) are left to
+    /// `ContactPatch::apply`, which refuses them by name.
     fn check_writable(
         &self,
         cat: &Catalogue,
         actor: &Actor,
         fields: &[String],
     ) -> Result<(), AppError> {
-        if let Some(f) = cat.first_unwritable(actor.role, Entity::Contact, fields) {
-            if cat.field(Entity::Contact, f).is_none() && !f.starts_with("custom.") {
-                return Err(AppError::field(
-                    f,
-                    "unknown_field",
-                    "is not a field of the catalogue",
-                ));
-            }
-            if cat.field(Entity::Contact, f).is_some() {
-                return Err(AppError::FieldForbidden {
-                    field: f.to_owned(),
-                    role: actor.role,
-                    action: "write",
-                });
-            }
+        let forbidden = fields.iter().find(|k| {
+            cat.field(Entity::Contact, k)
+                .is_some_and(|f| !f.can_write(actor.role))
+        });
+        match forbidden {
+            Some(f) => Err(AppError::FieldForbidden {
+                field: f.clone(),
+                role: actor.role,
+                action: "write",
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     async fn check_company(&self, company: Option<Uuid>) -> Result<(), AppError> {

@@ -232,6 +232,15 @@ async fn custom_fields_go_through_the_same_checks(t: TestApp) {
         Some("unknown_field"),
     )
     .await;
+    // An unknown name next to a forbidden one does not hide the forbidden one.
+    let res = t
+        .patch(
+            Role::Support,
+            &path,
+            &json!({"custom": {"aaa_unknown": "1", "industry": "x"}}),
+        )
+        .await;
+    expect_error(res, 403, "field_forbidden", Some("custom.industry"), None).await;
 }
 
 async fn custom_fields_survive_a_restart(t: TestApp) {
