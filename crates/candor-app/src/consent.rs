@@ -260,41 +260,40 @@ impl Candor {
         ))
     }
 
-    /// What a confirmation link shows before the person confirms (GET changes nothing).
+    /// Why a token can no longer serve, or `None` while it can.
+    pub(crate) fn spent(&self, t: &ConsentToken) -> Option<Confirmation> {
+        if t.used_at.is_some() {
+            Some(Confirmation::AlreadyUsed)
+        } else if t.expires_at <= self.now() {
+            Some(Confirmation::Expired)
+        } else {
+            None
+        }
+    }
+
+    /// What a confirmation link shows before the person confirms (GET changes nothing):
+    /// the purpose and channel it confirms, or why it cannot.
     pub async fn confirmation_page(
         &self,
         secret: &str,
-    ) -> Result<(Confirmation, Locale), AppError> {
+    ) -> Result<(Locale, Result<(String, Channel), Confirmation>), AppError> {
         let Some(t) = self
             .store
             .consent_token(&secret_hash(secret))
             .await?
             .filter(|t| t.kind == candor_store::TokenKind::Confirm)
         else {
-            return Ok((Confirmation::Unknown, Locale::Fr));
+            return Ok((Locale::Fr, Err(Confirmation::Unknown)));
         };
         let locale = self
             .store
             .get_contact(t.subject_id)
             .await?
             .map_or(Locale::Fr, |c| c.data.locale);
-        let status = if t.used_at.is_some() {
-            Confirmation::AlreadyUsed
-        } else if t.expires_at <= self.now() {
-            Confirmation::Expired
-        } else {
-            Confirmation::Confirmed(ConsentState {
-                purpose: t.purpose,
-                channel: t.channel,
-                status: consent::Status::Pending,
-                reason: Some(consent::PENDING_DOUBLE_OPT_IN.into()),
-                source: Source::EmailLink,
-                since: t.created_at,
-                first_opt_in_at: None,
-                first_opt_in_source: None,
-            })
-        };
-        Ok((status, locale))
+        Ok((
+            locale,
+            self.spent(&t).map_or(Ok((t.purpose, t.channel)), Err),
+        ))
     }
 
     /// The person confirms (POST): the token is used once and the grant turns effective,

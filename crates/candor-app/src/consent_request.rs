@@ -32,7 +32,6 @@ fn pick(t: &Text, l: Locale) -> &str {
 /// What the request page shows.
 #[derive(Debug, Clone)]
 pub struct RequestPage {
-    pub locale: Locale,
     /// (purpose id, label, description) of every purpose that takes consent.
     pub purposes: Vec<(String, String, String)>,
     /// (field label, why Candor keeps it) of every personal field held on the contact.
@@ -132,36 +131,34 @@ impl Candor {
         ))
     }
 
-    /// The request page (GET changes nothing): its status, and what to show.
+    /// The request page (GET changes nothing): the contact's language, and what to
+    /// show or why the link cannot serve.
     pub async fn consent_request_page(
         &self,
         secret: &str,
-    ) -> Result<(Confirmation, Option<RequestPage>), AppError> {
-        let Some(t) = self
+    ) -> Result<(Locale, Result<RequestPage, Confirmation>), AppError> {
+        let token = self
             .store
             .consent_token(&secret_hash(secret))
             .await?
-            .filter(|t| t.kind == TokenKind::Request)
-        else {
-            return Ok((Confirmation::Unknown, None));
+            .filter(|t| t.kind == TokenKind::Request);
+        let Some(t) = token else {
+            return Ok((Locale::Fr, Err(Confirmation::Unknown)));
         };
         let Some(c) = self.store.get_contact(t.subject_id).await? else {
-            return Ok((Confirmation::Unknown, None));
+            return Ok((Locale::Fr, Err(Confirmation::Unknown)));
         };
         let l = c.data.locale;
-        let page = RequestPage {
-            locale: l,
-            purposes: self.consent_purposes(l),
-            data: self.held_data(&c, l),
-        };
-        let status = if t.used_at.is_some() {
-            Confirmation::AlreadyUsed
-        } else if t.expires_at <= self.now() {
-            Confirmation::Expired
-        } else {
-            Confirmation::Unknown
-        };
-        Ok((status, Some(page)))
+        if let Some(spent) = self.spent(&t) {
+            return Ok((l, Err(spent)));
+        }
+        Ok((
+            l,
+            Ok(RequestPage {
+                purposes: self.consent_purposes(l),
+                data: self.held_data(&c, l),
+            }),
+        ))
     }
 
     /// Records the person's answers, `(purpose, accepted)`, once. Purposes the person

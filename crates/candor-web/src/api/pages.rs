@@ -113,25 +113,24 @@ fn titled(t: &Texts, title: &str, status: StatusCode, code: &str, body: String) 
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }
 
-fn outcome(t: &Texts, c: &Confirmation, form: Option<String>) -> Response {
-    match (c, form) {
-        (Confirmation::Confirmed(_), Some(form)) => page(t, StatusCode::OK, "confirm", form),
-        (Confirmation::Confirmed(_), None) => {
+fn outcome(t: &Texts, c: &Confirmation) -> Response {
+    match c {
+        Confirmation::Confirmed(_) => {
             page(t, StatusCode::OK, "confirmed", format!("<p>{}</p>", t.done))
         }
-        (Confirmation::AlreadyUsed, _) => page(
+        Confirmation::AlreadyUsed => page(
             t,
             StatusCode::CONFLICT,
             "already_used",
             format!("<p>{}</p>", t.used),
         ),
-        (Confirmation::Expired, _) => page(
+        Confirmation::Expired => page(
             t,
             StatusCode::GONE,
             "expired",
             format!("<p>{}</p>", t.expired),
         ),
-        (Confirmation::Unknown, _) => page(
+        Confirmation::Unknown => page(
             t,
             StatusCode::NOT_FOUND,
             "not_found",
@@ -149,33 +148,22 @@ pub async fn confirm_page(
     State(app): State<Candor>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (c, locale) = app.confirmation_page(&token).await?;
+    let (locale, open) = app.confirmation_page(&token).await?;
     let t = texts(locale);
-    let form = match &c {
-        Confirmation::Confirmed(s) => {
-            let purpose = app
-                .catalogue()
-                .consent_purpose(&s.purpose)
-                .map(|p| {
-                    if locale == Locale::En {
-                        p.label.en.clone()
-                    } else {
-                        p.label.fr.clone()
-                    }
-                })
-                .unwrap_or_default();
+    match open {
+        Ok((purpose, channel)) => {
             let ask = t
                 .ask
-                .replace("{purpose}", &escape(&purpose))
-                .replace("{channel}", channel_label(s.channel, locale));
-            Some(format!(
+                .replace("{purpose}", &escape(&purpose_label(&app, &purpose, locale)))
+                .replace("{channel}", channel_label(channel, locale));
+            let form = format!(
                 "<p>{ask}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
                 t.button
-            ))
+            );
+            Ok(page(t, StatusCode::OK, "confirm", form))
         }
-        _ => None,
-    };
-    Ok(outcome(t, &c, form))
+        Err(refused) => Ok(outcome(t, &refused)),
+    }
 }
 
 #[utoipa::path(post, path = "/consent/confirm/{token}", tag = "pages", security(()), params(("token" = String, Path)),
@@ -201,7 +189,7 @@ pub async fn confirm(
         );
         return Ok(page(t, StatusCode::OK, "confirmed", body));
     }
-    Ok(outcome(t, &c, None))
+    Ok(outcome(t, &c))
 }
 
 fn purpose_label(app: &Candor, purpose: &str, locale: Locale) -> String {
@@ -298,14 +286,12 @@ pub async fn request_page(
     State(app): State<Candor>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (status, page) = app.consent_request_page(&token).await?;
-    let Some(p) = page else {
-        return Ok(outcome(&FR, &Confirmation::Unknown, None));
+    let (locale, open) = app.consent_request_page(&token).await?;
+    let t = texts(locale);
+    let p = match open {
+        Ok(p) => p,
+        Err(refused) => return Ok(outcome(t, &refused)),
     };
-    let t = texts(p.locale);
-    if !matches!(status, Confirmation::Unknown) {
-        return Ok(outcome(t, &status, None));
-    }
     let data: String = p
         .data
         .iter()
@@ -358,7 +344,7 @@ pub async fn answer_request(
             "answered",
             format!("<p>{}</p>", t.thanks),
         )),
-        other => Ok(outcome(t, &other, None)),
+        other => Ok(outcome(t, &other)),
     }
 }
 
