@@ -82,7 +82,7 @@ impl Candor {
     /// A 403 naming the first catalogued field the role may not write. Fields the
     /// catalogue does not know (a custom name that does not exist) are left to
     /// `ContactPatch::apply`, which refuses them by name.
-    fn check_writable(
+    pub(crate) fn check_writable(
         &self,
         cat: &Catalogue,
         actor: &Actor,

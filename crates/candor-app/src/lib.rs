@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod demo;
 mod error;
 pub mod export;
+pub mod import;
 pub mod keys;
 pub mod mail;
 

@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A record still referenced by others.
     #[error("still referenced by {by}")]
     StillReferenced { by: &'static str },
+    /// Another writer changed the record first (an import job run twice at once).
+    #[error("changed concurrently: {0}")]
+    Conflict(String),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error("database: {0}")]

@@ -2,6 +2,7 @@
 //! (`sqlite`, `postgres`) with the same methods; [`Store`] picks one at open time.
 //! Row structs stay inside the backend modules.
 
+mod bulk;
 mod error;
 pub mod model;
 mod postgres;
@@ -9,6 +10,7 @@ mod sqlite;
 pub mod testing;
 mod verify;
 
+pub use bulk::{Cell, ImportBatch, Rows};
 pub use error::StoreError;
 pub use model::*;
 pub use postgres::PgStore;
@@ -267,6 +269,73 @@ impl Store {
 
     pub async fn verify_consents(&self) -> Result<VerifyReport> {
         dispatch!(self, s => s.verify_consents().await)
+    }
+
+    /// The import job with this id, if it was ever started.
+    pub async fn import_job(&self, id: &str) -> Result<Option<ImportJob>> {
+        dispatch!(self, s => s.import_job(id).await)
+    }
+
+    /// Records a new import job; one that exists already is left as it is.
+    pub async fn start_import(&self, job: &ImportJob) -> Result<()> {
+        dispatch!(self, s => s.start_import(job).await)
+    }
+
+    /// Writes one import batch and moves the job's checkpoint from `from_record` to
+    /// `job.next_record` in the same transaction: a crash loses the whole batch or
+    /// nothing, so rerunning the job neither misses nor repeats a row.
+    pub async fn import_batch(
+        &self,
+        job: &ImportJob,
+        from_record: u64,
+        batch: ImportBatch,
+    ) -> Result<()> {
+        dispatch!(self, s => s.import_batch(job, from_record, batch).await)
+    }
+
+    pub async fn import_rejects(
+        &self,
+        job_id: &str,
+        after_line: u64,
+        limit: u32,
+    ) -> Result<Vec<ImportReject>> {
+        dispatch!(self, s => s.import_rejects(job_id, after_line, limit).await)
+    }
+
+    /// Marks a job finished and deletes its rejected rows (their file is written).
+    pub async fn finish_import(&self, job_id: &str, at: OffsetDateTime) -> Result<()> {
+        dispatch!(self, s => s.finish_import(job_id, at).await)
+    }
+
+    /// The contacts holding these email blind-index hashes, by hash.
+    pub async fn contact_ids_by_email_hashes(
+        &self,
+        hashes: &[String],
+    ) -> Result<std::collections::HashMap<String, Uuid>> {
+        dispatch!(self, s => s.contact_ids_by_email_hashes(hashes).await)
+    }
+
+    /// The rows an import batch would write, without the batch's reads and checkpoint:
+    /// what the import benchmark's raw baseline writes.
+    pub fn import_rows(batch: ImportBatch) -> Vec<Rows> {
+        let job = ImportJob {
+            id: String::new(),
+            file_name: String::new(),
+            options: String::new(),
+            actor: String::new(),
+            started_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+            finished_at: None,
+            next_record: 0,
+            counts: ImportCounts::default(),
+        };
+        bulk::plan(batch, &job).tables
+    }
+
+    /// Writes rows as they are, in one transaction, the fastest way the backend offers
+    /// (multi-row INSERT on SQLite, COPY on PostgreSQL).
+    pub async fn write_raw(&self, tables: &[Rows]) -> Result<()> {
+        dispatch!(self, s => s.write_raw(tables).await)
     }
 
     /// Tables, columns and indexes, for the check that the backends' schemas agree.

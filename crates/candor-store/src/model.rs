@@ -138,3 +138,44 @@ pub enum Confirmation {
     AlreadyUsed,
     Expired,
 }
+
+/// The running counts of an import job.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub created: u64,
+    pub merged: u64,
+    /// Duplicates left alone (`--on-duplicate skip`).
+    pub skipped: u64,
+    pub rejected: u64,
+    /// Consent events recorded from the file's evidence columns.
+    pub consents: u64,
+    /// Consent requests (C4) and double opt-in confirmations queued.
+    pub requests: u64,
+}
+
+/// An import job and its checkpoint: the next record of the file to read.
+#[derive(Debug, Clone)]
+pub struct ImportJob {
+    /// A hash of the file's content and the options: the same command resumes it.
+    pub id: String,
+    pub file_name: String,
+    pub options: String,
+    pub actor: String,
+    pub started_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+    pub next_record: u64,
+    pub counts: ImportCounts,
+}
+
+/// A row the import refused, with the first rule it broke per field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReject {
+    /// The line of the file where the record starts (the header is line 1).
+    pub line: u64,
+    pub field: String,
+    pub rule: String,
+    pub message: String,
+    /// The record's cells as read, so the rejects file can be fixed and imported again.
+    pub record: Vec<String>,
+}

@@ -2,6 +2,7 @@
 
 mod bench;
 mod config;
+mod import;
 mod setup;
 
 use anyhow::{Context, Result};
@@ -62,6 +63,11 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Import data from CSV (resumable: rerun the same command after a crash).
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Export data as CSV.
     Export {
         #[command(subcommand)]
@@ -92,6 +98,12 @@ enum TokenCommand {
     List,
     /// Revoke a token by id, or every live token with this name.
     Revoke { id_or_name: String },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Contacts, with their consent evidence; bad rows go to a rejects file.
+    Contacts(import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -138,6 +150,9 @@ async fn main() -> Result<()> {
             let app = setup::open(&cfg).await?;
             setup::fill_demo(&app, contacts, seed).await
         }
+        Command::Import {
+            command: ImportCommand::Contacts(args),
+        } => import::contacts(&cfg, args).await,
         Command::Export {
             command: ExportCommand::Contacts { out, role },
         } => export_contacts(&cfg, &out, role).await,

@@ -4,6 +4,7 @@
 mod audit;
 mod consent;
 mod data;
+mod import;
 mod misc;
 mod outbox;
 mod rows;

@@ -8,6 +8,7 @@ mod companies;
 mod consent;
 mod contacts;
 mod fields;
+mod import;
 mod outbox;
 mod rows;
 mod tokens;

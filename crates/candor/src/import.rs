@@ -1,0 +1,163 @@
+//! `candor import contacts`: the command around `Candor::import_contacts`, with a
+//! progress bar (bytes of the file, rows/s, ETA) and a summary.
+
+use crate::config::Config;
+use crate::setup;
+use anyhow::{Context, Result};
+use candor_app::import::{ImportOptions, OnDuplicate};
+use candor_domain::contact::ContactKind;
+use candor_domain::Role;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Duplicate {
+    /// Fill the existing contact with the row's non-empty values and add its consents.
+    Merge,
+    /// Leave the existing contact alone; the row is listed in the rejects file.
+    Skip,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    B2b,
+    B2c,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The CSV file (UTF-8, comma-separated, a header line).
+    file: PathBuf,
+    /// Column mapping preset: candor, hubspot, salesforce, mailchimp, brevo
+    /// (default: the preset that knows most of the file's columns).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Map a column to a field, over the preset: `--map "Zip=postal_code"`;
+    /// `--map "Column="` leaves a column out. Repeatable.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    maps: Vec<String>,
+    /// What to do with a row whose email is already a contact's.
+    #[arg(long, value_enum, default_value = "skip")]
+    on_duplicate: Duplicate,
+    /// The kind of contacts for rows without a kind column.
+    #[arg(long, value_enum)]
+    kind: Option<Kind>,
+    /// The purposes of the consents in the file, when it has no consent purposes column.
+    #[arg(long = "consent-purpose", value_name = "PURPOSE")]
+    purposes: Vec<String>,
+    /// Where to write the rejected rows (default: FILE.rejects.csv).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Whose rights the import uses (the fields it may write).
+    #[arg(long, default_value = "admin")]
+    role: Role,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 2000, hide = true)]
+    batch_size: usize,
+}
+
+impl ImportArgs {
+    fn options(&self) -> Result<ImportOptions> {
+        let mut maps = Vec::new();
+        for m in &self.maps {
+            let (col, field) = m
+                .split_once('=')
+                .with_context(|| format!("--map `{m}`: write it COLUMN=FIELD"))?;
+            maps.push((col.to_owned(), field.to_owned()));
+        }
+        let rejects = self.rejects.clone().unwrap_or_else(|| {
+            let mut p = self.file.clone().into_os_string();
+            p.push(".rejects.csv");
+            p.into()
+        });
+        Ok(ImportOptions {
+            preset: self.preset.clone(),
+            maps,
+            on_duplicate: match self.on_duplicate {
+                Duplicate::Merge => OnDuplicate::Merge,
+                Duplicate::Skip => OnDuplicate::Skip,
+            },
+            kind: self.kind.map(|k| match k {
+                Kind::B2b => ContactKind::B2b,
+                Kind::B2c => ContactKind::B2c,
+            }),
+            purposes: self.purposes.clone(),
+            batch_size: self.batch_size.max(1),
+            rejects_path: rejects,
+        })
+    }
+}
+
+pub async fn contacts(cfg: &Config, args: ImportArgs) -> Result<()> {
+    let opts = args.options()?;
+    let app = setup::open(cfg).await?;
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: args.role,
+        audit_name: format!("cli:import:{}", args.role),
+    };
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "importing [{bar:30}] {percent}% {msg}, eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let mut first: Option<u64> = None;
+    let report = app
+        .import_contacts(&actor, &args.file, &opts, &mut |p| {
+            bar.set_length(p.total_bytes);
+            bar.set_position(p.bytes);
+            let base = *first.get_or_insert(p.records.saturating_sub(opts.batch_size as u64));
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "{} rows, {:.0} rows/s",
+                p.records,
+                (p.records - base) as f64 / secs
+            ));
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    bar.finish_and_clear();
+    let c = report.counts;
+    if report.already_done {
+        eprintln!(
+            "This file was imported already with these options (job {}): nothing done.",
+            &report.job_id[..12]
+        );
+    } else if report.resumed_from > 0 {
+        eprintln!(
+            "Resumed job {} after row {}.",
+            &report.job_id[..12],
+            report.resumed_from
+        );
+    }
+    eprintln!(
+        "Preset {}. {} rows: {} created, {} merged, {} duplicates skipped, {} rejected; \
+         {} consent events recorded, {} consent requests queued ({:.1} s).",
+        report.preset,
+        report.records,
+        c.created,
+        c.merged,
+        c.skipped,
+        c.rejected,
+        c.consents,
+        c.requests,
+        started.elapsed().as_secs_f64()
+    );
+    if !report.ignored_columns.is_empty() {
+        eprintln!(
+            "Columns left out: {} (map them with --map COLUMN=FIELD).",
+            report.ignored_columns.join(", ")
+        );
+    }
+    if let Some(p) = &report.rejects_file {
+        eprintln!(
+            "Rejected and skipped rows, with the line, column and rule: {}",
+            p.display()
+        );
+    }
+    Ok(())
+}
