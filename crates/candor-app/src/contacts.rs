@@ -122,6 +122,14 @@ impl Candor {
             .map(|e| self.keys.email_hash(e.as_str()))
     }
 
+    /// The blind-index hash of an email as a person would type it (normalised first);
+    /// `None` when it is not an email address.
+    pub fn email_hash_of(&self, email: &str) -> Option<String> {
+        Email::parse("email", email)
+            .ok()
+            .map(|e| self.keys.email_hash(e.as_str()))
+    }
+
     pub async fn create_contact(
         &self,
         actor: &Actor,

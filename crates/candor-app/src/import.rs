@@ -180,8 +180,7 @@ impl Candor {
                 format!("must be one of: {}", preset_names().join(", ")),
             ));
         };
-        let mut fields: Vec<Option<String>> =
-            lower.iter().map(|h| cols.get(h).cloned()).collect();
+        let mut fields: Vec<Option<String>> = lower.iter().map(|h| cols.get(h).cloned()).collect();
         for (col, field) in &opts.maps {
             let Some(i) = lower.iter().position(|h| *h == col.trim().to_lowercase()) else {
                 return Err(AppError::field(
@@ -516,14 +515,16 @@ impl Job<'_> {
         }
         if let Some(name) = row.company_name.clone() {
             if row.patch.company_id.is_none() {
-                match self.company(&name, row.patch.country.clone().flatten().as_deref()).await {
+                match self
+                    .company(&name, row.patch.country.clone().flatten().as_deref())
+                    .await
+                {
                     Ok(id) => row.patch.company_id = Some(Some(id.to_string())),
                     Err(AppError::Invalid(e)) => {
-                        let errs = e
-                            .0
-                            .into_iter()
-                            .map(|x| FieldError::new("company_name", x.rule, x.message))
-                            .collect();
+                        let errs =
+                            e.0.into_iter()
+                                .map(|x| FieldError::new("company_name", x.rule, x.message))
+                                .collect();
                         return Ok(Err(FieldErrors(errs)));
                     }
                     Err(e) => return Err(e),
@@ -863,7 +864,10 @@ impl Candor {
                 Some(Err(id)) => self.store.get_contact(id).await?,
                 None => None,
             };
-            let data = match run.contact_data(&mut row, base.as_ref().map(|c| &c.data)).await? {
+            let data = match run
+                .contact_data(&mut row, base.as_ref().map(|c| &c.data))
+                .await?
+            {
                 Ok(d) => d,
                 Err(errs) => {
                     counts.rejected += 1;
@@ -971,7 +975,12 @@ impl Candor {
                 if !complete && Some(r.line) == last_line {
                     continue;
                 }
-                let mut row = vec![r.line.to_string(), r.field.clone(), r.rule.clone(), r.message.clone()];
+                let mut row = vec![
+                    r.line.to_string(),
+                    r.field.clone(),
+                    r.rule.clone(),
+                    r.message.clone(),
+                ];
                 row.extend(r.record.iter().cloned());
                 w.write_record(&row).map_err(io)?;
             }
@@ -980,7 +989,8 @@ impl Candor {
                 (false, Some(l)) => after = l - 1,
             }
         }
-        w.flush().map_err(|e| io_error("writing the rejects file", e))?;
+        w.flush()
+            .map_err(|e| io_error("writing the rejects file", e))?;
         Ok(())
     }
 }

@@ -98,11 +98,9 @@ pub async fn contacts(cfg: &Config, args: ImportArgs) -> Result<()> {
         audit_name: format!("cli:import:{}", args.role),
     };
     let bar = indicatif::ProgressBar::new(0).with_style(
-        indicatif::ProgressStyle::with_template(
-            "importing [{bar:30}] {percent}% {msg}, eta {eta}",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template("importing [{bar:30}] {percent}% {msg}, eta {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
     );
     let started = Instant::now();
     let mut first: Option<u64> = None;

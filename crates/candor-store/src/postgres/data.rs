@@ -17,7 +17,8 @@ const INSERT_CONTACT: &str =
     updated_at, newsletter_subscribed_at, newsletter_open_rate, email_hash) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
 
-pub(super) const UPDATE_CONTACT: &str = "UPDATE contact SET kind = $2, company_id = $3, first_name = $4, \
+pub(super) const UPDATE_CONTACT: &str =
+    "UPDATE contact SET kind = $2, company_id = $3, first_name = $4, \
     last_name = $5, email = $6, phone = $7, locale = $8, address_line = $9, postal_code = $10, \
     city = $11, country = $12, notes = $13, custom = $14, created_at = $15, updated_at = $16, \
     newsletter_subscribed_at = $17, newsletter_open_rate = $18, email_hash = $19 WHERE id = $1";

@@ -155,6 +155,9 @@ impl PgStore {
             "customer_order",
             "activity",
             "audit_entry",
+            "consent_event",
+            "outbox",
+            "import_job",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.pool)

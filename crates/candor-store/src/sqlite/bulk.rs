@@ -84,6 +84,9 @@ impl SqliteStore {
             "customer_order",
             "activity",
             "audit_entry",
+            "consent_event",
+            "outbox",
+            "import_job",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.reader)
