@@ -318,3 +318,89 @@ async fn the_consent_projection_is_the_fold_of_the_ledger_on_both_backends() {
         .await;
     }
 }
+
+/// Queues `n` emails, each caused by a new contact, as the consent request does.
+async fn queue_mails(store: &Store, n: usize) {
+    let now = candor_domain::clock::to_micros(time::OffsetDateTime::now_utc());
+    for i in 0..n {
+        let c = contact(&format!("worker{i}@example.com"));
+        let token = candor_store::ConsentToken {
+            token_hash: format!("t{i}"),
+            kind: candor_store::TokenKind::Request,
+            subject_id: c.id,
+            purpose: "*".into(),
+            channel: candor_domain::consent::Channel::Email,
+            created_at: now,
+            expires_at: now + time::Duration::days(30),
+            used_at: None,
+        };
+        let mail = candor_store::QueuedMail {
+            id: Uuid::now_v7(),
+            subject_id: Some(c.id),
+            message_id: format!("<{}@candor>", Uuid::now_v7()),
+            category: "consent_request".into(),
+            recipient: format!("worker{i}@example.com"),
+            locale: "fr".into(),
+            mail_subject: "s".into(),
+            body_text: "b".into(),
+            body_html: "<p>b</p>".into(),
+            created_at: now,
+        };
+        store
+            .insert_contact(&c, Some(&format!("h{i}")), vec![], Some((&token, &mail)))
+            .await
+            .unwrap();
+    }
+}
+
+/// Two delivery workers drain one queue at once: every message is taken exactly once
+/// (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one writer).
+async fn two_workers_never_take_the_same_message(store: Store) {
+    const N: usize = 300;
+    queue_mails(&store, N).await;
+    let worker = |store: Store| {
+        tokio::spawn(async move {
+            let mut taken = Vec::new();
+            loop {
+                let now = time::OffsetDateTime::now_utc();
+                let batch = store.claim_mail(now, 7).await.unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                for e in batch {
+                    store.mark_sent(e.mail.id, now).await.unwrap();
+                    taken.push(e.mail.id);
+                }
+                tokio::task::yield_now().await;
+            }
+            taken
+        })
+    };
+    let (a, b) = (worker(store.clone()), worker(store.clone()));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert!(
+        !a.is_empty() && !b.is_empty(),
+        "both workers took part: {} / {}",
+        a.len(),
+        b.len()
+    );
+    let mut all: Vec<Uuid> = a.into_iter().chain(b).collect();
+    let total = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), total, "a message was taken twice");
+    assert_eq!(total, N);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_sqlite() {
+    two_workers_never_take_the_same_message(sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_postgres() {
+    let Some(url) = candor_store::testing::fresh_pg_url("two_workers_on_postgres").await else {
+        return;
+    };
+    two_workers_never_take_the_same_message(Store::open_url(&url).await.unwrap()).await;
+}
