@@ -344,6 +344,189 @@ impl Candor {
     }
 }
 
+/// The header of the demo import file: Candor's own columns and consent evidence.
+pub const IMPORT_HEADER: &[&str] = &[
+    "kind",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "locale",
+    "address_line",
+    "postal_code",
+    "city",
+    "country",
+    "notes",
+    "consent_purposes",
+    "consent_date",
+    "consent_wording",
+    "consent_ip",
+    "consent_confirmed_at",
+];
+
+const WORDING: &str = "J'accepte de recevoir la lettre d'information par email.";
+
+/// One person of the demo import file: B2C, with a newsletter opt-in confirmed by
+/// double opt-in five minutes later. `bad` rows carry a phone number no parser accepts.
+struct ImportPerson {
+    contact: Contact,
+    opt_in: OffsetDateTime,
+    ip: String,
+    bad: bool,
+}
+
+/// The people of the demo import file, in order; the same seed and `now` give the
+/// same people, so the benchmark's baseline can write exactly the file's good rows.
+fn import_people(
+    n: u64,
+    seed: u64,
+    now: OffsetDateTime,
+    bad_every: u64,
+) -> impl Iterator<Item = ImportPerson> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    (0..n).map(move |i| {
+        let contact = contact(&mut rng, now, i, None);
+        let opt_in = contact.created_at;
+        let ip = format!("198.51.100.{}", rng.gen_range(1..255));
+        ImportPerson {
+            contact,
+            opt_in,
+            ip,
+            bad: bad_every > 0 && i % bad_every == bad_every - 1,
+        }
+    })
+}
+
+fn ymd_hms(t: OffsetDateTime) -> String {
+    format!(
+        "{} {:02}:{:02}:{:02}",
+        t.date(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Writes `n` demo people as a CSV file in Candor's import format; one row in
+/// `bad_every` (0: none) has an invalid phone number.
+pub fn write_import_csv(
+    out: impl std::io::Write,
+    n: u64,
+    seed: u64,
+    now: OffsetDateTime,
+    bad_every: u64,
+) -> Result<(), csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(IMPORT_HEADER)?;
+    for p in import_people(n, seed, now, bad_every) {
+        let d = &p.contact.data;
+        let opt = |v: Option<&str>| v.unwrap_or("").to_owned();
+        w.write_record([
+            "b2c".to_owned(),
+            opt(d.first_name.as_ref().map(PersonName::as_str)),
+            d.last_name.as_str().to_owned(),
+            opt(d.email.as_ref().map(Email::as_str)),
+            if p.bad {
+                "12".to_owned()
+            } else {
+                opt(d.phone.as_ref().map(Phone::as_str))
+            },
+            d.locale.as_str().to_owned(),
+            opt(d.address_line.as_ref().map(AddressLine::as_str)),
+            opt(d.postal_code.as_ref().map(PostalCode::as_str)),
+            opt(d.city.as_ref().map(City::as_str)),
+            opt(d.country.as_ref().map(CountryCode::as_str)),
+            opt(d.notes.as_ref().map(Notes::as_str)),
+            "newsletter".to_owned(),
+            ymd_hms(p.opt_in),
+            WORDING.to_owned(),
+            p.ip.clone(),
+            ymd_hms(p.opt_in + Duration::minutes(5)),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+impl Candor {
+    /// The batches an import of the demo file writes, built directly (no file, no
+    /// parsing, no checks): the raw baseline of `candor bench import`. Same people,
+    /// same tables, same rows per person: the contact, two ledger events (opt-in and
+    /// confirmation), the consent state and head, the audit entry and head.
+    pub fn demo_import_batches(
+        &self,
+        n: u64,
+        seed: u64,
+        now: OffsetDateTime,
+        bad_every: u64,
+        batch: usize,
+    ) -> impl Iterator<Item = candor_store::ImportBatch> + '_ {
+        use candor_domain::audit::{AccessEvent, AuditAction};
+        use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
+        let mut people = import_people(n, seed, now, bad_every).filter(|p| !p.bad);
+        let mut line = 1u64;
+        std::iter::from_fn(move || {
+            let mut b = candor_store::ImportBatch::default();
+            for p in people.by_ref().take(batch) {
+                line += 1;
+                let mut c = p.contact;
+                c.id = Uuid::now_v7();
+                c.created_at = now;
+                c.updated_at = now;
+                c.newsletter_subscribed_at = None;
+                c.newsletter_open_rate = None;
+                let grant = ConsentDraft {
+                    subject_id: c.id,
+                    purpose: "newsletter".into(),
+                    channel: Channel::Email,
+                    action: Action::Grant,
+                    pending: Some(candor_domain::consent::PENDING_DOUBLE_OPT_IN.into()),
+                    source: Source::Import,
+                    evidence: Evidence {
+                        wording: Some(WORDING.into()),
+                        ip: Some(p.ip.clone()),
+                        recorded_by: Some("cli:import:admin".into()),
+                        note: Some(format!("imported from demo.csv line {line}")),
+                        ..Default::default()
+                    },
+                    at: candor_domain::clock::to_micros(p.opt_in),
+                };
+                let confirm = ConsentDraft {
+                    action: Action::Confirm,
+                    pending: None,
+                    evidence: Evidence {
+                        note: Some(format!("double opt-in confirmed in the earlier tool; imported from demo.csv line {line}")),
+                        recorded_by: Some("cli:import:admin".into()),
+                        ..Default::default()
+                    },
+                    at: grant.at + Duration::minutes(5),
+                    ..grant.clone()
+                };
+                b.consents.push(grant);
+                b.consents.push(confirm);
+                b.audit.push(AccessEvent {
+                    subject_id: c.id,
+                    actor: "cli:import:admin".into(),
+                    action: AuditAction::Create,
+                    fields: IMPORT_HEADER[..11]
+                        .iter()
+                        .map(|f| (*f).to_owned())
+                        .collect(),
+                    endpoint: "candor import contacts".into(),
+                    at: now,
+                });
+                let hash = c
+                    .data
+                    .email
+                    .as_ref()
+                    .map(|e| self.keys.email_hash(e.as_str()));
+                b.created.push((c, hash));
+            }
+            (!b.created.is_empty()).then_some(b)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use candor_store::{ImportBatch, ImportCounts, ImportJob, ImportReject, Page};
 use csv::StringRecord;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -785,6 +785,8 @@ impl Candor {
             read += 1;
         }
         let hash = |e: &str| self.keys.email_hash(e);
+        type Write = tokio::task::JoinHandle<Result<(), candor_store::StoreError>>;
+        let mut inflight: Option<(Write, HashSet<String>)> = None;
         loop {
             let mut rows = Vec::with_capacity(opts.batch_size);
             while rows.len() < opts.batch_size {
@@ -800,14 +802,52 @@ impl Candor {
             if rows.is_empty() {
                 break;
             }
+            // A row that repeats an email of the batch being written waits for it, so
+            // that the duplicate is found in the store.
+            if let Some((_, hashes)) = &inflight {
+                if rows
+                    .iter()
+                    .any(|r| r.email_hash.as_ref().is_some_and(|h| hashes.contains(h)))
+                {
+                    let (write, _) = inflight.take().expect("checked");
+                    write
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))??;
+                }
+            }
             let from = job.next_record;
             let n = rows.len() as u64;
+            let mut hashes: HashSet<String> =
+                rows.iter().filter_map(|r| r.email_hash.clone()).collect();
+            // Checks and preparation of this batch overlap the write of the previous one.
             let batch = self.import_rows(&mut run, rows, &mut job.counts).await?;
+            hashes.extend(batch.merged.iter().filter_map(|(_, h)| h.clone()));
+            if let Some((write, _)) = inflight.take() {
+                write
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??;
+                progress(ImportProgress {
+                    bytes: reader.position().byte(),
+                    total_bytes,
+                    records: from,
+                    counts: report.counts,
+                });
+            }
             job.next_record = from + n;
             job.updated_at = self.now();
-            self.store.import_batch(&job, from, batch).await?;
             report.records = job.next_record;
             report.counts = job.counts;
+            let store = self.store.clone();
+            let snapshot = job.clone();
+            inflight = Some((
+                tokio::spawn(async move { store.import_batch(&snapshot, from, batch).await }),
+                hashes,
+            ));
+        }
+        if let Some((write, _)) = inflight.take() {
+            write
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))??;
             progress(ImportProgress {
                 bytes: reader.position().byte(),
                 total_bytes,

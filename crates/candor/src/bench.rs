@@ -1,6 +1,10 @@
 //! `candor bench read`: reading one contact over HTTP, its audit entry committed
 //! before the answer, under wrk on loopback, against a raw axum + SQLite endpoint
 //! doing the same read and insert on the same database in the same run.
+//!
+//! `candor bench import`: importing a demo CSV file of contacts with a consent each,
+//! against the raw bulk insert of the same rows into the same schema (multi-row INSERT
+//! on SQLite, COPY on PostgreSQL) in the same run.
 
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
@@ -25,6 +29,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 32)]
         connections: u32,
     },
+    /// Importing a CSV file of contacts with a consent each, against raw bulk inserts.
+    Import {
+        /// Rows in the file.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// A PostgreSQL server URL (two databases are created on it and dropped after);
+        /// by default SQLite files in a temporary directory.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Rows per transaction, for both.
+        #[arg(long, default_value_t = 2000)]
+        batch: usize,
+    },
 }
 
 pub async fn run(c: BenchCommand) -> Result<()> {
@@ -34,6 +51,11 @@ pub async fn run(c: BenchCommand) -> Result<()> {
             seconds,
             connections,
         } => read(contacts, seconds, connections).await,
+        BenchCommand::Import {
+            contacts,
+            postgres,
+            batch,
+        } => import(contacts, postgres, batch).await,
     }
 }
 
@@ -219,4 +241,150 @@ mod tests {
         assert_eq!(super::millis("1.50s"), 1500.0);
         assert!(super::millis("").is_nan());
     }
+}
+
+/// The peak resident memory of this process so far, in MiB (Linux).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// A fresh database for one side of the benchmark: a SQLite file in `dir`, or a new
+/// database on the PostgreSQL server.
+async fn bench_config(dir: &std::path::Path, postgres: Option<&str>, tag: &str) -> Result<Config> {
+    let database = match postgres {
+        None => None,
+        Some(url) => {
+            let admin = sqlx::PgPool::connect(url)
+                .await
+                .context("connecting to PostgreSQL")?;
+            let name = format!("candor_bench_{tag}_{}", uuid::Uuid::now_v7().simple());
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&admin)
+                .await?;
+            admin.close().await;
+            let base = url.split('?').next().unwrap_or(url);
+            let server = base.rsplit_once('/').map_or(base, |(s, _)| s);
+            Some(format!("{server}/{name}"))
+        }
+    };
+    Ok(Config {
+        data_dir: dir.join(tag),
+        database,
+        log: "warn".into(),
+        ..Config::default()
+    })
+}
+
+async fn drop_database(postgres: Option<&str>, cfg: &Config) {
+    if let (Some(url), Some(db)) = (postgres, &cfg.database) {
+        if let (Ok(admin), Some((_, name))) =
+            (sqlx::PgPool::connect(url).await, db.rsplit_once('/'))
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&admin)
+                .await;
+        }
+    }
+}
+
+async fn import(contacts: u64, postgres: Option<String>, batch: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("candor-bench-import-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir)?;
+    let pg = postgres.as_deref();
+    let backend = if pg.is_some() {
+        "PostgreSQL (COPY)"
+    } else {
+        "SQLite (multi-row INSERT)"
+    };
+    let now = candor_domain::clock::to_micros(time::OffsetDateTime::now_utc());
+    let file = dir.join("demo.csv");
+    let out = std::io::BufWriter::new(std::fs::File::create(&file)?);
+    candor_app::demo::write_import_csv(out, contacts, 42, now, 0)?;
+    let size = std::fs::metadata(&file)?.len();
+    println!(
+        "candor bench import: {contacts} B2C contacts with a confirmed newsletter opt-in each, \
+         {:.0} MiB of CSV, {batch} rows per transaction, {backend}, all indexes on",
+        size as f64 / 1048576.0
+    );
+
+    // Candor: the whole command's work but the progress bar.
+    let ours_cfg = bench_config(&dir, pg, "import").await?;
+    let app = crate::setup::open(&ours_cfg).await?;
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: Role::Admin,
+        audit_name: "cli:import:admin".into(),
+    };
+    let opts = candor_app::import::ImportOptions {
+        preset: None,
+        maps: Vec::new(),
+        on_duplicate: candor_app::import::OnDuplicate::Skip,
+        kind: None,
+        purposes: Vec::new(),
+        batch_size: batch,
+        rejects_path: dir.join("demo.rejects.csv"),
+    };
+    let rss_before = peak_rss_mib().unwrap_or(0.0);
+    let started = std::time::Instant::now();
+    let report = app
+        .import_contacts(&actor, &file, &opts, &mut |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ours = started.elapsed().as_secs_f64();
+    let rss = peak_rss_mib().unwrap_or(0.0);
+    if report.counts.created != contacts {
+        bail!(
+            "the import created {} contacts of {contacts}",
+            report.counts.created
+        );
+    }
+    app.store.close().await;
+
+    // The raw baseline: the same rows, built beforehand, written batch by batch.
+    let raw_cfg = bench_config(&dir, pg, "raw").await?;
+    let raw_app = crate::setup::open(&raw_cfg).await?;
+    let mut raw = std::time::Duration::ZERO;
+    for b in raw_app.demo_import_batches(contacts, 42, now, 0, batch) {
+        let rows = Store::import_rows(b);
+        let t = std::time::Instant::now();
+        raw_app.store.write_raw(&rows).await?;
+        raw += t.elapsed();
+    }
+    let raw = raw.as_secs_f64();
+    let raw_count = raw_app.store.count_contacts().await? as u64;
+    raw_app.store.close().await;
+    if raw_count != contacts {
+        bail!("the baseline wrote {raw_count} contacts of {contacts}");
+    }
+
+    println!("{:<44} {:>10} {:>12}", "", "seconds", "contacts/s");
+    println!(
+        "{:<44} {:>10.1} {:>12.0}",
+        "raw bulk insert of the same rows",
+        raw,
+        contacts as f64 / raw
+    );
+    println!(
+        "{:<44} {:>10.1} {:>12.0}",
+        "candor import contacts",
+        ours,
+        contacts as f64 / ours
+    );
+    let ratio = ours / raw;
+    println!("ratio Candor / raw (time): {ratio:.2}");
+    println!(
+        "peak memory of the process during the import: {rss:.0} MiB (before it: {rss_before:.0} MiB)"
+    );
+    println!(
+        "targets: ratio <= 1.5: {}; peak memory < 200 MiB: {}",
+        pass(ratio <= 1.5),
+        pass(rss < 200.0)
+    );
+    drop_database(pg, &ours_cfg).await;
+    drop_database(pg, &raw_cfg).await;
+    let _ = std::fs::remove_dir_all(dir);
+    Ok(())
 }

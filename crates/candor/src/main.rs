@@ -62,6 +62,13 @@ enum Command {
         contacts: u64,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Write the people to a CSV file to import (with a confirmed newsletter opt-in
+        /// each) instead of adding them to the database.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// With --csv: the percentage of rows with an invalid phone number (0 to 100).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=100))]
+        bad_percent: u64,
     },
     /// Import data from CSV (resumable: rerun the same command after a crash).
     Import {
@@ -146,7 +153,37 @@ async fn main() -> Result<()> {
         } => setup::serve(&cfg, demo.then_some(demo_contacts)).await,
         Command::Token { command } => token(&cfg, command).await,
         Command::Verify => verify(&cfg).await,
-        Command::Demo { contacts, seed } => {
+        Command::Demo {
+            contacts,
+            seed,
+            csv: Some(path),
+            bad_percent,
+        } => {
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let bad_every = 100u64.checked_div(bad_percent).unwrap_or(0);
+            let now = candor_domain::clock::to_micros(time::OffsetDateTime::now_utc());
+            candor_app::demo::write_import_csv(
+                std::io::BufWriter::new(file),
+                contacts,
+                seed,
+                now,
+                bad_every,
+            )?;
+            let bad = if bad_every > 0 {
+                contacts / bad_every
+            } else {
+                0
+            };
+            eprintln!(
+                "Wrote {contacts} people ({bad} with an invalid phone) to {}; import them with \
+                 `candor import contacts {}`",
+                path.display(),
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Demo { contacts, seed, .. } => {
             let app = setup::open(&cfg).await?;
             setup::fill_demo(&app, contacts, seed).await
         }

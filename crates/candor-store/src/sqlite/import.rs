@@ -205,7 +205,7 @@ impl SqliteStore {
                 sep.push_bind(h.as_str());
             }
             q.push(")");
-            let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&self.writer).await?;
+            let rows: Vec<(String, String)> = q.build_query_as().fetch_all(&self.reader).await?;
             for (h, id) in rows {
                 if let Ok(id) = Uuid::parse_str(&id) {
                     out.insert(h, id);
