@@ -232,17 +232,6 @@ fn millis(s: &str) -> f64 {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn wrk_latencies_read_in_milliseconds() {
-        assert_eq!(super::millis("812.00us"), 0.812);
-        assert_eq!(super::millis("3.21ms"), 3.21);
-        assert_eq!(super::millis("1.50s"), 1500.0);
-        assert!(super::millis("").is_nan());
-    }
-}
-
 /// The peak resident memory of this process so far, in MiB (Linux).
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -387,4 +376,15 @@ async fn import(contacts: u64, postgres: Option<String>, batch: usize) -> Result
     drop_database(pg, &raw_cfg).await;
     let _ = std::fs::remove_dir_all(dir);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrk_latencies_read_in_milliseconds() {
+        assert_eq!(super::millis("812.00us"), 0.812);
+        assert_eq!(super::millis("3.21ms"), 3.21);
+        assert_eq!(super::millis("1.50s"), 1500.0);
+        assert!(super::millis("").is_nan());
+    }
 }

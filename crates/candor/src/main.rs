@@ -170,11 +170,7 @@ async fn main() -> Result<()> {
                 now,
                 bad_every,
             )?;
-            let bad = if bad_every > 0 {
-                contacts / bad_every
-            } else {
-                0
-            };
+            let bad = contacts.checked_div(bad_every).unwrap_or(0);
             eprintln!(
                 "Wrote {contacts} people ({bad} with an invalid phone) to {}; import them with \
                  `candor import contacts {}`",
