@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod chain;
 pub mod clock;
+pub mod communication;
 pub mod company;
 pub mod consent;
 pub mod contact;

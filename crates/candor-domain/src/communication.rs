@@ -1,0 +1,349 @@
+//! May we send this message? (SPEC M1, M2.) One pure function decides, for a category of
+//! message on a channel to one contact now, from the facts about that contact, and
+//! names the rule that decided. Every send path asks it; `docs/communication-rules.md`
+//! lists the rules with their reasons, and a test keeps the two in step.
+
+use crate::consent::{Channel, ConsentState, Status};
+use crate::error::FieldError;
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+/// The purpose id of a global opt-out: a withdrawal for `*` on a channel stops every
+/// message on it but those the law or a running contract allows.
+pub const ALL_PURPOSES: &str = "*";
+
+/// How long a refusal keeps Candor from asking for consent again, by default.
+pub const DEFAULT_REFUSAL_QUIET_PERIOD: Duration = Duration::days(365);
+
+/// The category of an outgoing message (M1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Newsletter,
+    Marketing,
+    Commercial,
+    /// About a running contract, e.g. the date it ends.
+    ContractService,
+    /// An offer to renew a contract: marketing.
+    ContractRenewal,
+    Security,
+    ConsentRequest,
+    /// What the law requires: answers to a person's requests, breach notices.
+    LegalNotice,
+}
+
+impl Category {
+    pub const ALL: &'static [Category] = &[
+        Category::Newsletter,
+        Category::Marketing,
+        Category::Commercial,
+        Category::ContractService,
+        Category::ContractRenewal,
+        Category::Security,
+        Category::ConsentRequest,
+        Category::LegalNotice,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Newsletter => "newsletter",
+            Category::Marketing => "marketing",
+            Category::Commercial => "commercial",
+            Category::ContractService => "contract_service",
+            Category::ContractRenewal => "contract_renewal",
+            Category::Security => "security",
+            Category::ConsentRequest => "consent_request",
+            Category::LegalNotice => "legal_notice",
+        }
+    }
+
+    pub fn parse(field: &str, s: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                let all: Vec<&str> = Self::ALL.iter().map(|c| c.as_str()).collect();
+                FieldError::new(
+                    field,
+                    "unknown_category",
+                    format!("must be one of: {}", all.join(", ")),
+                )
+            })
+    }
+
+    /// The consent purpose an opt-in for this category is given for, if it takes one.
+    pub fn purpose(self) -> Option<&'static str> {
+        match self {
+            Category::Newsletter => Some("newsletter"),
+            Category::Marketing | Category::ContractRenewal => Some("marketing"),
+            Category::Commercial => Some("commercial"),
+            _ => None,
+        }
+    }
+}
+
+/// Every rule the decision can name. The id is stable: API clients and reports key on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    LegalNoticeAlways,
+    ErasedLegalOnly,
+    RestrictedLegalOnly,
+    SecurityAlways,
+    ContractServiceActiveContract,
+    ContractServiceNoContract,
+    GlobalOptOut,
+    OptInEffective,
+    OptInPending,
+    NoOptIn,
+    OptedOutOfPurpose,
+    OptInRefused,
+    RenewalNeedsMarketingOptIn,
+    ConsentRequestNeverAsked,
+    ConsentRequestExpired,
+    ConsentRequestOpen,
+    ConsentRequestAnswered,
+    ConsentRequestRefusedRecently,
+    ConsentRequestEmailOnly,
+}
+
+impl Rule {
+    pub const ALL: &'static [Rule] = &[
+        Rule::LegalNoticeAlways,
+        Rule::ErasedLegalOnly,
+        Rule::RestrictedLegalOnly,
+        Rule::SecurityAlways,
+        Rule::ContractServiceActiveContract,
+        Rule::ContractServiceNoContract,
+        Rule::GlobalOptOut,
+        Rule::OptInEffective,
+        Rule::OptInPending,
+        Rule::NoOptIn,
+        Rule::OptedOutOfPurpose,
+        Rule::OptInRefused,
+        Rule::RenewalNeedsMarketingOptIn,
+        Rule::ConsentRequestNeverAsked,
+        Rule::ConsentRequestExpired,
+        Rule::ConsentRequestOpen,
+        Rule::ConsentRequestAnswered,
+        Rule::ConsentRequestRefusedRecently,
+        Rule::ConsentRequestEmailOnly,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::LegalNoticeAlways => "legal_notice_always",
+            Rule::ErasedLegalOnly => "erased_legal_only",
+            Rule::RestrictedLegalOnly => "restricted_legal_only",
+            Rule::SecurityAlways => "security_always",
+            Rule::ContractServiceActiveContract => "contract_service_active_contract",
+            Rule::ContractServiceNoContract => "contract_service_no_contract",
+            Rule::GlobalOptOut => "global_opt_out",
+            Rule::OptInEffective => "opt_in_effective",
+            Rule::OptInPending => "opt_in_pending",
+            Rule::NoOptIn => "no_opt_in",
+            Rule::OptedOutOfPurpose => "opted_out_of_purpose",
+            Rule::OptInRefused => "opt_in_refused",
+            Rule::RenewalNeedsMarketingOptIn => "renewal_needs_marketing_opt_in",
+            Rule::ConsentRequestNeverAsked => "consent_request_never_asked",
+            Rule::ConsentRequestExpired => "consent_request_expired",
+            Rule::ConsentRequestOpen => "consent_request_open",
+            Rule::ConsentRequestAnswered => "consent_request_answered",
+            Rule::ConsentRequestRefusedRecently => "consent_request_refused_recently",
+            Rule::ConsentRequestEmailOnly => "consent_request_email_only",
+        }
+    }
+
+    /// Whether a message decided by this rule may be sent.
+    pub fn allows(self) -> bool {
+        matches!(
+            self,
+            Rule::LegalNoticeAlways
+                | Rule::SecurityAlways
+                | Rule::ContractServiceActiveContract
+                | Rule::OptInEffective
+                | Rule::ConsentRequestNeverAsked
+                | Rule::ConsentRequestExpired
+        )
+    }
+
+    /// The rule in one sentence, in English and in French.
+    pub fn explanation(self) -> (&'static str, &'static str) {
+        match self {
+            Rule::LegalNoticeAlways => (
+                "Notices the law requires (answers to the person's requests, breach notices) are always sent.",
+                "Les avis exigés par la loi (réponses aux demandes de la personne, notifications de violation) sont toujours envoyés.",
+            ),
+            Rule::ErasedLegalOnly => (
+                "The person's data was erased: only notices the law requires may be sent.",
+                "Les données de la personne ont été effacées : seuls les avis exigés par la loi peuvent être envoyés.",
+            ),
+            Rule::RestrictedLegalOnly => (
+                "The person restricted the processing of their data or objected to it: only notices the law requires may be sent.",
+                "La personne a demandé la limitation du traitement ou s'y est opposée : seuls les avis exigés par la loi peuvent être envoyés.",
+            ),
+            Rule::SecurityAlways => (
+                "Security notices are always allowed, even after a global opt-out.",
+                "Les messages de sécurité sont toujours autorisés, même après une opposition globale.",
+            ),
+            Rule::ContractServiceActiveContract => (
+                "The person has a running contract: messages about it (such as its end date) are allowed, even after a global opt-out.",
+                "La personne a un contrat en cours : les messages qui le concernent (comme sa date de fin) sont autorisés, même après une opposition globale.",
+            ),
+            Rule::ContractServiceNoContract => (
+                "Contract messages need a running contract, and the person has none.",
+                "Les messages liés au contrat exigent un contrat en cours, et la personne n'en a pas.",
+            ),
+            Rule::GlobalOptOut => (
+                "The person asked to receive nothing from us on this channel.",
+                "La personne a demandé à ne plus rien recevoir de notre part sur ce canal.",
+            ),
+            Rule::OptInEffective => (
+                "The person gave an effective opt-in for this purpose on this channel.",
+                "La personne a donné un accord effectif pour cette finalité sur ce canal.",
+            ),
+            Rule::OptInPending => (
+                "The opt-in is not effective yet: it waits for the double opt-in confirmation or a signed consent.",
+                "L'accord n'est pas encore effectif : il attend la confirmation (double opt-in) ou un consentement écrit.",
+            ),
+            Rule::NoOptIn => (
+                "The person never opted in to this purpose on this channel.",
+                "La personne n'a jamais donné son accord pour cette finalité sur ce canal.",
+            ),
+            Rule::OptedOutOfPurpose => (
+                "The person withdrew their consent to this purpose on this channel.",
+                "La personne a retiré son consentement pour cette finalité sur ce canal.",
+            ),
+            Rule::OptInRefused => (
+                "The person refused this purpose on this channel.",
+                "La personne a refusé cette finalité sur ce canal.",
+            ),
+            Rule::RenewalNeedsMarketingOptIn => (
+                "A contract renewal offer is marketing: it needs the marketing opt-in, even with a running contract.",
+                "Une offre de renouvellement de contrat relève de la prospection : elle exige l'accord marketing, même avec un contrat en cours.",
+            ),
+            Rule::ConsentRequestNeverAsked => (
+                "The person has never been asked for consent: one request may be sent.",
+                "La personne n'a jamais été sollicitée : une demande de consentement peut être envoyée.",
+            ),
+            Rule::ConsentRequestExpired => (
+                "The last consent request expired unanswered: a new one may be sent.",
+                "La dernière demande de consentement a expiré sans réponse : une nouvelle peut être envoyée.",
+            ),
+            Rule::ConsentRequestOpen => (
+                "A consent request is still open: the person is not asked twice.",
+                "Une demande de consentement est encore ouverte : la personne n'est pas sollicitée deux fois.",
+            ),
+            Rule::ConsentRequestAnswered => (
+                "The person already answered a consent request.",
+                "La personne a déjà répondu à une demande de consentement.",
+            ),
+            Rule::ConsentRequestRefusedRecently => (
+                "The person refused consent recently: they are not asked again before the quiet period ends.",
+                "La personne a refusé récemment : elle n'est pas sollicitée à nouveau avant la fin du délai.",
+            ),
+            Rule::ConsentRequestEmailOnly => (
+                "Consent requests are sent by email only.",
+                "Les demandes de consentement ne sont envoyées que par e-mail.",
+            ),
+        }
+    }
+}
+
+/// The last consent request sent to the person (C4), as the store keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastRequest {
+    pub sent_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub answered: bool,
+}
+
+/// What the decision needs to know about one contact, now.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    /// The current consent state per purpose × channel (the global opt-out is purpose `*`).
+    pub consents: &'a [ConsentState],
+    pub active_contract: bool,
+    pub erased: bool,
+    /// Processing restricted (Art. 18) or objected to (Art. 21).
+    pub restricted: bool,
+    pub last_request: Option<LastRequest>,
+    pub now: OffsetDateTime,
+    /// How long a refusal keeps Candor from asking again.
+    pub refusal_quiet_period: Duration,
+}
+
+impl Facts<'_> {
+    fn state(&self, purpose: &str, channel: Channel) -> Option<Status> {
+        self.consents
+            .iter()
+            .find(|s| s.purpose == purpose && s.channel == channel)
+            .map(|s| s.status)
+    }
+
+    fn globally_opted_out(&self, channel: Channel) -> bool {
+        matches!(
+            self.state(ALL_PURPOSES, channel),
+            Some(Status::Withdrawn | Status::Refused)
+        )
+    }
+
+    fn refused_since(&self, since: OffsetDateTime) -> bool {
+        self.consents
+            .iter()
+            .any(|s| s.status == Status::Refused && s.since > since)
+    }
+}
+
+/// May a message of `category` go to this contact on `channel` now? The rule that
+/// decided says whether, and why.
+pub fn decide(category: Category, channel: Channel, f: &Facts<'_>) -> Rule {
+    use Category as C;
+    if category == C::LegalNotice {
+        return Rule::LegalNoticeAlways;
+    }
+    if f.erased {
+        return Rule::ErasedLegalOnly;
+    }
+    if f.restricted {
+        return Rule::RestrictedLegalOnly;
+    }
+    match category {
+        C::LegalNotice => Rule::LegalNoticeAlways,
+        C::Security => Rule::SecurityAlways,
+        C::ContractService if f.active_contract => Rule::ContractServiceActiveContract,
+        C::ContractService => Rule::ContractServiceNoContract,
+        _ if f.globally_opted_out(channel) => Rule::GlobalOptOut,
+        C::ConsentRequest => consent_request(channel, f),
+        C::Newsletter | C::Marketing | C::Commercial | C::ContractRenewal => {
+            let purpose = category.purpose().expect("these categories take a purpose");
+            match f.state(purpose, channel) {
+                Some(Status::Effective) => Rule::OptInEffective,
+                _ if category == C::ContractRenewal => Rule::RenewalNeedsMarketingOptIn,
+                Some(Status::Pending) => Rule::OptInPending,
+                Some(Status::Withdrawn) => Rule::OptedOutOfPurpose,
+                Some(Status::Refused) => Rule::OptInRefused,
+                Some(Status::NeverAsked) | None => Rule::NoOptIn,
+            }
+        }
+    }
+}
+
+fn consent_request(channel: Channel, f: &Facts<'_>) -> Rule {
+    if channel != Channel::Email {
+        return Rule::ConsentRequestEmailOnly;
+    }
+    if f.refused_since(f.now - f.refusal_quiet_period) {
+        return Rule::ConsentRequestRefusedRecently;
+    }
+    match f.last_request {
+        None => Rule::ConsentRequestNeverAsked,
+        Some(r) if r.answered => Rule::ConsentRequestAnswered,
+        Some(r) if r.expires_at <= f.now => Rule::ConsentRequestExpired,
+        Some(_) => Rule::ConsentRequestOpen,
+    }
+}
+
+#[cfg(test)]
+mod tests;
