@@ -5,6 +5,7 @@ use crate::keys::secret_hash;
 use crate::mail;
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::communication::ALL_PURPOSES;
 use candor_domain::consent;
 use candor_domain::consent::{
     grant_outcome, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source,
@@ -64,7 +65,7 @@ impl Candor {
     ) -> Result<(String, Channel, Action, Source), AppError> {
         let mut e = FieldErrors::default();
         let cat = self.catalogue();
-        if cat.consent_purpose(&input.purpose).is_none() {
+        if input.purpose != ALL_PURPOSES && cat.consent_purpose(&input.purpose).is_none() {
             let known: Vec<&str> = cat
                 .purposes()
                 .iter()
@@ -74,7 +75,10 @@ impl Candor {
             e.push(FieldError::new(
                 "purpose",
                 "unknown_purpose",
-                format!("must be a purpose that takes consent: {}", known.join(", ")),
+                format!(
+                    "must be a purpose that takes consent ({}), or `*` for every communication (a global opt-out when withdrawn)",
+                    known.join(", ")
+                ),
             ));
         }
         let channel = e.check(Channel::parse("channel", &input.channel));
@@ -214,6 +218,11 @@ impl Candor {
         };
         let locale = c.data.locale;
         let cat = self.catalogue();
+        let everything = if locale == Locale::En {
+            "all our communications"
+        } else {
+            "toutes nos communications"
+        };
         let label = cat
             .consent_purpose(purpose)
             .map(|p| {
@@ -224,7 +233,7 @@ impl Candor {
                 }
             })
             .cloned()
-            .unwrap_or_default();
+            .unwrap_or_else(|| everything.to_owned());
         let name = c
             .data
             .first_name
@@ -380,14 +389,23 @@ impl Candor {
             return Ok(None);
         };
         let states = self.store.consent_states(subject).await?;
-        let active = states.iter().any(|s| {
-            s.purpose == purpose
-                && s.channel == channel
-                && matches!(
-                    s.status,
-                    consent::Status::Effective | consent::Status::Pending
-                )
-        });
+        let active = if purpose == ALL_PURPOSES {
+            // A global opt-out can always be recorded, once.
+            !states.iter().any(|s| {
+                s.purpose == purpose
+                    && s.channel == channel
+                    && s.status == consent::Status::Withdrawn
+            })
+        } else {
+            states.iter().any(|s| {
+                s.purpose == purpose
+                    && s.channel == channel
+                    && matches!(
+                        s.status,
+                        consent::Status::Effective | consent::Status::Pending
+                    )
+            })
+        };
         Ok(Some((c.data.locale, channel, active)))
     }
 

@@ -9,6 +9,8 @@ pub mod companies;
 pub mod consent;
 pub mod consent_request;
 pub mod contacts;
+pub mod contracts;
+pub mod decisions;
 pub mod demo;
 mod error;
 pub mod export;
@@ -42,6 +44,8 @@ pub struct Settings {
     pub mail_from: String,
     /// How long a double opt-in link stays valid (C7).
     pub confirm_ttl: time::Duration,
+    /// How long after a refusal no consent request is sent (M2).
+    pub refusal_quiet: time::Duration,
 }
 
 impl Default for Settings {
@@ -50,6 +54,7 @@ impl Default for Settings {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "Candor <no-reply@candor.invalid>".into(),
             confirm_ttl: time::Duration::days(7),
+            refusal_quiet: candor_domain::communication::DEFAULT_REFUSAL_QUIET_PERIOD,
         }
     }
 }

@@ -18,6 +18,7 @@ pub const DEFAULT_CATALOGUE: &str = include_str!("../data/catalogue.toml");
 pub enum Entity {
     Contact,
     Company,
+    Contract,
 }
 
 impl Entity {
@@ -25,6 +26,7 @@ impl Entity {
         match self {
             Entity::Contact => "contact",
             Entity::Company => "company",
+            Entity::Contract => "contract",
         }
     }
 }
@@ -323,6 +325,10 @@ pub const BUILT_IN_FIELDS: &[(Entity, &str)] = &[
     (Entity::Company, "city"),
     (Entity::Company, "created_at"),
     (Entity::Company, "updated_at"),
+    (Entity::Contract, "reference"),
+    (Entity::Contract, "status"),
+    (Entity::Contract, "starts_on"),
+    (Entity::Contract, "ends_on"),
 ];
 
 #[derive(Debug, Clone)]

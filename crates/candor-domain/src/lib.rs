@@ -11,6 +11,7 @@ pub mod communication;
 pub mod company;
 pub mod consent;
 pub mod contact;
+pub mod contract;
 pub mod error;
 pub mod lexicon;
 pub mod personal;

@@ -271,6 +271,48 @@ impl Store {
         dispatch!(self, s => s.verify_consents().await)
     }
 
+    /// Writes a contract (new, or changed by id) with its audit entries, atomically.
+    pub async fn save_contract(
+        &self,
+        c: &candor_domain::contract::Contract,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.save_contract(c, audit).await)
+    }
+
+    pub async fn get_contract(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<candor_domain::contract::Contract>> {
+        dispatch!(self, s => s.get_contract(id).await)
+    }
+
+    /// A contact's or a company's contracts, newest start first.
+    pub async fn list_contracts(
+        &self,
+        party: candor_domain::contract::Party,
+    ) -> Result<Vec<candor_domain::contract::Contract>> {
+        dispatch!(self, s => s.list_contracts(party).await)
+    }
+
+    /// Whether the contact, or its company, has a contract running on `today`.
+    pub async fn has_active_contract(
+        &self,
+        contact: Uuid,
+        company: Option<Uuid>,
+        today: time::Date,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.has_active_contract(contact, company, today).await)
+    }
+
+    /// The last consent request sent to a subject (C4), for the communication rules.
+    pub async fn last_consent_request(
+        &self,
+        subject: Uuid,
+    ) -> Result<Option<candor_domain::communication::LastRequest>> {
+        dispatch!(self, s => s.last_consent_request(subject).await)
+    }
+
     /// The import job with this id, if it was ever started.
     pub async fn import_job(&self, id: &str) -> Result<Option<ImportJob>> {
         dispatch!(self, s => s.import_job(id).await)

@@ -27,6 +27,8 @@ pub struct Config {
     pub mail_from: String,
     /// How many days a double opt-in link stays valid.
     pub confirm_link_days: u16,
+    /// How many days after a refusal no consent request is sent (M2).
+    pub refusal_quiet_days: u16,
     /// An SMTP server; without it, email goes to the local outbox.
     pub smtp: Option<SmtpConfig>,
     /// Log filter, in `tracing` syntax.
@@ -45,6 +47,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             mail_from: "Candor <no-reply@candor.invalid>".into(),
             confirm_link_days: 7,
+            refusal_quiet_days: 365,
             smtp: None,
             log: "info,sqlx=warn".into(),
         }
@@ -140,6 +143,9 @@ mail_from = "Candor <no-reply@candor.invalid>"
 
 # How many days a double opt-in confirmation link stays valid (single use).
 confirm_link_days = 7
+
+# How many days after a person refused consent no consent request is sent to them.
+refusal_quiet_days = 365
 
 # Send email through an SMTP server instead of the local outbox. Failed deliveries are
 # retried with backoff; every message keeps the Message-ID it was queued with.

@@ -49,6 +49,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         public_url: cfg.public_url.clone(),
         mail_from: cfg.mail_from.clone(),
         confirm_ttl: time::Duration::days(i64::from(cfg.confirm_link_days)),
+        refusal_quiet: time::Duration::days(i64::from(cfg.refusal_quiet_days)),
     };
     Candor::new(
         store,

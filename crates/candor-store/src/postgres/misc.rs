@@ -158,6 +158,7 @@ impl PgStore {
             "consent_event",
             "outbox",
             "import_job",
+            "contract",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.pool)

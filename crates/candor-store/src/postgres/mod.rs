@@ -3,6 +3,7 @@
 
 mod audit;
 mod consent;
+mod contracts;
 mod data;
 mod import;
 mod misc;

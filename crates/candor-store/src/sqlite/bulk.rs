@@ -87,6 +87,7 @@ impl SqliteStore {
             "consent_event",
             "outbox",
             "import_job",
+            "contract",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.reader)

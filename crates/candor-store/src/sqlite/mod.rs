@@ -7,6 +7,7 @@ mod bulk;
 mod companies;
 mod consent;
 mod contacts;
+mod contracts;
 mod fields;
 mod import;
 mod outbox;

@@ -6,6 +6,8 @@ mod catalogue;
 mod companies;
 mod consents;
 mod contacts;
+mod contracts;
+mod decisions;
 mod outbox;
 mod pages;
 mod system;
@@ -39,6 +41,8 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "contacts", description = "B2B and B2C contacts"),
         (name = "companies", description = "Companies that B2B contacts belong to"),
         (name = "consents", description = "The consent ledger: grants, withdrawals and refusals per purpose and channel"),
+        (name = "contracts", description = "Contracts with a contact or a company: a running one lets contract-service messages through"),
+        (name = "communication", description = "The communication rules: may a message of a category go to a contact on a channel now"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "outbox", description = "Emails Candor queued and delivered"),
         (name = "pages", description = "HTML pages people reach from Candor's emails"),
@@ -87,6 +91,16 @@ fn api_router() -> OpenApiRouter<Candor> {
             companies::update_company,
             companies::delete_company
         ))
+        .routes(routes!(
+            contracts::list_contact_contracts,
+            contracts::create_contact_contract
+        ))
+        .routes(routes!(
+            contracts::list_company_contracts,
+            contracts::create_company_contract
+        ))
+        .routes(routes!(contracts::update_contract))
+        .routes(routes!(decisions::decide))
         .routes(routes!(outbox::list_outbox))
         .routes(routes!(pages::confirm_page, pages::confirm))
         .routes(routes!(pages::withdraw_page, pages::withdraw))

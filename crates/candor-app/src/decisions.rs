@@ -1,0 +1,101 @@
+//! The communication rules applied to a stored contact (M2): the facts are read from
+//! the consent ledger's projection, the contracts and the consent requests, and the
+//! domain's `decide` names the rule.
+
+use crate::{Actor, AppError, Candor};
+use candor_domain::communication::{self, Category, Facts, Rule};
+use candor_domain::consent::Channel;
+use candor_domain::contact::Contact;
+use candor_domain::FieldErrors;
+use uuid::Uuid;
+
+/// A decision as the API shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Decision {
+    pub contact_id: Uuid,
+    pub category: Category,
+    pub channel: Channel,
+    pub allowed: bool,
+    pub rule: &'static str,
+    pub explanation: Explanation,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Explanation {
+    pub en: &'static str,
+    pub fr: &'static str,
+}
+
+impl Decision {
+    pub fn new(contact_id: Uuid, category: Category, channel: Channel, rule: Rule) -> Self {
+        let (en, fr) = rule.explanation();
+        Self {
+            contact_id,
+            category,
+            channel,
+            allowed: rule.allows(),
+            rule: rule.id(),
+            explanation: Explanation { en, fr },
+        }
+    }
+}
+
+impl Candor {
+    /// The rule that decides whether `category` may go to `c` on `channel` now.
+    pub async fn rule_for(
+        &self,
+        c: &Contact,
+        category: Category,
+        channel: Channel,
+    ) -> Result<Rule, AppError> {
+        let now = self.now();
+        let consents = self.store.consent_states(c.id).await?;
+        let active_contract = match category {
+            Category::ContractService | Category::ContractRenewal => {
+                self.store
+                    .has_active_contract(c.id, c.data.company_id, now.date())
+                    .await?
+            }
+            _ => false,
+        };
+        let last_request = match category {
+            Category::ConsentRequest => self.store.last_consent_request(c.id).await?,
+            _ => None,
+        };
+        let facts = Facts {
+            consents: &consents,
+            active_contract,
+            // Erasure and restriction arrive with the data subject rights; a deleted
+            // contact is gone, so it is never asked about.
+            erased: false,
+            restricted: false,
+            last_request,
+            now,
+            refusal_quiet_period: self.settings.refusal_quiet,
+        };
+        Ok(communication::decide(category, channel, &facts))
+    }
+
+    /// `POST /api/v1/decisions`: may a message of this category go to this contact on
+    /// this channel now, and which rule says so.
+    pub async fn decide(
+        &self,
+        _actor: &Actor,
+        contact_id: Uuid,
+        category: &str,
+        channel: &str,
+    ) -> Result<Decision, AppError> {
+        let mut e = FieldErrors::default();
+        let category = e.check(Category::parse("category", category));
+        let channel = e.check(Channel::parse("channel", channel));
+        e.into_result().map_err(AppError::Invalid)?;
+        let (category, channel) = (category.expect("checked"), channel.expect("checked"));
+        let c = self
+            .store
+            .get_contact(contact_id)
+            .await?
+            .ok_or(AppError::NotFound { what: "contact" })?;
+        let rule = self.rule_for(&c, category, channel).await?;
+        Ok(Decision::new(contact_id, category, channel, rule))
+    }
+}
