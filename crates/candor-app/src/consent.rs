@@ -5,7 +5,7 @@ use crate::keys::secret_hash;
 use crate::mail;
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::{AccessEvent, AuditAction};
-use candor_domain::communication::ALL_PURPOSES;
+use candor_domain::communication::{self, Facts, ALL_PURPOSES};
 use candor_domain::consent;
 use candor_domain::consent::{
     grant_outcome, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source,
@@ -202,6 +202,10 @@ impl Candor {
         at: OffsetDateTime,
     ) -> Option<(ConsentToken, QueuedMail)> {
         let email = c.data.email.as_ref()?;
+        // Erasure and restriction, the only facts that stop a confirmation, arrive with
+        // the data subject rights; until then a stored contact has neither.
+        let facts = Facts::new_contact(at, self.settings.refusal_quiet);
+        let permit = communication::confirmation_permit(channel, &facts).ok()?;
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let secret = hex::encode(raw);
@@ -260,7 +264,7 @@ impl Candor {
             mail::queued(
                 Uuid::now_v7(),
                 Some(c.id),
-                "consent_request",
+                &permit,
                 email.as_str(),
                 locale,
                 rendered,

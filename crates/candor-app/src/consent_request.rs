@@ -9,6 +9,7 @@
 use crate::keys::secret_hash;
 use crate::{mail, AppError, Candor};
 use candor_domain::catalogue::{Entity, Text};
+use candor_domain::communication::{self, Category, Facts};
 use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
 use candor_domain::contact::Contact;
 use candor_domain::personal::Locale;
@@ -67,13 +68,17 @@ impl Candor {
             .collect()
     }
 
-    /// The token and email of a consent request for a new contact; none without an email.
+    /// The token and email of a consent request for a contact being created; none
+    /// without an email, or when the communication rules say no.
     pub(crate) fn consent_request(
         &self,
         c: &Contact,
         at: OffsetDateTime,
     ) -> Option<(ConsentToken, QueuedMail)> {
         let email = c.data.email.as_ref()?;
+        let facts = Facts::new_contact(at, self.settings.refusal_quiet);
+        let permit =
+            communication::permit(Category::ConsentRequest, Channel::Email, &facts).ok()?;
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let secret = hex::encode(raw);
@@ -122,7 +127,7 @@ impl Candor {
             mail::queued(
                 Uuid::now_v7(),
                 Some(c.id),
-                "consent_request",
+                &permit,
                 email.as_str(),
                 l,
                 rendered,

@@ -3,6 +3,7 @@
 //! (O5), delivered by a worker to the local outbox (`.eml` files) by default.
 
 use crate::{AppError, Candor};
+use candor_domain::communication::Permit;
 use candor_domain::personal::Locale;
 use candor_store::{OutboxEntry, QueuedMail};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -118,10 +119,12 @@ impl Transport {
 }
 
 /// A queued message with a fixed Message-ID.
+/// The only way to build a message for the outbox: it takes the `Permit` the
+/// communication rules gave (M2) and records its category.
 pub fn queued(
     id: Uuid,
     subject_id: Option<Uuid>,
-    category: &str,
+    permit: &Permit,
     to: &str,
     locale: Locale,
     r: Rendered,
@@ -131,7 +134,7 @@ pub fn queued(
         id,
         subject_id,
         message_id: format!("<{id}@candor>"),
-        category: category.to_owned(),
+        category: permit.category().as_str().to_owned(),
         recipient: to.to_owned(),
         locale: locale.as_str().to_owned(),
         mail_subject: r.subject,
@@ -256,6 +259,8 @@ impl Candor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use candor_domain::communication::{permit, Category, Facts};
+    use candor_domain::consent::Channel;
 
     #[test]
     fn the_confirmation_email_exists_in_both_languages_and_escapes_html() {
@@ -283,10 +288,13 @@ mod tests {
             html: "<p>html</p>".into(),
         };
         let id = Uuid::now_v7();
+        let at = time::macros::datetime!(2026-11-29 10:00 UTC);
+        let facts = Facts::new_contact(at, time::Duration::days(365));
+        let permit = permit(Category::ConsentRequest, Channel::Email, &facts).unwrap();
         let m = queued(
             id,
             None,
-            "consent_request",
+            &permit,
             "zoe@example.fr",
             Locale::Fr,
             r,

@@ -106,6 +106,7 @@ pub enum Rule {
     ConsentRequestAnswered,
     ConsentRequestRefusedRecently,
     ConsentRequestEmailOnly,
+    DoubleOptInConfirmation,
 }
 
 impl Rule {
@@ -129,6 +130,7 @@ impl Rule {
         Rule::ConsentRequestAnswered,
         Rule::ConsentRequestRefusedRecently,
         Rule::ConsentRequestEmailOnly,
+        Rule::DoubleOptInConfirmation,
     ];
 
     pub fn id(self) -> &'static str {
@@ -152,6 +154,7 @@ impl Rule {
             Rule::ConsentRequestAnswered => "consent_request_answered",
             Rule::ConsentRequestRefusedRecently => "consent_request_refused_recently",
             Rule::ConsentRequestEmailOnly => "consent_request_email_only",
+            Rule::DoubleOptInConfirmation => "double_opt_in_confirmation",
         }
     }
 
@@ -165,6 +168,7 @@ impl Rule {
                 | Rule::OptInEffective
                 | Rule::ConsentRequestNeverAsked
                 | Rule::ConsentRequestExpired
+                | Rule::DoubleOptInConfirmation
         )
     }
 
@@ -247,6 +251,10 @@ impl Rule {
                 "Consent requests are sent by email only.",
                 "Les demandes de consentement ne sont envoyées que par e-mail.",
             ),
+            Rule::DoubleOptInConfirmation => (
+                "The person has just opted in: the link that confirms it (double opt-in) goes to them.",
+                "La personne vient de donner son accord : le lien qui le confirme (double opt-in) lui est envoyé.",
+            ),
         }
     }
 }
@@ -275,18 +283,19 @@ pub struct Facts<'a> {
 }
 
 impl Facts<'_> {
-    fn state(&self, purpose: &str, channel: Channel) -> Option<Status> {
+    fn state_since(&self, purpose: &str, channel: Channel) -> Option<(Status, OffsetDateTime)> {
         self.consents
             .iter()
             .find(|s| s.purpose == purpose && s.channel == channel)
-            .map(|s| s.status)
+            .map(|s| (s.status, s.since))
     }
 
-    fn globally_opted_out(&self, channel: Channel) -> bool {
-        matches!(
-            self.state(ALL_PURPOSES, channel),
-            Some(Status::Withdrawn | Status::Refused)
-        )
+    /// When the person opted out of everything on `channel`, if they did.
+    fn global_opt_out(&self, channel: Channel) -> Option<OffsetDateTime> {
+        match self.state_since(ALL_PURPOSES, channel) {
+            Some((Status::Withdrawn | Status::Refused, since)) => Some(since),
+            _ => None,
+        }
     }
 
     fn refused_since(&self, since: OffsetDateTime) -> bool {
@@ -314,11 +323,19 @@ pub fn decide(category: Category, channel: Channel, f: &Facts<'_>) -> Rule {
         C::Security => Rule::SecurityAlways,
         C::ContractService if f.active_contract => Rule::ContractServiceActiveContract,
         C::ContractService => Rule::ContractServiceNoContract,
-        _ if f.globally_opted_out(channel) => Rule::GlobalOptOut,
+        C::ConsentRequest if f.global_opt_out(channel).is_some() => Rule::GlobalOptOut,
         C::ConsentRequest => consent_request(channel, f),
         C::Newsletter | C::Marketing | C::Commercial | C::ContractRenewal => {
             let purpose = category.purpose().expect("these categories take a purpose");
-            match f.state(purpose, channel) {
+            let state = f.state_since(purpose, channel);
+            if let Some(out) = f.global_opt_out(channel) {
+                // Only an opt-in given after the global opt-out lifts it, for its purpose.
+                return match state {
+                    Some((Status::Effective, since)) if since > out => Rule::OptInEffective,
+                    _ => Rule::GlobalOptOut,
+                };
+            }
+            match state.map(|s| s.0) {
                 Some(Status::Effective) => Rule::OptInEffective,
                 _ if category == C::ContractRenewal => Rule::RenewalNeedsMarketingOptIn,
                 Some(Status::Pending) => Rule::OptInPending,
@@ -342,6 +359,75 @@ fn consent_request(channel: Channel, f: &Facts<'_>) -> Rule {
         Some(r) if r.answered => Rule::ConsentRequestAnswered,
         Some(r) if r.expires_at <= f.now => Rule::ConsentRequestExpired,
         Some(_) => Rule::ConsentRequestOpen,
+    }
+}
+
+/// Proof that the rules allowed one message: only this module makes one, and a
+/// message cannot be queued without one (`candor_app::mail::queued` takes it), so no
+/// send path can skip the decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Permit {
+    category: Category,
+    channel: Channel,
+    rule: Rule,
+}
+
+impl Permit {
+    pub fn category(&self) -> Category {
+        self.category
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+}
+
+/// `decide`, with a permit when the rule allows the message and the denying rule when not.
+pub fn permit(category: Category, channel: Channel, f: &Facts<'_>) -> Result<Permit, Rule> {
+    let rule = decide(category, channel, f);
+    if rule.allows() {
+        Ok(Permit {
+            category,
+            channel,
+            rule,
+        })
+    } else {
+        Err(rule)
+    }
+}
+
+/// The confirmation link of an opt-in the person just gave (double opt-in, C1): it
+/// answers their own act, so only erasure and restriction stop it.
+pub fn confirmation_permit(channel: Channel, f: &Facts<'_>) -> Result<Permit, Rule> {
+    if f.erased {
+        return Err(Rule::ErasedLegalOnly);
+    }
+    if f.restricted {
+        return Err(Rule::RestrictedLegalOnly);
+    }
+    Ok(Permit {
+        category: Category::ConsentRequest,
+        channel,
+        rule: Rule::DoubleOptInConfirmation,
+    })
+}
+
+impl Facts<'static> {
+    /// The facts about a contact that is being created: no ledger, no contract, never asked.
+    pub fn new_contact(now: OffsetDateTime, refusal_quiet_period: Duration) -> Self {
+        Facts {
+            consents: &[],
+            active_contract: false,
+            erased: false,
+            restricted: false,
+            last_request: None,
+            now,
+            refusal_quiet_period,
+        }
     }
 }
 

@@ -93,6 +93,11 @@ fn the_rules_decide_each_case_of_the_brief() {
         state("newsletter", Email, S::Effective, 90),
     ];
     let pending = vec![state("newsletter", Email, S::Pending, 0)];
+    let resubscribed = vec![
+        state(ALL_PURPOSES, Email, S::Withdrawn, 30),
+        state("newsletter", Email, S::Effective, 2),
+        state("marketing", Email, S::Effective, 60),
+    ];
     let refused_recently = vec![state("marketing", Email, S::Refused, 100)];
     let refused_long_ago = vec![state("marketing", Email, S::Refused, 400)];
     let marketing_in = vec![state("marketing", Email, S::Effective, 10)];
@@ -324,8 +329,35 @@ fn the_rules_decide_each_case_of_the_brief() {
             Channel::Sms,
             Rule::ConsentRequestEmailOnly,
         ),
+        row(
+            "a newsletter opt-in given after the global opt-out lifts it for the newsletter",
+            &resubscribed,
+            C::Newsletter,
+            Email,
+            Rule::OptInEffective,
+        ),
+        row(
+            "…and for the newsletter only",
+            &resubscribed,
+            C::Marketing,
+            Email,
+            Rule::GlobalOptOut,
+        ),
     ];
     let mut covered = std::collections::BTreeSet::new();
+    // The double opt-in confirmation answers the person's own opt-in: it goes even
+    // after a global opt-out, but not to an erased or restricted person.
+    let confirm = confirmation_permit(Email, &facts(&global_out)).unwrap();
+    assert_eq!(confirm.rule(), Rule::DoubleOptInConfirmation);
+    covered.insert(confirm.rule());
+    let erased = Facts {
+        erased: true,
+        ..facts(none)
+    };
+    assert_eq!(
+        confirmation_permit(Email, &erased).unwrap_err(),
+        Rule::ErasedLegalOnly
+    );
     for r in rows {
         let f = Facts {
             active_contract: r.contract,
@@ -449,6 +481,7 @@ proptest! {
         channel in prop::sample::select(Channel::ALL.to_vec()),
         category in prop::sample::select(Category::ALL.to_vec()),
     ) {
+        // The opt-out is the latest event: no opt-in came after it.
         consents.retain(|s| !(s.purpose == ALL_PURPOSES && s.channel == channel));
         consents.push(state(ALL_PURPOSES, channel, S::Withdrawn, 0));
         let f = Facts { active_contract: contract, ..facts(&consents) };
