@@ -4,6 +4,7 @@
 
 use crate::{AppError, Candor};
 use candor_domain::communication::Permit;
+use lettre::message::header::{HeaderName, HeaderValue};
 use candor_domain::personal::Locale;
 use candor_store::{OutboxEntry, QueuedMail};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
@@ -141,6 +142,7 @@ pub fn queued(
         body_text: r.text,
         body_html: r.html,
         created_at: at,
+        list_unsubscribe: None,
     }
 }
 
@@ -155,12 +157,25 @@ fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
         .recipient
         .parse()
         .map_err(|e| format!("recipient address: {e}"))?;
-    let msg = lettre::Message::builder()
+    let mut builder = lettre::Message::builder()
         .from(from)
         .to(to)
         .subject(&m.mail_subject)
         .message_id(Some(m.message_id.clone()))
-        .date(m.created_at.into())
+        .date(m.created_at.into());
+    if let Some(url) = &m.list_unsubscribe {
+        // RFC 8058: a mail client may unsubscribe with one POST, without a page.
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{url}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
+    let msg = builder
         .multipart(
             MultiPart::alternative()
                 .singlepart(

@@ -126,6 +126,7 @@ const OUTBOX: &[&str] = &[
     "attempts",
     "next_attempt",
     "created_at",
+    "list_unsubscribe",
 ];
 const TOKEN: &[&str] = &[
     "token_hash",
@@ -224,6 +225,7 @@ fn mail_row(m: &QueuedMail) -> Vec<Cell> {
         Cell::Int(0),
         Cell::Time(m.created_at),
         Cell::Time(m.created_at),
+        text(m.list_unsubscribe.as_deref()),
     ]
 }
 

@@ -82,6 +82,8 @@ pub struct QueuedMail {
     pub body_text: String,
     pub body_html: String,
     pub created_at: OffsetDateTime,
+    /// The one-click unsubscribe URL (RFC 8058) of a campaign email.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A queued email with its delivery state.

@@ -345,6 +345,7 @@ async fn queue_mails(store: &Store, n: usize) {
             body_text: "b".into(),
             body_html: "<p>b</p>".into(),
             created_at: now,
+            list_unsubscribe: None,
         };
         store
             .insert_contact(&c, Some(&format!("h{i}")), vec![], Some((&token, &mail)))

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str =
     "id, subject_id, message_id, category, recipient, locale, mail_subject, body_text, body_html, \
-    created_at, status, attempts, sent_at, last_error";
+    created_at, status, attempts, sent_at, last_error, list_unsubscribe";
 
 fn entry(row: &SqliteRow) -> Result<OutboxEntry> {
     Ok(OutboxEntry {
@@ -27,6 +27,7 @@ fn entry(row: &SqliteRow) -> Result<OutboxEntry> {
             body_text: row.try_get("body_text")?,
             body_html: row.try_get("body_html")?,
             created_at: row.try_get("created_at")?,
+            list_unsubscribe: row.try_get("list_unsubscribe")?,
         },
         status: row.try_get("status")?,
         attempts: row.try_get("attempts")?,
@@ -38,7 +39,7 @@ fn entry(row: &SqliteRow) -> Result<OutboxEntry> {
 pub(super) async fn queue_in(tx: &mut Transaction<'_, Sqlite>, m: &QueuedMail) -> Result<()> {
     sqlx::query(
         "INSERT INTO outbox (id, subject_id, message_id, category, recipient, locale, mail_subject, body_text, body_html, \
-         status, attempts, next_attempt, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', 0, ?10, ?10)",
+         status, attempts, next_attempt, created_at, list_unsubscribe) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'queued', 0, ?10, ?10, ?11)",
     )
     .bind(m.id.to_string())
     .bind(m.subject_id.map(|u| u.to_string()))
@@ -50,6 +51,7 @@ pub(super) async fn queue_in(tx: &mut Transaction<'_, Sqlite>, m: &QueuedMail) -
     .bind(&m.body_text)
     .bind(&m.body_html)
     .bind(m.created_at)
+    .bind(&m.list_unsubscribe)
     .execute(&mut **tx)
     .await?;
     Ok(())
