@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod catalogue;
 pub mod companies;
 pub mod consent;

@@ -4,9 +4,9 @@
 
 use crate::{AppError, Candor};
 use candor_domain::communication::Permit;
-use lettre::message::header::{HeaderName, HeaderValue};
 use candor_domain::personal::Locale;
 use candor_store::{OutboxEntry, QueuedMail};
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -37,6 +37,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("confirm_consent", Locale::En) => Some(t!("confirm_consent", "en")),
         ("consent_request", Locale::Fr) => Some(t!("consent_request", "fr")),
         ("consent_request", Locale::En) => Some(t!("consent_request", "en")),
+        ("campaign", Locale::Fr) => Some(t!("campaign", "fr")),
+        ("campaign", Locale::En) => Some(t!("campaign", "en")),
         _ => None,
     }
 }

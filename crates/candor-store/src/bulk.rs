@@ -18,6 +18,7 @@ pub enum Cell {
     Int(i64),
     Real(f64),
     Time(OffsetDateTime),
+    Date(time::Date),
     Uuid(Uuid),
     /// JSON text: TEXT on SQLite, JSONB on PostgreSQL.
     Json(String),

@@ -6,6 +6,7 @@ mod bulk;
 mod error;
 pub mod model;
 mod postgres;
+pub mod segment;
 mod sqlite;
 pub mod testing;
 mod verify;
@@ -311,6 +312,73 @@ impl Store {
         subject: Uuid,
     ) -> Result<Option<candor_domain::communication::LastRequest>> {
         dispatch!(self, s => s.last_consent_request(subject).await)
+    }
+
+    /// How many contacts a segment holds.
+    pub async fn segment_count(&self, conds: &[segment::SegmentCondition]) -> Result<i64> {
+        dispatch!(self, s => s.segment_count(conds).await)
+    }
+
+    /// One page of a segment's contacts, in id order.
+    pub async fn segment_page(
+        &self,
+        conds: &[segment::SegmentCondition],
+        page: Page,
+    ) -> Result<Vec<Contact>> {
+        dispatch!(self, s => s.segment_page(conds, page).await)
+    }
+
+    pub async fn save_segment(&self, seg: &SegmentRecord) -> Result<()> {
+        dispatch!(self, s => s.save_segment(seg).await)
+    }
+
+    pub async fn get_segment(&self, id: Uuid) -> Result<Option<SegmentRecord>> {
+        dispatch!(self, s => s.get_segment(id).await)
+    }
+
+    pub async fn save_campaign(&self, c: &CampaignRecord) -> Result<()> {
+        dispatch!(self, s => s.save_campaign(c).await)
+    }
+
+    pub async fn get_campaign(&self, id: Uuid) -> Result<Option<CampaignRecord>> {
+        dispatch!(self, s => s.get_campaign(id).await)
+    }
+
+    /// Marks a draft campaign sent with its report; false when it was sent already.
+    pub async fn mark_campaign_sent(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        report: &str,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.mark_campaign_sent(id, at, report).await)
+    }
+
+    /// The current consent states of many subjects at once, by subject.
+    pub async fn consent_states_for(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Vec<ConsentState>>> {
+        dispatch!(self, s => s.consent_states_for(ids).await)
+    }
+
+    /// Which of these contacts (with their company) have a contract running on `on`.
+    pub async fn active_contracts_for(
+        &self,
+        pairs: &[(Uuid, Option<Uuid>)],
+        on: time::Date,
+    ) -> Result<std::collections::HashSet<Uuid>> {
+        dispatch!(self, s => s.active_contracts_for(pairs, on).await)
+    }
+
+    /// Queues a campaign's messages with their recipients in one transaction; a
+    /// recipient recorded before gets nothing more. Returns how many were queued.
+    pub async fn queue_campaign(&self, campaign: Uuid, mails: &[QueuedMail]) -> Result<u64> {
+        dispatch!(self, s => s.queue_campaign(campaign, mails).await)
+    }
+
+    pub async fn campaign_recipient_count(&self, campaign: Uuid) -> Result<i64> {
+        dispatch!(self, s => s.campaign_recipient_count(campaign).await)
     }
 
     /// The import job with this id, if it was ever started.

@@ -181,3 +181,31 @@ pub struct ImportReject {
     /// The record's cells as read, so the rejects file can be fixed and imported again.
     pub record: Vec<String>,
 }
+
+/// A saved segment: its conditions as the JSON the caller gave (checked again at use).
+#[derive(Debug, Clone)]
+pub struct SegmentRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub conditions: String,
+    pub created_by: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A campaign: a category of message, its content per locale (JSON) and a segment.
+#[derive(Debug, Clone)]
+pub struct CampaignRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub category: String,
+    pub channel: String,
+    pub segment_id: Uuid,
+    pub content: String,
+    /// draft or sent.
+    pub status: String,
+    /// The audience report at sending (JSON).
+    pub report: Option<String>,
+    pub created_by: String,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}

@@ -41,7 +41,7 @@ fn event(row: &PgRow) -> Result<ConsentEvent> {
     })
 }
 
-fn state(row: &PgRow) -> Result<ConsentState> {
+pub(super) fn state_of(row: &PgRow) -> Result<ConsentState> {
     let text = |c: &str| -> Result<String> { Ok(row.try_get(c)?) };
     let first_source: Option<String> = row.try_get("first_opt_in_source")?;
     Ok(ConsentState {
@@ -106,7 +106,7 @@ pub(super) async fn append_in(
         .fetch_optional(&mut **tx)
         .await?
         .as_ref()
-        .map(state)
+        .map(state_of)
         .transpose()?;
         let e = ConsentEvent::chain(d, head.0 + 1, head.1);
         let after = consent::apply(before.as_ref(), &e);
@@ -168,7 +168,7 @@ impl PgStore {
             .bind(subject)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(state).collect()
+        rows.iter().map(state_of).collect()
     }
 
     pub async fn verify_consents(&self) -> Result<VerifyReport> {

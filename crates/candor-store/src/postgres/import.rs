@@ -32,6 +32,9 @@ fn push_field(out: &mut String, cell: &Cell) {
             let _ = write!(out, "{x}");
         }
         Cell::Time(t) => out.push_str(&t.format(&Rfc3339).unwrap_or_default()),
+        Cell::Date(d) => {
+            let _ = write!(out, "{d}");
+        }
         Cell::Uuid(u) => {
             let _ = write!(out, "{u}");
         }

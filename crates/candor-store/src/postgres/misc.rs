@@ -159,6 +159,8 @@ impl PgStore {
             "outbox",
             "import_job",
             "contract",
+            "segment",
+            "campaign",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.pool)

@@ -2,6 +2,7 @@
 //! TIMESTAMPTZ, JSONB), one pool.
 
 mod audit;
+mod campaigns;
 mod consent;
 mod contracts;
 mod data;

@@ -88,6 +88,8 @@ impl SqliteStore {
             "outbox",
             "import_job",
             "contract",
+            "segment",
+            "campaign",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.reader)

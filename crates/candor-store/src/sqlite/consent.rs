@@ -41,7 +41,7 @@ fn event(row: &SqliteRow) -> Result<ConsentEvent> {
     })
 }
 
-fn state(row: &SqliteRow) -> Result<ConsentState> {
+pub(super) fn state_of(row: &SqliteRow) -> Result<ConsentState> {
     let text = |c: &str| -> Result<String> { Ok(row.try_get(c)?) };
     let first_source: Option<String> = row.try_get("first_opt_in_source")?;
     Ok(ConsentState {
@@ -102,7 +102,7 @@ pub(super) async fn append_in(
         .fetch_optional(&mut **tx)
         .await?
         .as_ref()
-        .map(state)
+        .map(state_of)
         .transpose()?;
         let e = ConsentEvent::chain(d, head.0 + 1, head.1);
         let after = consent::apply(before.as_ref(), &e);
@@ -169,7 +169,7 @@ impl SqliteStore {
             .bind(subject.to_string())
             .fetch_all(&self.reader)
             .await?;
-        rows.iter().map(state).collect()
+        rows.iter().map(state_of).collect()
     }
 
     pub async fn verify_consents(&self) -> Result<VerifyReport> {

@@ -34,6 +34,7 @@ pub(super) async fn write_rows(tx: &mut Transaction<'_, Sqlite>, rows: &Rows) ->
                     Cell::Int(n) => b.push_bind(*n),
                     Cell::Real(x) => b.push_bind(*x),
                     Cell::Time(t) => b.push_bind(*t),
+                    Cell::Date(d) => b.push_bind(*d),
                     Cell::Uuid(u) => b.push_bind(u.to_string()),
                 };
             }

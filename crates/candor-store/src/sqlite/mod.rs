@@ -4,6 +4,7 @@
 mod audit;
 mod baseline;
 mod bulk;
+mod campaigns;
 mod companies;
 mod consent;
 mod contacts;

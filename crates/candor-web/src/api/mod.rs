@@ -2,6 +2,7 @@
 //! takes its path and method from the handler's `#[utoipa::path]`: a route cannot
 //! exist without its description in `/api/openapi.json`.
 
+mod campaigns;
 mod catalogue;
 mod companies;
 mod consents;
@@ -43,6 +44,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "consents", description = "The consent ledger: grants, withdrawals and refusals per purpose and channel"),
         (name = "contracts", description = "Contracts with a contact or a company: a running one lets contract-service messages through"),
         (name = "communication", description = "The communication rules: may a message of a category go to a contact on a channel now"),
+        (name = "campaigns", description = "Segments and campaigns: audiences, reports rule by rule, sending with one-click unsubscribe"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "outbox", description = "Emails Candor queued and delivered"),
         (name = "pages", description = "HTML pages people reach from Candor's emails"),
@@ -101,6 +103,12 @@ fn api_router() -> OpenApiRouter<Candor> {
         ))
         .routes(routes!(contracts::update_contract))
         .routes(routes!(decisions::decide))
+        .routes(routes!(campaigns::create_segment))
+        .routes(routes!(campaigns::preview_segment))
+        .routes(routes!(campaigns::create_campaign))
+        .routes(routes!(campaigns::get_campaign))
+        .routes(routes!(campaigns::campaign_audience))
+        .routes(routes!(campaigns::send_campaign))
         .routes(routes!(outbox::list_outbox))
         .routes(routes!(pages::confirm_page, pages::confirm))
         .routes(routes!(pages::withdraw_page, pages::withdraw))

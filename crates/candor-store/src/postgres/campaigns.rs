@@ -1,0 +1,252 @@
+//! Segments and campaigns on SQLite.
+
+use super::rows::{self, CONTACT_COLUMNS};
+use super::PgStore;
+use crate::bulk::Cell;
+use crate::error::Result;
+use crate::model::{CampaignRecord, Page, QueuedMail, SegmentRecord};
+use crate::segment::{where_clause, Dialect, SegmentCondition};
+use candor_domain::consent::ConsentState;
+use candor_domain::contact::Contact;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{Postgres, Row};
+use std::collections::{HashMap, HashSet};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+fn bind_cells(mut q: Query<'_>, cells: Vec<Cell>) -> Query<'_> {
+    for c in cells {
+        q = match c {
+            Cell::Null => q.bind(None::<String>),
+            Cell::Text(s) | Cell::Json(s) => q.bind(s),
+            Cell::Int(n) => q.bind(n),
+            Cell::Real(x) => q.bind(x),
+            Cell::Time(t) => q.bind(t),
+            Cell::Date(d) => q.bind(d),
+            Cell::Uuid(u) => q.bind(u),
+        };
+    }
+    q
+}
+
+fn segment(row: &PgRow) -> Result<SegmentRecord> {
+    Ok(SegmentRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        conditions: row.try_get("conditions")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn campaign(row: &PgRow) -> Result<CampaignRecord> {
+    Ok(CampaignRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        category: row.try_get("category")?,
+        channel: row.try_get("channel")?,
+        segment_id: row.try_get("segment_id")?,
+        content: row.try_get("content")?,
+        status: row.try_get("status")?,
+        report: row.try_get("report")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        sent_at: row.try_get("sent_at")?,
+    })
+}
+
+const CAMPAIGN_COLUMNS: &str =
+    "id, name, category, channel, segment_id, content, status, report, created_by, created_at, sent_at";
+
+impl PgStore {
+    pub async fn segment_count(&self, conds: &[SegmentCondition]) -> Result<i64> {
+        let (w, binds) = where_clause(conds, Dialect::Postgres, 1);
+        let sql = format!("SELECT COUNT(*) FROM contact c WHERE {w}");
+        let row = bind_cells(sqlx::query(&sql), binds)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// One page of the segment's contacts in id order.
+    pub async fn segment_page(
+        &self,
+        conds: &[SegmentCondition],
+        page: Page,
+    ) -> Result<Vec<Contact>> {
+        let (w, mut binds) = where_clause(conds, Dialect::Postgres, 1);
+        let n = binds.len();
+        let after = match page.after {
+            Some(a) => {
+                binds.push(Cell::Uuid(a));
+                format!(" AND c.id > ${}", n + 1)
+            }
+            None => String::new(),
+        };
+        binds.push(Cell::Int(i64::from(page.limit)));
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contact c WHERE {w}{after} ORDER BY c.id LIMIT ${}",
+            binds.len()
+        );
+        let found = bind_cells(sqlx::query(&sql), binds)
+            .fetch_all(&self.pool)
+            .await?;
+        found.iter().map(rows::contact).collect()
+    }
+
+    pub async fn save_segment(&self, s: &SegmentRecord) -> Result<()> {
+        sqlx::query("INSERT INTO segment (id, name, conditions, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(s.id)
+            .bind(&s.name)
+            .bind(&s.conditions)
+            .bind(&s.created_by)
+            .bind(s.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn get_segment(&self, id: Uuid) -> Result<Option<SegmentRecord>> {
+        let row = sqlx::query(
+            "SELECT id, name, conditions, created_by, created_at FROM segment WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(segment).transpose()
+    }
+
+    pub async fn save_campaign(&self, c: &CampaignRecord) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO campaign ({CAMPAIGN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(c.id)
+        .bind(&c.name)
+        .bind(&c.category)
+        .bind(&c.channel)
+        .bind(c.segment_id)
+        .bind(&c.content)
+        .bind(&c.status)
+        .bind(&c.report)
+        .bind(&c.created_by)
+        .bind(c.created_at)
+        .bind(c.sent_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn get_campaign(&self, id: Uuid) -> Result<Option<CampaignRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(campaign).transpose()
+    }
+
+    /// Marks a draft campaign sent with its report; false when it was not a draft.
+    pub async fn mark_campaign_sent(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        report: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query("UPDATE campaign SET status = 'sent', sent_at = $2, report = $3 WHERE id = $1 AND status = 'draft'")
+            .bind(id)
+            .bind(at)
+            .bind(report)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The current consent states of these subjects, by subject.
+    pub async fn consent_states_for(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<ConsentState>>> {
+        let mut out: HashMap<Uuid, Vec<ConsentState>> = HashMap::new();
+        for chunk in ids.chunks(900) {
+            let ps: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT subject_id, purpose, channel, status, reason, source, since, first_opt_in_at, first_opt_in_source \
+                 FROM consent_state WHERE subject_id IN ({})",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                let subject: Uuid = row.try_get("subject_id")?;
+                out.entry(subject)
+                    .or_default()
+                    .push(super::consent::state_of(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Which of these (contact, company) pairs have a contract running on `on`.
+    pub async fn active_contracts_for(
+        &self,
+        pairs: &[(Uuid, Option<Uuid>)],
+        on: Date,
+    ) -> Result<HashSet<Uuid>> {
+        let mut out = HashSet::new();
+        for chunk in pairs.chunks(900) {
+            let ps: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT c.id FROM contact c WHERE c.id IN ({}) AND EXISTS (SELECT 1 FROM contract k \
+                 WHERE (k.contact_id = c.id OR k.company_id = c.company_id) AND k.status = 'active' \
+                 AND k.starts_on <= $1 AND (k.ends_on IS NULL OR k.ends_on >= $1))",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(on);
+            for (id, _) in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.insert(row.try_get::<Uuid, _>("id")?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Queues a campaign's messages and records their recipients, in one transaction.
+    /// A recipient recorded before (a send resumed after a crash, or run twice) gets
+    /// nothing more. Returns how many were queued.
+    pub async fn queue_campaign(&self, campaign: Uuid, mails: &[QueuedMail]) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut queued = 0;
+        for m in mails {
+            let first = sqlx::query("INSERT INTO campaign_recipient (subject_id, campaign_id, outbox_id, queued_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                .bind(m.subject_id)
+                .bind(campaign)
+                .bind(m.id)
+                .bind(m.created_at)
+                .execute(&mut *tx)
+                .await?;
+            if first.rows_affected() == 1 {
+                super::outbox::queue_in(&mut tx, m).await?;
+                queued += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// How many messages a campaign queued.
+    pub async fn campaign_recipient_count(&self, campaign: Uuid) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = $1")
+                .bind(campaign)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+}

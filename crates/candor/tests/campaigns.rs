@@ -1,0 +1,413 @@
+//! Segments and campaigns (M3, M4) on both backends: a newsletter to a segment of mixed
+//! contacts goes, over real SMTP, to exactly the allowed ones, each email with its
+//! RFC 8058 one-click unsubscribe, which works without logging in; the audience report
+//! names, rule by rule, who was left out; sending twice sends nothing twice; bad
+//! segments and campaigns are refused by name and change nothing.
+
+mod common;
+
+use candor_app::mail::{Security, SmtpSettings, Transport};
+use candor_domain::Role;
+use common::{expect_error, TestApp};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+fn grant(purpose: &str) -> Value {
+    json!({"purpose": purpose, "channel": "email", "action": "grant", "source": "manual",
+           "evidence": {"note": "asked at the counter"}})
+}
+
+async fn consent(t: &TestApp, id: &str, body: Value) {
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &body,
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+}
+
+/// Seven contacts, six of them in France, in every situation the rules know.
+async fn people(t: &TestApp) -> Vec<(&'static str, String)> {
+    let co = t.company("Atelier Morel SAS", "12002701600043").await;
+    let mut out = Vec::new();
+    for (key, locale, country) in [
+        ("fr_subscriber", "fr", "FR"),
+        ("en_subscriber", "en", "FR"),
+        ("unsubscribed", "fr", "FR"),
+        ("never_asked", "fr", "FR"),
+        ("opted_out_of_everything", "fr", "FR"),
+        ("elsewhere", "fr", "BE"),
+    ] {
+        let id = t
+            .contact(
+                json!({"kind": "b2b", "company_id": co, "last_name": key, "locale": locale,
+                            "country": country, "email": format!("{key}@example.fr")}),
+            )
+            .await;
+        out.push((key, id));
+    }
+    let pending = t
+        .contact(json!({"kind": "b2c", "last_name": "pending", "country": "FR", "email": "pending@example.fr"}))
+        .await;
+    out.push(("pending", pending));
+    let id = |k: &str| out.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    for k in [
+        "fr_subscriber",
+        "en_subscriber",
+        "unsubscribed",
+        "opted_out_of_everything",
+        "elsewhere",
+    ] {
+        consent(t, &id(k), grant("newsletter")).await;
+    }
+    consent(
+        t,
+        &id("unsubscribed"),
+        json!({"purpose": "newsletter", "channel": "email", "action": "withdraw", "source": "manual"}),
+    )
+    .await;
+    consent(
+        t,
+        &id("opted_out_of_everything"),
+        json!({"purpose": "*", "channel": "email", "action": "withdraw", "source": "phone"}),
+    )
+    .await;
+    consent(
+        t,
+        &id("pending"),
+        json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "web_form",
+               "evidence": {"form_id": "f", "wording": "w", "ip": "198.51.100.4", "user_agent": "ua"}}),
+    )
+    .await;
+    out
+}
+
+async fn segment(t: &TestApp) -> String {
+    let res = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "France", "conditions": [{"field": "country", "op": "equals", "value": "FR"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let v: Value = res.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn content(locales: &[&str]) -> Value {
+    let mut m = serde_json::Map::new();
+    for l in locales {
+        let (s, b) = if *l == "fr" {
+            ("Nouvelles de décembre", "Bonjour,\nVoici nos nouvelles.")
+        } else {
+            ("December news", "Hello,\nHere is our news.")
+        };
+        m.insert((*l).into(), json!({"subject": s, "body": b}));
+    }
+    Value::Object(m)
+}
+
+async fn campaign(t: &TestApp, segment: &str, locales: &[&str]) -> String {
+    let res = t
+        .post(
+            Role::Marketing,
+            "/api/v1/campaigns",
+            &json!({"name": "Décembre", "category": "newsletter", "channel": "email",
+                    "segment_id": segment, "content": content(locales)}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let v: Value = res.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn header(raw: &[u8], name: &str) -> Option<String> {
+    let mail = mailparse::parse_mail(raw).unwrap();
+    mail.headers
+        .iter()
+        .find(|h| h.get_key().eq_ignore_ascii_case(name))
+        .map(|h| h.get_value())
+}
+
+async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp) {
+    let people = people(&t).await;
+    let id = |k: &str| people.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let seg = segment(&t).await;
+    let preview: Value = t
+        .get(Role::Marketing, &format!("/api/v1/segments/{seg}/preview"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["count"], 6);
+    assert!(
+        !preview.to_string().contains("\"phone\""),
+        "marketing sees no phone"
+    );
+
+    // French only, but one allowed recipient reads English: refused, nothing sent.
+    let outbox_before = t.app.store.list_outbox(1000).await.unwrap().len();
+    let fr_only = campaign(&t, &seg, &["fr"]).await;
+    let res = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{fr_only}/send"),
+            &json!({}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("content.en.subject"),
+        Some("locale_missing"),
+    )
+    .await;
+    assert_eq!(
+        t.app.store.list_outbox(1000).await.unwrap().len(),
+        outbox_before
+    );
+
+    let camp = campaign(&t, &seg, &["fr", "en"]).await;
+    let report: Value = t
+        .get(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/audience"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["segment_size"], 6);
+    assert_eq!(report["allowed"], 2);
+    let excluded: Vec<(String, u64, String)> = report["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["rule"].as_str().unwrap().to_owned(),
+                x["count"].as_u64().unwrap(),
+                x["contacts"][0].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut want = vec![
+        (
+            "global_opt_out".to_owned(),
+            1,
+            id("opted_out_of_everything"),
+        ),
+        ("no_opt_in".to_owned(), 1, id("never_asked")),
+        ("opt_in_pending".to_owned(), 1, id("pending")),
+        ("opted_out_of_purpose".to_owned(), 1, id("unsubscribed")),
+    ];
+    want.sort();
+    let mut got = excluded.clone();
+    got.sort();
+    assert_eq!(got, want);
+
+    let sent: Value = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/send"),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent["queued"].as_u64(), sent["already_sent"].as_bool()),
+        (Some(2), Some(false))
+    );
+    let again: Value = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/send"),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (again["queued"].as_u64(), again["already_sent"].as_bool()),
+        (Some(0), Some(true))
+    );
+
+    let Some(smtp) =
+        common::smtp_receiver("a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp").await
+    else {
+        return;
+    };
+    let transport = Transport::smtp(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: smtp.port,
+        security: Security::None,
+        username: None,
+        password: None,
+    })
+    .unwrap();
+    while t.app.deliver_due(&transport).await.unwrap() > 0 {}
+    let mut newsletters = Vec::new();
+    for _ in 0..100 {
+        newsletters = smtp
+            .received()
+            .into_iter()
+            .filter(|r| header(r, "List-Unsubscribe").is_some())
+            .collect();
+        if newsletters.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let to: BTreeSet<String> = newsletters
+        .iter()
+        .map(|r| header(r, "To").unwrap())
+        .collect();
+    assert_eq!(
+        to,
+        BTreeSet::from([
+            "en_subscriber@example.fr".to_owned(),
+            "fr_subscriber@example.fr".to_owned()
+        ])
+    );
+    let english = newsletters
+        .iter()
+        .find(|r| header(r, "To").unwrap().starts_with("en_"))
+        .unwrap();
+    assert_eq!(header(english, "Subject").unwrap(), "December news");
+    assert_eq!(
+        header(english, "List-Unsubscribe-Post").unwrap(),
+        "List-Unsubscribe=One-Click"
+    );
+
+    // The mail client's one-click unsubscribe: a POST, no login, effective at once.
+    let url = header(english, "List-Unsubscribe").unwrap();
+    let url = url.trim_start_matches('<').trim_end_matches('>').to_owned();
+    assert!(url.contains("/newsletter/email/"), "{url}");
+    let res = t
+        .client
+        .post(&url)
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let d: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/decisions",
+            &json!({"contact_id": id("en_subscriber"), "category": "newsletter", "channel": "email"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["rule"], "opted_out_of_purpose");
+    let ledger = t
+        .app
+        .store
+        .consent_events(id("en_subscriber").parse().unwrap())
+        .await
+        .unwrap();
+    let last = ledger.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.source.as_str()),
+        ("withdraw", "email_link")
+    );
+}
+
+async fn bad_segments_and_campaigns_are_refused_and_change_nothing(t: TestApp) {
+    let seg = segment(&t).await;
+    let before = t.snapshot().await;
+    let res = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "x", "conditions": [{"field": "phone", "op": "contains", "value": "+33"}]}),
+        )
+        .await;
+    expect_error(res, 403, "field_forbidden", Some("phone"), None).await;
+    let res = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "x", "conditions": [{"field": "last_name", "op": "sounds_like", "value": "Morel"}]}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("conditions[0].op"),
+        Some("unknown_operator"),
+    )
+    .await;
+    let res = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "x", "conditions": [{"consent": {"purpose": "newsletter", "channel": "email", "status": "maybe"}}]}),
+        )
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("conditions[0].consent.status"),
+        Some("unknown_status"),
+    )
+    .await;
+    let res = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "x", "conditions": [{"has_active_contract": true}]}),
+        )
+        .await;
+    expect_error(res, 403, "field_forbidden", Some("contract.status"), None).await;
+    for (body, field, rule) in [
+        (
+            json!({"name": "x", "category": "promo", "channel": "email", "segment_id": seg, "content": content(&["fr"])}),
+            "category",
+            "unknown_category",
+        ),
+        (
+            json!({"name": "x", "category": "legal_notice", "channel": "email", "segment_id": seg, "content": content(&["fr"])}),
+            "category",
+            "not_a_campaign_category",
+        ),
+        (
+            json!({"name": "x", "category": "newsletter", "channel": "sms", "segment_id": seg, "content": content(&["fr"])}),
+            "channel",
+            "unknown_channel",
+        ),
+        (
+            json!({"name": "x", "category": "newsletter", "channel": "email", "segment_id": seg, "content": {"fr": {"subject": "", "body": "b"}}}),
+            "content.fr.subject",
+            "subject_format",
+        ),
+    ] {
+        let res = t.post(Role::Marketing, "/api/v1/campaigns", &body).await;
+        expect_error(res, 422, "invalid_field", Some(field), Some(rule)).await;
+    }
+    let res = t
+        .post(
+            Role::Support,
+            "/api/v1/campaigns",
+            &json!({"name": "x", "category": "newsletter", "channel": "email", "segment_id": seg, "content": content(&["fr"])}),
+        )
+        .await;
+    expect_error(res, 403, "role_forbidden", None, None).await;
+    assert_eq!(t.snapshot().await, before);
+}
+
+on_both_backends!(
+    a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp,
+    bad_segments_and_campaigns_are_refused_and_change_nothing,
+);
