@@ -3,7 +3,9 @@
 
 use crate::{AppError, Candor};
 use candor_domain::company::{luhn_check_digit, Company, CompanyName, Siret};
+use candor_domain::consent::{grant_outcome, Action, Channel, ConsentDraft, Evidence, Source};
 use candor_domain::contact::{Contact, ContactData, ContactKind};
+use candor_domain::contract::{Contract, ContractStatus, Party};
 use candor_domain::personal::{
     AddressLine, City, CountryCode, Email, Locale, Notes, PersonName, Phone, PostalCode,
 };
@@ -124,6 +126,8 @@ pub struct DemoCounts {
     pub contacts: u64,
     pub orders: u64,
     pub visits: u64,
+    pub consents: u64,
+    pub contracts: u64,
 }
 
 fn pick<'a>(rng: &mut StdRng, xs: &[&'a str]) -> &'a str {
@@ -247,6 +251,140 @@ fn contact(rng: &mut StdRng, now: OffsetDateTime, n: u64, company: Option<Uuid>)
     }
 }
 
+/// A contract with a person or a company: mostly running, some ended.
+fn contract(rng: &mut StdRng, party: Party, now: OffsetDateTime, n: u64) -> Contract {
+    let starts = now.date() - Duration::days(rng.gen_range(30..1500));
+    let ended = rng.gen_bool(0.2);
+    let ends_on = if ended {
+        Some(now.date() - Duration::days(rng.gen_range(1..30)))
+    } else if rng.gen_bool(0.5) {
+        Some(now.date() + Duration::days(rng.gen_range(10..700)))
+    } else {
+        None
+    };
+    Contract {
+        id: Uuid::now_v7(),
+        party,
+        reference: format!("CT-{}-{n:06}", starts.year()),
+        status: if ended {
+            ContractStatus::Ended
+        } else {
+            ContractStatus::Active
+        },
+        starts_on: starts,
+        ends_on: ends_on.map(|e| e.max(starts)),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// A person's consent ledger: the newsletter opt-ins the demo data says they gave
+/// (confirmed by double opt-in for B2C), some later withdrawn, marketing opt-ins given
+/// at trade shows with a signed form, and a few global opt-outs.
+fn consents(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<ConsentDraft> {
+    let mut out = Vec::new();
+    let draft = |purpose: &str,
+                 action: Action,
+                 pending: Option<&str>,
+                 source: Source,
+                 evidence: Evidence,
+                 at: OffsetDateTime| ConsentDraft {
+        subject_id: c.id,
+        purpose: purpose.into(),
+        channel: Channel::Email,
+        action,
+        pending: pending.map(str::to_owned),
+        source,
+        evidence,
+        at: candor_domain::clock::to_micros(at.min(now)),
+    };
+    if let Some(at) = c.newsletter_subscribed_at {
+        let ev = Evidence {
+            form_id: Some("newsletter-footer".into()),
+            wording: Some(WORDING.into()),
+            ip: Some(format!("198.51.100.{}", rng.gen_range(1..255))),
+            user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0".into()),
+            ..Default::default()
+        };
+        let pending = grant_outcome(c.data.kind, Source::WebForm, &ev);
+        out.push(draft(
+            "newsletter",
+            Action::Grant,
+            pending,
+            Source::WebForm,
+            ev,
+            at,
+        ));
+        if pending.is_some() {
+            out.push(draft(
+                "newsletter",
+                Action::Confirm,
+                None,
+                Source::EmailLink,
+                Evidence::default(),
+                at + Duration::minutes(3),
+            ));
+        }
+        if rng.gen_bool(0.1) {
+            let later = at + Duration::days(rng.gen_range(1..200));
+            out.push(draft(
+                "newsletter",
+                Action::Withdraw,
+                None,
+                Source::EmailLink,
+                Evidence::default(),
+                later,
+            ));
+        }
+    }
+    if rng.gen_bool(0.25) {
+        let at = c.created_at + Duration::days(rng.gen_range(0..60));
+        let ev = Evidence {
+            document_ref: Some(format!(
+                "SALON-{}-{:04}",
+                at.year(),
+                rng.gen_range(0..10_000)
+            )),
+            ..Default::default()
+        };
+        let pending = grant_outcome(c.data.kind, Source::Event, &ev);
+        out.push(draft(
+            "marketing",
+            Action::Grant,
+            pending,
+            Source::Event,
+            ev,
+            at,
+        ));
+        if pending.is_some() && rng.gen_bool(0.7) {
+            out.push(draft(
+                "marketing",
+                Action::Confirm,
+                None,
+                Source::EmailLink,
+                Evidence::default(),
+                at + Duration::days(1),
+            ));
+        }
+    }
+    if rng.gen_bool(0.03) {
+        let at = now - Duration::days(rng.gen_range(1..90));
+        out.push(draft(
+            candor_domain::communication::ALL_PURPOSES,
+            Action::Withdraw,
+            None,
+            Source::Phone,
+            Evidence {
+                note: Some("asked on the phone to receive nothing more".into()),
+                ..Default::default()
+            },
+            at,
+        ));
+    }
+    out.sort_by_key(|d| d.at);
+    out
+}
+
 fn orders(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<OrderRecord> {
     let n = if rng.gen_bool(0.3) {
         rng.gen_range(1..=3)
@@ -310,6 +448,7 @@ impl Candor {
             let n = BATCH.min(contacts - done);
             let (mut cos, mut cts, mut ords, mut acts) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            let (mut drafts, mut contracts) = (Vec::new(), Vec::new());
             for i in 0..n {
                 let serial = offset + done + i;
                 let company = if rng.gen_bool(0.6) {
@@ -325,6 +464,10 @@ impl Candor {
                 let c = contact(&mut rng, now, serial, company);
                 ords.extend(orders(&mut rng, &c, now));
                 acts.extend(visits(&mut rng, &c, now));
+                drafts.extend(consents(&mut rng, &c, now));
+                if c.data.kind == ContactKind::B2c && rng.gen_bool(0.3) {
+                    contracts.push(contract(&mut rng, Party::Contact(c.id), now, serial));
+                }
                 let hash = c
                     .data
                     .email
@@ -332,11 +475,31 @@ impl Candor {
                     .map(|e| self.keys.email_hash(e.as_str()));
                 cts.push((c, hash));
             }
-            self.store.insert_batch(&cos, &cts, &ords, &acts).await?;
+            for co in &cos {
+                if rng.gen_bool(0.5) {
+                    contracts.push(contract(&mut rng, Party::Company(co.id), now, done));
+                }
+            }
+            // Companies, then people with their consent ledgers, then what refers to them.
+            self.store.insert_batch(&cos, &[], &[], &[]).await?;
+            counts.consents += drafts.len() as u64;
+            let people = candor_store::ImportBatch {
+                created: cts,
+                consents: drafts,
+                ..Default::default()
+            };
+            self.store
+                .write_raw(&candor_store::Store::import_rows(people))
+                .await?;
+            self.store
+                .write_raw(&[candor_store::contract_rows(&contracts)])
+                .await?;
+            self.store.insert_batch(&[], &[], &ords, &acts).await?;
             counts.companies += cos.len() as u64;
             counts.contacts += n;
             counts.orders += ords.len() as u64;
             counts.visits += acts.len() as u64;
+            counts.contracts += contracts.len() as u64;
             done += n;
             progress(done);
         }

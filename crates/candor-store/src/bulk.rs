@@ -138,6 +138,42 @@ const TOKEN: &[&str] = &[
     "created_at",
     "expires_at",
 ];
+const CONTRACT: &[&str] = &[
+    "id",
+    "contact_id",
+    "company_id",
+    "reference",
+    "status",
+    "starts_on",
+    "ends_on",
+    "created_at",
+    "updated_at",
+];
+
+/// Contracts as rows, for bulk writes (demo data).
+pub fn contract_rows(contracts: &[candor_domain::contract::Contract]) -> Rows {
+    use candor_domain::contract::Party;
+    let mut rows = Rows::new("contract", CONTRACT);
+    for c in contracts {
+        let (contact, company) = match c.party {
+            Party::Contact(id) => (Cell::Uuid(id), Cell::Null),
+            Party::Company(id) => (Cell::Null, Cell::Uuid(id)),
+        };
+        rows.rows.push(vec![
+            Cell::Uuid(c.id),
+            contact,
+            company,
+            Cell::Text(c.reference.clone()),
+            Cell::Text(c.status.as_str().into()),
+            Cell::Date(c.starts_on),
+            c.ends_on.map_or(Cell::Null, Cell::Date),
+            Cell::Time(c.created_at),
+            Cell::Time(c.updated_at),
+        ]);
+    }
+    rows
+}
+
 const REJECT: &[&str] = &["job_id", "line", "field", "rule", "message", "record"];
 
 pub(crate) fn contact_row(c: &Contact, email_hash: Option<&str>) -> Vec<Cell> {

@@ -11,7 +11,7 @@ mod sqlite;
 pub mod testing;
 mod verify;
 
-pub use bulk::{Cell, ImportBatch, Rows};
+pub use bulk::{contract_rows, Cell, ImportBatch, Rows};
 pub use error::StoreError;
 pub use model::*;
 pub use postgres::PgStore;

@@ -85,9 +85,11 @@ pub async fn fill_demo(app: &Candor, contacts: u64, seed: u64) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     bar.finish_and_clear();
     eprintln!(
-        "Demo data: {} contacts, {} companies, {} orders, {} web visits in {:.1} s",
+        "Demo data: {} contacts, {} companies, {} consent events, {} contracts, {} orders, {} web visits in {:.1} s",
         counts.contacts,
         counts.companies,
+        counts.consents,
+        counts.contracts,
         counts.orders,
         counts.visits,
         started.elapsed().as_secs_f64()
