@@ -10,18 +10,17 @@ use candor_domain::audit::{AccessEvent, AuditAction};
 use candor_domain::catalogue::Entity;
 use candor_domain::communication::{self, Category, Facts, ALL_PURPOSES};
 use candor_domain::consent::{Channel, Status};
-use candor_domain::contact::Contact;
 use candor_domain::personal::Locale;
 use candor_domain::{FieldError, FieldErrors, Role};
 use candor_store::segment::{SegmentCondition, TextOp, TEXT_COLUMNS, TIME_COLUMNS};
-use candor_store::{CampaignRecord, Page, SegmentRecord};
+use candor_store::{AudienceRow, CampaignRecord, Page, SegmentRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-const PAGE: u32 = 1000;
+const PAGE: u32 = 5000;
 /// How many of the contacts a rule left out the report names.
 const SAMPLE: usize = 20;
 
@@ -500,33 +499,31 @@ impl Candor {
         };
         let mut after = None;
         let mut queued = 0;
+        let purpose = category.purpose().unwrap_or(ALL_PURPOSES);
         loop {
             let page = self
                 .store
-                .segment_page(&conds, Page { after, limit: PAGE })
+                .audience_page(&conds, purpose, Channel::Email, Page { after, limit: PAGE })
                 .await?;
             if page.is_empty() {
                 break;
             }
             after = page.last().map(|c| c.id);
-            let ids: Vec<Uuid> = page.iter().map(|c| c.id).collect();
-            let states = self.store.consent_states_for(&ids).await?;
             let contracts = match category {
                 Category::ContractService | Category::ContractRenewal => {
                     let pairs: Vec<(Uuid, Option<Uuid>)> =
-                        page.iter().map(|c| (c.id, c.data.company_id)).collect();
+                        page.iter().map(|c| (c.id, c.company_id)).collect();
                     self.store.active_contracts_for(&pairs, now.date()).await?
                 }
                 _ => Default::default(),
             };
             let mut allowed = Vec::new();
             let n = page.len();
-            for contact in page {
+            for row in page {
                 report.segment_size += 1;
-                let consents = states.get(&contact.id).map_or(&[][..], Vec::as_slice);
                 let facts = Facts {
-                    consents,
-                    active_contract: contracts.contains(&contact.id),
+                    consents: &row.states,
+                    active_contract: contracts.contains(&row.id),
                     erased: false,
                     restricted: false,
                     last_request: None,
@@ -534,22 +531,19 @@ impl Candor {
                     refusal_quiet_period: self.settings.refusal_quiet,
                 };
                 match communication::permit(category, Channel::Email, &facts) {
-                    Err(rule) => leave_out(rule.id(), rule.explanation(), contact.id),
-                    Ok(_) if contact.data.email.is_none() => leave_out(
+                    Err(rule) => leave_out(rule.id(), rule.explanation(), row.id),
+                    Ok(_) if row.email.is_none() => leave_out(
                         NO_EMAIL,
                         (
                             "The contact has no email address.",
                             "Le contact n'a pas d'adresse e-mail.",
                         ),
-                        contact.id,
+                        row.id,
                     ),
                     Ok(p) => {
                         report.allowed += 1;
-                        *report
-                            .locales
-                            .entry(contact.data.locale.as_str().to_owned())
-                            .or_default() += 1;
-                        allowed.push((contact, p));
+                        *report.locales.entry(row.locale.clone()).or_default() += 1;
+                        allowed.push((row, p));
                     }
                 }
             }
@@ -573,13 +567,15 @@ impl Candor {
         &self,
         category: Category,
         content: &BTreeMap<String, Content>,
-        allowed: Vec<(Contact, communication::Permit)>,
+        allowed: Vec<(AudienceRow, communication::Permit)>,
         now: OffsetDateTime,
     ) -> Result<Vec<candor_store::QueuedMail>, AppError> {
         let mut mails = Vec::with_capacity(allowed.len());
         for (contact, permit) in allowed {
-            let l = contact.data.locale;
-            let (Some(text), Some(email)) = (content.get(l.as_str()), contact.data.email.as_ref())
+            let Ok(l) = Locale::parse("locale", &contact.locale) else {
+                continue;
+            };
+            let (Some(text), Some(email)) = (content.get(l.as_str()), contact.email.as_ref())
             else {
                 continue;
             };

@@ -314,6 +314,18 @@ impl Store {
         dispatch!(self, s => s.last_consent_request(subject).await)
     }
 
+    /// One page of a segment's audience for one purpose × channel, with the consent
+    /// states the communication rules read.
+    pub async fn audience_page(
+        &self,
+        conds: &[segment::SegmentCondition],
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+        page: Page,
+    ) -> Result<Vec<AudienceRow>> {
+        dispatch!(self, s => s.audience_page(conds, purpose, channel, page).await)
+    }
+
     /// How many contacts a segment holds.
     pub async fn segment_count(&self, conds: &[segment::SegmentCondition]) -> Result<i64> {
         dispatch!(self, s => s.segment_count(conds).await)
@@ -352,14 +364,6 @@ impl Store {
         report: &str,
     ) -> Result<bool> {
         dispatch!(self, s => s.mark_campaign_sent(id, at, report).await)
-    }
-
-    /// The current consent states of many subjects at once, by subject.
-    pub async fn consent_states_for(
-        &self,
-        ids: &[Uuid],
-    ) -> Result<std::collections::HashMap<Uuid, Vec<ConsentState>>> {
-        dispatch!(self, s => s.consent_states_for(ids).await)
     }
 
     /// Which of these contacts (with their company) have a contract running on `on`.

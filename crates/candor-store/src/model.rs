@@ -209,3 +209,15 @@ pub struct CampaignRecord {
     pub created_at: OffsetDateTime,
     pub sent_at: Option<OffsetDateTime>,
 }
+
+/// What the communication rules need of one contact of an audience: the address, the
+/// language, and the consent states that bear on one purpose × channel (the purpose's
+/// own and the global opt-out's).
+#[derive(Debug, Clone)]
+pub struct AudienceRow {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub locale: String,
+    pub company_id: Option<Uuid>,
+    pub states: Vec<candor_domain::consent::ConsentState>,
+}

@@ -6,11 +6,10 @@ use crate::bulk::Cell;
 use crate::error::Result;
 use crate::model::{CampaignRecord, Page, QueuedMail, SegmentRecord};
 use crate::segment::{where_clause, Dialect, SegmentCondition};
-use candor_domain::consent::ConsentState;
 use candor_domain::contact::Contact;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{Row, Sqlite};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -164,33 +163,6 @@ impl SqliteStore {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The current consent states of these subjects, by subject.
-    pub async fn consent_states_for(
-        &self,
-        ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<ConsentState>>> {
-        let mut out: HashMap<Uuid, Vec<ConsentState>> = HashMap::new();
-        for chunk in ids.chunks(900) {
-            let ps: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-            let sql = format!(
-                "SELECT subject_id, purpose, channel, status, reason, source, since, first_opt_in_at, first_opt_in_source \
-                 FROM consent_state WHERE subject_id IN ({})",
-                ps.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for row in q.fetch_all(&self.reader).await? {
-                let subject = uuid(&row, "subject_id")?;
-                out.entry(subject)
-                    .or_default()
-                    .push(super::consent::state_of(&row)?);
-            }
-        }
-        Ok(out)
-    }
-
     /// Which of these (contact, company) pairs have a contract running on `on`.
     pub async fn active_contracts_for(
         &self,
@@ -248,5 +220,76 @@ impl SqliteStore {
                 .fetch_one(&self.reader)
                 .await?,
         )
+    }
+}
+
+impl SqliteStore {
+    /// One page of a segment's audience for one purpose × channel: each contact with
+    /// the states the rules read, in one query.
+    pub async fn audience_page(
+        &self,
+        conds: &[SegmentCondition],
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+        page: Page,
+    ) -> Result<Vec<crate::model::AudienceRow>> {
+        use candor_domain::consent::{ConsentState, Source, Status};
+        let (w, mut binds) = where_clause(conds, Dialect::Sqlite, 3);
+        let mut all = vec![
+            Cell::Text(purpose.to_owned()),
+            Cell::Text(channel.as_str().to_owned()),
+        ];
+        all.append(&mut binds);
+        let after = match page.after {
+            Some(a) => {
+                all.push(Cell::Uuid(a));
+                format!(" AND c.id > ?{}", all.len())
+            }
+            None => String::new(),
+        };
+        all.push(Cell::Int(i64::from(page.limit)));
+        let sql = format!(
+            "SELECT c.id, c.email, c.locale, c.company_id, n.status AS n_status, n.source AS n_source, n.since AS n_since, \
+             g.status AS g_status, g.source AS g_source, g.since AS g_since FROM contact c \
+             LEFT JOIN consent_state n ON n.subject_id = c.id AND n.purpose = ?1 AND n.channel = ?2 \
+             LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = ?2 \
+             WHERE {w}{after} ORDER BY c.id LIMIT ?{}",
+            all.len()
+        );
+        let rows = bind_cells(sqlx::query(&sql), all)
+            .fetch_all(&self.reader)
+            .await?;
+        let corrupt =
+            |w: &str| crate::error::StoreError::Corrupt(format!("unreadable consent {w}"));
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut states = Vec::with_capacity(2);
+            for (prefix, p) in [
+                ("n", purpose),
+                ("g", candor_domain::communication::ALL_PURPOSES),
+            ] {
+                let status: Option<String> = row.try_get(format!("{prefix}_status").as_str())?;
+                let Some(status) = status else { continue };
+                let source: String = row.try_get(format!("{prefix}_source").as_str())?;
+                states.push(ConsentState {
+                    purpose: p.to_owned(),
+                    channel,
+                    status: Status::parse("status", &status).map_err(|_| corrupt("status"))?,
+                    reason: None,
+                    source: Source::parse("source", &source).map_err(|_| corrupt("source"))?,
+                    since: row.try_get(format!("{prefix}_since").as_str())?,
+                    first_opt_in_at: None,
+                    first_opt_in_source: None,
+                });
+            }
+            out.push(crate::model::AudienceRow {
+                id: uuid(&row, "id")?,
+                email: row.try_get("email")?,
+                locale: row.try_get("locale")?,
+                company_id: super::rows::opt_uuid(&row, "company_id")?,
+                states,
+            });
+        }
+        Ok(out)
     }
 }
