@@ -478,37 +478,31 @@ impl Candor {
             locales: BTreeMap::new(),
             excluded: Vec::new(),
         };
-        let mut excluded: BTreeMap<String, Exclusion> = BTreeMap::new();
-        let mut leave_out = |rule: &str, expl: (&str, &str), id: Uuid| {
-            let x = excluded
-                .entry(rule.to_owned())
-                .or_insert_with(|| Exclusion {
-                    rule: rule.to_owned(),
-                    count: 0,
-                    explanation: [
-                        ("en".to_owned(), expl.0.to_owned()),
-                        ("fr".to_owned(), expl.1.to_owned()),
-                    ]
-                    .into(),
-                    contacts: Vec::new(),
-                });
+        // Keyed by the rule's static id: no allocation per contact left out.
+        let mut excluded: BTreeMap<&'static str, Exclusion> = BTreeMap::new();
+        let mut leave_out = |rule: &'static str, expl: (&str, &str), id: Uuid| {
+            let x = excluded.entry(rule).or_insert_with(|| Exclusion {
+                rule: rule.to_owned(),
+                count: 0,
+                explanation: [
+                    ("en".to_owned(), expl.0.to_owned()),
+                    ("fr".to_owned(), expl.1.to_owned()),
+                ]
+                .into(),
+                contacts: Vec::new(),
+            });
             x.count += 1;
             if x.contacts.len() < SAMPLE {
                 x.contacts.push(id);
             }
         };
-        let mut after = None;
         let mut queued = 0;
         let purpose = category.purpose().unwrap_or(ALL_PURPOSES);
-        loop {
-            let page = self
-                .store
-                .audience_page(&conds, purpose, Channel::Email, Page { after, limit: PAGE })
-                .await?;
-            if page.is_empty() {
-                break;
-            }
-            after = page.last().map(|c| c.id);
+        let mut chunks = self
+            .store
+            .audience_chunks(&conds, purpose, Channel::Email, PAGE as usize);
+        while let Some(page) = chunks.recv().await {
+            let page = page?;
             let contracts = match category {
                 Category::ContractService | Category::ContractRenewal => {
                     let pairs: Vec<(Uuid, Option<Uuid>)> =
@@ -518,7 +512,6 @@ impl Candor {
                 _ => Default::default(),
             };
             let mut allowed = Vec::new();
-            let n = page.len();
             for row in page {
                 report.segment_size += 1;
                 let facts = Facts {
@@ -542,7 +535,12 @@ impl Candor {
                     ),
                     Ok(p) => {
                         report.allowed += 1;
-                        *report.locales.entry(row.locale.clone()).or_default() += 1;
+                        match report.locales.get_mut(row.locale.as_str()) {
+                            Some(n) => *n += 1,
+                            None => {
+                                report.locales.insert(row.locale.clone(), 1);
+                            }
+                        }
                         allowed.push((row, p));
                     }
                 }
@@ -550,9 +548,6 @@ impl Candor {
             if let Some(content) = send {
                 let mails = self.campaign_mails(category, content, allowed, now)?;
                 queued += self.store.queue_campaign(c.id, &mails).await?;
-            }
-            if n < PAGE as usize {
-                break;
             }
         }
         report.excluded = excluded.into_values().collect();

@@ -401,3 +401,17 @@ pub(crate) fn plan(batch: ImportBatch, job: &ImportJob) -> Planned {
         existing_audit,
     }
 }
+
+/// The newsletter-by-email audience of every contact, decided in SQL alone: the raw
+/// baseline of `candor bench audience` (same rules as `communication::decide`).
+pub(crate) const BASELINE_AUDIENCE_SQL: &str = "SELECT c.id, CASE \
+    WHEN g.status IN ('withdrawn', 'refused') AND NOT COALESCE(n.status = 'effective' AND n.since > g.since, FALSE) THEN 'global_opt_out' \
+    WHEN n.status = 'effective' AND c.email IS NULL THEN 'no_email_address' \
+    WHEN n.status = 'effective' THEN 'allowed' \
+    WHEN n.status = 'pending' THEN 'opt_in_pending' \
+    WHEN n.status = 'withdrawn' THEN 'opted_out_of_purpose' \
+    WHEN n.status = 'refused' THEN 'opt_in_refused' \
+    ELSE 'no_opt_in' END \
+    FROM contact c \
+    LEFT JOIN consent_state n ON n.subject_id = c.id AND n.purpose = 'newsletter' AND n.channel = 'email' \
+    LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = 'email'";

@@ -197,6 +197,14 @@ impl Store {
         dispatch!(self, s => s.baseline_read_and_insert(id, at).await)
     }
 
+    /// The hand-written SQL baseline of `candor bench audience`: the allowed ids and
+    /// the number left out per rule, for a newsletter by email to every contact.
+    pub async fn baseline_newsletter_audience(
+        &self,
+    ) -> Result<(Vec<String>, std::collections::BTreeMap<String, u64>)> {
+        dispatch!(self, s => s.baseline_newsletter_audience().await)
+    }
+
     pub async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>> {
         dispatch!(self, s => s.sample_contact_ids(n).await)
     }
@@ -314,16 +322,16 @@ impl Store {
         dispatch!(self, s => s.last_consent_request(subject).await)
     }
 
-    /// One page of a segment's audience for one purpose × channel, with the consent
-    /// states the communication rules read.
-    pub async fn audience_page(
+    /// A segment's audience for one purpose × channel, with the consent states the
+    /// communication rules read, streamed in chunks by a task of its own.
+    pub fn audience_chunks(
         &self,
         conds: &[segment::SegmentCondition],
         purpose: &str,
         channel: candor_domain::consent::Channel,
-        page: Page,
-    ) -> Result<Vec<AudienceRow>> {
-        dispatch!(self, s => s.audience_page(conds, purpose, channel, page).await)
+        chunk: usize,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<AudienceRow>>> {
+        dispatch!(self, s => s.audience_chunks(conds, purpose, channel, chunk))
     }
 
     /// How many contacts a segment holds.

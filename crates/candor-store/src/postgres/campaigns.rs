@@ -223,73 +223,95 @@ impl PgStore {
     }
 }
 
+fn audience_row(
+    row: &PgRow,
+    purpose: &str,
+    channel: candor_domain::consent::Channel,
+) -> Result<crate::model::AudienceRow> {
+    use candor_domain::consent::{ConsentState, Source, Status};
+    let corrupt = |w: &str| crate::error::StoreError::Corrupt(format!("unreadable consent {w}"));
+    let mut states = Vec::with_capacity(2);
+    // Columns by position: 4 to 6 the purpose's state, 7 to 9 the global opt-out's.
+    for (first, p) in [
+        (4, purpose),
+        (7, candor_domain::communication::ALL_PURPOSES),
+    ] {
+        let status: Option<&str> = row.try_get(first)?;
+        let Some(status) = status else { continue };
+        let source: &str = row.try_get(first + 1)?;
+        states.push(ConsentState {
+            purpose: p.to_owned(),
+            channel,
+            status: Status::parse("status", status).map_err(|_| corrupt("status"))?,
+            reason: None,
+            source: Source::parse("source", source).map_err(|_| corrupt("source"))?,
+            since: row.try_get(first + 2)?,
+            first_opt_in_at: None,
+            first_opt_in_source: None,
+        });
+    }
+    Ok(crate::model::AudienceRow {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        locale: row.try_get("locale")?,
+        company_id: row.try_get("company_id")?,
+        states,
+    })
+}
+
 impl PgStore {
-    /// One page of a segment's audience for one purpose × channel: each contact with
-    /// the states the rules read, in one query.
-    pub async fn audience_page(
+    /// A segment's audience for one purpose × channel, read by one query in a task of
+    /// its own and handed over in chunks: each contact with the states the rules read.
+    pub fn audience_chunks(
         &self,
         conds: &[SegmentCondition],
         purpose: &str,
         channel: candor_domain::consent::Channel,
-        page: Page,
-    ) -> Result<Vec<crate::model::AudienceRow>> {
-        use candor_domain::consent::{ConsentState, Source, Status};
+        chunk: usize,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<crate::model::AudienceRow>>> {
+        use futures_util::TryStreamExt;
         let (w, mut binds) = where_clause(conds, Dialect::Postgres, 3);
         let mut all = vec![
             Cell::Text(purpose.to_owned()),
             Cell::Text(channel.as_str().to_owned()),
         ];
         all.append(&mut binds);
-        let after = match page.after {
-            Some(a) => {
-                all.push(Cell::Uuid(a));
-                format!(" AND c.id > ${}", all.len())
-            }
-            None => String::new(),
-        };
-        all.push(Cell::Int(i64::from(page.limit)));
         let sql = format!(
-            "SELECT c.id, c.email, c.locale, c.company_id, n.status AS n_status, n.source AS n_source, n.since AS n_since, \
-             g.status AS g_status, g.source AS g_source, g.since AS g_since FROM contact c \
+            "SELECT c.id, c.email, c.locale, c.company_id, n.status, n.source, n.since, \
+             g.status, g.source, g.since FROM contact c \
              LEFT JOIN consent_state n ON n.subject_id = c.id AND n.purpose = $1 AND n.channel = $2 \
              LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = $2 \
-             WHERE {w}{after} ORDER BY c.id LIMIT ${}",
-            all.len()
+             WHERE {w}"
         );
-        let rows = bind_cells(sqlx::query(&sql), all)
-            .fetch_all(&self.pool)
-            .await?;
-        let corrupt =
-            |w: &str| crate::error::StoreError::Corrupt(format!("unreadable consent {w}"));
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut states = Vec::with_capacity(2);
-            for (prefix, p) in [
-                ("n", purpose),
-                ("g", candor_domain::communication::ALL_PURPOSES),
-            ] {
-                let status: Option<String> = row.try_get(format!("{prefix}_status").as_str())?;
-                let Some(status) = status else { continue };
-                let source: String = row.try_get(format!("{prefix}_source").as_str())?;
-                states.push(ConsentState {
-                    purpose: p.to_owned(),
-                    channel,
-                    status: Status::parse("status", &status).map_err(|_| corrupt("status"))?,
-                    reason: None,
-                    source: Source::parse("source", &source).map_err(|_| corrupt("source"))?,
-                    since: row.try_get(format!("{prefix}_since").as_str())?,
-                    first_opt_in_at: None,
-                    first_opt_in_source: None,
-                });
+        let pool = self.pool.clone();
+        let purpose = purpose.to_owned();
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        tokio::spawn(async move {
+            let mut rows = bind_cells(sqlx::query(&sql), all).fetch(&pool);
+            let mut buf = Vec::with_capacity(chunk);
+            loop {
+                match rows.try_next().await {
+                    Ok(Some(row)) => match audience_row(&row, &purpose, channel) {
+                        Ok(r) => buf.push(r),
+                        Err(e) => {
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    },
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                }
+                if buf.len() >= chunk && tx.send(Ok(std::mem::take(&mut buf))).await.is_err() {
+                    return;
+                }
             }
-            out.push(crate::model::AudienceRow {
-                id: row.try_get("id")?,
-                email: row.try_get("email")?,
-                locale: row.try_get("locale")?,
-                company_id: row.try_get("company_id")?,
-                states,
-            });
-        }
-        Ok(out)
+            if !buf.is_empty() {
+                let _ = tx.send(Ok(buf)).await;
+            }
+        });
+        rx
     }
 }

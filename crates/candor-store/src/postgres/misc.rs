@@ -211,3 +211,25 @@ impl PgStore {
         Ok(ids.into_iter().map(|u| u.to_string()).collect())
     }
 }
+
+impl PgStore {
+    /// The hand-written SQL that `candor bench audience` measures Candor against.
+    pub async fn baseline_newsletter_audience(
+        &self,
+    ) -> Result<(Vec<String>, std::collections::BTreeMap<String, u64>)> {
+        use futures_util::TryStreamExt;
+        let sql = crate::bulk::BASELINE_AUDIENCE_SQL
+            .replace("SELECT c.id,", "SELECT CAST(c.id AS TEXT),");
+        let mut rows = sqlx::query_as::<_, (String, String)>(&sql).fetch(&self.pool);
+        let mut allowed = Vec::new();
+        let mut counts = std::collections::BTreeMap::new();
+        while let Some((id, rule)) = rows.try_next().await? {
+            if rule == "allowed" {
+                allowed.push(id);
+            } else {
+                *counts.entry(rule).or_insert(0) += 1;
+            }
+        }
+        Ok((allowed, counts))
+    }
+}

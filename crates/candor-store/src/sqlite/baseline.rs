@@ -50,3 +50,26 @@ impl SqliteStore {
         )
     }
 }
+
+impl SqliteStore {
+    /// The hand-written SQL that `candor bench audience` measures Candor against: the
+    /// newsletter-by-email audience of every contact, decided in one query.
+    pub async fn baseline_newsletter_audience(
+        &self,
+    ) -> Result<(Vec<String>, std::collections::BTreeMap<String, u64>)> {
+        use futures_util::TryStreamExt;
+        let mut rows =
+            sqlx::query_as::<_, (String, String)>(super::super::bulk::BASELINE_AUDIENCE_SQL)
+                .fetch(&self.reader);
+        let mut allowed = Vec::new();
+        let mut counts = std::collections::BTreeMap::new();
+        while let Some((id, rule)) = rows.try_next().await? {
+            if rule == "allowed" {
+                allowed.push(id);
+            } else {
+                *counts.entry(rule).or_insert(0) += 1;
+            }
+        }
+        Ok((allowed, counts))
+    }
+}
