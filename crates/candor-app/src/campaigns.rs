@@ -546,7 +546,12 @@ impl Candor {
                 }
             }
             if let Some(content) = send {
-                let mails = self.campaign_mails(category, content, allowed, now)?;
+                let ids: Vec<Uuid> = allowed.iter().map(|(r, _)| r.id).collect();
+                let tracked = self
+                    .store
+                    .effective_consents(&ids, crate::tracking::TRACKING_PURPOSE, Channel::Email)
+                    .await?;
+                let mails = self.campaign_mails(c.id, category, content, allowed, &tracked, now)?;
                 queued += self.store.queue_campaign(c.id, &mails).await?;
             }
         }
@@ -558,11 +563,16 @@ impl Candor {
     }
 
     /// The emails of one page of allowed contacts, each with its unsubscribe link.
+    ///
+    /// Only the people who agreed to be measured (`tracked`) get the open pixel and
+    /// tracked links; the others' emails carry plain links and no pixel.
     fn campaign_mails(
         &self,
+        campaign: Uuid,
         category: Category,
         content: &BTreeMap<String, Content>,
         allowed: Vec<(AudienceRow, communication::Permit)>,
+        tracked: &std::collections::HashSet<Uuid>,
         now: OffsetDateTime,
     ) -> Result<Vec<candor_store::QueuedMail>, AppError> {
         let mut mails = Vec::with_capacity(allowed.len());
@@ -576,16 +586,29 @@ impl Candor {
             };
             let purpose = category.purpose().unwrap_or(ALL_PURPOSES);
             let link = self.withdrawal_link(contact.id, purpose, Channel::Email);
-            let rendered = mail::render(
+            const BODY: &str = "\u{1}body\u{1}";
+            let mut rendered = mail::render(
                 "campaign",
                 l,
                 &[
                     ("subject", &text.subject),
-                    ("body", &text.body),
+                    ("body", BODY),
                     ("unsubscribe", &link),
                 ],
             )
             .ok_or_else(|| AppError::Internal("the campaign template is missing".into()))?;
+            rendered.text = rendered.text.replace(BODY, &text.body);
+            let escaped = mail::escape_html(&text.body);
+            let body_html = if tracked.contains(&contact.id) {
+                let html = crate::tracking::linkify(&escaped, |u| {
+                    self.tracked_link(campaign, contact.id, u)
+                });
+                let pixel = self.open_pixel(campaign, contact.id);
+                format!("{html}<img src=\"{pixel}\" width=\"1\" height=\"1\" alt=\"\">")
+            } else {
+                crate::tracking::linkify(&escaped, str::to_owned)
+            };
+            rendered.html = rendered.html.replace(BODY, &body_html);
             let mut m = mail::queued(
                 Uuid::now_v7(),
                 Some(contact.id),

@@ -13,6 +13,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct Keys {
     blind_index: [u8; 32],
     withdraw: [u8; 32],
+    tracking: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -27,6 +28,7 @@ impl Keys {
         Self {
             blind_index: derive(master, b"candor/blind-index/email/v1"),
             withdraw: derive(master, b"candor/withdraw-link/v1"),
+            tracking: derive(master, b"candor/tracking-link/v1"),
         }
     }
 
@@ -89,6 +91,24 @@ impl Keys {
                 .verify_slice(&raw)
                 .is_ok()
         })
+    }
+}
+
+impl Keys {
+    fn tracking_mac(&self, what: &str) -> HmacSha256 {
+        let mut mac = HmacSha256::new_from_slice(&self.tracking).expect("any key length");
+        mac.update(what.as_bytes());
+        mac
+    }
+
+    /// The signature of an open pixel or a tracked link (`what` names the campaign, the
+    /// person, and for a link its target), so that nobody can forge one.
+    pub fn tracking_signature(&self, what: &str) -> String {
+        hex::encode(self.tracking_mac(what).finalize().into_bytes())
+    }
+
+    pub fn tracking_signature_ok(&self, what: &str, sig: &str) -> bool {
+        hex::decode(sig).is_ok_and(|raw| self.tracking_mac(what).verify_slice(&raw).is_ok())
     }
 }
 

@@ -43,7 +43,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
     }
 }
 
-fn escape_html(s: &str) -> String {
+/// Text made safe to put inside HTML.
+pub fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

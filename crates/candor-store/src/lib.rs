@@ -334,6 +334,21 @@ impl Store {
         dispatch!(self, s => s.audience_chunks(conds, purpose, channel, chunk))
     }
 
+    /// Records a digital trace of a contact (an email opened, a link followed).
+    pub async fn record_activity(&self, a: &ActivityRecord) -> Result<()> {
+        dispatch!(self, s => s.record_activity(a).await)
+    }
+
+    /// Which of these subjects have an effective consent to `purpose` on `channel`.
+    pub async fn effective_consents(
+        &self,
+        ids: &[Uuid],
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+    ) -> Result<std::collections::HashSet<Uuid>> {
+        dispatch!(self, s => s.effective_consents(ids, purpose, channel).await)
+    }
+
     /// How many contacts a segment holds.
     pub async fn segment_count(&self, conds: &[segment::SegmentCondition]) -> Result<i64> {
         dispatch!(self, s => s.segment_count(conds).await)

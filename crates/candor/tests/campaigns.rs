@@ -74,6 +74,8 @@ async fn people(t: &TestApp) -> Vec<(&'static str, String)> {
         json!({"purpose": "*", "channel": "email", "action": "withdraw", "source": "phone"}),
     )
     .await;
+    // Only the French subscriber agrees to be measured.
+    consent(t, &id("fr_subscriber"), grant("engagement_tracking")).await;
     consent(
         t,
         &id("pending"),
@@ -101,9 +103,15 @@ fn content(locales: &[&str]) -> Value {
     let mut m = serde_json::Map::new();
     for l in locales {
         let (s, b) = if *l == "fr" {
-            ("Nouvelles de décembre", "Bonjour,\nVoici nos nouvelles.")
+            (
+                "Nouvelles de décembre",
+                "Bonjour,\nVoici nos nouvelles : https://example.fr/offre",
+            )
         } else {
-            ("December news", "Hello,\nHere is our news.")
+            (
+                "December news",
+                "Hello,\nHere is our news: https://example.fr/offre",
+            )
         };
         m.insert((*l).into(), json!({"subject": s, "body": b}));
     }
@@ -122,6 +130,22 @@ async fn campaign(t: &TestApp, segment: &str, locales: &[&str]) -> String {
     assert_eq!(res.status(), 201, "{:?}", res.text().await);
     let v: Value = res.json().await.unwrap();
     v["id"].as_str().unwrap().to_owned()
+}
+
+fn html(raw: &[u8]) -> String {
+    let mail = mailparse::parse_mail(raw).unwrap();
+    mail.subparts
+        .iter()
+        .find(|p| p.ctype.mimetype == "text/html")
+        .unwrap()
+        .get_body()
+        .unwrap()
+}
+
+/// The first `…` between `start` and a double quote in `text`.
+fn attr(text: &str, start: &str) -> Option<String> {
+    let i = text.find(start)?;
+    Some(text[i..].split('"').next().unwrap().to_owned())
 }
 
 fn header(raw: &[u8], name: &str) -> Option<String> {
@@ -285,6 +309,58 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
         header(english, "List-Unsubscribe-Post").unwrap(),
         "List-Unsubscribe=One-Click"
     );
+
+    // Opens and clicks: only the French subscriber, who agreed, has a pixel and a
+    // tracked link; the English one has the plain link and no pixel.
+    let french = newsletters
+        .iter()
+        .find(|r| header(r, "To").unwrap().starts_with("fr_"))
+        .unwrap();
+    let (fr_html, en_html) = (html(french), html(english));
+    let pixel = attr(&fr_html, &format!("{}/t/o/", t.url)).expect("a pixel for who agreed");
+    let link = attr(&fr_html, &format!("{}/t/c/", t.url)).expect("a tracked link for who agreed");
+    assert!(
+        !en_html.contains("/t/o/") && !en_html.contains("/t/c/"),
+        "{en_html}"
+    );
+    assert!(
+        en_html.contains("href=\"https://example.fr/offre\""),
+        "{en_html}"
+    );
+    let visits = |t: &TestApp| {
+        let store = t.app.store.clone();
+        async move {
+            store
+                .table_counts()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|(n, _)| *n == "activity")
+                .unwrap()
+                .1
+        }
+    };
+    let before = visits(&t).await;
+    let res = t.client.get(&pixel).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/gif");
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = no_redirect.get(&link).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    assert_eq!(res.headers()["location"], "https://example.fr/offre");
+    assert_eq!(visits(&t).await, before + 2, "the open and the click");
+    // The English subscriber did not agree: even a pixel made for them records nothing;
+    // and a forged link records nothing and leads nowhere.
+    let camp_id: uuid::Uuid = camp.parse().unwrap();
+    let theirs = t
+        .app
+        .open_pixel(camp_id, id("en_subscriber").parse().unwrap());
+    t.client.get(&theirs).send().await.unwrap();
+    let forged = format!("{}00", &link[..link.len() - 2]);
+    assert_eq!(no_redirect.get(&forged).send().await.unwrap().status(), 404);
+    assert_eq!(visits(&t).await, before + 2);
 
     // The mail client's one-click unsubscribe: a POST, no login, effective at once.
     let url = header(english, "List-Unsubscribe").unwrap();

@@ -315,3 +315,46 @@ impl PgStore {
         rx
     }
 }
+
+impl PgStore {
+    /// Records a digital trace of a contact (an email opened, a link followed).
+    pub async fn record_activity(&self, a: &crate::model::ActivityRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO activity (id, contact_id, kind, at, detail) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(a.id)
+        .bind(a.contact_id)
+        .bind(&a.kind)
+        .bind(a.at)
+        .bind(&a.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Which of these subjects have an effective consent to `purpose` on `channel`.
+    pub async fn effective_consents(
+        &self,
+        ids: &[Uuid],
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+    ) -> Result<HashSet<Uuid>> {
+        let mut out = HashSet::new();
+        for chunk in ids.chunks(900) {
+            let ps: Vec<String> = (3..=chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT subject_id FROM consent_state WHERE purpose = $1 AND channel = $2 \
+                 AND status = 'effective' AND subject_id IN ({})",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query(&sql).bind(purpose).bind(channel.as_str());
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.fetch_all(&self.pool).await? {
+                out.insert(row.try_get::<Uuid, _>("subject_id")?);
+            }
+        }
+        Ok(out)
+    }
+}

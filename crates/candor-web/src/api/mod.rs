@@ -12,6 +12,7 @@ mod decisions;
 mod outbox;
 mod pages;
 mod system;
+mod tracking;
 
 use crate::error::{ErrorBody, ErrorDetail, FieldDetail};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -113,6 +114,8 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(pages::confirm_page, pages::confirm))
         .routes(routes!(pages::withdraw_page, pages::withdraw))
         .routes(routes!(pages::request_page, pages::answer_request))
+        .routes(routes!(tracking::open))
+        .routes(routes!(tracking::click))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }
