@@ -18,6 +18,7 @@ pub mod export;
 pub mod import;
 pub mod keys;
 pub mod mail;
+pub mod orders;
 pub mod tracking;
 
 pub use error::AppError;

@@ -19,6 +19,7 @@ pub enum Entity {
     Contact,
     Company,
     Contract,
+    Order,
 }
 
 impl Entity {
@@ -27,6 +28,7 @@ impl Entity {
             Entity::Contact => "contact",
             Entity::Company => "company",
             Entity::Contract => "contract",
+            Entity::Order => "order",
         }
     }
 }
@@ -329,6 +331,10 @@ pub const BUILT_IN_FIELDS: &[(Entity, &str)] = &[
     (Entity::Contract, "status"),
     (Entity::Contract, "starts_on"),
     (Entity::Contract, "ends_on"),
+    (Entity::Order, "ordered_at"),
+    (Entity::Order, "currency"),
+    (Entity::Order, "total_cents"),
+    (Entity::Order, "lines"),
 ];
 
 #[derive(Debug, Clone)]

@@ -14,6 +14,7 @@ pub mod contact;
 pub mod contract;
 pub mod error;
 pub mod lexicon;
+pub mod order;
 pub mod personal;
 pub mod role;
 

@@ -349,6 +349,20 @@ impl Store {
         dispatch!(self, s => s.effective_consents(ids, purpose, channel).await)
     }
 
+    /// Records an order with its audit entries, atomically.
+    pub async fn insert_order(
+        &self,
+        o: &OrderRecord,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.insert_order(o, audit).await)
+    }
+
+    /// A contact's orders, newest first.
+    pub async fn list_orders(&self, contact: Uuid) -> Result<Vec<OrderRecord>> {
+        dispatch!(self, s => s.list_orders(contact).await)
+    }
+
     /// How many contacts a segment holds.
     pub async fn segment_count(&self, conds: &[segment::SegmentCondition]) -> Result<i64> {
         dispatch!(self, s => s.segment_count(conds).await)

@@ -141,3 +141,46 @@ impl PgStore {
         ))
     }
 }
+
+impl PgStore {
+    /// Records an order with its audit entries, atomically.
+    pub async fn insert_order(
+        &self,
+        o: &crate::model::OrderRecord,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO customer_order (id, contact_id, ordered_at, currency, total_cents, lines) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(o.id)
+        .bind(o.contact_id)
+        .bind(o.ordered_at)
+        .bind(&o.currency)
+        .bind(o.total_cents)
+        .bind(&o.lines)
+        .execute(&mut *tx)
+        .await?;
+        let entries = super::audit::append_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    /// A contact's orders, newest first.
+    pub async fn list_orders(&self, contact: Uuid) -> Result<Vec<crate::model::OrderRecord>> {
+        let rows = sqlx::query("SELECT id, contact_id, ordered_at, currency, total_cents, lines FROM customer_order WHERE contact_id = $1 ORDER BY ordered_at DESC, id")
+            .bind(contact)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(crate::model::OrderRecord {
+                id: row.try_get("id")?,
+                contact_id: row.try_get("contact_id")?,
+                ordered_at: row.try_get("ordered_at")?,
+                currency: row.try_get("currency")?,
+                total_cents: row.try_get("total_cents")?,
+                lines: row.try_get("lines")?,
+            });
+        }
+        Ok(out)
+    }
+}

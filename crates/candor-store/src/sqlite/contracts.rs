@@ -138,3 +138,47 @@ impl SqliteStore {
         ))
     }
 }
+
+impl SqliteStore {
+    /// Records an order with its audit entries, atomically.
+    pub async fn insert_order(
+        &self,
+        o: &crate::model::OrderRecord,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("INSERT INTO customer_order (id, contact_id, ordered_at, currency, total_cents, lines) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(o.id.to_string())
+        .bind(o.contact_id.to_string())
+        .bind(o.ordered_at)
+        .bind(&o.currency)
+        .bind(o.total_cents)
+        .bind(o.lines.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let entries = super::audit::append_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    /// A contact's orders, newest first.
+    pub async fn list_orders(&self, contact: Uuid) -> Result<Vec<crate::model::OrderRecord>> {
+        let rows = sqlx::query("SELECT id, contact_id, ordered_at, currency, total_cents, lines FROM customer_order WHERE contact_id = ?1 ORDER BY ordered_at DESC, id")
+            .bind(contact.to_string())
+            .fetch_all(&self.reader)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let lines: String = row.try_get("lines")?;
+            out.push(crate::model::OrderRecord {
+                id: uuid(&row, "id")?,
+                contact_id: uuid(&row, "contact_id")?,
+                ordered_at: row.try_get("ordered_at")?,
+                currency: row.try_get("currency")?,
+                total_cents: row.try_get("total_cents")?,
+                lines: serde_json::from_str(&lines).map_err(|_| corrupt("order lines"))?,
+            });
+        }
+        Ok(out)
+    }
+}

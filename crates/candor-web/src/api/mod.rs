@@ -9,6 +9,7 @@ mod consents;
 mod contacts;
 mod contracts;
 mod decisions;
+mod orders;
 mod outbox;
 mod pages;
 mod system;
@@ -44,6 +45,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "companies", description = "Companies that B2B contacts belong to"),
         (name = "consents", description = "The consent ledger: grants, withdrawals and refusals per purpose and channel"),
         (name = "contracts", description = "Contracts with a contact or a company: a running one lets contract-service messages through"),
+        (name = "orders", description = "What a contact bought: lines and totals"),
         (name = "communication", description = "The communication rules: may a message of a category go to a contact on a channel now"),
         (name = "campaigns", description = "Segments and campaigns: audiences, reports rule by rule, sending with one-click unsubscribe"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
@@ -103,6 +105,7 @@ fn api_router() -> OpenApiRouter<Candor> {
             contracts::create_company_contract
         ))
         .routes(routes!(contracts::update_contract))
+        .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(decisions::decide))
         .routes(routes!(campaigns::create_segment))
         .routes(routes!(campaigns::preview_segment))
