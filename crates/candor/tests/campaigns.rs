@@ -483,7 +483,101 @@ async fn bad_segments_and_campaigns_are_refused_and_change_nothing(t: TestApp) {
     assert_eq!(t.snapshot().await, before);
 }
 
+/// Each kind of condition selects what it says, alone and combined (AND).
+async fn segment_conditions_select_what_they_say(t: TestApp) {
+    let people = people(&t).await;
+    let id = |k: &str| people.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let contract = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{}/contracts", id("pending")),
+            &json!({"reference": "ABO-1", "starts_on": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(contract.status(), 201);
+    let count = |conditions: Value| {
+        let t = &t;
+        async move {
+            let res = t
+                .post(
+                    Role::Admin,
+                    "/api/v1/segments",
+                    &json!({"name": "s", "conditions": conditions}),
+                )
+                .await;
+            assert_eq!(res.status(), 201, "{:?}", res.text().await);
+            let seg: Value = res.json().await.unwrap();
+            let preview: Value = t
+                .get(
+                    Role::Admin,
+                    &format!(
+                        "/api/v1/segments/{}/preview?limit=200",
+                        seg["id"].as_str().unwrap()
+                    ),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            let mut names: Vec<String> = preview["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["last_name"].as_str().unwrap().to_owned())
+                .collect();
+            names.sort();
+            assert_eq!(preview["count"].as_u64().unwrap() as usize, names.len());
+            names
+        }
+    };
+    assert_eq!(count(json!([])).await.len(), 7);
+    assert_eq!(
+        count(json!([{"field": "country", "op": "equals", "value": "BE"}])).await,
+        ["elsewhere"]
+    );
+    assert_eq!(
+        count(json!([{"field": "last_name", "op": "contains", "value": "SUBSCRIB"}])).await,
+        ["en_subscriber", "fr_subscriber", "unsubscribed"]
+    );
+    assert_eq!(
+        count(json!([{"field": "kind", "op": "in", "values": ["b2c"]}])).await,
+        ["pending"]
+    );
+    let today = time::OffsetDateTime::now_utc().date();
+    let (yesterday, tomorrow) = (today.previous_day().unwrap(), today.next_day().unwrap());
+    assert_eq!(
+        count(json!([{"field": "created_at", "op": "between", "from": yesterday.to_string(), "to": tomorrow.to_string()}])).await.len(),
+        7
+    );
+    assert!(
+        count(json!([{"field": "created_at", "op": "between", "to": "2020-01-01"}]))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        count(json!([{"consent": {"purpose": "newsletter", "channel": "email", "status": "withdrawn"}}])).await,
+        ["unsubscribed"]
+    );
+    assert_eq!(
+        count(json!([{"consent": {"purpose": "newsletter", "channel": "email", "status": "never_asked"}}])).await,
+        ["never_asked"]
+    );
+    assert_eq!(
+        count(json!([{"has_active_contract": true}])).await,
+        ["pending"]
+    );
+    assert_eq!(
+        count(json!([
+            {"field": "country", "op": "equals", "value": "FR"},
+            {"consent": {"purpose": "newsletter", "channel": "email", "status": "effective"}}
+        ]))
+        .await,
+        ["en_subscriber", "fr_subscriber", "opted_out_of_everything"]
+    );
+}
+
 on_both_backends!(
+    segment_conditions_select_what_they_say,
     a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp,
     bad_segments_and_campaigns_are_refused_and_change_nothing,
 );
