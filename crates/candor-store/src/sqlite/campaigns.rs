@@ -229,32 +229,53 @@ fn audience_row(
     channel: candor_domain::consent::Channel,
 ) -> Result<crate::model::AudienceRow> {
     use candor_domain::consent::{ConsentState, Source, Status};
-    let corrupt = |w: &str| crate::error::StoreError::Corrupt(format!("unreadable consent {w}"));
+    let corrupt = |w: &str| crate::error::StoreError::Corrupt(format!("unreadable audience {w}"));
+    // Two columns, the id and everything else packed in one text (see `audience_chunks`):
+    // each column crosses from SQLite's thread on its own, the main cost of this read.
+    let packed: &str = row.try_get(1)?;
+    let f: Vec<&str> = packed.splitn(9, '|').collect();
+    let [locale, company, n_status, n_source, n_since, g_status, g_source, g_since, email] =
+        f.as_slice()
+    else {
+        return Err(corrupt("row"));
+    };
     let mut states = Vec::with_capacity(2);
-    // Columns by position: 4 to 6 the purpose's state, 7 to 9 the global opt-out's.
-    for (first, p) in [
-        (4, purpose),
-        (7, candor_domain::communication::ALL_PURPOSES),
+    for (status, source, since, p) in [
+        (n_status, n_source, n_since, purpose),
+        (
+            g_status,
+            g_source,
+            g_since,
+            candor_domain::communication::ALL_PURPOSES,
+        ),
     ] {
-        let status: Option<&str> = row.try_get(first)?;
-        let Some(status) = status else { continue };
-        let source: &str = row.try_get(first + 1)?;
+        if status.is_empty() {
+            continue;
+        }
         states.push(ConsentState {
             purpose: p.to_owned(),
             channel,
             status: Status::parse("status", status).map_err(|_| corrupt("status"))?,
             reason: None,
             source: Source::parse("source", source).map_err(|_| corrupt("source"))?,
-            since: row.try_get(first + 2)?,
+            since: time::OffsetDateTime::parse(
+                since,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_err(|_| corrupt("date"))?,
             first_opt_in_at: None,
             first_opt_in_source: None,
         });
     }
     Ok(crate::model::AudienceRow {
         id: uuid(row, "id")?,
-        email: row.try_get("email")?,
-        locale: row.try_get("locale")?,
-        company_id: super::rows::opt_uuid(row, "company_id")?,
+        email: (!email.is_empty()).then(|| (*email).to_owned()),
+        locale: (*locale).to_owned(),
+        company_id: if company.is_empty() {
+            None
+        } else {
+            Some(Uuid::parse_str(company).map_err(|_| corrupt("company"))?)
+        },
         states,
     })
 }
@@ -277,8 +298,10 @@ impl SqliteStore {
         ];
         all.append(&mut binds);
         let sql = format!(
-            "SELECT c.id, c.email, c.locale, c.company_id, n.status, n.source, n.since, \
-             g.status, g.source, g.since FROM contact c \
+            "SELECT c.id, c.locale || '|' || COALESCE(c.company_id, '') || '|' || \
+             COALESCE(n.status, '') || '|' || COALESCE(n.source, '') || '|' || COALESCE(n.since, '') || '|' || \
+             COALESCE(g.status, '') || '|' || COALESCE(g.source, '') || '|' || COALESCE(g.since, '') || '|' || \
+             COALESCE(c.email, '') FROM contact c \
              LEFT JOIN consent_state n ON n.subject_id = c.id AND n.purpose = ?1 AND n.channel = ?2 \
              LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = ?2 \
              WHERE {w}"
