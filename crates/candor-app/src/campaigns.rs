@@ -6,7 +6,7 @@
 use crate::contacts::{view, ContactView};
 use crate::mail;
 use crate::{Actor, AppError, Candor};
-use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::audit::AuditAction;
 use candor_domain::catalogue::Entity;
 use candor_domain::communication::{self, Category, Facts, ALL_PURPOSES};
 use candor_domain::consent::{Channel, Status};
@@ -264,14 +264,7 @@ impl Candor {
         let mut items = Vec::new();
         for c in &page {
             let (v, shown) = view(&cat, actor.role, c);
-            events.push(AccessEvent {
-                subject_id: c.id,
-                actor: actor.audit_name.clone(),
-                action: AuditAction::List,
-                fields: shown,
-                endpoint: endpoint.to_owned(),
-                at: self.now(),
-            });
+            events.push(self.access(actor, c.id, AuditAction::List, shown, endpoint));
             items.push(v);
         }
         self.audit(events).await?;

@@ -61,7 +61,7 @@ pub fn view(cat: &Catalogue, role: Role, c: &Contact) -> (ContactView, Vec<Strin
 }
 
 impl Candor {
-    fn access(
+    pub(crate) fn access(
         &self,
         actor: &Actor,
         subject: Uuid,

@@ -59,14 +59,7 @@ impl Candor {
         endpoint: &str,
     ) -> Option<AccessEvent> {
         match c.party {
-            Party::Contact(subject) => Some(AccessEvent {
-                subject_id: subject,
-                actor: actor.audit_name.clone(),
-                action,
-                fields,
-                endpoint: endpoint.to_owned(),
-                at: self.now(),
-            }),
+            Party::Contact(subject) => Some(self.access(actor, subject, action, fields, endpoint)),
             Party::Company(_) => None,
         }
     }

@@ -2,7 +2,7 @@
 //! every read and write is audited (S4).
 
 use crate::{Actor, AppError, Candor};
-use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::audit::AuditAction;
 use candor_domain::catalogue::{Catalogue, Entity};
 use candor_domain::contact::rfc3339;
 use candor_domain::order::OrderInput;
@@ -37,24 +37,6 @@ pub fn order_view(cat: &Catalogue, role: Role, o: &OrderRecord) -> (OrderView, V
 }
 
 impl Candor {
-    fn order_access(
-        &self,
-        actor: &Actor,
-        subject: Uuid,
-        action: AuditAction,
-        fields: Vec<String>,
-        endpoint: &str,
-    ) -> AccessEvent {
-        AccessEvent {
-            subject_id: subject,
-            actor: actor.audit_name.clone(),
-            action,
-            fields,
-            endpoint: endpoint.to_owned(),
-            at: self.now(),
-        }
-    }
-
     pub async fn create_order(
         &self,
         actor: &Actor,
@@ -84,7 +66,7 @@ impl Candor {
             lines: serde_json::to_value(&d.lines).unwrap_or(Value::Null),
         };
         let written = FIELDS.iter().map(|f| format!("order.{f}")).collect();
-        let event = self.order_access(actor, contact, AuditAction::Create, written, endpoint);
+        let event = self.access(actor, contact, AuditAction::Create, written, endpoint);
         self.store.insert_order(&o, vec![event]).await?;
         Ok(order_view(&cat, actor.role, &o).0)
     }
@@ -119,7 +101,7 @@ impl Candor {
             })
             .collect();
         if !orders.is_empty() {
-            self.audit(vec![self.order_access(
+            self.audit(vec![self.access(
                 actor,
                 contact,
                 AuditAction::List,
