@@ -19,6 +19,7 @@ pub mod import;
 pub mod keys;
 pub mod mail;
 pub mod orders;
+pub mod staff;
 pub mod tracking;
 
 pub use error::AppError;

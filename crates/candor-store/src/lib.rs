@@ -363,6 +363,28 @@ impl Store {
         dispatch!(self, s => s.list_orders(contact).await)
     }
 
+    /// Adds a staff account; an email already taken is a `Duplicate`.
+    pub async fn insert_staff_user(&self, u: &StaffUser) -> Result<()> {
+        dispatch!(self, s => s.insert_staff_user(u).await)
+    }
+
+    pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
+        dispatch!(self, s => s.staff_user_by_email(email).await)
+    }
+
+    pub async fn list_staff_users(&self) -> Result<Vec<StaffUser>> {
+        dispatch!(self, s => s.list_staff_users().await)
+    }
+
+    /// Replaces a staff account's password hash (and re-enables it).
+    pub async fn set_staff_password(&self, id: Uuid, hash: &str) -> Result<()> {
+        dispatch!(self, s => s.set_staff_password(id, hash).await)
+    }
+
+    pub async fn disable_staff_user(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
+        dispatch!(self, s => s.disable_staff_user(id, at).await)
+    }
+
     /// How many contacts a segment holds.
     pub async fn segment_count(&self, conds: &[segment::SegmentCondition]) -> Result<i64> {
         dispatch!(self, s => s.segment_count(conds).await)

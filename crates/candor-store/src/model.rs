@@ -221,3 +221,15 @@ pub struct AudienceRow {
     pub company_id: Option<Uuid>,
     pub states: Vec<candor_domain::consent::ConsentState>,
 }
+
+/// A staff account as stored: the password only as its argon2id PHC string.
+#[derive(Debug, Clone)]
+pub struct StaffUser {
+    pub id: Uuid,
+    pub email: String,
+    pub role: Role,
+    pub locale: String,
+    pub password_hash: String,
+    pub created_at: OffsetDateTime,
+    pub disabled_at: Option<OffsetDateTime>,
+}

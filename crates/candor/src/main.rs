@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage staff accounts (people who log in to the back office).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Check every hash chain (access audit) and name the first broken entry.
     Verify,
     /// Fill the database with realistic generated data.
@@ -108,6 +113,25 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; without --password-file, a random password is printed once.
+    Create {
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        email: String,
+        /// fr or en.
+        #[arg(long, default_value = "fr")]
+        locale: String,
+        /// A file holding the password (at least 12 characters).
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// List accounts (never their passwords).
+    List,
+}
+
+#[derive(Subcommand)]
 enum ImportCommand {
     /// Contacts, with their consent evidence; bad rows go to a rejects file.
     Contacts(import::ImportArgs),
@@ -152,6 +176,7 @@ async fn main() -> Result<()> {
             ..
         } => setup::serve(&cfg, demo.then_some(demo_contacts)).await,
         Command::Token { command } => token(&cfg, command).await,
+        Command::User { command } => user(&cfg, command).await,
         Command::Verify => verify(&cfg).await,
         Command::Demo {
             contacts,
@@ -244,6 +269,57 @@ async fn token(cfg: &Config, command: TokenCommand) -> Result<()> {
                 anyhow::bail!("no active token has this id or name");
             }
             println!("revoked {n} token(s)");
+        }
+    }
+    Ok(())
+}
+
+async fn user(cfg: &Config, command: UserCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    match command {
+        UserCommand::Create {
+            role,
+            email,
+            locale,
+            password_file,
+        } => {
+            let (password, generated) = match password_file {
+                Some(f) => (
+                    std::fs::read_to_string(&f)
+                        .with_context(|| format!("reading {}", f.display()))?
+                        .trim_end_matches(['\n', '\r'])
+                        .to_owned(),
+                    false,
+                ),
+                None => (candor_app::staff::random_password(), true),
+            };
+            let u = app
+                .create_staff_user(&email, role, &locale, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!(
+                "Created staff account {} ({}, role {}).",
+                u.id, u.email, u.role
+            );
+            if generated {
+                eprintln!("Its password is shown only now:");
+                println!("{password}");
+            }
+        }
+        UserCommand::List => {
+            println!("{:<36}  {:<9}  {:<8}  email", "id", "role", "state");
+            for u in app
+                .list_staff_users()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                let state = if u.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{:<36}  {:<9}  {:<8}  {}", u.id, u.role, state, u.email);
+            }
         }
     }
     Ok(())

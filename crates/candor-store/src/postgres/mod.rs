@@ -10,6 +10,7 @@ mod import;
 mod misc;
 mod outbox;
 mod rows;
+mod staff;
 
 use crate::error::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -74,6 +75,7 @@ fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
         "company_siret_key" => Some("siret"),
         "custom_field_pkey" => Some("name"),
         "api_token_secret_key" => Some("secret"),
+        "staff_user_email_key" => Some("email"),
         _ => None,
     }
 }

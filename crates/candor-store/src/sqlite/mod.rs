@@ -13,6 +13,7 @@ mod fields;
 mod import;
 mod outbox;
 mod rows;
+mod staff;
 mod tokens;
 
 use crate::error::Result;
@@ -106,6 +107,7 @@ fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
         ("company.siret", "siret"),
         ("custom_field.entity", "name"),
         ("api_token.secret_hash", "secret"),
+        ("staff_user.email", "email"),
     ]
     .into_iter()
     .find(|(col, _)| msg.contains(col))

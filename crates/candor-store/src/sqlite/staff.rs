@@ -1,0 +1,85 @@
+//! Staff accounts on SQLite.
+
+use super::SqliteStore;
+use crate::error::{Result, StoreError};
+use crate::model::StaffUser;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+const COLUMNS: &str = "id, email, role, locale, password_hash, created_at, disabled_at";
+
+fn user(row: &SqliteRow) -> Result<StaffUser> {
+    let role: String = row.try_get("role")?;
+    Ok(StaffUser {
+        id: super::rows::uuid(row, "id")?,
+        email: row.try_get("email")?,
+        role: role.parse().map_err(StoreError::Corrupt)?,
+        locale: row.try_get("locale")?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: row.try_get("created_at")?,
+        disabled_at: row.try_get("disabled_at")?,
+    })
+}
+
+impl SqliteStore {
+    /// Adds a staff account; an email already taken is a `Duplicate`.
+    pub async fn insert_staff_user(&self, u: &StaffUser) -> Result<()> {
+        let res = sqlx::query(&format!(
+            "INSERT INTO staff_user ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ))
+        .bind(u.id.to_string())
+        .bind(&u.email)
+        .bind(u.role.as_str())
+        .bind(&u.locale)
+        .bind(&u.password_hash)
+        .bind(u.created_at)
+        .bind(u.disabled_at)
+        .execute(&self.writer)
+        .await;
+        match res {
+            Err(e) if super::unique_field(&e).is_some() => Err(StoreError::Duplicate {
+                field: "email",
+                existing: None,
+            }),
+            other => other.map(|_| ()).map_err(Into::into),
+        }
+    }
+
+    pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM staff_user WHERE email = ?1"
+        ))
+        .bind(email)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    pub async fn list_staff_users(&self) -> Result<Vec<StaffUser>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM staff_user ORDER BY email"))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(user).collect()
+    }
+
+    /// Replaces a staff account's password hash (and re-enables it).
+    pub async fn set_staff_password(&self, id: Uuid, hash: &str) -> Result<()> {
+        sqlx::query("UPDATE staff_user SET password_hash = ?2, disabled_at = NULL WHERE id = ?1")
+            .bind(id.to_string())
+            .bind(hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn disable_staff_user(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE staff_user SET disabled_at = ?2 WHERE id = ?1")
+            .bind(id.to_string())
+            .bind(at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
