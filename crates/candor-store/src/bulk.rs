@@ -2,7 +2,7 @@
 //! import benchmark's raw baseline writes the same rows the same way (multi-row
 //! `INSERT` on SQLite, `COPY` on PostgreSQL), so the ratio measures Candor's own work.
 
-use crate::model::{ConsentToken, ImportJob, ImportReject, QueuedMail};
+use crate::model::{ConsentToken, ImportReject, QueuedMail};
 use candor_domain::audit::{AccessEvent, AuditEntry, GENESIS};
 use candor_domain::consent::{self, ConsentDraft, ConsentEvent, ConsentState, Source};
 use candor_domain::contact::Contact;
@@ -305,7 +305,7 @@ pub(crate) struct Planned {
 
 /// Splits a batch into plain rows and appends to existing chains. New contacts' chains
 /// start from the genesis hash here, in memory, as `append` would start them.
-pub(crate) fn plan(batch: ImportBatch, job: &ImportJob) -> Planned {
+pub(crate) fn plan(batch: ImportBatch, job_id: &str) -> Planned {
     let mut contacts = Rows::new("contact", CONTACT);
     let mut fresh: HashMap<Uuid, ()> = HashMap::with_capacity(batch.created.len());
     for (c, hash) in &batch.created {
@@ -375,7 +375,7 @@ pub(crate) fn plan(batch: ImportBatch, job: &ImportJob) -> Planned {
         .iter()
         .map(|r| {
             vec![
-                Cell::Text(job.id.clone()),
+                Cell::Text(job_id.to_owned()),
                 Cell::Int(r.line as i64),
                 Cell::Text(r.field.clone()),
                 Cell::Text(r.rule.clone()),

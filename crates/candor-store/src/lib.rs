@@ -491,18 +491,8 @@ impl Store {
     /// The rows an import batch would write, without the batch's reads and checkpoint:
     /// what the import benchmark's raw baseline writes.
     pub fn import_rows(batch: ImportBatch) -> Vec<Rows> {
-        let job = ImportJob {
-            id: String::new(),
-            file_name: String::new(),
-            options: String::new(),
-            actor: String::new(),
-            started_at: OffsetDateTime::UNIX_EPOCH,
-            updated_at: OffsetDateTime::UNIX_EPOCH,
-            finished_at: None,
-            next_record: 0,
-            counts: ImportCounts::default(),
-        };
-        bulk::plan(batch, &job).tables
+        // Rejected rows are not part of the baseline: no job to name.
+        bulk::plan(batch, "").tables
     }
 
     /// Writes rows as they are, in one transaction, the fastest way the backend offers

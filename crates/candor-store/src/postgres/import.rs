@@ -127,7 +127,7 @@ impl PgStore {
         from_record: u64,
         batch: ImportBatch,
     ) -> Result<()> {
-        let planned = bulk::plan(batch, job);
+        let planned = bulk::plan(batch, &job.id);
         let mut tx = self.pool.begin().await?;
         let c = job.counts;
         let moved = sqlx::query(

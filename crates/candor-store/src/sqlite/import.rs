@@ -106,7 +106,7 @@ impl SqliteStore {
         from_record: u64,
         batch: ImportBatch,
     ) -> Result<()> {
-        let planned = bulk::plan(batch, job);
+        let planned = bulk::plan(batch, &job.id);
         let mut tx = self.writer.begin().await?;
         let c = job.counts;
         let moved = sqlx::query(
