@@ -93,6 +93,25 @@ impl Candor {
         Ok(self.store.list_audit(id, limit.clamp(1, 1000)).await?)
     }
 
+    /// Access-audit entries by contact, actor and dates, newest first (dpo and admin).
+    pub async fn search_audit(
+        &self,
+        actor: &Actor,
+        filter: &candor_store::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, AppError> {
+        if !matches!(actor.role, Role::Dpo | Role::Admin) {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "read the access audit",
+            });
+        }
+        Ok(self
+            .store
+            .search_audit(filter, limit.clamp(1, 1000))
+            .await?)
+    }
+
     /// Checks every hash chain: the access audit's and the consent ledger's.
     pub async fn verify(&self) -> Result<Vec<(&'static str, VerifyReport)>, StoreError> {
         Ok(vec![

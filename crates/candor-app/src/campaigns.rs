@@ -368,6 +368,29 @@ impl Candor {
         }
     }
 
+    /// The newest segments and campaigns (marketing and admin).
+    pub async fn list_campaigns(
+        &self,
+        actor: &Actor,
+        limit: u32,
+    ) -> Result<(Vec<SegmentRecord>, Vec<CampaignView>), AppError> {
+        self.check_campaign_role(actor)?;
+        let limit = limit.clamp(1, 500);
+        let segments = self.store.list_segments(limit).await?;
+        let campaigns = self.store.list_campaigns(limit).await?;
+        Ok((segments, campaigns.iter().map(campaign_view).collect()))
+    }
+
+    /// Recipients, distinct openers and distinct clickers of a campaign.
+    pub async fn campaign_results(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(i64, i64, i64), AppError> {
+        self.check_campaign_role(actor)?;
+        Ok(self.store.campaign_results(id).await?)
+    }
+
     pub async fn create_campaign(
         &self,
         actor: &Actor,

@@ -22,6 +22,10 @@ pub struct ListQuery {
     pub kind: Option<String>,
     pub company_id: Option<String>,
     pub email: Option<String>,
+    /// Start of the first or last name.
+    pub name: Option<String>,
+    /// Part of the company's name.
+    pub company: Option<String>,
     pub after: Option<String>,
     pub limit: Option<u32>,
 }
@@ -316,6 +320,33 @@ impl Candor {
             readable("email")?;
             let email = Email::parse("email", e).map_err(AppError::invalid)?;
             filter.email_hash = Some(self.keys.email_hash(email.as_str()));
+        }
+        if let Some(n) = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            readable("last_name")?;
+            if n.chars().count() > 100 {
+                return Err(AppError::field(
+                    "name",
+                    "max_length",
+                    "at most 100 characters",
+                ));
+            }
+            filter.name_prefix = Some(n.to_owned());
+        }
+        if let Some(n) = q
+            .company
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            readable("company_id")?;
+            if n.chars().count() > 100 {
+                return Err(AppError::field(
+                    "company",
+                    "max_length",
+                    "at most 100 characters",
+                ));
+            }
+            filter.company_name = Some(n.to_owned());
         }
         Ok(filter)
     }

@@ -22,6 +22,7 @@ pub mod orders;
 pub mod staff;
 pub mod tracking;
 
+pub use candor_store::{AuditFilter, StaffUser};
 pub use error::AppError;
 
 use candor_domain::catalogue::Catalogue;
@@ -106,6 +107,10 @@ impl Candor {
     /// The catalogue as it stands now (custom fields included).
     pub fn catalogue(&self) -> Arc<Catalogue> {
         self.catalogue.read().expect("catalogue lock").clone()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn now(&self) -> time::OffsetDateTime {

@@ -1,7 +1,7 @@
 //! Staff accounts (X3): a role and a password hashed with argon2id. Sessions and the
 //! back office's login build on this.
 
-use crate::{AppError, Candor};
+use crate::{Actor, AppError, Candor};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -73,6 +73,15 @@ pub fn random_password() -> String {
     (0..20)
         .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
         .collect()
+}
+
+/// The actor a signed-in staff user acts as: the audit names it `user:<id>`.
+pub fn staff_actor(u: &StaffUser) -> Actor {
+    Actor {
+        id: u.id,
+        role: u.role,
+        audit_name: format!("user:{}", u.id),
+    }
 }
 
 impl Candor {
@@ -147,6 +156,17 @@ impl Candor {
                 Ok(u)
             }
         }
+    }
+
+    /// A staff account by id: how a session finds its user again at each request.
+    pub async fn staff_user(&self, id: Uuid) -> Result<Option<StaffUser>, AppError> {
+        Ok(self.store.staff_user_by_id(id).await?)
+    }
+
+    /// Sets the language a staff user reads the back office in (`fr` or `en`).
+    pub async fn set_staff_locale(&self, id: Uuid, locale: &str) -> Result<(), AppError> {
+        let l = Locale::parse("locale", locale).map_err(AppError::invalid)?;
+        Ok(self.store.set_staff_locale(id, l.as_str()).await?)
     }
 
     pub async fn list_staff_users(&self) -> Result<Vec<StaffUser>, AppError> {

@@ -385,6 +385,66 @@ impl Store {
         dispatch!(self, s => s.disable_staff_user(id, at).await)
     }
 
+    /// Recipients, distinct openers and distinct clickers of a campaign.
+    pub async fn campaign_results(&self, id: Uuid) -> Result<(i64, i64, i64)> {
+        dispatch!(self, s => s.campaign_results(id).await)
+    }
+
+    /// The newest segments first.
+    pub async fn list_segments(&self, limit: u32) -> Result<Vec<SegmentRecord>> {
+        dispatch!(self, s => s.list_segments(limit).await)
+    }
+
+    /// The newest campaigns first.
+    pub async fn list_campaigns(&self, limit: u32) -> Result<Vec<CampaignRecord>> {
+        dispatch!(self, s => s.list_campaigns(limit).await)
+    }
+
+    pub async fn staff_user_by_id(&self, id: Uuid) -> Result<Option<StaffUser>> {
+        dispatch!(self, s => s.staff_user_by_id(id).await)
+    }
+
+    pub async fn set_staff_locale(&self, id: Uuid, locale: &str) -> Result<()> {
+        dispatch!(self, s => s.set_staff_locale(id, locale).await)
+    }
+
+    /// Stores a new staff session (and drops expired ones); `false` when the id is taken.
+    pub async fn create_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.create_session(id, data, expires_at).await)
+    }
+
+    pub async fn save_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        dispatch!(self, s => s.save_session(id, data, expires_at).await)
+    }
+
+    /// A session's data and expiry, unless it has expired by `now`.
+    pub async fn load_session(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(String, OffsetDateTime)>> {
+        dispatch!(self, s => s.load_session(id, now).await)
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<()> {
+        dispatch!(self, s => s.delete_session(id).await)
+    }
+
+    /// Access-audit entries matching `filter`, newest first.
+    pub async fn search_audit(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>> {
+        dispatch!(self, s => s.search_audit(filter, limit).await)
+    }
+
     /// How many contacts a segment holds.
     pub async fn segment_count(&self, conds: &[segment::SegmentCondition]) -> Result<i64> {
         dispatch!(self, s => s.segment_count(conds).await)

@@ -22,6 +22,33 @@ pub struct ContactFilter {
     pub company_id: Option<Uuid>,
     /// The blind-index hash of an email, never the email itself.
     pub email_hash: Option<String>,
+    /// Start of the first or the last name, any case.
+    pub name_prefix: Option<String>,
+    /// Part of the name of the contact's company, any case.
+    pub company_name: Option<String>,
+}
+
+/// Filters of the access-audit search; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub subject_id: Option<Uuid>,
+    /// The audit's actor name (`token:<id>`, `staff:<id>`).
+    pub actor: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    /// Exclusive.
+    pub until: Option<OffsetDateTime>,
+}
+
+/// `LIKE` pattern matching `text` literally, `\` being the escape character.
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for ch in text.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 /// A page of results in id order (UUID v7, so creation order), after `after`.

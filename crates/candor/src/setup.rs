@@ -115,6 +115,10 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         println!("Demo admin API token (new at each start): {secret}");
+        println!("Demo back-office logins at {url}/login (passwords new at each start):");
+        for (email, role, password) in demo_users(&app).await? {
+            println!("  {:<10} {email:<30} {password}", role.as_str());
+        }
         println!("Try: curl -H 'Authorization: Bearer {secret}' {url}/api/v1/contacts?limit=2");
     } else if app
         .list_tokens()
@@ -140,6 +144,20 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         .await?;
     app.store.close().await;
     Ok(())
+}
+
+/// One demo staff account per role, each with a fresh random password.
+pub async fn demo_users(app: &Candor) -> Result<Vec<(String, Role, String)>> {
+    let mut out = Vec::new();
+    for role in Role::ALL {
+        let email = format!("{}@demo.candor.example", role.as_str());
+        let password = candor_app::staff::random_password();
+        app.set_staff_password(&email, role, &password)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        out.push((email, role, password));
+    }
+    Ok(out)
 }
 
 /// SMTP when configured, else the local outbox in the data directory.

@@ -137,6 +137,20 @@ impl PgStore {
         if let Some(h) = &filter.email_hash {
             q.push(" AND email_hash = ").push_bind(h.clone());
         }
+        if let Some(n) = &filter.name_prefix {
+            let pattern = format!("{}%", crate::model::like_escape(n));
+            q.push(" AND (last_name ILIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR first_name ILIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(n) = &filter.company_name {
+            let pattern = format!("%{}%", crate::model::like_escape(n));
+            q.push(" AND company_id IN (SELECT id FROM company WHERE name ILIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
         if let Some(a) = page.after {
             q.push(" AND id > ").push_bind(a);
         }

@@ -145,4 +145,29 @@ impl SqliteStore {
     pub async fn verify_audit(&self) -> Result<VerifyReport> {
         super::verify_chains(&self.reader, ("audit_entry", "audit_head"), COLUMNS, entry).await
     }
+
+    pub async fn search_audit(
+        &self,
+        filter: &crate::model::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+            sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_entry WHERE 1 = 1"));
+        if let Some(s) = filter.subject_id {
+            q.push(" AND subject_id = ").push_bind(s.to_string());
+        }
+        if let Some(a) = &filter.actor {
+            q.push(" AND actor = ").push_bind(a.clone());
+        }
+        if let Some(t) = filter.from {
+            q.push(" AND at >= ").push_bind(t);
+        }
+        if let Some(t) = filter.until {
+            q.push(" AND at < ").push_bind(t);
+        }
+        q.push(" ORDER BY at DESC, seq DESC LIMIT ")
+            .push_bind(i64::from(limit));
+        let found = q.build().fetch_all(&self.reader).await?;
+        found.iter().map(entry).collect()
+    }
 }

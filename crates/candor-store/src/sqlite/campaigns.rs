@@ -117,6 +117,48 @@ impl SqliteStore {
         row.as_ref().map(segment).transpose()
     }
 
+    /// The newest segments first.
+    pub async fn list_segments(&self, limit: u32) -> Result<Vec<SegmentRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, conditions, created_by, created_at FROM segment \
+             ORDER BY created_at DESC LIMIT ?1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(segment).collect()
+    }
+
+    /// The newest campaigns first.
+    pub async fn list_campaigns(&self, limit: u32) -> Result<Vec<CampaignRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign ORDER BY created_at DESC LIMIT ?1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(campaign).collect()
+    }
+
+    /// How many people a campaign was queued for, and how many of them opened it and
+    /// clicked in it (counted only where engagement tracking was consented).
+    pub async fn campaign_results(&self, id: Uuid) -> Result<(i64, i64, i64)> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = ?1) AS recipients, \
+             (SELECT COUNT(DISTINCT contact_id) FROM activity WHERE kind = 'email_open' AND detail = ?2) AS opens, \
+             (SELECT COUNT(DISTINCT contact_id) FROM activity WHERE kind = 'email_click' AND detail = ?2) AS clicks",
+        )
+        .bind(id.to_string())
+        .bind(format!("campaign {id}"))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok((
+            row.try_get("recipients")?,
+            row.try_get("opens")?,
+            row.try_get("clicks")?,
+        ))
+    }
+
     pub async fn save_campaign(&self, c: &CampaignRecord) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO campaign ({CAMPAIGN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"

@@ -82,4 +82,89 @@ impl SqliteStore {
             .await?;
         Ok(())
     }
+
+    pub async fn staff_user_by_id(&self, id: Uuid) -> Result<Option<StaffUser>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM staff_user WHERE id = ?1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(user).transpose()
+    }
+
+    /// Sets a staff account's language.
+    pub async fn set_staff_locale(&self, id: Uuid, locale: &str) -> Result<()> {
+        sqlx::query("UPDATE staff_user SET locale = ?2 WHERE id = ?1")
+            .bind(id.to_string())
+            .bind(locale)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Stores a new session; `false` when the id is already taken.
+    pub async fn create_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<bool> {
+        sqlx::query("DELETE FROM staff_session WHERE expires_at < ?1")
+            .bind(OffsetDateTime::now_utc())
+            .execute(&self.writer)
+            .await?;
+        let n = sqlx::query(
+            "INSERT INTO staff_session (id, data, expires_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    pub async fn save_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO staff_session (id, data, expires_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(id)
+        .bind(data)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// A session's data, unless it has expired.
+    pub async fn load_session(
+        &self,
+        id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<(String, OffsetDateTime)>> {
+        let row = sqlx::query(
+            "SELECT data, expires_at FROM staff_session WHERE id = ?1 AND expires_at > ?2",
+        )
+        .bind(id)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| Ok((r.try_get("data")?, r.try_get("expires_at")?)))
+            .transpose()
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM staff_session WHERE id = ?1")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
 }

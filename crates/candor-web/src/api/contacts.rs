@@ -142,6 +142,10 @@ pub struct ContactListParams {
     company_id: Option<String>,
     /// Exact email (matched through its keyed hash); needs read access to `email`.
     email: Option<String>,
+    /// Start of the first or the last name, any case.
+    name: Option<String>,
+    /// Part of the company's name, any case.
+    company: Option<String>,
     /// The `next_cursor` of the previous page.
     after: Option<String>,
     /// 1 to 200, default 50.
@@ -163,6 +167,8 @@ pub async fn list_contacts(
         kind: p.kind,
         company_id: p.company_id,
         email: p.email,
+        name: p.name,
+        company: p.company,
         after: p.after,
         limit: p.limit,
     };

@@ -149,6 +149,7 @@ pub fn router(app: Candor) -> Router {
     let doc = openapi();
     routes
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
+        .merge(crate::ui::router(&app))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(log_request))
         .with_state(app)

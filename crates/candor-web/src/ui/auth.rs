@@ -1,0 +1,217 @@
+//! Signing in and out, and the language a staff user reads the back office in.
+
+use super::i18n::{self, Texts};
+use super::limits::LoginLimits;
+use super::session::{AuthSession, Credentials, SessionUser};
+use super::{csrf_token, local_path, render_with, Posted, Staff, CSRF_KEY, LOGIN_AT_KEY};
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use candor_app::Candor;
+use serde::Deserialize;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+/// The client's address, as the connection gives it.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip()),
+        ))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: &'static Texts,
+    csrf: String,
+    email: String,
+    next: String,
+    error: Option<&'static str>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    expired: Option<String>,
+    bye: Option<String>,
+    next: Option<String>,
+    lang: Option<String>,
+}
+
+pub async fn home(staff: Staff) -> Response {
+    let _ = staff;
+    Redirect::to("/contacts").into_response()
+}
+
+/// The language a browser asks for first, among French and English.
+fn preferred(headers: &HeaderMap) -> &'static str {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept
+        .split(',')
+        .map(|tag| tag.trim().to_ascii_lowercase())
+        .find_map(|tag| {
+            if tag.starts_with("fr") {
+                Some("fr")
+            } else if tag.starts_with("en") {
+                Some("en")
+            } else {
+                None
+            }
+        })
+        .unwrap_or("fr")
+}
+
+pub async fn login_page(
+    auth: AuthSession,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    if auth.user.is_some() {
+        return Redirect::to("/contacts").into_response();
+    }
+    let t = i18n::texts(q.lang.as_deref().unwrap_or(preferred(&headers)));
+    let _ = auth.session.insert("locale", t.lang).await;
+    let csrf = match csrf_token(&auth.session).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let notice = if q.expired.is_some() {
+        Some(t.expired)
+    } else if q.bye.is_some() {
+        Some(t.logged_out)
+    } else {
+        None
+    };
+    render_with(
+        StatusCode::OK,
+        &LoginPage {
+            t,
+            csrf,
+            email: String::new(),
+            next: local_path(q.next.as_deref(), "/contacts"),
+            error: None,
+            notice,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn login(
+    mut auth: AuthSession,
+    ClientIp(ip): ClientIp,
+    Extension(limits): Extension<Arc<LoginLimits>>,
+    Posted(f): Posted<LoginForm>,
+) -> Response {
+    let locale: String = auth
+        .session
+        .get("locale")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let t = i18n::texts(&locale);
+    let again = |status, error, csrf: String| {
+        render_with(
+            status,
+            &LoginPage {
+                t,
+                csrf,
+                email: f.email.clone(),
+                next: local_path(f.next.as_deref(), "/contacts"),
+                error: Some(error),
+                notice: None,
+            },
+        )
+    };
+    let csrf = auth
+        .session
+        .get::<String>(CSRF_KEY)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !limits.allow(&f.email, ip) {
+        return again(StatusCode::TOO_MANY_REQUESTS, t.login_limited, csrf);
+    }
+    let creds = Credentials {
+        email: f.email.clone(),
+        password: f.password.clone(),
+    };
+    let user: SessionUser = match auth.authenticate(creds).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return again(StatusCode::UNAUTHORIZED, t.login_failed, csrf),
+        Err(_) => return super::internal(),
+    };
+    // `login` gives the session a new id: an id planted before login is worthless.
+    if auth.login(&user).await.is_err() {
+        return super::internal();
+    }
+    let session = &auth.session;
+    let stored = async {
+        session
+            .insert(
+                LOGIN_AT_KEY,
+                time::OffsetDateTime::now_utc().unix_timestamp(),
+            )
+            .await?;
+        session.insert(CSRF_KEY, super::random_token()).await?;
+        session.insert("locale", &user.0.locale).await
+    };
+    if stored.await.is_err() {
+        return super::internal();
+    }
+    Redirect::to(&local_path(f.next.as_deref(), "/contacts")).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(mut auth: AuthSession, Posted(_): Posted<Empty>) -> Response {
+    // Deletes the session row: the old cookie opens nothing any more.
+    if auth.logout().await.is_err() {
+        return super::internal();
+    }
+    Redirect::to("/login?bye=1").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    locale: String,
+    #[serde(default)]
+    back: Option<String>,
+}
+
+pub async fn language(
+    State(app): State<Candor>,
+    auth: AuthSession,
+    staff: Staff,
+    Posted(f): Posted<LanguageForm>,
+) -> Response {
+    if let Err(e) = app.set_staff_locale(staff.user.id, &f.locale).await {
+        return super::app_error(staff.t(), e);
+    }
+    let _ = auth.session.insert("locale", &f.locale).await;
+    Redirect::to(&local_path(f.back.as_deref(), "/contacts")).into_response()
+}

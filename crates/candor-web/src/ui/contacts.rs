@@ -1,0 +1,899 @@
+//! Contacts and companies: lists with search, the contact page with its "why we keep
+//! this", edit with the API's own validation messages, and the consent timeline.
+
+use super::i18n::Texts;
+use super::{app_error, render, render_with, Chrome, Posted, Staff};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use candor_app::consent::{channel_label, ConsentInput};
+use candor_app::contacts::ListQuery;
+use candor_app::{AppError, Candor};
+use candor_domain::catalogue::{Entity, FieldDef, ValueType};
+use candor_domain::consent::{Channel, Evidence, Source, Status};
+use candor_domain::contact::ContactPatch;
+use candor_domain::personal::Locale;
+use candor_domain::Role;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+fn locale(t: &Texts) -> Locale {
+    if t.lang == "en" {
+        Locale::En
+    } else {
+        Locale::Fr
+    }
+}
+
+fn text_of<'a>(t: &Texts, text: &'a candor_domain::catalogue::Text) -> &'a str {
+    if t.lang == "en" {
+        &text.en
+    } else {
+        &text.fr
+    }
+}
+
+/// A JSON value as a person reads it.
+pub fn show_value(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn value_of<'a>(view: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    match key.strip_prefix("custom.") {
+        Some(name) => view.get("custom").and_then(|c| c.get(name)),
+        None => view.get(key),
+    }
+}
+
+fn full_name(view: &Map<String, Value>) -> String {
+    let first = show_value(view.get("first_name"));
+    let last = show_value(view.get("last_name"));
+    format!("{first} {last}").trim().to_owned()
+}
+
+// ---------------------------------------------------------------- list
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    name: Option<String>,
+    email: Option<String>,
+    company: Option<String>,
+    kind: Option<String>,
+    after: Option<String>,
+}
+
+pub struct Row {
+    id: String,
+    name: String,
+    email: String,
+    city: String,
+    kind: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+struct ContactsPage {
+    c: Chrome,
+    q_name: String,
+    q_email: String,
+    q_company: String,
+    q_kind: String,
+    show_email: bool,
+    show_city: bool,
+    rows: Vec<Row>,
+    error: Option<String>,
+    next: Option<String>,
+    paged: bool,
+}
+
+fn blank_none(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+pub async fn list(
+    State(app): State<Candor>,
+    staff: Staff,
+    Query(p): Query<ListParams>,
+) -> Response {
+    let cat = app.catalogue();
+    let role = staff.actor.role;
+    let q = ListQuery {
+        kind: blank_none(&p.kind),
+        email: blank_none(&p.email),
+        name: blank_none(&p.name),
+        company: blank_none(&p.company),
+        after: blank_none(&p.after),
+        limit: Some(25),
+        ..ListQuery::default()
+    };
+    let (rows, next, error) = match app.list_contacts(&staff.actor, q, "GET /contacts").await {
+        Ok(page) => (
+            page.items
+                .iter()
+                .map(|v| Row {
+                    id: show_value(v.get("id")),
+                    name: full_name(v),
+                    email: show_value(v.get("email")),
+                    city: show_value(v.get("city")),
+                    kind: show_value(v.get("kind")),
+                })
+                .collect(),
+            page.next_cursor.map(|c| c.to_string()),
+            None,
+        ),
+        Err(AppError::Invalid(errs)) => (
+            Vec::new(),
+            None,
+            Some(
+                errs.0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        ),
+        Err(e) => return app_error(staff.t(), e),
+    };
+    render(&ContactsPage {
+        q_name: p.name.unwrap_or_default(),
+        q_email: p.email.unwrap_or_default(),
+        q_company: p.company.unwrap_or_default(),
+        q_kind: p.kind.unwrap_or_default(),
+        show_email: cat.can_read(role, Entity::Contact, "email"),
+        show_city: cat.can_read(role, Entity::Contact, "city"),
+        rows,
+        error,
+        next,
+        paged: p.after.is_some(),
+        c: staff.chrome,
+    })
+}
+
+impl ContactsPage {
+    /// The query string of the next page: the same search, after the last row.
+    fn next_query(&self, after: &str) -> String {
+        let mut s = url_pairs(&[
+            ("name", &self.q_name),
+            ("email", &self.q_email),
+            ("company", &self.q_company),
+            ("kind", &self.q_kind),
+        ]);
+        s.push_str("&after=");
+        s.push_str(after);
+        s
+    }
+}
+
+fn url_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", percent(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn percent(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- contact page
+
+pub struct FieldRow {
+    key: String,
+    label: String,
+    value: String,
+    why: String,
+    error: Option<String>,
+    input: InputKind,
+    options: Vec<String>,
+}
+
+#[derive(PartialEq, Eq)]
+pub enum InputKind {
+    Text,
+    Area,
+    Select,
+}
+
+pub struct StateRow {
+    purpose: String,
+    channel: String,
+    status: String,
+    pending: bool,
+    since: String,
+    source: String,
+}
+
+pub struct EventRow {
+    at: String,
+    purpose: String,
+    channel: String,
+    action: String,
+    source: String,
+    evidence: String,
+    pending: bool,
+}
+
+pub struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "contact.html")]
+struct ContactPage {
+    c: Chrome,
+    id: String,
+    name: String,
+    fields: Vec<FieldRow>,
+    can_edit: bool,
+    states: Vec<StateRow>,
+    never_asked: Vec<String>,
+    events: Vec<EventRow>,
+    purposes: Vec<Choice>,
+    channels: Vec<Choice>,
+    sources: Vec<Choice>,
+    consent_errors: Vec<String>,
+    consent_form: ConsentForm,
+    notice: Option<&'static str>,
+    governs: bool,
+}
+
+fn status_label(t: &Texts, s: Status) -> &'static str {
+    match (s, t.lang) {
+        (Status::Effective, "en") => "Given",
+        (Status::Effective, _) => "Donné",
+        (Status::Pending, "en") => "Pending",
+        (Status::Pending, _) => "En attente",
+        (Status::Withdrawn, "en") => "Withdrawn",
+        (Status::Withdrawn, _) => "Retiré",
+        (Status::Refused, "en") => "Refused",
+        (Status::Refused, _) => "Refusé",
+        (Status::NeverAsked, _) => t.never_asked,
+    }
+}
+
+fn source_label(t: &Texts, s: Source) -> &'static str {
+    let en = t.lang == "en";
+    match s {
+        Source::WebForm => {
+            if en {
+                "web form"
+            } else {
+                "formulaire web"
+            }
+        }
+        Source::EmailLink => {
+            if en {
+                "email link"
+            } else {
+                "lien e-mail"
+            }
+        }
+        Source::Event => {
+            if en {
+                "event, trade show"
+            } else {
+                "événement, salon"
+            }
+        }
+        Source::BusinessCard => {
+            if en {
+                "business card"
+            } else {
+                "carte de visite"
+            }
+        }
+        Source::Phone => {
+            if en {
+                "phone call"
+            } else {
+                "appel téléphonique"
+            }
+        }
+        Source::Manual => {
+            if en {
+                "entered by staff"
+            } else {
+                "saisi par l'équipe"
+            }
+        }
+        Source::Import => {
+            if en {
+                "import"
+            } else {
+                "import"
+            }
+        }
+        Source::Api => "API",
+        Source::Portal => {
+            if en {
+                "privacy portal"
+            } else {
+                "portail vie privée"
+            }
+        }
+    }
+}
+
+pub fn when(t: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
+fn field_rows(
+    cat: &candor_domain::catalogue::Catalogue,
+    t: &Texts,
+    role: Role,
+    view: &Map<String, Value>,
+    writable_only: bool,
+) -> Vec<FieldRow> {
+    cat.entity_fields(Entity::Contact)
+        .filter(|f| f.can_read(role))
+        .filter(|f| !writable_only || (f.can_write(role) && !f.system))
+        .map(|f: &FieldDef| {
+            let key = f.key();
+            let (input, options) = match (&f.custom, key.as_str()) {
+                (Some(ValueType::Choice { options }), _) => (InputKind::Select, options.clone()),
+                (Some(ValueType::Boolean), _) => {
+                    (InputKind::Select, vec!["true".into(), "false".into()])
+                }
+                (_, "kind") => (InputKind::Select, vec!["b2b".into(), "b2c".into()]),
+                (_, "locale") => (InputKind::Select, vec!["fr".into(), "en".into()]),
+                (_, "notes") => (InputKind::Area, Vec::new()),
+                _ => (InputKind::Text, Vec::new()),
+            };
+            FieldRow {
+                value: show_value(value_of(view, &key)),
+                label: text_of(t, &f.label).to_owned(),
+                why: text_of(t, &f.why).to_owned(),
+                key,
+                error: None,
+                input,
+                options,
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowParams {
+    saved: Option<String>,
+    consent: Option<String>,
+}
+
+pub async fn show(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Query(p): Query<ShowParams>,
+) -> Response {
+    let notice = if p.saved.is_some() {
+        Some(staff.t().saved)
+    } else if p.consent.is_some() {
+        Some(staff.t().consent_recorded)
+    } else {
+        None
+    };
+    contact_page(
+        &app,
+        staff,
+        id,
+        notice,
+        Vec::new(),
+        ConsentForm::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn contact_page(
+    app: &Candor,
+    staff: Staff,
+    id: Uuid,
+    notice: Option<&'static str>,
+    consent_errors: Vec<String>,
+    consent_form: ConsentForm,
+    status: StatusCode,
+) -> Response {
+    let t = staff.t();
+    let role = staff.actor.role;
+    let view = match app
+        .get_contact(&staff.actor, id, "GET /contacts/{id}")
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return app_error(t, e),
+    };
+    let cat = app.catalogue();
+    let fields = field_rows(&cat, t, role, &view, false);
+    let can_edit = cat
+        .entity_fields(Entity::Contact)
+        .any(|f| f.can_write(role) && !f.system);
+    let consents = match app
+        .contact_consents(&staff.actor, id, "GET /contacts/{id}")
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return app_error(t, e),
+    };
+    let loc = locale(t);
+    let purpose_label = |id: &str| -> String {
+        if id == candor_domain::communication::ALL_PURPOSES {
+            return if t.lang == "en" {
+                "all communications".into()
+            } else {
+                "toutes les communications".into()
+            };
+        }
+        cat.purposes()
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_owned(), |p| text_of(t, &p.label).to_owned())
+    };
+    let states = consents
+        .states
+        .iter()
+        .map(|s| StateRow {
+            purpose: purpose_label(&s.purpose),
+            channel: channel_label(s.channel, loc).to_owned(),
+            status: status_label(t, s.status).to_owned(),
+            pending: s.status == Status::Pending,
+            since: when(s.since),
+            source: source_label(t, s.source).to_owned(),
+        })
+        .collect();
+    let never_asked = consents
+        .never_asked
+        .iter()
+        .map(|n| {
+            format!(
+                "{} · {}",
+                purpose_label(&n.purpose),
+                channel_label(n.channel, loc)
+            )
+        })
+        .collect();
+    let events = consents
+        .events
+        .iter()
+        .rev()
+        .map(|e| {
+            let ev = &e.evidence;
+            let parts: Vec<String> = [
+                (t.wording, &ev.wording),
+                (t.document_ref, &ev.document_ref),
+                ("form", &ev.form_id),
+                ("IP", &ev.ip),
+                (t.note, &ev.note),
+                (t.actor, &ev.recorded_by),
+            ]
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
+            .collect();
+            EventRow {
+                at: when(e.at),
+                purpose: purpose_label(&e.purpose),
+                channel: channel_label(e.channel, loc).to_owned(),
+                action: match e.action.as_str() {
+                    "grant" => t.grant.to_owned(),
+                    "withdraw" => t.withdraw.to_owned(),
+                    "refuse" => t.refuse.to_owned(),
+                    other => other.to_owned(),
+                },
+                source: source_label(t, e.source).to_owned(),
+                evidence: parts.join(" · "),
+                pending: e.pending.is_some(),
+            }
+        })
+        .collect();
+    let purposes = cat
+        .purposes()
+        .iter()
+        .filter(|p| p.consent)
+        .map(|p| Choice {
+            value: p.id.clone(),
+            label: text_of(t, &p.label).to_owned(),
+        })
+        .collect();
+    let channels = Channel::ALL
+        .iter()
+        .map(|c| Choice {
+            value: c.as_str().to_owned(),
+            label: channel_label(*c, loc).to_owned(),
+        })
+        .collect();
+    let sources = [
+        Source::Event,
+        Source::BusinessCard,
+        Source::Phone,
+        Source::Manual,
+    ]
+    .iter()
+    .map(|s| Choice {
+        value: s.as_str().to_owned(),
+        label: source_label(t, *s).to_owned(),
+    })
+    .collect();
+    render_with(
+        status,
+        &ContactPage {
+            id: id.to_string(),
+            name: full_name(&view),
+            fields,
+            can_edit,
+            states,
+            never_asked,
+            events,
+            purposes,
+            channels,
+            sources,
+            consent_errors,
+            consent_form,
+            notice,
+            governs: role.governs_data(),
+            c: staff.chrome,
+        },
+    )
+}
+
+// ---------------------------------------------------------------- edit
+
+#[derive(Template)]
+#[template(path = "contact_edit.html")]
+struct EditPage {
+    c: Chrome,
+    id: String,
+    name: String,
+    fields: Vec<FieldRow>,
+    failed: bool,
+}
+
+pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    let t = staff.t();
+    let view = match app
+        .get_contact(&staff.actor, id, "GET /contacts/{id}/edit")
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return app_error(t, e),
+    };
+    let fields = field_rows(&app.catalogue(), t, staff.actor.role, &view, true);
+    render(&EditPage {
+        id: id.to_string(),
+        name: full_name(&view),
+        fields,
+        failed: false,
+        c: staff.chrome,
+    })
+}
+
+/// The form as sent: field key → text. Only fields that changed go into the patch, so
+/// the audit names what was really written.
+pub async fn update(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(form): Posted<HashMap<String, String>>,
+) -> Response {
+    let t = staff.t();
+    let role = staff.actor.role;
+    let cat = app.catalogue();
+    let current = match app
+        .get_contact(&staff.actor, id, "POST /contacts/{id}")
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return app_error(t, e),
+    };
+    let mut patch = ContactPatch::default();
+    for f in cat.entity_fields(Entity::Contact) {
+        let key = f.key();
+        let Some(sent) = form.get(&key) else { continue };
+        if *sent == show_value(value_of(&current, &key)) {
+            continue;
+        }
+        let text = Some(sent.clone()).filter(|s| !s.trim().is_empty());
+        match key.strip_prefix("custom.") {
+            Some(name) => {
+                let v = text.map(|s| match &f.custom {
+                    Some(ValueType::Number) => s
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map_or(Value::String(s), Value::Number),
+                    Some(ValueType::Boolean) => match s.as_str() {
+                        "true" => Value::Bool(true),
+                        "false" => Value::Bool(false),
+                        _ => Value::String(s),
+                    },
+                    _ => Value::String(s),
+                });
+                patch.custom.insert(name.to_owned(), v);
+            }
+            None => {
+                let slot = match key.as_str() {
+                    "kind" => &mut patch.kind,
+                    "company_id" => &mut patch.company_id,
+                    "first_name" => &mut patch.first_name,
+                    "last_name" => &mut patch.last_name,
+                    "email" => &mut patch.email,
+                    "phone" => &mut patch.phone,
+                    "locale" => &mut patch.locale,
+                    "address_line" => &mut patch.address_line,
+                    "postal_code" => &mut patch.postal_code,
+                    "city" => &mut patch.city,
+                    "country" => &mut patch.country,
+                    "notes" => &mut patch.notes,
+                    _ => continue,
+                };
+                *slot = Some(text);
+            }
+        }
+    }
+    if patch.fields().is_empty() {
+        return Redirect::to(&format!("/contacts/{id}")).into_response();
+    }
+    match app
+        .update_contact(&staff.actor, id, patch, "POST /contacts/{id}")
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
+        Err(AppError::Invalid(errs)) => {
+            let mut fields = field_rows(&cat, t, role, &current, true);
+            for row in &mut fields {
+                if let Some(sent) = form.get(&row.key) {
+                    row.value = sent.clone();
+                }
+                let msgs: Vec<&str> = errs
+                    .0
+                    .iter()
+                    .filter(|e| e.field == row.key || e.field == format!("custom.{}", row.key))
+                    .map(|e| e.message.as_str())
+                    .collect();
+                if !msgs.is_empty() {
+                    row.error = Some(msgs.join("; "));
+                }
+            }
+            render_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EditPage {
+                    id: id.to_string(),
+                    name: full_name(&current),
+                    fields,
+                    failed: true,
+                    c: staff.chrome,
+                },
+            )
+        }
+        Err(e) => app_error(t, e),
+    }
+}
+
+// ---------------------------------------------------------------- consent
+
+#[derive(Deserialize, Default)]
+pub struct ConsentForm {
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    wording: String,
+    #[serde(default)]
+    document_ref: String,
+    #[serde(default)]
+    note: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    Some(s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+pub async fn record_consent(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(f): Posted<ConsentForm>,
+) -> Response {
+    let mut errors = Vec::new();
+    if opt(&f.wording).is_none() {
+        errors.push(format!(
+            "evidence.wording: {}",
+            if staff.t().lang == "en" {
+                "write what the person agreed to"
+            } else {
+                "écrivez ce que la personne a accepté"
+            }
+        ));
+    }
+    if errors.is_empty() {
+        let input = ConsentInput {
+            purpose: f.purpose.clone(),
+            channel: f.channel.clone(),
+            action: "grant".into(),
+            source: f.source.clone(),
+            evidence: Evidence {
+                wording: opt(&f.wording),
+                document_ref: opt(&f.document_ref),
+                note: opt(&f.note),
+                ..Evidence::default()
+            },
+        };
+        match app
+            .record_consent(&staff.actor, id, input, "POST /contacts/{id}/consents")
+            .await
+        {
+            Ok(_) => {
+                return Redirect::to(&format!("/contacts/{id}?consent=1#consents")).into_response()
+            }
+            Err(AppError::Invalid(errs)) => {
+                errors.extend(errs.0.iter().map(|e| format!("{}: {}", e.field, e.message)));
+            }
+            Err(e) => return app_error(staff.t(), e),
+        }
+    }
+    contact_page(
+        &app,
+        staff,
+        id,
+        None,
+        errors,
+        f,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------- companies
+
+pub struct CompanyRow {
+    id: String,
+    cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "companies.html")]
+struct CompaniesPage {
+    c: Chrome,
+    q_name: String,
+    headers: Vec<String>,
+    rows: Vec<CompanyRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct CompanyParams {
+    name: Option<String>,
+    after: Option<String>,
+}
+
+const COMPANY_COLUMNS: &[&str] = &["name", "siret", "city", "country"];
+
+pub async fn companies(
+    State(app): State<Candor>,
+    staff: Staff,
+    Query(p): Query<CompanyParams>,
+) -> Response {
+    let t = staff.t();
+    let cat = app.catalogue();
+    let role = staff.actor.role;
+    let cols: Vec<&FieldDef> = COMPANY_COLUMNS
+        .iter()
+        .filter_map(|k| cat.field(Entity::Company, k))
+        .filter(|f| f.can_read(role))
+        .collect();
+    let after = p.after.as_deref().and_then(|a| Uuid::parse_str(a).ok());
+    let name = blank_none(&p.name);
+    let page = match app
+        .list_companies(&staff.actor, name.as_deref(), after, 25)
+        .await
+    {
+        Ok(p) => p,
+        Err(e) => return app_error(t, e),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|v| CompanyRow {
+            id: show_value(v.get("id")),
+            cells: cols.iter().map(|f| show_value(v.get(&f.key()))).collect(),
+        })
+        .collect();
+    render(&CompaniesPage {
+        q_name: name.unwrap_or_default(),
+        headers: cols
+            .iter()
+            .map(|f| text_of(t, &f.label).to_owned())
+            .collect(),
+        rows,
+        next: page.next_cursor.map(|c| c.to_string()),
+        c: staff.chrome,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "company.html")]
+struct CompanyPage {
+    c: Chrome,
+    name: String,
+    fields: Vec<FieldRow>,
+    contacts: Vec<Row>,
+}
+
+pub async fn company(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    let t = staff.t();
+    let role = staff.actor.role;
+    let view = match app.get_company(&staff.actor, id).await {
+        Ok(v) => v,
+        Err(e) => return app_error(t, e),
+    };
+    let cat = app.catalogue();
+    let fields = cat
+        .entity_fields(Entity::Company)
+        .filter(|f| f.can_read(role))
+        .map(|f| FieldRow {
+            key: f.key(),
+            label: text_of(t, &f.label).to_owned(),
+            value: show_value(view.get(&f.key())),
+            why: text_of(t, &f.why).to_owned(),
+            error: None,
+            input: InputKind::Text,
+            options: Vec::new(),
+        })
+        .collect();
+    let q = ListQuery {
+        company_id: Some(id.to_string()),
+        limit: Some(100),
+        ..ListQuery::default()
+    };
+    let contacts = match app
+        .list_contacts(&staff.actor, q, "GET /companies/{id}")
+        .await
+    {
+        Ok(p) => p
+            .items
+            .iter()
+            .map(|v| Row {
+                id: show_value(v.get("id")),
+                name: full_name(v),
+                email: show_value(v.get("email")),
+                city: show_value(v.get("city")),
+                kind: show_value(v.get("kind")),
+            })
+            .collect(),
+        // A role that may not filter by company sees the company without its people.
+        Err(AppError::FieldForbidden { .. }) => Vec::new(),
+        Err(e) => return app_error(t, e),
+    };
+    render(&CompanyPage {
+        name: show_value(view.get("name")),
+        fields,
+        contacts,
+        c: staff.chrome,
+    })
+}

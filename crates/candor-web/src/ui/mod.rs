@@ -1,0 +1,350 @@
+//! The staff back office (O1, X3): server-rendered pages (askama), plain forms that
+//! work without JavaScript, htmx where it saves a reload. Every page reads and writes
+//! through the same use cases as the API, so a role sees on a page exactly what the
+//! catalogue lets it read through the API, and every read is audited the same way.
+//!
+//! No GET changes anything (the email tracking pixel and links, outside the back
+//! office, are the documented exceptions). Every POST carries the session's CSRF
+//! token, in the `csrf` field or the `X-CSRF-Token` header (htmx).
+
+mod assets;
+mod auth;
+mod campaigns;
+mod contacts;
+mod governance;
+pub mod i18n;
+mod limits;
+pub mod session;
+mod settings;
+
+use crate::ui::i18n::Texts;
+use crate::ui::session::{AuthSession, ABSOLUTE_TIMEOUT};
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use candor_app::StaffUser;
+use candor_app::{Actor, AppError, Candor};
+use candor_domain::Role;
+use rand::RngCore;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+/// The back office's routes, with their session and login layers.
+pub fn router(app: &Candor) -> Router<Candor> {
+    let auth_layer = axum_login::AuthManagerLayerBuilder::new(
+        session::Backend(app.clone()),
+        session::layer(app),
+    )
+    .build();
+    Router::new()
+        .route("/", get(auth::home))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/language", post(auth::language))
+        .route("/contacts", get(contacts::list))
+        .route("/contacts/{id}", get(contacts::show).post(contacts::update))
+        .route("/contacts/{id}/edit", get(contacts::edit))
+        .route("/contacts/{id}/consents", post(contacts::record_consent))
+        .route("/companies", get(contacts::companies))
+        .route("/companies/{id}", get(contacts::company))
+        .route("/campaigns", get(campaigns::index))
+        .route("/segments", post(campaigns::create_segment))
+        .route("/campaigns/new", post(campaigns::create_campaign))
+        .route("/campaigns/{id}", get(campaigns::show))
+        .route("/campaigns/{id}/send", post(campaigns::send))
+        .route("/audit", get(governance::audit))
+        .route("/outbox", get(governance::outbox))
+        .route("/outbox/{id}", get(governance::outbox_mail))
+        .route("/settings", get(settings::index))
+        .route("/settings/users", post(settings::add_user))
+        .route("/settings/fields", post(settings::add_field))
+        .route("/assets/candor.css", get(assets::css))
+        .route("/assets/htmx.min.js", get(assets::htmx))
+        .layer(Extension(Arc::new(limits::LoginLimits::new())))
+        .layer(auth_layer)
+}
+
+/// The frame around every page: who is signed in, the menu their role opens, the CSRF
+/// token for forms, and the words in their language.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub email: String,
+    pub role: Role,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub path: String,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl Chrome {
+    fn new(user: &StaffUser, csrf: String, path: &str) -> Self {
+        let t = i18n::texts(&user.locale);
+        let role = user.role;
+        let mut items = vec![("/contacts", t.contacts), ("/companies", t.companies)];
+        if matches!(role, Role::Admin | Role::Marketing) {
+            items.push(("/campaigns", t.campaigns));
+        }
+        if role.governs_data() {
+            items.push(("/audit", t.audit));
+            items.push(("/outbox", t.outbox));
+        }
+        if role == Role::Admin {
+            items.push(("/settings", t.settings));
+        }
+        let nav = items
+            .into_iter()
+            .map(|(href, label)| NavItem {
+                href,
+                label,
+                current: path.starts_with(href),
+            })
+            .collect();
+        Self {
+            t,
+            email: user.email.clone(),
+            role,
+            csrf,
+            nav,
+            path: path.to_owned(),
+        }
+    }
+
+    pub fn role_name(&self) -> &'static str {
+        self.role.as_str()
+    }
+}
+
+/// A signed-in staff user, for handlers: the session user, the actor the use cases
+/// take, and the page frame. Anyone else is sent to the login page.
+pub struct Staff {
+    pub user: StaffUser,
+    pub actor: Actor,
+    pub chrome: Chrome,
+}
+
+impl Staff {
+    pub fn t(&self) -> &'static Texts {
+        self.chrome.t
+    }
+}
+
+fn to_login(expired: bool) -> Response {
+    Redirect::to(if expired {
+        "/login?expired=1"
+    } else {
+        "/login"
+    })
+    .into_response()
+}
+
+/// A random token, hex-encoded.
+pub fn random_token() -> String {
+    let mut raw = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+pub const CSRF_KEY: &str = "csrf";
+pub const LOGIN_AT_KEY: &str = "login_at";
+
+/// The session's CSRF token, created when missing.
+pub async fn csrf_token(session: &Session) -> Result<String, Response> {
+    match session.get::<String>(CSRF_KEY).await {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => {
+            let t = random_token();
+            session.insert(CSRF_KEY, &t).await.map_err(|_| internal())?;
+            Ok(t)
+        }
+        Err(_) => Err(internal()),
+    }
+}
+
+impl FromRequestParts<Candor> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Candor) -> Result<Self, Response> {
+        let mut auth = AuthSession::from_request_parts(parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Some(user) = auth.user.clone() else {
+            return Err(to_login(false));
+        };
+        let login_at = auth.session.get::<i64>(LOGIN_AT_KEY).await.ok().flatten();
+        let now = app.now().unix_timestamp();
+        let too_old = login_at.is_none_or(|at| now - at > ABSOLUTE_TIMEOUT.whole_seconds());
+        if too_old {
+            let _ = auth.logout().await;
+            return Err(to_login(true));
+        }
+        let csrf = csrf_token(&auth.session).await?;
+        let user = user.0;
+        let actor = candor_app::staff::staff_actor(&user);
+        let chrome = Chrome::new(&user, csrf, parts.uri.path());
+        Ok(Staff {
+            user,
+            actor,
+            chrome,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfField {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// A form POST whose CSRF token matches the session's; anything else is refused with
+/// 403 before the handler runs, so nothing changes.
+pub struct Posted<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<Candor> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Candor) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let expected = session.get::<String>(CSRF_KEY).await.ok().flatten();
+        let header_token = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = axum::body::to_bytes(body, crate::api::BODY_LIMIT)
+            .await
+            .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
+        let form_token = form::<CsrfField>(&parts, bytes.clone(), app)
+            .await
+            .map(|f| f.csrf)
+            .unwrap_or_default();
+        let given = header_token.unwrap_or(form_token);
+        let ok = expected.is_some_and(|e| !given.is_empty() && constant_eq(&e, &given));
+        if !ok {
+            let t = texts_of(&session).await;
+            return Err(message_page(StatusCode::FORBIDDEN, t, t.csrf_refused));
+        }
+        form::<T>(&parts, bytes, app)
+            .await
+            .map(Posted)
+            .map_err(|e| (StatusCode::BAD_REQUEST, e).into_response())
+    }
+}
+
+async fn form<T: DeserializeOwned>(parts: &Parts, bytes: Bytes, app: &Candor) -> Result<T, String> {
+    let mut req = Request::new(Body::from(bytes));
+    *req.headers_mut() = parts.headers.clone();
+    *req.method_mut() = parts.method.clone();
+    req.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    Form::<T>::from_request(req, app)
+        .await
+        .map(|Form(v)| v)
+        .map_err(|e| e.body_text())
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+async fn texts_of(session: &Session) -> &'static Texts {
+    let locale = session
+        .get::<String>("locale")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    i18n::texts(&locale)
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    t: &'static Texts,
+    message: String,
+}
+
+/// A bare page with one message (refusals that come before a page can be drawn).
+pub fn message_page(status: StatusCode, t: &'static Texts, message: &str) -> Response {
+    render_with(
+        status,
+        &MessagePage {
+            t,
+            message: message.to_owned(),
+        },
+    )
+}
+
+pub fn internal() -> Response {
+    message_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &i18n::FR,
+        "Erreur interne / Internal error",
+    )
+}
+
+pub fn render(tpl: &impl Template) -> Response {
+    render_with(StatusCode::OK, tpl)
+}
+
+pub fn render_with(status: StatusCode, tpl: &impl Template) -> Response {
+    match tpl.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a page failed to render");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Use-case refusals as pages: what the role may not do, what does not exist. Field
+/// errors are shown next to their field by the handlers themselves.
+pub fn app_error(t: &'static Texts, e: AppError) -> Response {
+    match e {
+        AppError::FieldForbidden { .. } | AppError::RoleForbidden { .. } => {
+            message_page(StatusCode::FORBIDDEN, t, t.forbidden)
+        }
+        AppError::NotFound { .. } => message_page(StatusCode::NOT_FOUND, t, t.not_found),
+        AppError::Invalid(errs) => {
+            let text = errs
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            message_page(StatusCode::UNPROCESSABLE_ENTITY, t, &text)
+        }
+        other => {
+            tracing::error!(error = %other, "a back-office request failed");
+            message_page(StatusCode::INTERNAL_SERVER_ERROR, t, t.error_title)
+        }
+    }
+}
+
+/// A local path to go back to after a form: anything else becomes `fallback`.
+pub fn local_path(p: Option<&str>, fallback: &'static str) -> String {
+    match p {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => fallback.to_owned(),
+    }
+}

@@ -1,0 +1,682 @@
+//! The back office in a real browser (O1, X3): Debian's Chromium, headless, driven
+//! through chromedriver by fantoccini, against Candor on a free port. Skipped (saying
+//! so) without Chromium, unless CANDOR_TEST_STRICT=1.
+//!
+//! `CANDOR_SCREENSHOTS=docs/screenshots cargo test -p candor --test browser screenshots`
+//! regenerates the README's screenshots.
+
+mod common;
+
+use candor_domain::Role;
+use common::{spawn_app, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PASSWORD: &str = "correct horse battery staple";
+
+/// One browser at a time: two cores do not run several Chromiums well.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn available(test: &str) -> bool {
+    let found = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
+    if !found {
+        if candor_store::testing::strict() {
+            panic!("CANDOR_TEST_STRICT=1 but Chromium is missing (apt-get install chromium chromium-driver): {test} needs it");
+        }
+        eprintln!(
+            "SKIPPED {test}: Chromium not installed (apt-get install chromium chromium-driver)"
+        );
+    }
+    found
+}
+
+async fn browser() -> Browser {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = common::temp_dir("chromium-profile");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                }
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not answer: {last:?}");
+}
+
+/// A staff account per role, all with the same test password.
+async fn staff(t: &TestApp) {
+    for role in Role::ALL {
+        t.app
+            .create_staff_user(
+                &format!("{}@test.example", role.as_str()),
+                role,
+                "en",
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+    }
+}
+
+async fn login(b: &Client, t: &TestApp, role: Role) {
+    b.goto(&format!("{}/login", t.url)).await.unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{}@test.example", role.as_str()))
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("logout")).await.unwrap();
+}
+
+async fn text_of(b: &Client, css: &str) -> String {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn a_contact(t: &TestApp) -> String {
+    let company = t.company("Marchand SARL", "73282932000074").await;
+    t.contact(json!({
+        "kind": "b2b", "company_id": company, "first_name": "Hélène", "last_name": "Marchand",
+        "email": "helene.marchand@example.com", "phone": "+33 6 12 34 56 78",
+        "city": "Lyon", "locale": "fr"
+    }))
+    .await
+}
+
+#[tokio::test]
+async fn login_then_logout_destroys_the_session() {
+    if !available("login_then_logout_destroys_the_session") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let br = browser().await;
+    let b = &br.client;
+    // Anonymous: sent to the login page.
+    b.goto(&format!("{}/contacts", t.url)).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/login"));
+    // A wrong password: told so, not signed in.
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("sales@test.example")
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("not the password at all")
+        .await
+        .unwrap();
+    b.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = b
+        .wait()
+        .for_element(Locator::Id("login-error"))
+        .await
+        .unwrap();
+    assert!(err.text().await.unwrap().contains("do not open an account"));
+
+    login(b, &t, Role::Sales).await;
+    assert_eq!(b.current_url().await.unwrap().path(), "/contacts");
+    let cookie = b.get_named_cookie("candor_session").await.unwrap();
+    assert_eq!(cookie.http_only(), Some(true));
+    let old = cookie.value().to_owned();
+
+    b.find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert!(b.source().await.unwrap().contains("signed out"));
+    // The old cookie opens nothing any more: the session is gone server-side.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/contacts", t.url))
+        .header("Cookie", format!("candor_session={old}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/login");
+    b.goto(&format!("{}/contacts", t.url)).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/login"));
+    br.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn marketing_never_sees_a_phone_number() {
+    if !available("marketing_never_sees_a_phone_number") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = a_contact(&t).await;
+    let contact: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let company = contact["company_id"].as_str().unwrap().to_owned();
+    let br = browser().await;
+    let b = &br.client;
+    login(b, &t, Role::Marketing).await;
+    let pages = [
+        "/contacts".to_owned(),
+        "/contacts?name=Mar".to_owned(),
+        format!("/contacts/{id}"),
+        format!("/contacts/{id}/edit"),
+        "/companies".to_owned(),
+        format!("/companies/{company}"),
+        "/campaigns".to_owned(),
+    ];
+    for p in &pages {
+        b.goto(&format!("{}{p}", t.url)).await.unwrap();
+        let html = b.source().await.unwrap();
+        assert!(
+            !html.contains("12 34 56 78") && !html.contains("612345678"),
+            "{p} shows the phone"
+        );
+        for field in ["name=\"phone\"", "field-phone", "f-phone", ">Phone<"] {
+            assert!(!html.contains(field), "{p} shows the phone field ({field})");
+        }
+    }
+    // The page does show what marketing may read: the name.
+    b.goto(&format!("{}/contacts/{id}", t.url)).await.unwrap();
+    assert!(b.source().await.unwrap().contains("Marchand"));
+    // The htmx fragment of a search holds no phone either.
+    let cookie = b.get_named_cookie("candor_session").await.unwrap();
+    let fragment = t
+        .client
+        .get(format!("{}/contacts?name=Mar", t.url))
+        .header("Cookie", format!("candor_session={}", cookie.value()))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(fragment.contains("Marchand"));
+    assert!(!fragment.contains("612345678") && !fragment.contains("12 34 56 78"));
+    // The same page for sales shows it: the test would see a phone if there were one.
+    let sales = browser_login_source(&t, Role::Sales, &format!("/contacts/{id}")).await;
+    assert!(sales.contains("+33612345678"), "sales reads the phone");
+    br.client.clone().close().await.unwrap();
+}
+
+/// A page's HTML for a role, fetched over HTTP with a session opened by the login form.
+async fn browser_login_source(t: &TestApp, role: Role, path: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http.get(format!("{}/login", t.url)).send().await.unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = res.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = http
+        .post(format!("{}/login", t.url))
+        .header("Cookie", &cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", &format!("{}@test.example", role.as_str())),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    http.get(format!("{}{path}", t.url))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved() {
+    if !available("a_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = a_contact(&t).await;
+    let before: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let br = browser().await;
+    let b = &br.client;
+    login(b, &t, Role::Sales).await;
+    b.goto(&format!("{}/contacts/{id}/edit", t.url))
+        .await
+        .unwrap();
+    let city = b.find(Locator::Id("f-city")).await.unwrap();
+    city.clear().await.unwrap();
+    city.send_keys("Grenoble").await.unwrap();
+    let phone = b.find(Locator::Id("f-phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("12ab").await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let err = b.wait().for_element(Locator::Id("e-phone")).await.unwrap();
+    let msg = err.text().await.unwrap();
+    assert!(msg.contains("phone") || msg.contains("number"), "{msg}");
+    assert_eq!(
+        b.find(Locator::Id("f-phone"))
+            .await
+            .unwrap()
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    // The typed values stay in the form, and nothing was saved: not even the city.
+    assert_eq!(
+        b.find(Locator::Id("f-city"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Grenoble")
+    );
+    let after: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    // A good phone then saves.
+    let phone = b.find(Locator::Id("f-phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("+33 4 72 00 00 00").await.unwrap();
+    b.find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let saved: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["phone"], "+33472000000");
+    assert_eq!(saved["city"], "Grenoble");
+    br.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_face_to_face_consent_appears_on_the_timeline() {
+    if !available("a_face_to_face_consent_appears_on_the_timeline") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = a_contact(&t).await;
+    let br = browser().await;
+    let b = &br.client;
+    login(b, &t, Role::Sales).await;
+    b.goto(&format!("{}/contacts/{id}", t.url)).await.unwrap();
+    let form = b
+        .form(Locator::Css(&format!(
+            "form[action='/contacts/{id}/consents']"
+        )))
+        .await
+        .unwrap();
+    form.set_by_name("purpose", "newsletter").await.unwrap();
+    form.set_by_name("channel", "email").await.unwrap();
+    form.set_by_name("source", "event").await.unwrap();
+    b.find(Locator::Id("c-wording"))
+        .await
+        .unwrap()
+        .send_keys("Oui, je veux recevoir la lettre d'information par e-mail.")
+        .await
+        .unwrap();
+    b.find(Locator::Id("c-doc"))
+        .await
+        .unwrap()
+        .send_keys("SALON-LYON-2026-0042")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    b.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    let timeline = text_of(b, "#timeline").await;
+    assert!(timeline.contains("SALON-LYON-2026-0042"), "{timeline}");
+    assert!(
+        timeline.contains("je veux recevoir la lettre"),
+        "{timeline}"
+    );
+    assert!(timeline.contains("trade show"), "{timeline}");
+    // The ledger holds it, with its evidence and who recorded it.
+    let ledger: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}/consents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ev = ledger["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["source"] == "event")
+        .expect("the event is in the ledger");
+    assert_eq!(ev["purpose"], "newsletter");
+    assert_eq!(ev["evidence"]["document_ref"], "SALON-LYON-2026-0042");
+    assert!(ev["evidence"]["recorded_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("user:"));
+    // Without the written evidence, nothing is recorded and the form says why.
+    let count = ledger["events"].as_array().unwrap().len();
+    b.find(Locator::Id("c-doc"))
+        .await
+        .unwrap()
+        .send_keys("X")
+        .await
+        .unwrap();
+    b.execute(
+        "document.getElementById('c-wording').removeAttribute('required')",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.form(Locator::Css(&format!(
+        "form[action='/contacts/{id}/consents']"
+    )))
+    .await
+    .unwrap()
+    .submit()
+    .await
+    .unwrap();
+    b.wait()
+        .for_element(Locator::Id("consent-errors"))
+        .await
+        .unwrap();
+    let ledger: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}/consents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ledger["events"].as_array().unwrap().len(), count);
+    br.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_form_posted_without_its_csrf_token_is_refused() {
+    if !available("a_form_posted_without_its_csrf_token_is_refused") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = a_contact(&t).await;
+    let before: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let br = browser().await;
+    let b = &br.client;
+    login(b, &t, Role::Sales).await;
+    b.goto(&format!("{}/contacts/{id}/edit", t.url))
+        .await
+        .unwrap();
+    let city = b.find(Locator::Id("f-city")).await.unwrap();
+    city.clear().await.unwrap();
+    city.send_keys("Forged").await.unwrap();
+    // A form that lost its token, as a forged cross-site form would.
+    b.execute(
+        "document.querySelector('main form input[name=csrf]').remove()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let msg = b
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert!(msg
+        .text()
+        .await
+        .unwrap()
+        .contains("did not come from Candor"));
+    // A wrong token is refused the same way.
+    b.goto(&format!("{}/contacts/{id}/edit", t.url))
+        .await
+        .unwrap();
+    b.execute(
+        "document.querySelector('main form input[name=csrf]').value = 'f'.repeat(64); document.getElementById('f-city').value = 'Forged';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.find(Locator::Css("main form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert!(b
+        .source()
+        .await
+        .unwrap()
+        .contains("did not come from Candor"));
+    let after: Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before, after, "nothing changed");
+    br.client.clone().close().await.unwrap();
+}
+
+/// Regenerates `docs/screenshots/` when CANDOR_SCREENSHOTS names the folder.
+#[tokio::test]
+async fn screenshots() {
+    let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") else {
+        eprintln!("screenshots: set CANDOR_SCREENSHOTS=docs/screenshots to regenerate them");
+        return;
+    };
+    if !available("screenshots") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let dir = if Path::new(&dir).is_absolute() {
+        PathBuf::from(dir)
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir)
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = spawn_app().await;
+    staff(&t).await;
+    t.app.generate_demo(120, 7, &mut |_| {}).await.unwrap();
+    let first: Value = t
+        .get(Role::Admin, "/api/v1/contacts?kind=b2c&limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = first["items"][0]["id"].as_str().unwrap().to_owned();
+    let br = browser().await;
+    let b = &br.client;
+    let shots: [(Role, String, &str); 6] = [
+        (Role::Sales, "/contacts".into(), "contacts"),
+        (Role::Sales, format!("/contacts/{id}"), "contact"),
+        (Role::Sales, format!("/contacts/{id}/edit"), "contact-edit"),
+        (Role::Marketing, "/campaigns".into(), "campaigns"),
+        (Role::Dpo, format!("/audit?contact={id}"), "audit"),
+        (Role::Admin, "/settings".into(), "settings"),
+    ];
+    let mut current = None;
+    for (role, path, name) in shots {
+        if current != Some(role) {
+            if current.is_some() {
+                b.find(Locator::Id("logout"))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+                b.wait().for_element(Locator::Id("email")).await.unwrap();
+            }
+            login(b, &t, role).await;
+            current = Some(role);
+        }
+        b.goto(&format!("{}{path}", t.url)).await.unwrap();
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+    br.client.clone().close().await.unwrap();
+}
