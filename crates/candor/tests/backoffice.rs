@@ -1,0 +1,240 @@
+//! The back office over HTTP, on both backends (X3): the session cookie, its rotation
+//! at login and its end at logout, CSRF refusals that change nothing, login rate
+//! limits that do not lock the owner out, and pages closed to roles like the API.
+
+mod common;
+
+use candor_domain::Role;
+use common::TestApp;
+use reqwest::{Client, Response, StatusCode};
+use std::net::IpAddr;
+
+const PASSWORD: &str = "a long enough test password";
+
+/// A browser-like client: one cookie, no redirects followed, a chosen source address.
+struct Visitor {
+    http: Client,
+    cookie: Option<String>,
+    base: String,
+}
+
+impl Visitor {
+    fn new(t: &TestApp, from: &str) -> Self {
+        let ip: IpAddr = from.parse().unwrap();
+        Self {
+            http: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
+                .build()
+                .unwrap(),
+            cookie: None,
+            base: t.url.clone(),
+        }
+    }
+
+    fn keep(&mut self, res: &Response) {
+        if let Some(c) = res.headers().get("set-cookie") {
+            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("Cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        self.keep(&res);
+        res
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = &self.cookie {
+            req = req.header("Cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        self.keep(&res);
+        res
+    }
+
+    /// The CSRF token of the page at `path`.
+    async fn csrf(&mut self, path: &str) -> String {
+        let html = self.get(path).await.text().await.unwrap();
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .expect("the page has a form")
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn login(&mut self, email: &str, password: &str) -> Response {
+        let csrf = self.csrf("/login").await;
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
+    }
+}
+
+async fn accounts(t: &TestApp) {
+    for role in Role::ALL {
+        t.app
+            .create_staff_user(&format!("{}@test.example", role.as_str()), role, "en", PASSWORD)
+            .await
+            .unwrap();
+    }
+}
+
+async fn session_cookie_is_safe_rotated_and_ended(t: TestApp) {
+    accounts(&t).await;
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    let res = v.get("/contacts").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login");
+    let csrf = v.csrf("/login").await;
+    let before = v.cookie.clone().expect("the login page opens a session for its token");
+    let res = v
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sales@test.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.contains("HttpOnly"), "{set}");
+    assert!(set.contains("SameSite=Lax"), "{set}");
+    assert!(set.contains("Max-Age=1800"), "idle timeout: {set}");
+    assert!(!set.contains("Secure"), "served over http: {set}");
+    let after = v.cookie.clone().unwrap();
+    assert_ne!(before, after, "a new session id at login");
+    assert_eq!(v.get("/contacts").await.status(), StatusCode::OK);
+    // The id held before login opens nothing.
+    let mut planted = Visitor::new(&t, "127.0.0.1");
+    planted.cookie = Some(before);
+    assert_eq!(planted.get("/contacts").await.status(), StatusCode::SEE_OTHER);
+    // Logout deletes the session: the same cookie, replayed, opens nothing.
+    let csrf = v.csrf("/contacts").await;
+    let res = v.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut replay = Visitor::new(&t, "127.0.0.1");
+    replay.cookie = Some(after);
+    assert_eq!(replay.get("/contacts").await.status(), StatusCode::SEE_OTHER);
+}
+
+async fn forms_without_their_token_change_nothing(t: TestApp) {
+    accounts(&t).await;
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    // Login itself needs the token of the login page.
+    v.get("/login").await;
+    let res = v
+        .post(
+            "/login",
+            &[("email", "admin@test.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(v.get("/contacts").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        v.login("admin@test.example", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let users_before = t.app.list_staff_users().await.unwrap().len();
+    for token in ["", "0000", &"a".repeat(64)] {
+        let res = v
+            .post(
+                "/settings/users",
+                &[
+                    ("csrf", token),
+                    ("email", "new@test.example"),
+                    ("role", "sales"),
+                    ("locale", "fr"),
+                    ("password", ""),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "token {token:?}");
+    }
+    assert_eq!(t.app.list_staff_users().await.unwrap().len(), users_before);
+    // Logout is a POST with the token: a GET or a bare POST does not sign anyone out.
+    assert_eq!(v.get("/logout").await.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(v.post("/logout", &[]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(v.get("/contacts").await.status(), StatusCode::OK);
+    // With the token, the same form works.
+    let csrf = v.csrf("/settings").await;
+    let res = v
+        .post(
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "new@test.example"),
+                ("role", "sales"),
+                ("locale", "fr"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("new-password"), "the generated password is shown once");
+    assert_eq!(t.app.list_staff_users().await.unwrap().len(), users_before + 1);
+}
+
+async fn login_is_rate_limited_without_locking_the_owner_out(t: TestApp) {
+    accounts(&t).await;
+    let mut attacker = Visitor::new(&t, "127.0.0.2");
+    for _ in 0..5 {
+        let res = attacker.login("sales@test.example", "wrong guess number one").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The sixth try from that address is refused before the password is looked at.
+    let res = attacker.login("sales@test.example", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.text().await.unwrap().contains("attendez quelques minutes"));
+    // The owner, from their own address, signs in.
+    let mut owner = Visitor::new(&t, "127.0.0.3");
+    assert_eq!(
+        owner.login("sales@test.example", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(owner.get("/contacts").await.status(), StatusCode::OK);
+}
+
+async fn pages_are_closed_to_roles_like_the_api(t: TestApp) {
+    accounts(&t).await;
+    let cases: &[(Role, &str, StatusCode)] = &[
+        (Role::Support, "/campaigns", StatusCode::FORBIDDEN),
+        (Role::Sales, "/settings", StatusCode::FORBIDDEN),
+        (Role::Marketing, "/audit", StatusCode::FORBIDDEN),
+        (Role::Sales, "/outbox", StatusCode::FORBIDDEN),
+        (Role::Marketing, "/campaigns", StatusCode::OK),
+        (Role::Dpo, "/audit", StatusCode::OK),
+        (Role::Dpo, "/outbox", StatusCode::OK),
+        (Role::Admin, "/settings", StatusCode::OK),
+    ];
+    for (role, path, status) in cases {
+        let mut v = Visitor::new(&t, "127.0.0.1");
+        v.login(&format!("{}@test.example", role.as_str()), PASSWORD)
+            .await;
+        assert_eq!(v.get(path).await.status(), *status, "{role} {path}");
+    }
+    // A bad date in the audit search is named, and the search changes nothing.
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    v.login("dpo@test.example", PASSWORD).await;
+    let html = v.get("/audit?from=31-12-2026").await.text().await.unwrap();
+    assert!(html.contains("from: must be a date (YYYY-MM-DD)"));
+}
+
+on_both_backends!(
+    session_cookie_is_safe_rotated_and_ended,
+    forms_without_their_token_change_nothing,
+    login_is_rate_limited_without_locking_the_owner_out,
+    pages_are_closed_to_roles_like_the_api,
+);
