@@ -272,6 +272,38 @@ impl Candor {
         self.audit(events).await?;
         Ok(entries)
     }
+
+    /// One email of the outbox (dpo and admin); its reading is audited.
+    pub async fn outbox_mail(
+        &self,
+        actor: &crate::Actor,
+        id: uuid::Uuid,
+        endpoint: &str,
+    ) -> Result<OutboxEntry, AppError> {
+        if !actor.role.governs_data() {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "read the outbox",
+            });
+        }
+        let entry = self
+            .store
+            .outbox_entry(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "email" })?;
+        if let Some(subject) = entry.mail.subject_id {
+            self.audit(vec![candor_domain::audit::AccessEvent {
+                subject_id: subject,
+                actor: actor.audit_name.clone(),
+                action: candor_domain::audit::AuditAction::Read,
+                fields: vec!["email".into(), "outbox".into()],
+                endpoint: endpoint.to_owned(),
+                at: self.now(),
+            }])
+            .await?;
+        }
+        Ok(entry)
+    }
 }
 
 #[cfg(test)]

@@ -242,6 +242,10 @@ impl Store {
         dispatch!(self, s => s.list_outbox(limit).await)
     }
 
+    pub async fn outbox_entry(&self, id: Uuid) -> Result<Option<OutboxEntry>> {
+        dispatch!(self, s => s.outbox_entry(id).await)
+    }
+
     pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
         dispatch!(self, s => s.consent_token(token_hash).await)
     }

@@ -83,7 +83,12 @@ impl Visitor {
 async fn accounts(t: &TestApp) {
     for role in Role::ALL {
         t.app
-            .create_staff_user(&format!("{}@test.example", role.as_str()), role, "en", PASSWORD)
+            .create_staff_user(
+                &format!("{}@test.example", role.as_str()),
+                role,
+                "en",
+                PASSWORD,
+            )
             .await
             .unwrap();
     }
@@ -96,7 +101,10 @@ async fn session_cookie_is_safe_rotated_and_ended(t: TestApp) {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/login");
     let csrf = v.csrf("/login").await;
-    let before = v.cookie.clone().expect("the login page opens a session for its token");
+    let before = v
+        .cookie
+        .clone()
+        .expect("the login page opens a session for its token");
     let res = v
         .post(
             "/login",
@@ -119,14 +127,20 @@ async fn session_cookie_is_safe_rotated_and_ended(t: TestApp) {
     // The id held before login opens nothing.
     let mut planted = Visitor::new(&t, "127.0.0.1");
     planted.cookie = Some(before);
-    assert_eq!(planted.get("/contacts").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        planted.get("/contacts").await.status(),
+        StatusCode::SEE_OTHER
+    );
     // Logout deletes the session: the same cookie, replayed, opens nothing.
     let csrf = v.csrf("/contacts").await;
     let res = v.post("/logout", &[("csrf", &csrf)]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let mut replay = Visitor::new(&t, "127.0.0.1");
     replay.cookie = Some(after);
-    assert_eq!(replay.get("/contacts").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        replay.get("/contacts").await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 async fn forms_without_their_token_change_nothing(t: TestApp) {
@@ -164,7 +178,10 @@ async fn forms_without_their_token_change_nothing(t: TestApp) {
     }
     assert_eq!(t.app.list_staff_users().await.unwrap().len(), users_before);
     // Logout is a POST with the token: a GET or a bare POST does not sign anyone out.
-    assert_eq!(v.get("/logout").await.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        v.get("/logout").await.status(),
+        StatusCode::METHOD_NOT_ALLOWED
+    );
     assert_eq!(v.post("/logout", &[]).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(v.get("/contacts").await.status(), StatusCode::OK);
     // With the token, the same form works.
@@ -183,21 +200,33 @@ async fn forms_without_their_token_change_nothing(t: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("new-password"), "the generated password is shown once");
-    assert_eq!(t.app.list_staff_users().await.unwrap().len(), users_before + 1);
+    assert!(
+        html.contains("new-password"),
+        "the generated password is shown once"
+    );
+    assert_eq!(
+        t.app.list_staff_users().await.unwrap().len(),
+        users_before + 1
+    );
 }
 
 async fn login_is_rate_limited_without_locking_the_owner_out(t: TestApp) {
     accounts(&t).await;
     let mut attacker = Visitor::new(&t, "127.0.0.2");
     for _ in 0..5 {
-        let res = attacker.login("sales@test.example", "wrong guess number one").await;
+        let res = attacker
+            .login("sales@test.example", "wrong guess number one")
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     // The sixth try from that address is refused before the password is looked at.
     let res = attacker.login("sales@test.example", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(res.text().await.unwrap().contains("attendez quelques minutes"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("attendez quelques minutes"));
     // The owner, from their own address, signs in.
     let mut owner = Visitor::new(&t, "127.0.0.3");
     assert_eq!(

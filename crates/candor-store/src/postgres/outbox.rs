@@ -190,6 +190,14 @@ impl PgStore {
         rows.iter().map(entry).collect()
     }
 
+    pub async fn outbox_entry(&self, id: Uuid) -> Result<Option<OutboxEntry>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(entry).transpose()
+    }
+
     pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
         let row = sqlx::query("SELECT * FROM consent_token WHERE token_hash = $1")
             .bind(token_hash)

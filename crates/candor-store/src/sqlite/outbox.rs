@@ -186,6 +186,14 @@ impl SqliteStore {
         rows.iter().map(entry).collect()
     }
 
+    pub async fn outbox_entry(&self, id: Uuid) -> Result<Option<OutboxEntry>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?;
+        row.as_ref().map(entry).transpose()
+    }
+
     pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
         let row = sqlx::query("SELECT * FROM consent_token WHERE token_hash = ?1")
             .bind(token_hash)

@@ -125,21 +125,20 @@ impl SqliteStore {
         Ok(n == 1)
     }
 
+    /// Updates a session; one that was deleted (logout) stays deleted, even when a
+    /// request that began before the logout ends after it.
     pub async fn save_session(
         &self,
         id: &str,
         data: &str,
         expires_at: OffsetDateTime,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO staff_session (id, data, expires_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
-        )
-        .bind(id)
-        .bind(data)
-        .bind(expires_at)
-        .execute(&self.writer)
-        .await?;
+        sqlx::query("UPDATE staff_session SET data = ?2, expires_at = ?3 WHERE id = ?1")
+            .bind(id)
+            .bind(data)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 

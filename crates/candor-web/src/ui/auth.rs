@@ -119,6 +119,7 @@ pub struct LoginForm {
 }
 
 pub async fn login(
+    State(app): State<Candor>,
     mut auth: AuthSession,
     ClientIp(ip): ClientIp,
     Extension(limits): Extension<Arc<LoginLimits>>,
@@ -164,17 +165,15 @@ pub async fn login(
         Ok(None) => return again(StatusCode::UNAUTHORIZED, t.login_failed, csrf),
         Err(_) => return super::internal(),
     };
-    // `login` gives the session a new id: an id planted before login is worthless.
-    if auth.login(&user).await.is_err() {
+    // A new session id at every login (axum-login renews it only for a session not
+    // signed in yet): an id planted before login is worthless.
+    if auth.login(&user).await.is_err() || auth.session.cycle_id().await.is_err() {
         return super::internal();
     }
     let session = &auth.session;
     let stored = async {
         session
-            .insert(
-                LOGIN_AT_KEY,
-                time::OffsetDateTime::now_utc().unix_timestamp(),
-            )
+            .insert(LOGIN_AT_KEY, app.now().unix_timestamp())
             .await?;
         session.insert(CSRF_KEY, super::random_token()).await?;
         session.insert("locale", &user.0.locale).await

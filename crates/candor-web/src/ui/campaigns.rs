@@ -65,6 +65,10 @@ pub async fn index(
     staff: Staff,
     Query(p): Query<IndexParams>,
 ) -> Response {
+    // The role is checked before a preview reads (and audits) anyone.
+    if let Err(e) = app.list_campaigns(&staff.actor, 1).await {
+        return app_error(staff.t(), e);
+    }
     let mut preview = None;
     if let Some(id) = p.segment {
         match app

@@ -59,6 +59,16 @@ fn full_name(view: &Map<String, Value>) -> String {
     format!("{first} {last}").trim().to_owned()
 }
 
+/// The page title of a contact: its name, or a neutral label when the role reads none.
+fn title(t: &Texts, view: &Map<String, Value>) -> String {
+    let name = full_name(view);
+    if name.is_empty() {
+        t.untitled.to_owned()
+    } else {
+        name
+    }
+}
+
 // ---------------------------------------------------------------- list
 
 #[derive(Deserialize, Default)]
@@ -205,6 +215,8 @@ pub struct FieldRow {
     error: Option<String>,
     input: InputKind,
     options: Vec<String>,
+    /// A link to what the value names (the contact's company).
+    href: Option<String>,
 }
 
 #[derive(PartialEq, Eq)]
@@ -317,13 +329,7 @@ fn source_label(t: &Texts, s: Source) -> &'static str {
                 "saisi par l'équipe"
             }
         }
-        Source::Import => {
-            if en {
-                "import"
-            } else {
-                "import"
-            }
-        }
+        Source::Import => "import",
         Source::Api => "API",
         Source::Portal => {
             if en {
@@ -372,6 +378,7 @@ fn field_rows(
                 error: None,
                 input,
                 options,
+                href: None,
             }
         })
         .collect()
@@ -427,7 +434,18 @@ async fn contact_page(
         Err(e) => return app_error(t, e),
     };
     let cat = app.catalogue();
-    let fields = field_rows(&cat, t, role, &view, false);
+    let mut fields = field_rows(&cat, t, role, &view, false);
+    for f in fields
+        .iter_mut()
+        .filter(|f| f.key == "company_id" && !f.value.is_empty())
+    {
+        if let Ok(company_id) = Uuid::parse_str(&f.value) {
+            if let Ok(c) = app.get_company(&staff.actor, company_id).await {
+                f.href = Some(format!("/companies/{company_id}"));
+                f.value = show_value(c.get("name"));
+            }
+        }
+    }
     let can_edit = cat
         .entity_fields(Entity::Contact)
         .any(|f| f.can_write(role) && !f.system);
@@ -540,7 +558,7 @@ async fn contact_page(
         status,
         &ContactPage {
             id: id.to_string(),
-            name: full_name(&view),
+            name: title(t, &view),
             fields,
             can_edit,
             states,
@@ -582,7 +600,7 @@ pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>)
     let fields = field_rows(&app.catalogue(), t, staff.actor.role, &view, true);
     render(&EditPage {
         id: id.to_string(),
-        name: full_name(&view),
+        name: title(t, &view),
         fields,
         failed: false,
         c: staff.chrome,
@@ -681,7 +699,7 @@ pub async fn update(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &EditPage {
                     id: id.to_string(),
-                    name: full_name(&current),
+                    name: title(t, &current),
                     fields,
                     failed: true,
                     c: staff.chrome,
@@ -864,6 +882,7 @@ pub async fn company(State(app): State<Candor>, staff: Staff, Path(id): Path<Uui
             error: None,
             input: InputKind::Text,
             options: Vec::new(),
+            href: None,
         })
         .collect();
     let q = ListQuery {

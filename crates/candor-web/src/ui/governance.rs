@@ -61,6 +61,12 @@ pub async fn audit(
     Query(p): Query<AuditParams>,
 ) -> Response {
     let t = staff.t();
+    if !matches!(
+        staff.actor.role,
+        candor_domain::Role::Dpo | candor_domain::Role::Admin
+    ) {
+        return super::message_page(axum::http::StatusCode::FORBIDDEN, t, t.forbidden);
+    }
     let users = match app.list_staff_users().await {
         Ok(u) => u,
         Err(e) => return app_error(t, e),
@@ -183,12 +189,9 @@ pub async fn outbox_mail(
     Path(id): Path<Uuid>,
 ) -> Response {
     let t = staff.t();
-    let entries = match app.outbox(&staff.actor, 500, "GET /outbox/{id}").await {
+    let e = match app.outbox_mail(&staff.actor, id, "GET /outbox/{id}").await {
         Ok(e) => e,
         Err(e) => return app_error(t, e),
-    };
-    let Some(e) = entries.iter().find(|e| e.mail.id == id) else {
-        return app_error(t, candor_app::AppError::NotFound { what: "email" });
     };
     render(&MailPage {
         row: MailRow {

@@ -161,6 +161,11 @@ texts! {
     home_title: "Welcome", "Bienvenue";
     created_at: "Created", "Créé le";
     total: "Total", "Total";
+    pagination: "Pages", "Pages";
+    entity: "Record type", "Type de fiche";
+    op_equals: "is", "est";
+    op_contains: "contains", "contient";
+    untitled: "Contact without a name", "Contact sans nom";
 }
 
 pub fn texts(locale: &str) -> &'static Texts {

@@ -30,8 +30,18 @@ impl LoginLimits {
         }
     }
 
-    /// Whether one more attempt is allowed; counts it when it is.
+    /// Whether one more attempt is allowed; counts it when it is. An IPv6 client is
+    /// counted by its /64, which one subscriber usually holds whole.
     pub fn allow(&self, email: &str, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => {
+                let mut seg = v6.segments();
+                seg[4..].fill(0);
+                IpAddr::V6(seg.into())
+            }
+            v4 => v4,
+        };
+        let email: String = email.chars().take(254).collect();
         if self.per_ip.len() > 100_000 {
             self.per_ip.retain_recent();
             self.per_account.retain_recent();
@@ -59,6 +69,19 @@ mod tests {
             "the owner elsewhere still gets in"
         );
         assert!(l.allow("bob@example.com", a), "another account from a");
+    }
+
+    #[test]
+    fn an_ipv6_subscriber_is_one_address() {
+        let l = LoginLimits::new();
+        for i in 0..5 {
+            let ip: IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
+            assert!(l.allow("ana@example.com", ip));
+        }
+        let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        assert!(!l.allow("ana@example.com", same_64));
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert!(l.allow("ana@example.com", other_64));
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/assets/htmx.min.js", get(assets::htmx))
         .layer(Extension(Arc::new(limits::LoginLimits::new())))
         .layer(auth_layer)
+        .layer(axum::middleware::from_fn(security_headers))
 }
 
 /// The frame around every page: who is signed in, the menu their role opens, the CSRF
@@ -343,8 +344,42 @@ pub fn app_error(t: &'static Texts, e: AppError) -> Response {
 
 /// A local path to go back to after a form: anything else becomes `fallback`.
 pub fn local_path(p: Option<&str>, fallback: &'static str) -> String {
+    let safe = |p: &str| {
+        let mut chars = p.chars();
+        chars.next() == Some('/')
+            && !matches!(chars.next(), Some('/' | '\\'))
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/-_.~?&=%#".contains(c))
+    };
     match p {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if safe(p) => p.to_owned(),
         _ => fallback.to_owned(),
     }
+}
+
+/// Headers on every back-office response: pages full of personal data are not kept by
+/// the browser's cache (Back after logout shows nothing), not framed, and leak no
+/// address in the Referer.
+async fn security_headers(req: Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    res
 }

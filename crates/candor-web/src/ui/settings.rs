@@ -64,20 +64,14 @@ fn text<'a>(t: &Texts, x: &'a Text) -> &'a str {
     }
 }
 
-fn require_admin(staff: &Staff) -> Result<(), Response> {
-    if staff.actor.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(super::message_page(
-            StatusCode::FORBIDDEN,
-            staff.t(),
-            staff.t().forbidden,
-        ))
-    }
+/// The refusal page for anyone but an admin.
+fn unless_admin(staff: &Staff) -> Option<Response> {
+    (staff.actor.role != Role::Admin)
+        .then(|| super::message_page(StatusCode::FORBIDDEN, staff.t(), staff.t().forbidden))
 }
 
 pub async fn index(State(app): State<Candor>, staff: Staff) -> Response {
-    if let Err(r) = require_admin(&staff) {
+    if let Some(r) = unless_admin(&staff) {
         return r;
     }
     page(&app, staff, Extra::default(), StatusCode::OK).await
@@ -183,7 +177,7 @@ pub async fn add_user(
     staff: Staff,
     Posted(f): Posted<UserForm>,
 ) -> Response {
-    if let Err(r) = require_admin(&staff) {
+    if let Some(r) = unless_admin(&staff) {
         return r;
     }
     let role = match f.role.parse::<Role>() {
@@ -356,7 +350,7 @@ pub async fn add_field(
     staff: Staff,
     Posted(f): Posted<FieldForm>,
 ) -> Response {
-    if let Err(r) = require_admin(&staff) {
+    if let Some(r) = unless_admin(&staff) {
         return r;
     }
     let def = match parse_field(&f) {
