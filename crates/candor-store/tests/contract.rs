@@ -103,9 +103,70 @@ async fn audit_chains_link_per_subject_and_verify(store: &Store) {
     assert!(report.entries >= 6);
 }
 
+/// Staff sessions (X3): a deleted session stays deleted, even when a request that
+/// began before the logout saves it afterwards; an expired one is not loaded.
+async fn sessions_end_for_good(store: &Store) {
+    let now = time::OffsetDateTime::now_utc();
+    let later = now + time::Duration::minutes(30);
+    assert!(store.create_session("s1", "{}", later).await.unwrap());
+    assert!(!store.create_session("s1", "{}", later).await.unwrap(), "ids are unique");
+    store
+        .save_session("s1", r#"{"k":1}"#, later)
+        .await
+        .unwrap();
+    let (data, _) = store.load_session("s1", now).await.unwrap().unwrap();
+    assert_eq!(data, r#"{"k":1}"#);
+    store.delete_session("s1").await.unwrap();
+    store.save_session("s1", "{}", later).await.unwrap();
+    assert!(store.load_session("s1", now).await.unwrap().is_none());
+    assert!(store
+        .create_session("s2", "{}", now + time::Duration::seconds(1))
+        .await
+        .unwrap());
+    let after = now + time::Duration::seconds(2);
+    assert!(store.load_session("s2", after).await.unwrap().is_none());
+}
+
+/// The audit search: by contact, by actor and by dates, newest first.
+async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
+    let subject = Uuid::now_v7();
+    let mut e = read(subject);
+    e.actor = "user:search-test".into();
+    store.append_audit(vec![e.clone(), read(subject)]).await.unwrap();
+    let by_actor = candor_store::AuditFilter {
+        actor: Some("user:search-test".into()),
+        ..Default::default()
+    };
+    let found = store.search_audit(&by_actor, 10).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].subject_id, subject);
+    let by_subject = candor_store::AuditFilter {
+        subject_id: Some(subject),
+        ..Default::default()
+    };
+    assert_eq!(store.search_audit(&by_subject, 10).await.unwrap().len(), 2);
+    let today = time::OffsetDateTime::now_utc().date().midnight().assume_utc();
+    let tomorrow = today + time::Duration::days(1);
+    let in_day = candor_store::AuditFilter {
+        subject_id: Some(subject),
+        from: Some(today),
+        until: Some(tomorrow),
+        ..Default::default()
+    };
+    assert_eq!(store.search_audit(&in_day, 10).await.unwrap().len(), 2);
+    let before = candor_store::AuditFilter {
+        subject_id: Some(subject),
+        until: Some(today),
+        ..Default::default()
+    };
+    assert!(store.search_audit(&before, 10).await.unwrap().is_empty());
+}
+
 async fn suite(store: Store) {
     contacts_round_trip_and_refuse_a_second_email(&store).await;
     audit_chains_link_per_subject_and_verify(&store).await;
+    sessions_end_for_good(&store).await;
+    audit_search_filters_by_contact_actor_and_date(&store).await;
 }
 
 async fn sqlite() -> Store {

@@ -261,7 +261,50 @@ async fn pages_are_closed_to_roles_like_the_api(t: TestApp) {
     assert!(html.contains("from: must be a date (YYYY-MM-DD)"));
 }
 
+/// The search behind the contact list: start of a name, part of a company's name,
+/// any case; `%` and `_` are letters, not wildcards.
+async fn contacts_are_found_by_name_and_company(t: TestApp) {
+    let acme = t.company("Acme Industrie", "73282932000074").await;
+    let other = t.company("Zenith 100% Bio", "44306184100047").await;
+    for (first, last, company) in [
+        ("Hélène", "Marchand", &acme),
+        ("Marc", "Durand", &other),
+        ("Léa", "Martin", &other),
+    ] {
+        t.contact(serde_json::json!({
+            "kind": "b2b", "company_id": company, "first_name": first, "last_name": last,
+            "locale": "fr"
+        }))
+        .await;
+    }
+    let names = |v: serde_json::Value| -> Vec<String> {
+        let mut n: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["last_name"].as_str().unwrap().to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    let get = |q: &'static str| {
+        let t = &t;
+        async move {
+            let res = t.get(Role::Sales, &format!("/api/v1/contacts?{q}")).await;
+            assert_eq!(res.status(), StatusCode::OK, "{q}");
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    assert_eq!(names(get("name=mar").await), ["Durand", "Marchand", "Martin"]);
+    assert_eq!(names(get("name=MART").await), ["Martin"]);
+    assert_eq!(names(get("company=acme").await), ["Marchand"]);
+    assert_eq!(names(get("company=100%25").await), ["Durand", "Martin"]);
+    assert!(names(get("name=%25").await).is_empty(), "% is not a wildcard");
+    assert_eq!(names(get("name=mar&company=zenith").await), ["Durand", "Martin"]);
+}
+
 on_both_backends!(
+    contacts_are_found_by_name_and_company,
     session_cookie_is_safe_rotated_and_ended,
     forms_without_their_token_change_nothing,
     login_is_rate_limited_without_locking_the_owner_out,
