@@ -569,6 +569,22 @@ impl Candor {
                     .await?;
                 let mails = self.campaign_mails(c.id, category, content, allowed, &tracked, now)?;
                 queued += self.store.queue_campaign(c.id, &mails).await?;
+                // S4: the address and language each email was written with were read
+                // for this campaign, by whoever sent it.
+                let events = mails
+                    .iter()
+                    .filter_map(|m| m.subject_id)
+                    .map(|subject| {
+                        self.access(
+                            actor,
+                            subject,
+                            AuditAction::Read,
+                            vec!["email".into(), "locale".into()],
+                            "POST /campaigns/{id}/send",
+                        )
+                    })
+                    .collect();
+                self.audit(events).await?;
             }
         }
         report.excluded = excluded.into_values().collect();

@@ -109,11 +109,11 @@ async fn sessions_end_for_good(store: &Store) {
     let now = time::OffsetDateTime::now_utc();
     let later = now + time::Duration::minutes(30);
     assert!(store.create_session("s1", "{}", later).await.unwrap());
-    assert!(!store.create_session("s1", "{}", later).await.unwrap(), "ids are unique");
-    store
-        .save_session("s1", r#"{"k":1}"#, later)
-        .await
-        .unwrap();
+    assert!(
+        !store.create_session("s1", "{}", later).await.unwrap(),
+        "ids are unique"
+    );
+    store.save_session("s1", r#"{"k":1}"#, later).await.unwrap();
     let (data, _) = store.load_session("s1", now).await.unwrap().unwrap();
     assert_eq!(data, r#"{"k":1}"#);
     store.delete_session("s1").await.unwrap();
@@ -132,7 +132,10 @@ async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
     let subject = Uuid::now_v7();
     let mut e = read(subject);
     e.actor = "user:search-test".into();
-    store.append_audit(vec![e.clone(), read(subject)]).await.unwrap();
+    store
+        .append_audit(vec![e.clone(), read(subject)])
+        .await
+        .unwrap();
     let by_actor = candor_store::AuditFilter {
         actor: Some("user:search-test".into()),
         ..Default::default()
@@ -145,7 +148,10 @@ async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
         ..Default::default()
     };
     assert_eq!(store.search_audit(&by_subject, 10).await.unwrap().len(), 2);
-    let today = time::OffsetDateTime::now_utc().date().midnight().assume_utc();
+    let today = time::OffsetDateTime::now_utc()
+        .date()
+        .midnight()
+        .assume_utc();
     let tomorrow = today + time::Duration::days(1);
     let in_day = candor_store::AuditFilter {
         subject_id: Some(subject),

@@ -295,12 +295,21 @@ async fn contacts_are_found_by_name_and_company(t: TestApp) {
             res.json::<serde_json::Value>().await.unwrap()
         }
     };
-    assert_eq!(names(get("name=mar").await), ["Durand", "Marchand", "Martin"]);
+    assert_eq!(
+        names(get("name=mar").await),
+        ["Durand", "Marchand", "Martin"]
+    );
     assert_eq!(names(get("name=MART").await), ["Martin"]);
     assert_eq!(names(get("company=acme").await), ["Marchand"]);
     assert_eq!(names(get("company=100%25").await), ["Durand", "Martin"]);
-    assert!(names(get("name=%25").await).is_empty(), "% is not a wildcard");
-    assert_eq!(names(get("name=mar&company=zenith").await), ["Durand", "Martin"]);
+    assert!(
+        names(get("name=%25").await).is_empty(),
+        "% is not a wildcard"
+    );
+    assert_eq!(
+        names(get("name=mar&company=zenith").await),
+        ["Durand", "Martin"]
+    );
 }
 
 on_both_backends!(

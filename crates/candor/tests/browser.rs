@@ -680,3 +680,251 @@ async fn screenshots() {
     }
     br.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn each_role_does_its_daily_work_in_french_and_english() {
+    if !available("each_role_does_its_daily_work_in_french_and_english") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    t.app.generate_demo(80, 11, &mut |_| {}).await.unwrap();
+    let br = browser().await;
+    let b = &br.client;
+
+    // Marketing, switched to French: a segment, its audience report, a newsletter sent.
+    login(b, &t, Role::Marketing).await;
+    b.find(Locator::Css("form[action='/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("html[lang=fr]"))
+        .await
+        .unwrap();
+    b.goto(&format!("{}/campaigns", t.url)).await.unwrap();
+    let seg = b.form(Locator::Id("segment-form")).await.unwrap();
+    b.find(Locator::Id("s-name"))
+        .await
+        .unwrap()
+        .send_keys("Abonnés lettre")
+        .await
+        .unwrap();
+    seg.set_by_name("consent_purpose", "newsletter")
+        .await
+        .unwrap();
+    seg.submit().await.unwrap();
+    let heading = b
+        .wait()
+        .for_element(Locator::Id("preview-title"))
+        .await
+        .unwrap();
+    assert!(heading.text().await.unwrap().starts_with("Segment"));
+    b.find(Locator::Id("k-name"))
+        .await
+        .unwrap()
+        .send_keys("Lettre de novembre")
+        .await
+        .unwrap();
+    b.find(Locator::Id("k-sfr"))
+        .await
+        .unwrap()
+        .send_keys("Nouvelles de novembre")
+        .await
+        .unwrap();
+    b.find(Locator::Id("k-bfr"))
+        .await
+        .unwrap()
+        .send_keys("Bonjour, voici nos nouvelles.")
+        .await
+        .unwrap();
+    b.find(Locator::Id("k-sen"))
+        .await
+        .unwrap()
+        .send_keys("November news")
+        .await
+        .unwrap();
+    b.find(Locator::Id("k-ben"))
+        .await
+        .unwrap()
+        .send_keys("Hello, here is our news.")
+        .await
+        .unwrap();
+    b.form(Locator::Id("campaign-form"))
+        .await
+        .unwrap()
+        .submit()
+        .await
+        .unwrap();
+    let allowed: u64 = b
+        .wait()
+        .for_element(Locator::Id("allowed"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(allowed > 0, "the demo has newsletter subscribers");
+    assert!(b
+        .source()
+        .await
+        .unwrap()
+        .contains("Écartés, règle par règle"));
+    b.find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = b.wait().for_element(Locator::Id("notice")).await.unwrap();
+    assert_eq!(
+        notice.text().await.unwrap(),
+        format!("Mis en file: {allowed}")
+    );
+    assert_eq!(text_of(b, "#recipients").await, allowed.to_string());
+    b.find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("email")).await.unwrap();
+
+    // Admin, in English: a user and a custom field with its justification.
+    login(b, &t, Role::Admin).await;
+    b.goto(&format!("{}/settings", t.url)).await.unwrap();
+    b.find(Locator::Id("u-email"))
+        .await
+        .unwrap()
+        .send_keys("new.seller@test.example")
+        .await
+        .unwrap();
+    b.form(Locator::Id("user-form"))
+        .await
+        .unwrap()
+        .set_by_name("role", "sales")
+        .await
+        .unwrap();
+    b.form(Locator::Id("user-form"))
+        .await
+        .unwrap()
+        .submit()
+        .await
+        .unwrap();
+    let pw = b
+        .wait()
+        .for_element(Locator::Id("new-password"))
+        .await
+        .unwrap();
+    assert_eq!(pw.text().await.unwrap().len(), 20);
+    assert!(text_of(b, "#users")
+        .await
+        .contains("new.seller@test.example"));
+    for (id, value) in [
+        ("f-name", "trade_show"),
+        ("f-label-fr", "Salon de rencontre"),
+        ("f-label-en", "Trade show met at"),
+        ("f-why-fr", "Pour savoir où nous nous sommes rencontrés."),
+        ("f-why-en", "To know where we met."),
+        ("f-ret-fr", "3 ans après le dernier contact"),
+        ("f-ret-en", "3 years after the last contact"),
+        ("f-why-sales", "Follows up the people met at shows."),
+    ] {
+        b.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    let form = b.form(Locator::Id("field-form")).await.unwrap();
+    form.set_by_name("purpose", "commercial").await.unwrap();
+    form.set_by_name("access_sales", "rw").await.unwrap();
+    form.submit().await.unwrap();
+    let notice = b.wait().for_element(Locator::Id("notice")).await.unwrap();
+    assert!(notice.text().await.unwrap().contains("custom.trade_show"));
+    assert!(text_of(b, "#catalogue")
+        .await
+        .contains("To know where we met."));
+    // A field without a justification is refused and named; nothing is added.
+    b.find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys("no_reason")
+        .await
+        .unwrap();
+    b.find(Locator::Id("f-label-fr"))
+        .await
+        .unwrap()
+        .send_keys("Sans raison")
+        .await
+        .unwrap();
+    b.find(Locator::Id("f-label-en"))
+        .await
+        .unwrap()
+        .send_keys("No reason")
+        .await
+        .unwrap();
+    b.form(Locator::Id("field-form"))
+        .await
+        .unwrap()
+        .submit()
+        .await
+        .unwrap();
+    let errors = b
+        .wait()
+        .for_element(Locator::Id("field-errors"))
+        .await
+        .unwrap();
+    assert!(
+        errors.text().await.unwrap().contains("why"),
+        "names the missing reason"
+    );
+    assert!(t
+        .app
+        .catalogue()
+        .custom_field(candor_domain::catalogue::Entity::Contact, "no_reason")
+        .is_none());
+    b.find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("email")).await.unwrap();
+
+    // DPO: a contact's audit, then the outbox and one email in it.
+    login(b, &t, Role::Dpo).await;
+    let recipient = t.app.store.list_outbox(1).await.unwrap()[0]
+        .mail
+        .subject_id
+        .unwrap();
+    b.goto(&format!("{}/audit?contact={recipient}", t.url))
+        .await
+        .unwrap();
+    let audit = text_of(b, "#audit").await;
+    assert!(audit.contains("marketing@test.example"), "{audit}");
+    b.goto(&format!("{}/outbox", t.url)).await.unwrap();
+    b.find(Locator::Css("#outbox tbody a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let body = b
+        .wait()
+        .for_element(Locator::Css("pre.mail"))
+        .await
+        .unwrap();
+    let text = body.text().await.unwrap();
+    assert!(
+        text.contains("nouvelles") || text.contains("news"),
+        "{text}"
+    );
+    br.client.clone().close().await.unwrap();
+}
