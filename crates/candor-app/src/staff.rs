@@ -158,6 +158,15 @@ impl Candor {
         }
     }
 
+    /// Disables a staff account: its sessions end at their next request (the session
+    /// check finds no active user), and its id keeps its meaning in the audit.
+    pub async fn disable_staff_user(&self, id: Uuid) -> Result<(), AppError> {
+        if self.store.staff_user_by_id(id).await?.is_none() {
+            return Err(AppError::NotFound { what: "user" });
+        }
+        Ok(self.store.disable_staff_user(id, self.now()).await?)
+    }
+
     /// A staff account by id: how a session finds its user again at each request.
     pub async fn staff_user(&self, id: Uuid) -> Result<Option<StaffUser>, AppError> {
         Ok(self.store.staff_user_by_id(id).await?)

@@ -312,7 +312,37 @@ async fn contacts_are_found_by_name_and_company(t: TestApp) {
     );
 }
 
+async fn a_disabled_user_is_signed_out_at_once(t: TestApp) {
+    accounts(&t).await;
+    let mut sales = Visitor::new(&t, "127.0.0.1");
+    sales.login("sales@test.example", PASSWORD).await;
+    assert_eq!(sales.get("/contacts").await.status(), StatusCode::OK);
+    let mut admin = Visitor::new(&t, "127.0.0.1");
+    admin.login("admin@test.example", PASSWORD).await;
+    let users = t.app.list_staff_users().await.unwrap();
+    let id = |email: &str| users.iter().find(|u| u.email == email).unwrap().id;
+    // An admin cannot lock themself out.
+    let csrf = admin.csrf("/settings").await;
+    let own = format!("/settings/users/{}/disable", id("admin@test.example"));
+    let res = admin.post(&own, &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let path = format!("/settings/users/{}/disable", id("sales@test.example"));
+    assert_eq!(
+        admin.post(&path, &[("csrf", &csrf)]).await.status(),
+        StatusCode::OK
+    );
+    let res = sales.get("/contacts").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the open session ends");
+    let mut again = Visitor::new(&t, "127.0.0.4");
+    assert_eq!(
+        again.login("sales@test.example", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(admin.get("/contacts").await.status(), StatusCode::OK);
+}
+
 on_both_backends!(
+    a_disabled_user_is_signed_out_at_once,
     contacts_are_found_by_name_and_company,
     session_cookie_is_safe_rotated_and_ended,
     forms_without_their_token_change_nothing,

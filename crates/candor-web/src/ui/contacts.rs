@@ -214,7 +214,7 @@ pub struct FieldRow {
     why: String,
     error: Option<String>,
     input: InputKind,
-    options: Vec<String>,
+    options: Vec<Choice>,
     /// A link to what the value names (the contact's company).
     href: Option<String>,
 }
@@ -370,6 +370,13 @@ fn field_rows(
                 (_, "notes") => (InputKind::Area, Vec::new()),
                 _ => (InputKind::Text, Vec::new()),
             };
+            let options = options
+                .into_iter()
+                .map(|o| Choice {
+                    label: o.clone(),
+                    value: o,
+                })
+                .collect();
             FieldRow {
                 value: show_value(value_of(view, &key)),
                 label: text_of(t, &f.label).to_owned(),
@@ -578,6 +585,41 @@ async fn contact_page(
 
 // ---------------------------------------------------------------- edit
 
+/// The company field as a list of companies (the first 500 created, and the contact's
+/// own one), when the role may read company names.
+async fn company_choices(app: &Candor, staff: &Staff, fields: &mut [FieldRow]) {
+    let Some(row) = fields.iter_mut().find(|f| f.key == "company_id") else {
+        return;
+    };
+    let Ok(page) = app.list_companies(&staff.actor, None, None, 500).await else {
+        return;
+    };
+    let mut choices: Vec<Choice> = page
+        .items
+        .iter()
+        .map(|c| Choice {
+            value: show_value(c.get("id")),
+            label: show_value(c.get("name")),
+        })
+        .collect();
+    if !row.value.is_empty() && !choices.iter().any(|c| c.value == row.value) {
+        if let Ok(id) = Uuid::parse_str(&row.value) {
+            if let Ok(c) = app.get_company(&staff.actor, id).await {
+                choices.insert(
+                    0,
+                    Choice {
+                        value: row.value.clone(),
+                        label: show_value(c.get("name")),
+                    },
+                );
+            }
+        }
+    }
+    choices.sort_by_key(|c| c.label.to_lowercase());
+    row.input = InputKind::Select;
+    row.options = choices;
+}
+
 #[derive(Template)]
 #[template(path = "contact_edit.html")]
 struct EditPage {
@@ -597,7 +639,8 @@ pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>)
         Ok(v) => v,
         Err(e) => return app_error(t, e),
     };
-    let fields = field_rows(&app.catalogue(), t, staff.actor.role, &view, true);
+    let mut fields = field_rows(&app.catalogue(), t, staff.actor.role, &view, true);
+    company_choices(&app, &staff, &mut fields).await;
     render(&EditPage {
         id: id.to_string(),
         name: title(t, &view),
@@ -681,6 +724,7 @@ pub async fn update(
         Ok(_) => Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
         Err(AppError::Invalid(errs)) => {
             let mut fields = field_rows(&cat, t, role, &current, true);
+            company_choices(&app, &staff, &mut fields).await;
             for row in &mut fields {
                 if let Some(sent) = form.get(&row.key) {
                     row.value = sent.clone();

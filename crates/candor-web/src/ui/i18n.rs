@@ -130,6 +130,7 @@ texts! {
     user_created: "User created. Give them this password, shown once:", "Utilisateur créé. Transmettez-lui ce mot de passe, affiché une seule fois :";
     password_help: "Leave blank to generate one (shown once).", "Laissez vide pour en générer un (affiché une fois).";
     disabled: "Disabled", "Désactivé";
+    disable: "Disable", "Désactiver";
     active: "Active", "Actif";
     catalogue: "Field catalogue", "Catalogue des champs";
     purposes: "Purposes", "Finalités";

@@ -64,6 +64,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/outbox/{id}", get(governance::outbox_mail))
         .route("/settings", get(settings::index))
         .route("/settings/users", post(settings::add_user))
+        .route("/settings/users/{id}/disable", post(settings::disable_user))
         .route("/settings/fields", post(settings::add_field))
         .route("/assets/candor.css", get(assets::css))
         .route("/assets/htmx.min.js", get(assets::htmx))

@@ -35,6 +35,8 @@ pub struct PurposeLine {
 }
 
 pub struct UserLine {
+    id: String,
+    me: bool,
     email: String,
     role: String,
     locale: String,
@@ -134,6 +136,8 @@ async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> R
             users: users
                 .iter()
                 .map(|u| UserLine {
+                    id: u.id.to_string(),
+                    me: u.id == staff.user.id,
                     email: u.email.clone(),
                     role: u.role.as_str().to_owned(),
                     locale: u.locale.clone(),
@@ -217,6 +221,28 @@ pub async fn add_user(
             };
             page(&app, staff, extra, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+        Err(e) => app_error(staff.t(), e),
+    }
+}
+
+pub async fn disable_user(
+    State(app): State<Candor>,
+    staff: Staff,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    Posted(_): Posted<super::auth::Empty>,
+) -> Response {
+    if let Some(r) = unless_admin(&staff) {
+        return r;
+    }
+    if id == staff.user.id {
+        let extra = Extra {
+            user_errors: vec!["user: an admin cannot disable their own account".into()],
+            ..Extra::default()
+        };
+        return page(&app, staff, extra, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match app.disable_staff_user(id).await {
+        Ok(()) => page(&app, staff, Extra::default(), StatusCode::OK).await,
         Err(e) => app_error(staff.t(), e),
     }
 }
