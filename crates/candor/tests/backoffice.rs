@@ -81,17 +81,7 @@ impl Visitor {
 }
 
 async fn accounts(t: &TestApp) {
-    for role in Role::ALL {
-        t.app
-            .create_staff_user(
-                &format!("{}@test.example", role.as_str()),
-                role,
-                "en",
-                PASSWORD,
-            )
-            .await
-            .unwrap();
-    }
+    t.staff_accounts(PASSWORD).await;
 }
 
 async fn session_cookie_is_safe_rotated_and_ended(t: TestApp) {

@@ -105,17 +105,7 @@ async fn browser() -> Browser {
 
 /// A staff account per role, all with the same test password.
 async fn staff(t: &TestApp) {
-    for role in Role::ALL {
-        t.app
-            .create_staff_user(
-                &format!("{}@test.example", role.as_str()),
-                role,
-                "en",
-                PASSWORD,
-            )
-            .await
-            .unwrap();
-    }
+    t.staff_accounts(PASSWORD).await;
 }
 
 async fn login(b: &Client, t: &TestApp, role: Role) {
@@ -242,12 +232,7 @@ async fn marketing_never_sees_a_phone_number() {
     let t = spawn_app().await;
     staff(&t).await;
     let id = a_contact(&t).await;
-    let contact: Value = t
-        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let contact: Value = t.contact_json(&id).await;
     let company = contact["company_id"].as_str().unwrap().to_owned();
     let br = browser().await;
     let b = &br.client;
@@ -357,12 +342,7 @@ async fn a_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved() {
     let t = spawn_app().await;
     staff(&t).await;
     let id = a_contact(&t).await;
-    let before: Value = t
-        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let before: Value = t.contact_json(&id).await;
     let br = browser().await;
     let b = &br.client;
     login(b, &t, Role::Sales).await;
@@ -405,12 +385,7 @@ async fn a_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved() {
             .as_deref(),
         Some("Grenoble")
     );
-    let after: Value = t
-        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after: Value = t.contact_json(&id).await;
     assert_eq!(before, after);
     // A good phone then saves.
     let phone = b.find(Locator::Id("f-phone")).await.unwrap();
@@ -426,12 +401,7 @@ async fn a_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved() {
         .for_element(Locator::Css("p.notice"))
         .await
         .unwrap();
-    let saved: Value = t
-        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let saved: Value = t.contact_json(&id).await;
     assert_eq!(saved["phone"], "+33472000000");
     assert_eq!(saved["city"], "Grenoble");
     br.client.clone().close().await.unwrap();
@@ -547,12 +517,7 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
     let t = spawn_app().await;
     staff(&t).await;
     let id = a_contact(&t).await;
-    let before: Value = t
-        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let before: Value = t.contact_json(&id).await;
     let br = browser().await;
     let b = &br.client;
     login(b, &t, Role::Sales).await;
@@ -610,12 +575,7 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
         .await
         .unwrap()
         .contains("did not come from Candor"));
-    let after: Value = t
-        .get(Role::Admin, &format!("/api/v1/contacts/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after: Value = t.contact_json(&id).await;
     assert_eq!(before, after, "nothing changed");
     br.client.clone().close().await.unwrap();
 }

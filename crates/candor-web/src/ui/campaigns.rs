@@ -215,11 +215,7 @@ pub async fn create_segment(
     match app.create_segment(&staff.actor, &f.name, conditions).await {
         Ok(s) => Redirect::to(&format!("/campaigns?segment={}", s.id)).into_response(),
         Err(AppError::Invalid(errs)) => {
-            let errors = errs
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
+            let errors = super::field_errors(staff.t(), &errs);
             page(&app, staff, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error(staff.t(), e),
@@ -281,11 +277,7 @@ pub async fn create_campaign(
     match app.create_campaign(&staff.actor, input).await {
         Ok(c) => Redirect::to(&format!("/campaigns/{}", c.id)).into_response(),
         Err(AppError::Invalid(errs)) => {
-            let errors = errs
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
+            let errors = super::field_errors(staff.t(), &errs);
             page(&app, staff, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => app_error(staff.t(), e),
@@ -399,12 +391,7 @@ pub async fn send(
         }
         Ok(o) => Redirect::to(&format!("/campaigns/{id}?queued={}", o.queued)).into_response(),
         Err(AppError::Invalid(errs)) => {
-            let msg = errs
-                .0
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let msg = super::field_errors(staff.t(), &errs).join("; ");
             super::message_page(StatusCode::UNPROCESSABLE_ENTITY, staff.t(), &msg)
         }
         Err(e) => app_error(staff.t(), e),

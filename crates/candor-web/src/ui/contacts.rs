@@ -88,6 +88,18 @@ pub struct Row {
     kind: String,
 }
 
+impl Row {
+    fn of(v: &Map<String, Value>) -> Self {
+        Row {
+            id: show_value(v.get("id")),
+            name: full_name(v),
+            email: show_value(v.get("email")),
+            city: show_value(v.get("city")),
+            kind: show_value(v.get("kind")),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "contacts.html")]
 struct ContactsPage {
@@ -129,29 +141,14 @@ pub async fn list(
     };
     let (rows, next, error) = match app.list_contacts(&staff.actor, q, "GET /contacts").await {
         Ok(page) => (
-            page.items
-                .iter()
-                .map(|v| Row {
-                    id: show_value(v.get("id")),
-                    name: full_name(v),
-                    email: show_value(v.get("email")),
-                    city: show_value(v.get("city")),
-                    kind: show_value(v.get("kind")),
-                })
-                .collect(),
+            page.items.iter().map(Row::of).collect(),
             page.next_cursor.map(|c| c.to_string()),
             None,
         ),
         Err(AppError::Invalid(errs)) => (
             Vec::new(),
             None,
-            Some(
-                errs.0
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            Some(super::field_errors(staff.t(), &errs).join("; ")),
         ),
         Err(e) => return app_error(staff.t(), e),
     };
@@ -729,11 +726,11 @@ pub async fn update(
                 if let Some(sent) = form.get(&row.key) {
                     row.value = sent.clone();
                 }
-                let msgs: Vec<&str> = errs
+                let msgs: Vec<String> = errs
                     .0
                     .iter()
                     .filter(|e| e.field == row.key || e.field == format!("custom.{}", row.key))
-                    .map(|e| e.message.as_str())
+                    .map(|e| super::i18n::field_message(staff.t(), e.rule, &e.message))
                     .collect();
                 if !msgs.is_empty() {
                     row.error = Some(msgs.join("; "));
@@ -814,7 +811,7 @@ pub async fn record_consent(
                 return Redirect::to(&format!("/contacts/{id}?consent=1#consents")).into_response()
             }
             Err(AppError::Invalid(errs)) => {
-                errors.extend(errs.0.iter().map(|e| format!("{}: {}", e.field, e.message)));
+                errors.extend(super::field_errors(staff.t(), &errs));
             }
             Err(e) => return app_error(staff.t(), e),
         }
@@ -938,17 +935,7 @@ pub async fn company(State(app): State<Candor>, staff: Staff, Path(id): Path<Uui
         .list_contacts(&staff.actor, q, "GET /companies/{id}")
         .await
     {
-        Ok(p) => p
-            .items
-            .iter()
-            .map(|v| Row {
-                id: show_value(v.get("id")),
-                name: full_name(v),
-                email: show_value(v.get("email")),
-                city: show_value(v.get("city")),
-                kind: show_value(v.get("kind")),
-            })
-            .collect(),
+        Ok(p) => p.items.iter().map(Row::of).collect(),
         // A role that may not filter by company sees the company without its people.
         Err(AppError::FieldForbidden { .. }) => Vec::new(),
         Err(e) => return app_error(t, e),

@@ -175,3 +175,53 @@ pub fn texts(locale: &str) -> &'static Texts {
         _ => &FR,
     }
 }
+
+/// A field error as a person reads it in their language: the API's English message,
+/// or its French wording for the rules people meet when they type. The rule id stays
+/// the same either way; unknown rules keep the API's message.
+pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
+    if t.lang != "fr" {
+        return message.to_owned();
+    }
+    let fr = match rule {
+        "required" => "ne peut pas être vide",
+        "phone_format" => "doit être un numéro de téléphone valide, au format international (+33 6 12 34 56 78) ou national français (06 12 34 56 78)",
+        "email_format" => "doit être une adresse e-mail valide (nom@domaine.fr)",
+        "postal_code_format" => "doit être un code postal valide pour le pays",
+        "name_letters" => "doit contenir des lettres (espaces, traits d'union et apostrophes admis)",
+        "no_control_characters" => "ne doit pas contenir de caractères de contrôle",
+        "country_code" => "doit être un code pays ISO à deux lettres (FR, BE, …)",
+        "b2b_needs_company" => "un contact B2B est une personne dans une entreprise : choisissez l'entreprise",
+        "company_exists" => "aucune entreprise n'a cet identifiant",
+        "contact_kind" => "doit être b2b ou b2c",
+        "locale" => "doit être fr ou en",
+        "special_category_data" => {
+            return format!(
+                "révèle une donnée sensible (RGPD art. 9), refusée ici — {message}"
+            )
+        }
+        "max_length" => {
+            let n: String = message.chars().filter(char::is_ascii_digit).collect();
+            return format!("au plus {n} caractères");
+        }
+        _ => return message.to_owned(),
+    };
+    fr.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_users_read_field_errors_in_french() {
+        let msg = "must be a valid phone number, in international form";
+        assert_eq!(field_message(&EN, "phone_format", msg), msg);
+        assert!(field_message(&FR, "phone_format", msg).starts_with("doit être un numéro"));
+        assert_eq!(
+            field_message(&FR, "max_length", "must be at most 100 characters"),
+            "au plus 100 caractères"
+        );
+        assert_eq!(field_message(&FR, "some_new_rule", msg), msg);
+    }
+}

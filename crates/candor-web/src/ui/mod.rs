@@ -319,6 +319,20 @@ pub fn render_with(status: StatusCode, tpl: &impl Template) -> Response {
     }
 }
 
+/// Each refused field as "field: message", in the reader's language.
+pub fn field_errors(t: &Texts, errs: &candor_domain::FieldErrors) -> Vec<String> {
+    errs.0
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.field,
+                i18n::field_message(t, e.rule, &e.message)
+            )
+        })
+        .collect()
+}
+
 /// Use-case refusals as pages: what the role may not do, what does not exist. Field
 /// errors are shown next to their field by the handlers themselves.
 pub fn app_error(t: &'static Texts, e: AppError) -> Response {
@@ -328,12 +342,7 @@ pub fn app_error(t: &'static Texts, e: AppError) -> Response {
         }
         AppError::NotFound { .. } => message_page(StatusCode::NOT_FOUND, t, t.not_found),
         AppError::Invalid(errs) => {
-            let text = errs
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let text = field_errors(t, &errs).join("; ");
             message_page(StatusCode::UNPROCESSABLE_ENTITY, t, &text)
         }
         other => {

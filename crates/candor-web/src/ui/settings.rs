@@ -155,13 +155,9 @@ async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> R
     )
 }
 
-fn messages(e: &AppError) -> Vec<String> {
+fn messages(t: &Texts, e: &AppError) -> Vec<String> {
     match e {
-        AppError::Invalid(errs) => errs
-            .0
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect(),
+        AppError::Invalid(errs) => super::field_errors(t, errs),
         AppError::Conflict { field, .. } => vec![format!("{field}: already taken")],
         other => vec![other.to_string()],
     }
@@ -216,7 +212,7 @@ pub async fn add_user(
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let extra = Extra {
-                user_errors: messages(&e),
+                user_errors: messages(staff.t(), &e),
                 ..Extra::default()
             };
             page(&app, staff, extra, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -405,7 +401,7 @@ pub async fn add_field(
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let extra = Extra {
-                field_errors: messages(&e),
+                field_errors: messages(staff.t(), &e),
                 field_form: f,
                 ..Extra::default()
             };

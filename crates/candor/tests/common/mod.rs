@@ -83,6 +83,30 @@ async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
 }
 
 impl TestApp {
+    /// One staff account per role, `<role>@test.example`, all with `password`.
+    pub async fn staff_accounts(&self, password: &str) {
+        for role in Role::ALL {
+            self.app
+                .create_staff_user(
+                    &format!("{}@test.example", role.as_str()),
+                    role,
+                    "en",
+                    password,
+                )
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A contact as the admin reads it through the API.
+    pub async fn contact_json(&self, id: &str) -> Value {
+        self.get(Role::Admin, &format!("/api/v1/contacts/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, role: Role, path: &str) -> Response {
         self.client
             .get(format!("{}{path}", self.url))
