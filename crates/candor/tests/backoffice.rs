@@ -331,6 +331,24 @@ async fn a_disabled_user_is_signed_out_at_once(t: TestApp) {
     assert_eq!(admin.get("/contacts").await.status(), StatusCode::OK);
 }
 
+#[tokio::test]
+async fn a_session_ends_twelve_hours_after_login_however_active() {
+    let start = time::OffsetDateTime::now_utc();
+    let clock = std::sync::Arc::new(candor_domain::clock::FixedClock::new(start));
+    let t = common::spawn_app_with_clock(clock.clone()).await;
+    accounts(&t).await;
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    v.login("support@test.example", PASSWORD).await;
+    clock.advance(time::Duration::hours(11) + time::Duration::minutes(59));
+    assert_eq!(v.get("/contacts").await.status(), StatusCode::OK);
+    clock.advance(time::Duration::minutes(2));
+    let res = v.get("/contacts").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/login?expired=1");
+    // The session is gone, not only refused: signing in again is needed.
+    assert_eq!(v.get("/contacts").await.status(), StatusCode::SEE_OTHER);
+}
+
 on_both_backends!(
     a_disabled_user_is_signed_out_at_once,
     contacts_are_found_by_name_and_company,

@@ -67,7 +67,8 @@ impl SessionStore for StoreSessions {
         let found = self
             .0
             .store
-            .load_session(&id.to_string(), self.0.now())
+            // tower-sessions dates the expiry by the system clock: compare with it.
+            .load_session(&id.to_string(), time::OffsetDateTime::now_utc())
             .await
             .map_err(backend)?;
         found

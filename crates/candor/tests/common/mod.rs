@@ -43,7 +43,22 @@ pub async fn spawn_pg_app(test: &str) -> Option<TestApp> {
     Some(spawn_app_on(temp_dir("api-pg"), db_url).await)
 }
 
+/// The app over a fresh SQLite file, on a clock the test moves.
+pub async fn spawn_app_with_clock(clock: Arc<dyn candor_domain::Clock>) -> TestApp {
+    let dir = temp_dir("api");
+    let db_url = format!("sqlite://{}", dir.join("candor.db").display());
+    spawn_app_full(dir, db_url, clock).await
+}
+
 async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
+    spawn_app_full(dir, db_url, Arc::new(SystemClock)).await
+}
+
+async fn spawn_app_full(
+    dir: PathBuf,
+    db_url: String,
+    clock: Arc<dyn candor_domain::Clock>,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let store = Store::open_url(&db_url).await.unwrap();
@@ -52,7 +67,7 @@ async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
         store,
         Catalogue::default_catalogue(),
         Lexicon::default_french_english(),
-        Arc::new(SystemClock),
+        clock,
         keys,
         Settings {
             public_url: url.clone(),
