@@ -35,6 +35,20 @@ const CAMPAIGN_CATEGORIES: &[Category] = &[
     Category::Security,
 ];
 
+/// Categories that reach people whatever their marketing choices (a service notice
+/// about their contract, a security notice): only an admin sends them, so that a
+/// promotion cannot be sent under their name to people who said no.
+const ADMIN_ONLY_CATEGORIES: &[Category] = &[Category::ContractService, Category::Security];
+
+/// The categories a role may send a campaign in.
+pub fn campaign_categories(role: Role) -> Vec<Category> {
+    CAMPAIGN_CATEGORIES
+        .iter()
+        .copied()
+        .filter(|c| role == Role::Admin || !ADMIN_ONLY_CATEGORIES.contains(c))
+        .collect()
+}
+
 fn may_run_campaigns(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Marketing)
 }
@@ -401,6 +415,15 @@ impl Candor {
         let category = e.check(Category::parse("category", &input.category));
         if category.is_some_and(|c| !CAMPAIGN_CATEGORIES.contains(&c)) {
             e.push(FieldError::new("category", "not_a_campaign_category", "consent requests and legal notices are sent by Candor itself; a campaign is newsletter, marketing, commercial, contract_service, contract_renewal or security"));
+        }
+        if let Some(c) = category.filter(|c| !campaign_categories(actor.role).contains(c)) {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: match c {
+                    Category::Security => "send security notices (admin only: they reach people who opted out)",
+                    _ => "send contract-service notices (admin only: they reach people who opted out)",
+                },
+            });
         }
         if input.channel != "email" {
             e.push(FieldError::new(

@@ -46,7 +46,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         anyhow::bail!("confirm_link_days must be at least 1");
     }
     let settings = Settings {
-        public_url: cfg.public_url.clone(),
+        public_url: public_url(cfg),
         mail_from: cfg.mail_from.clone(),
         confirm_ttl: time::Duration::days(i64::from(cfg.confirm_link_days)),
         refusal_quiet: time::Duration::days(i64::from(cfg.refusal_quiet_days)),
@@ -144,6 +144,20 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         .await?;
     app.store.close().await;
     Ok(())
+}
+
+/// The configured public address; left at its default, the address Candor listens on
+/// (so that links in emails work when only `--listen` was changed).
+fn public_url(cfg: &Config) -> String {
+    let default = Config::default();
+    if cfg.public_url != default.public_url || cfg.listen == default.listen {
+        return cfg.public_url.clone();
+    }
+    let mut at = cfg.listen;
+    if at.ip().is_unspecified() {
+        at.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    format!("http://{at}")
 }
 
 /// One demo staff account per role, each with a fresh random password.

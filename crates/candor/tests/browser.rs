@@ -404,6 +404,46 @@ async fn a_bad_phone_is_shown_next_to_the_field_and_nothing_is_saved() {
     let saved: Value = t.contact_json(&id).await;
     assert_eq!(saved["phone"], "+33472000000");
     assert_eq!(saved["city"], "Grenoble");
+    // A new contact, from the list's button.
+    b.goto(&format!("{}/contacts", t.url)).await.unwrap();
+    b.find(Locator::Id("new-contact"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let form = b.form(Locator::Css("main form")).await.unwrap();
+    form.set_by_name("kind", "b2c").await.unwrap();
+    form.set_by_name("locale", "en").await.unwrap();
+    b.find(Locator::Id("f-last_name"))
+        .await
+        .unwrap()
+        .send_keys("Okafor")
+        .await
+        .unwrap();
+    b.find(Locator::Id("f-email"))
+        .await
+        .unwrap()
+        .send_keys("not an email")
+        .await
+        .unwrap();
+    form.submit().await.unwrap();
+    let err = b.wait().for_element(Locator::Id("e-email")).await.unwrap();
+    assert!(!err.text().await.unwrap().is_empty());
+    let email = b.find(Locator::Id("f-email")).await.unwrap();
+    email.clear().await.unwrap();
+    email.send_keys("ada.okafor@example.com").await.unwrap();
+    b.form(Locator::Css("main form"))
+        .await
+        .unwrap()
+        .submit()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(b, "main h1").await, "Okafor");
     br.client.clone().close().await.unwrap();
 }
 
@@ -735,6 +775,13 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
         .await
         .unwrap()
         .contains("Écartés, règle par règle"));
+    // Sending needs the report read: the box is required.
+    b.find(Locator::Id("confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.find(Locator::Id("send"))
         .await
         .unwrap()

@@ -480,6 +480,18 @@ async fn bad_segments_and_campaigns_are_refused_and_change_nothing(t: TestApp) {
         )
         .await;
     expect_error(res, 403, "role_forbidden", None, None).await;
+    // Categories that reach people who opted out are the admin's only: a promotion
+    // cannot go out as a "security" or "contract_service" notice.
+    for category in ["security", "contract_service"] {
+        let res = t
+            .post(
+                Role::Marketing,
+                "/api/v1/campaigns",
+                &json!({"name": "x", "category": category, "channel": "email", "segment_id": seg, "content": content(&["fr"])}),
+            )
+            .await;
+        expect_error(res, 403, "role_forbidden", None, None).await;
+    }
     assert_eq!(t.snapshot().await, before);
 }
 

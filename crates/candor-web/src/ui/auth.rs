@@ -162,7 +162,10 @@ pub async fn login(
     };
     let user: SessionUser = match auth.authenticate(creds).await {
         Ok(Some(u)) => u,
-        Ok(None) => return again(StatusCode::UNAUTHORIZED, t.login_failed, csrf),
+        Ok(None) => {
+            limits.failed(&f.email, ip);
+            return again(StatusCode::UNAUTHORIZED, t.login_failed, csrf);
+        }
         Err(_) => return super::internal(),
     };
     // A new session id at every login (axum-login renews it only for a session not
@@ -188,11 +191,15 @@ pub async fn login(
 pub struct Empty {}
 
 pub async fn logout(mut auth: AuthSession, Posted(_): Posted<Empty>) -> Response {
+    let lang = auth
+        .user
+        .as_ref()
+        .map_or("fr", |u| i18n::texts(&u.0.locale).lang);
     // Deletes the session row: the old cookie opens nothing any more.
     if auth.logout().await.is_err() {
         return super::internal();
     }
-    Redirect::to("/login?bye=1").into_response()
+    Redirect::to(&format!("/login?bye=1&lang={lang}")).into_response()
 }
 
 #[derive(Deserialize)]

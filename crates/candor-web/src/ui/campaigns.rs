@@ -42,7 +42,7 @@ struct CampaignsPage {
     campaigns: Vec<CampaignRow>,
     fields: Vec<Choice>,
     purposes: Vec<Choice>,
-    categories: Vec<&'static str>,
+    categories: Vec<Choice>,
     errors: Vec<String>,
     preview: Option<(String, i64, Vec<String>)>,
 }
@@ -140,17 +140,13 @@ async fn page(
             campaigns: campaigns.iter().map(|c| row(t, c)).collect(),
             fields,
             purposes,
-            categories: [
-                Category::Newsletter,
-                Category::Marketing,
-                Category::Commercial,
-                Category::ContractService,
-                Category::ContractRenewal,
-                Category::Security,
-            ]
-            .iter()
-            .map(|c| c.as_str())
-            .collect(),
+            categories: candor_app::campaigns::campaign_categories(role)
+                .iter()
+                .map(|c| Choice {
+                    value: c.as_str().to_owned(),
+                    label: category_label(t, *c).to_owned(),
+                })
+                .collect(),
             errors,
             preview,
             c: staff.chrome,
@@ -158,11 +154,74 @@ async fn page(
     )
 }
 
+/// A category's name for people.
+pub fn category_label(t: &Texts, c: Category) -> &'static str {
+    let en = t.lang == "en";
+    match c {
+        Category::Newsletter => {
+            if en {
+                "Newsletter"
+            } else {
+                "Lettre d'information"
+            }
+        }
+        Category::Marketing => "Marketing",
+        Category::Commercial => {
+            if en {
+                "Commercial offer"
+            } else {
+                "Offre commerciale"
+            }
+        }
+        Category::ContractService => {
+            if en {
+                "Contract service notice"
+            } else {
+                "Information sur le contrat"
+            }
+        }
+        Category::ContractRenewal => {
+            if en {
+                "Contract renewal offer"
+            } else {
+                "Offre de renouvellement"
+            }
+        }
+        Category::Security => {
+            if en {
+                "Security notice"
+            } else {
+                "Alerte de sécurité"
+            }
+        }
+        Category::ConsentRequest => {
+            if en {
+                "Consent request"
+            } else {
+                "Demande de consentement"
+            }
+        }
+        Category::LegalNotice => {
+            if en {
+                "Legal notice"
+            } else {
+                "Information légale"
+            }
+        }
+    }
+}
+
+fn label_of(t: &Texts, category: &str) -> String {
+    Category::parse("category", category)
+        .map(|c| category_label(t, c).to_owned())
+        .unwrap_or_else(|_| category.to_owned())
+}
+
 fn row(t: &Texts, c: &CampaignView) -> CampaignRow {
     CampaignRow {
         id: c.id.to_string(),
         name: c.name.clone(),
-        category: c.category.clone(),
+        category: label_of(t, &c.category),
         status: if c.status == "sent" { t.sent } else { t.draft }.to_owned(),
     }
 }
@@ -359,9 +418,16 @@ pub async fn show(
     render(&CampaignPage {
         id: id.to_string(),
         name: campaign.name.clone(),
-        category: campaign.category.clone(),
+        category: label_of(t, &campaign.category),
         sent,
-        sent_at: campaign.sent_at.clone().unwrap_or_default(),
+        sent_at: campaign
+            .sent_at
+            .as_deref()
+            .and_then(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .map(super::contacts::when)
+            .unwrap_or_default(),
         segment_size: report.segment_size,
         allowed: report.allowed,
         locales: report
@@ -379,12 +445,22 @@ pub async fn show(
     })
 }
 
+#[derive(Deserialize)]
+pub struct SendForm {
+    #[serde(default)]
+    confirm: String,
+}
+
 pub async fn send(
     State(app): State<Candor>,
     staff: Staff,
     Path(id): Path<Uuid>,
-    Posted(_): Posted<super::auth::Empty>,
+    Posted(f): Posted<SendForm>,
 ) -> Response {
+    if f.confirm != "yes" {
+        let t = staff.t();
+        return super::message_page(StatusCode::UNPROCESSABLE_ENTITY, t, t.confirm_send);
+    }
     match app.send_campaign(&staff.actor, id).await {
         Ok(o) if o.already_sent => {
             Redirect::to(&format!("/campaigns/{id}?again=1")).into_response()

@@ -110,6 +110,7 @@ struct ContactsPage {
     q_kind: String,
     show_email: bool,
     show_city: bool,
+    can_create: bool,
     rows: Vec<Row>,
     error: Option<String>,
     next: Option<String>,
@@ -159,6 +160,9 @@ pub async fn list(
         q_kind: p.kind.unwrap_or_default(),
         show_email: cat.can_read(role, Entity::Contact, "email"),
         show_city: cat.can_read(role, Entity::Contact, "city"),
+        can_create: cat
+            .field(Entity::Contact, "last_name")
+            .is_some_and(|f| f.can_write(role)),
         rows,
         error,
         next,
@@ -374,8 +378,17 @@ fn field_rows(
                     value: o,
                 })
                 .collect();
+            let mut value = show_value(value_of(view, &key));
+            if !writable_only {
+                if let Ok(at) = time::OffsetDateTime::parse(
+                    &value,
+                    &time::format_description::well_known::Rfc3339,
+                ) {
+                    value = when(at);
+                }
+            }
             FieldRow {
-                value: show_value(value_of(view, &key)),
+                value,
                 label: text_of(t, &f.label).to_owned(),
                 why: text_of(t, &f.why).to_owned(),
                 key,
@@ -497,19 +510,31 @@ async fn contact_page(
             )
         })
         .collect();
+    // Who recorded an event: the staff user's address rather than an id.
+    let staff_names: HashMap<String, String> = app
+        .list_staff_users()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|u| (format!("user:{}", u.id), u.email))
+        .collect();
     let events = consents
         .events
         .iter()
         .rev()
         .map(|e| {
             let ev = &e.evidence;
+            let by = ev
+                .recorded_by
+                .as_ref()
+                .map(|r| staff_names.get(r).cloned().unwrap_or_else(|| r.clone()));
             let parts: Vec<String> = [
                 (t.wording, &ev.wording),
                 (t.document_ref, &ev.document_ref),
                 ("form", &ev.form_id),
                 ("IP", &ev.ip),
                 (t.note, &ev.note),
-                (t.actor, &ev.recorded_by),
+                (t.actor, &by),
             ]
             .iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}: {v}")))
@@ -621,10 +646,13 @@ async fn company_choices(app: &Candor, staff: &Staff, fields: &mut [FieldRow]) {
 #[template(path = "contact_edit.html")]
 struct EditPage {
     c: Chrome,
+    /// Empty for a new contact.
     id: String,
     name: String,
     fields: Vec<FieldRow>,
     failed: bool,
+    /// Errors about no field of the form.
+    other: Vec<String>,
 }
 
 pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
@@ -637,39 +665,32 @@ pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>)
         Err(e) => return app_error(t, e),
     };
     let mut fields = field_rows(&app.catalogue(), t, staff.actor.role, &view, true);
+    if fields.is_empty() {
+        return super::message_page(StatusCode::FORBIDDEN, t, t.forbidden);
+    }
     company_choices(&app, &staff, &mut fields).await;
     render(&EditPage {
         id: id.to_string(),
         name: title(t, &view),
         fields,
         failed: false,
+        other: Vec::new(),
         c: staff.chrome,
     })
 }
 
-/// The form as sent: field key → text. Only fields that changed go into the patch, so
-/// the audit names what was really written.
-pub async fn update(
-    State(app): State<Candor>,
-    staff: Staff,
-    Path(id): Path<Uuid>,
-    Posted(form): Posted<HashMap<String, String>>,
-) -> Response {
-    let t = staff.t();
-    let role = staff.actor.role;
-    let cat = app.catalogue();
-    let current = match app
-        .get_contact(&staff.actor, id, "POST /contacts/{id}")
-        .await
-    {
-        Ok(v) => v,
-        Err(e) => return app_error(t, e),
-    };
+/// The patch a form asks for: only fields that differ from `current` (empty for a new
+/// contact), so the audit names what was really written.
+fn patch_from_form(
+    cat: &candor_domain::catalogue::Catalogue,
+    form: &HashMap<String, String>,
+    current: &Map<String, Value>,
+) -> ContactPatch {
     let mut patch = ContactPatch::default();
     for f in cat.entity_fields(Entity::Contact) {
         let key = f.key();
         let Some(sent) = form.get(&key) else { continue };
-        if *sent == show_value(value_of(&current, &key)) {
+        if *sent == show_value(value_of(current, &key)) {
             continue;
         }
         let text = Some(sent.clone()).filter(|s| !s.trim().is_empty());
@@ -711,6 +732,81 @@ pub async fn update(
             }
         }
     }
+    patch
+}
+
+/// The edit (or new-contact) form again, with what was typed and each error next to
+/// its field.
+async fn refused_form(
+    app: &Candor,
+    staff: Staff,
+    id: Option<Uuid>,
+    current: &Map<String, Value>,
+    form: &HashMap<String, String>,
+    errs: &candor_domain::FieldErrors,
+) -> Response {
+    let t = staff.t();
+    let mut fields = field_rows(&app.catalogue(), t, staff.actor.role, current, true);
+    company_choices(app, &staff, &mut fields).await;
+    for row in &mut fields {
+        if let Some(sent) = form.get(&row.key) {
+            row.value = sent.clone();
+        }
+        let msgs: Vec<String> = errs
+            .0
+            .iter()
+            .filter(|e| e.field == row.key || e.field == format!("custom.{}", row.key))
+            .map(|e| super::i18n::field_message(t, e.rule, &e.message))
+            .collect();
+        if !msgs.is_empty() {
+            row.error = Some(msgs.join("; "));
+        }
+    }
+    let other: Vec<String> = errs
+        .0
+        .iter()
+        .filter(|e| !fields.iter().any(|r| r.key == e.field))
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.field,
+                super::i18n::field_message(t, e.rule, &e.message)
+            )
+        })
+        .collect();
+    render_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &EditPage {
+            id: id.map(|i| i.to_string()).unwrap_or_default(),
+            name: if id.is_some() {
+                title(t, current)
+            } else {
+                t.new_contact.to_owned()
+            },
+            fields,
+            failed: true,
+            other,
+            c: staff.chrome,
+        },
+    )
+}
+
+pub async fn update(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(form): Posted<HashMap<String, String>>,
+) -> Response {
+    let t = staff.t();
+    let cat = app.catalogue();
+    let current = match app
+        .get_contact(&staff.actor, id, "POST /contacts/{id}")
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => return app_error(t, e),
+    };
+    let patch = patch_from_form(&cat, &form, &current);
     if patch.fields().is_empty() {
         return Redirect::to(&format!("/contacts/{id}")).into_response();
     }
@@ -720,33 +816,47 @@ pub async fn update(
     {
         Ok(_) => Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
         Err(AppError::Invalid(errs)) => {
-            let mut fields = field_rows(&cat, t, role, &current, true);
-            company_choices(&app, &staff, &mut fields).await;
-            for row in &mut fields {
-                if let Some(sent) = form.get(&row.key) {
-                    row.value = sent.clone();
-                }
-                let msgs: Vec<String> = errs
-                    .0
-                    .iter()
-                    .filter(|e| e.field == row.key || e.field == format!("custom.{}", row.key))
-                    .map(|e| super::i18n::field_message(staff.t(), e.rule, &e.message))
-                    .collect();
-                if !msgs.is_empty() {
-                    row.error = Some(msgs.join("; "));
-                }
-            }
-            render_with(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &EditPage {
-                    id: id.to_string(),
-                    name: title(t, &current),
-                    fields,
-                    failed: true,
-                    c: staff.chrome,
-                },
-            )
+            refused_form(&app, staff, Some(id), &current, &form, &errs).await
         }
+        Err(e) => app_error(t, e),
+    }
+}
+
+/// The form for a new contact: the fields the role may write.
+pub async fn new_contact(State(app): State<Candor>, staff: Staff) -> Response {
+    let t = staff.t();
+    let empty = Map::new();
+    let mut fields = field_rows(&app.catalogue(), t, staff.actor.role, &empty, true);
+    if !fields.iter().any(|f| f.key == "last_name") {
+        return super::message_page(StatusCode::FORBIDDEN, t, t.forbidden);
+    }
+    company_choices(&app, &staff, &mut fields).await;
+    render(&EditPage {
+        id: String::new(),
+        name: t.new_contact.to_owned(),
+        fields,
+        failed: false,
+        other: Vec::new(),
+        c: staff.chrome,
+    })
+}
+
+pub async fn create(
+    State(app): State<Candor>,
+    staff: Staff,
+    Posted(form): Posted<HashMap<String, String>>,
+) -> Response {
+    let t = staff.t();
+    let empty = Map::new();
+    let patch = patch_from_form(&app.catalogue(), &form, &empty);
+    match app
+        .create_contact(&staff.actor, patch, "POST /contacts")
+        .await
+    {
+        Ok(v) => {
+            Redirect::to(&format!("/contacts/{}?saved=1", show_value(v.get("id")))).into_response()
+        }
+        Err(AppError::Invalid(errs)) => refused_form(&app, staff, None, &empty, &form, &errs).await,
         Err(e) => app_error(t, e),
     }
 }
@@ -755,6 +865,8 @@ pub async fn update(
 
 #[derive(Deserialize, Default)]
 pub struct ConsentForm {
+    #[serde(default)]
+    action: String,
     #[serde(default)]
     purpose: String,
     #[serde(default)]
@@ -780,7 +892,11 @@ pub async fn record_consent(
     Posted(f): Posted<ConsentForm>,
 ) -> Response {
     let mut errors = Vec::new();
-    if opt(&f.wording).is_none() {
+    let action = match f.action.as_str() {
+        "withdraw" | "refuse" => f.action.clone(),
+        _ => "grant".to_owned(),
+    };
+    if action == "grant" && opt(&f.wording).is_none() {
         errors.push(format!(
             "evidence.wording: {}",
             if staff.t().lang == "en" {
@@ -794,7 +910,7 @@ pub async fn record_consent(
         let input = ConsentInput {
             purpose: f.purpose.clone(),
             channel: f.channel.clone(),
-            action: "grant".into(),
+            action,
             source: f.source.clone(),
             evidence: Evidence {
                 wording: opt(&f.wording),

@@ -70,7 +70,7 @@ texts! {
     source: "Source", "Source";
     evidence: "Evidence", "Preuve";
     record_consent: "Record a consent given face to face", "Enregistrer un consentement donné en personne";
-    record_consent_help: "At a trade show, a meeting or on a signed form: write down what the person agreed to, in their words or the form's, and where the signed copy is kept.", "Sur un salon, en rendez-vous ou sur un formulaire signé : notez ce que la personne a accepté, avec ses mots ou ceux du formulaire, et où est rangé l'exemplaire signé.";
+    record_consent_help: "At a trade show, a meeting, on a signed form or on the phone: write down what the person agreed to (or withdrew, or refused), in their words or the form's, and where the signed copy is kept.", "Sur un salon, en rendez-vous, sur un formulaire signé ou au téléphone : notez ce que la personne a accepté (ou retiré, ou refusé), avec ses mots ou ceux du formulaire, et où est rangé l'exemplaire signé.";
     wording: "Wording the person agreed to", "Texte accepté par la personne";
     document_ref: "Reference of the signed document", "Référence du document signé";
     note: "Note", "Note";
@@ -114,6 +114,8 @@ texts! {
     opens: "Opens", "Ouvertures";
     clicks: "Clicks", "Clics";
     audit_search: "Search the access audit", "Rechercher dans le journal des accès";
+    newest_only: "Only the 200 newest entries are shown: narrow the search by contact, user or dates.", "Seules les 200 entrées les plus récentes sont affichées : précisez la recherche par contact, utilisateur ou dates.";
+    confirm_send: "I have read the audience report and send now", "J'ai lu le rapport d'audience et j'envoie maintenant";
     contact_id: "Contact id", "Identifiant du contact";
     user: "User", "Utilisateur";
     from_date: "From (date)", "Du (date)";
@@ -167,6 +169,7 @@ texts! {
     op_equals: "is", "est";
     op_contains: "contains", "contient";
     untitled: "Contact without a name", "Contact sans nom";
+    new_contact: "New contact", "Nouveau contact";
 }
 
 pub fn texts(locale: &str) -> &'static Texts {

@@ -1,19 +1,27 @@
-//! Login rate limits (X3). Two buckets are checked before a password is: one per
-//! client address (30 attempts at once, then one every 2 seconds), and one per
-//! account *and* address (5 attempts, then one every 3 minutes). Someone guessing a
+//! Login rate limits (X3). Two buckets: one per client address, checked before any
+//! password is (30 attempts at once, then one every 2 seconds), and one per account
+//! *and* address that only failed attempts use (5 failures, then one every 3 minutes;
+//! once it is empty, that account is refused from that address until it refills, even
+//! with the right password). Someone guessing a
 //! password from one address is slowed to a crawl, while the account's owner, from
 //! their own address, still signs in: nobody can lock a user out by failing on purpose.
 //! The limits live in the server's memory; behind a proxy, the proxy's address is the
 //! client's (Candor does not trust `X-Forwarded-For`).
 
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+type Key = (String, IpAddr);
 
 pub struct LoginLimits {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_account: DefaultKeyedRateLimiter<(String, IpAddr)>,
+    failures: DefaultKeyedRateLimiter<Key>,
+    blocked: Mutex<HashMap<Key, Instant>>,
 }
 
 fn quota(burst: u32, every: Duration) -> Quota {
@@ -26,13 +34,13 @@ impl LoginLimits {
     pub fn new() -> Self {
         Self {
             per_ip: RateLimiter::keyed(quota(30, Duration::from_secs(2))),
-            per_account: RateLimiter::keyed(quota(5, Duration::from_secs(180))),
+            failures: RateLimiter::keyed(quota(5, Duration::from_secs(180))),
+            blocked: Mutex::default(),
         }
     }
 
-    /// Whether one more attempt is allowed; counts it when it is. An IPv6 client is
-    /// counted by its /64, which one subscriber usually holds whole.
-    pub fn allow(&self, email: &str, ip: IpAddr) -> bool {
+    fn key(email: &str, ip: IpAddr) -> Key {
+        // An IPv6 client is counted by its /64, which one subscriber usually holds whole.
         let ip = match ip {
             IpAddr::V6(v6) => {
                 let mut seg = v6.segments();
@@ -41,13 +49,38 @@ impl LoginLimits {
             }
             v4 => v4,
         };
-        let email: String = email.chars().take(254).collect();
-        if self.per_ip.len() > 100_000 {
+        let email: String = email.trim().chars().take(254).collect();
+        (email.to_lowercase(), ip)
+    }
+
+    /// Whether an attempt may be made now (it is counted against the address).
+    pub fn allow(&self, email: &str, ip: IpAddr) -> bool {
+        let key = Self::key(email, ip);
+        let now = Instant::now();
+        let mut blocked = self.blocked.lock().expect("limits lock");
+        if blocked.len() > 100_000 {
+            blocked.retain(|_, until| *until > now);
             self.per_ip.retain_recent();
-            self.per_account.retain_recent();
+            self.failures.retain_recent();
         }
-        let account = (email.trim().to_lowercase(), ip);
-        self.per_ip.check_key(&ip).is_ok() && self.per_account.check_key(&account).is_ok()
+        if blocked.get(&key).is_some_and(|until| *until > now) {
+            return false;
+        }
+        blocked.remove(&key);
+        self.per_ip.check_key(&key.1).is_ok()
+    }
+
+    /// Counts a failed attempt; the account is refused from that address once its
+    /// failures outrun the bucket.
+    pub fn failed(&self, email: &str, ip: IpAddr) {
+        let key = Self::key(email, ip);
+        if let Err(not_until) = self.failures.check_key(&key) {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            self.blocked
+                .lock()
+                .expect("limits lock")
+                .insert(key, Instant::now() + wait);
+        }
     }
 }
 
@@ -74,9 +107,9 @@ mod tests {
     #[test]
     fn an_ipv6_subscriber_is_one_address() {
         let l = LoginLimits::new();
-        for i in 0..5 {
+        for i in 0..6 {
             let ip: IpAddr = format!("2001:db8:1:2::{i:x}").parse().unwrap();
-            assert!(l.allow("ana@example.com", ip));
+            l.failed("ana@example.com", ip);
         }
         let same_64: IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
         assert!(!l.allow("ana@example.com", same_64));

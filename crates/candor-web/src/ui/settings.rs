@@ -303,7 +303,11 @@ fn parse_field(f: &FieldForm) -> Result<FieldDef, Vec<String>> {
         "number" => ValueType::Number,
         "boolean" => ValueType::Boolean,
         "date" => ValueType::Date,
-        _ => match f.max_length.trim().parse::<usize>() {
+        _ => match Some(f.max_length.trim())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("200")
+            .parse::<usize>()
+        {
             Ok(n) if (1..=5000).contains(&n) => ValueType::Text { max_length: n },
             _ => {
                 errors.push("max_length: must be a number from 1 to 5000".to_owned());
