@@ -416,7 +416,9 @@ impl Candor {
         if category.is_some_and(|c| !CAMPAIGN_CATEGORIES.contains(&c)) {
             e.push(FieldError::new("category", "not_a_campaign_category", "consent requests and legal notices are sent by Candor itself; a campaign is newsletter, marketing, commercial, contract_service, contract_renewal or security"));
         }
-        if let Some(c) = category.filter(|c| !campaign_categories(actor.role).contains(c)) {
+        if let Some(c) = category.filter(|c| {
+            CAMPAIGN_CATEGORIES.contains(c) && !campaign_categories(actor.role).contains(c)
+        }) {
             return Err(AppError::RoleForbidden {
                 role: actor.role,
                 what: match c {
