@@ -93,10 +93,14 @@ mod tests {
         let l = LoginLimits::new();
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
-        for _ in 0..5 {
-            assert!(l.allow("ana@example.com", a));
+        for _ in 0..20 {
+            assert!(l.allow("ana@example.com", a), "successes cost nothing");
         }
-        assert!(!l.allow("ANA@example.com", a), "sixth attempt from a");
+        for _ in 0..6 {
+            assert!(l.allow("ana@example.com", a));
+            l.failed("ana@example.com", a);
+        }
+        assert!(!l.allow("ANA@example.com", a), "after six failures from a");
         assert!(
             l.allow("ana@example.com", b),
             "the owner elsewhere still gets in"
