@@ -49,7 +49,8 @@ pub fn campaign_categories(role: Role) -> Vec<Category> {
         .collect()
 }
 
-fn may_run_campaigns(role: Role) -> bool {
+/// Whether a role runs segments and campaigns (marketing and admin).
+pub fn may_run_campaigns(role: Role) -> bool {
     matches!(role, Role::Admin | Role::Marketing)
 }
 

@@ -3,7 +3,7 @@
 
 use super::contacts::show_value;
 use super::i18n::Texts;
-use super::{app_error, render, render_with, Chrome, Posted, Staff};
+use super::{app_error, render, render_with, Choice, Chrome, Posted, Staff};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -16,11 +16,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
-pub struct Choice {
-    value: String,
-    label: String,
-}
 
 pub struct SegmentRow {
     id: String,
@@ -47,14 +42,6 @@ struct CampaignsPage {
     preview: Option<(String, i64, Vec<String>)>,
 }
 
-fn text<'a>(t: &Texts, x: &'a candor_domain::catalogue::Text) -> &'a str {
-    if t.lang == "en" {
-        &x.en
-    } else {
-        &x.fr
-    }
-}
-
 #[derive(Deserialize, Default)]
 pub struct IndexParams {
     segment: Option<Uuid>,
@@ -66,8 +53,8 @@ pub async fn index(
     Query(p): Query<IndexParams>,
 ) -> Response {
     // The role is checked before a preview reads (and audits) anyone.
-    if let Err(e) = app.list_campaigns(&staff.actor, 1).await {
-        return app_error(staff.t(), e);
+    if !candor_app::campaigns::may_run_campaigns(staff.actor.role) {
+        return super::message_page(StatusCode::FORBIDDEN, staff.t(), staff.t().forbidden);
     }
     let mut preview = None;
     if let Some(id) = p.segment {
@@ -115,18 +102,10 @@ async fn page(
         .filter(|f| f.can_read(role))
         .map(|f| Choice {
             value: f.key(),
-            label: text(t, &f.label).to_owned(),
+            label: t.pick(&f.label).to_owned(),
         })
         .collect();
-    let purposes = cat
-        .purposes()
-        .iter()
-        .filter(|p| p.consent)
-        .map(|p| Choice {
-            value: p.id.clone(),
-            label: text(t, &p.label).to_owned(),
-        })
-        .collect();
+    let purposes = super::consent_purposes(&cat, t);
     render_with(
         status,
         &CampaignsPage {

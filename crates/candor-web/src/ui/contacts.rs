@@ -2,7 +2,7 @@
 //! this", edit with the API's own validation messages, and the consent timeline.
 
 use super::i18n::Texts;
-use super::{app_error, render, render_with, Chrome, Posted, Staff};
+use super::{app_error, render, render_with, Choice, Chrome, Posted, Staff};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -25,14 +25,6 @@ fn locale(t: &Texts) -> Locale {
         Locale::En
     } else {
         Locale::Fr
-    }
-}
-
-fn text_of<'a>(t: &Texts, text: &'a candor_domain::catalogue::Text) -> &'a str {
-    if t.lang == "en" {
-        &text.en
-    } else {
-        &text.fr
     }
 }
 
@@ -246,11 +238,6 @@ pub struct EventRow {
     pending: bool,
 }
 
-pub struct Choice {
-    value: String,
-    label: String,
-}
-
 #[derive(Template)]
 #[template(path = "contact.html")]
 struct ContactPage {
@@ -389,8 +376,8 @@ fn field_rows(
             }
             FieldRow {
                 value,
-                label: text_of(t, &f.label).to_owned(),
-                why: text_of(t, &f.why).to_owned(),
+                label: t.pick(&f.label).to_owned(),
+                why: t.pick(&f.why).to_owned(),
                 key,
                 error: None,
                 input,
@@ -485,7 +472,7 @@ async fn contact_page(
         cat.purposes()
             .iter()
             .find(|p| p.id == id)
-            .map_or_else(|| id.to_owned(), |p| text_of(t, &p.label).to_owned())
+            .map_or_else(|| id.to_owned(), |p| t.pick(&p.label).to_owned())
     };
     let states = consents
         .states
@@ -555,15 +542,7 @@ async fn contact_page(
             }
         })
         .collect();
-    let purposes = cat
-        .purposes()
-        .iter()
-        .filter(|p| p.consent)
-        .map(|p| Choice {
-            value: p.id.clone(),
-            label: text_of(t, &p.label).to_owned(),
-        })
-        .collect();
+    let purposes = super::consent_purposes(&cat, t);
     let channels = Channel::ALL
         .iter()
         .map(|c| Choice {
@@ -1001,10 +980,7 @@ pub async fn companies(
         .collect();
     render(&CompaniesPage {
         q_name: name.unwrap_or_default(),
-        headers: cols
-            .iter()
-            .map(|f| text_of(t, &f.label).to_owned())
-            .collect(),
+        headers: cols.iter().map(|f| t.pick(&f.label).to_owned()).collect(),
         rows,
         next: page.next_cursor.map(|c| c.to_string()),
         c: staff.chrome,
@@ -1033,9 +1009,9 @@ pub async fn company(State(app): State<Candor>, staff: Staff, Path(id): Path<Uui
         .filter(|f| f.can_read(role))
         .map(|f| FieldRow {
             key: f.key(),
-            label: text_of(t, &f.label).to_owned(),
+            label: t.pick(&f.label).to_owned(),
             value: show_value(view.get(&f.key())),
-            why: text_of(t, &f.why).to_owned(),
+            why: t.pick(&f.why).to_owned(),
             error: None,
             input: InputKind::Text,
             options: Vec::new(),

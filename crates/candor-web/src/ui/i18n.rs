@@ -172,6 +172,17 @@ texts! {
     new_contact: "New contact", "Nouveau contact";
 }
 
+impl Texts {
+    /// The reader's half of a catalogue text.
+    pub fn pick<'a>(&self, text: &'a candor_domain::catalogue::Text) -> &'a str {
+        if self.lang == "en" {
+            &text.en
+        } else {
+            &text.fr
+        }
+    }
+}
+
 pub fn texts(locale: &str) -> &'static Texts {
     match Locale::parse("locale", locale) {
         Ok(Locale::En) => &EN,

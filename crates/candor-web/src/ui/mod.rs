@@ -129,6 +129,24 @@ impl Chrome {
     }
 }
 
+/// An option of a select: what is sent, what is shown.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// The purposes that rest on consent, as options.
+pub fn consent_purposes(cat: &candor_domain::catalogue::Catalogue, t: &Texts) -> Vec<Choice> {
+    cat.purposes()
+        .iter()
+        .filter(|p| p.consent)
+        .map(|p| Choice {
+            value: p.id.clone(),
+            label: t.pick(&p.label).to_owned(),
+        })
+        .collect()
+}
+
 /// A signed-in staff user, for handlers: the session user, the actor the use cases
 /// take, and the page frame. Anyone else is sent to the login page.
 pub struct Staff {

@@ -58,14 +58,6 @@ struct SettingsPage {
     field_form: FieldForm,
 }
 
-fn text<'a>(t: &Texts, x: &'a Text) -> &'a str {
-    if t.lang == "en" {
-        &x.en
-    } else {
-        &x.fr
-    }
-}
-
 /// The refusal page for anyone but an admin.
 fn unless_admin(staff: &Staff) -> Option<Response> {
     (staff.actor.role != Role::Admin)
@@ -101,18 +93,18 @@ async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> R
         .map(|f| FieldLine {
             entity: f.entity.as_str().to_owned(),
             key: f.key(),
-            label: text(t, &f.label).to_owned(),
+            label: t.pick(&f.label).to_owned(),
             purposes: f.purposes.join(", "),
             basis: serde_json::to_value(f.basis)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default(),
-            retention: text(t, &f.retention).to_owned(),
-            why: text(t, &f.why).to_owned(),
+            retention: t.pick(&f.retention).to_owned(),
+            why: t.pick(&f.why).to_owned(),
             access: f
                 .access
                 .iter()
-                .map(|(r, a)| format!("{} ({}): {}", r.as_str(), a.can, text(t, &a.why)))
+                .map(|(r, a)| format!("{} ({}): {}", r.as_str(), a.can, t.pick(&a.why)))
                 .collect::<Vec<_>>()
                 .join(" · "),
             custom: f.custom.is_some(),
@@ -123,8 +115,8 @@ async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> R
         .iter()
         .map(|p| PurposeLine {
             id: p.id.clone(),
-            label: text(t, &p.label).to_owned(),
-            description: text(t, &p.description).to_owned(),
+            label: t.pick(&p.label).to_owned(),
+            description: t.pick(&p.description).to_owned(),
             consent: p.consent,
         })
         .collect();
