@@ -9,9 +9,11 @@ use candor_domain::communication::{self, Facts, ALL_PURPOSES};
 use candor_domain::consent;
 use candor_domain::consent::{
     grant_outcome, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source,
+    StaffRefusal,
 };
 use candor_domain::contact::Contact;
 use candor_domain::personal::Locale;
+use candor_domain::Role;
 use candor_domain::{FieldError, FieldErrors};
 pub use candor_store::Confirmation;
 use candor_store::{ConsentToken, QueuedMail};
@@ -61,6 +63,7 @@ pub struct NeverAsked {
 impl Candor {
     fn parse_consent(
         &self,
+        role: Role,
         input: &ConsentInput,
     ) -> Result<(String, Channel, Action, Source), AppError> {
         let mut e = FieldErrors::default();
@@ -91,12 +94,24 @@ impl Candor {
             ));
         }
         let source = e.check(Source::parse("source", &input.source));
-        if let Some(s) = source {
-            if let Err(errs) = input.evidence.check(s) {
+        let mut role_refused = false;
+        if let (Some(s), Some(a)) = (source, action) {
+            match consent::staff_may_record(role, a, s) {
+                Ok(()) => {}
+                Err(StaffRefusal::Source(f)) => e.push(f),
+                Err(StaffRefusal::Role) => role_refused = a != Action::Confirm,
+            }
+            if let Err(errs) = input.evidence.check(s, a) {
                 e.0.extend(errs.0);
             }
         }
         e.into_result().map_err(AppError::Invalid)?;
+        if role_refused {
+            return Err(AppError::RoleForbidden {
+                role,
+                what: "record a consent grant from this source",
+            });
+        }
         Ok((
             input.purpose.clone(),
             channel.expect("checked"),
@@ -114,7 +129,7 @@ impl Candor {
         input: ConsentInput,
         endpoint: &str,
     ) -> Result<(ConsentEvent, ConsentState), AppError> {
-        let (purpose, channel, action, source) = self.parse_consent(&input)?;
+        let (purpose, channel, action, source) = self.parse_consent(actor.role, &input)?;
         let contact = self
             .store
             .get_contact(contact_id)

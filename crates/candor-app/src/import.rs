@@ -623,7 +623,7 @@ impl Job<'_> {
             note: Some(note.chars().take(2000).collect()),
             ..Default::default()
         };
-        if let Err(errs) = evidence.check(Source::Import) {
+        if let Err(errs) = evidence.check(Source::Import, Action::Grant) {
             e.0.extend(errs.0);
         }
         e.into_result()?;

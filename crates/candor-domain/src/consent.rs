@@ -5,6 +5,7 @@
 use crate::chain::Chained;
 use crate::contact::ContactKind;
 use crate::error::{FieldError, FieldErrors};
+use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
@@ -62,6 +63,90 @@ impl Source {
     pub fn face_to_face(self) -> bool {
         matches!(self, Source::Event | Source::BusinessCard)
     }
+
+    /// Who records an event from this source.
+    pub fn recorder(self) -> Recorder {
+        match self {
+            // The person's own act: their authenticated portal, or a link Candor sent them.
+            Source::Portal | Source::EmailLink => Recorder::Person,
+            Source::Import => Recorder::Import,
+            Source::WebForm
+            | Source::Event
+            | Source::BusinessCard
+            | Source::Phone
+            | Source::Manual
+            | Source::Api => Recorder::Staff,
+        }
+    }
+}
+
+/// Who may write an event from a source into the ledger (C1, C2, C7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorder {
+    /// Only Candor's portal and link handlers, acting on the person's own request:
+    /// never staff input, whatever the role.
+    Person,
+    /// Only `candor import`, with the file's column and value as evidence.
+    Import,
+    /// Staff and other systems, by the role table of [`staff_may_record`].
+    Staff,
+}
+
+/// Why staff input may not record an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffRefusal {
+    /// The source is the person's own act, or the import's (a field error on `source`).
+    Source(FieldError),
+    /// The role may not record this action (403).
+    Role,
+}
+
+/// The one rule table for consent events typed in by staff or sent by another system
+/// with a staff role's token (C1, C7).
+///
+/// | action           | source                                   | roles                          |
+/// |------------------|------------------------------------------|--------------------------------|
+/// | any              | `portal`, `email_link`                   | none: only the person          |
+/// | any              | `import`                                 | none: only `candor import`     |
+/// | grant            | `event`, `business_card`, `phone`, `manual` | admin, sales, support (they meet the person) |
+/// | grant            | `web_form`, `api`                        | admin, sales, support, marketing (the website's and tools' integrations) |
+/// | withdraw, refuse | every staff source                       | every role: a "no" is recorded by whoever hears it (Art. 7(3)) |
+///
+/// The DPO supervises consents and records no grant.
+pub fn staff_may_record(role: Role, action: Action, source: Source) -> Result<(), StaffRefusal> {
+    match source.recorder() {
+        Recorder::Person => {
+            return Err(StaffRefusal::Source(FieldError::new(
+                "source",
+                "person_only_source",
+                "only the person records this, through their portal or a link Candor emails them; record what they told you with event, business_card, phone or manual",
+            )))
+        }
+        Recorder::Import => {
+            return Err(StaffRefusal::Source(FieldError::new(
+                "source",
+                "import_only_source",
+                "only `candor import` records this source, with the file's column as evidence",
+            )))
+        }
+        Recorder::Staff => {}
+    }
+    let allowed = match action {
+        Action::Withdraw | Action::Refuse => true,
+        Action::Grant => match source {
+            Source::WebForm | Source::Api => matches!(
+                role,
+                Role::Admin | Role::Sales | Role::Support | Role::Marketing
+            ),
+            _ => matches!(role, Role::Admin | Role::Sales | Role::Support),
+        },
+        Action::Confirm => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(StaffRefusal::Role)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,8 +189,8 @@ fn present(v: &Option<String>) -> bool {
 }
 
 impl Evidence {
-    /// Checks the evidence a source needs; lengths are bounded.
-    pub fn check(&self, source: Source) -> Result<(), FieldErrors> {
+    /// Checks the evidence a source needs for an action; lengths are bounded.
+    pub fn check(&self, source: Source, action: Action) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::default();
         for (name, v, max) in [
             ("evidence.form_id", &self.form_id, 200),
@@ -131,6 +216,17 @@ impl Evidence {
                     "must be an IPv4 or IPv6 address",
                 ));
             }
+        }
+        if source.recorder() == Recorder::Staff
+            && source != Source::WebForm
+            && action == Action::Grant
+            && !present(&self.wording)
+        {
+            e.push(FieldError::new(
+                "evidence.wording",
+                "wording_required",
+                "a grant recorded by staff or another system says what the person agreed to, in their words or the form's",
+            ));
         }
         if source == Source::WebForm {
             for (name, v) in [

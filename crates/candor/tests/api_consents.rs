@@ -95,8 +95,8 @@ async fn a_b2c_grant_waits_for_double_opt_in(t: TestApp) {
 async fn a_trade_show_grant_needs_written_evidence(t: TestApp) {
     let id = b2b(&t).await;
     let path = format!("/api/v1/contacts/{id}/consents");
-    let tacit =
-        json!({"purpose": "commercial", "channel": "phone", "action": "grant", "source": "event"});
+    let tacit = json!({"purpose": "commercial", "channel": "phone", "action": "grant", "source": "event",
+               "evidence": {"wording": "Rappelez-moi pour une offre"}});
     let r: Value = t
         .post(Role::Sales, &path, &tacit)
         .await
@@ -108,7 +108,7 @@ async fn a_trade_show_grant_needs_written_evidence(t: TestApp) {
         (Some("pending"), Some("written_consent_required"))
     );
     let signed = json!({"purpose": "commercial", "channel": "phone", "action": "grant", "source": "event",
-                        "evidence": {"document_ref": "SALON-LYON-2026-0042"}});
+                        "evidence": {"wording": "Rappelez-moi pour une offre", "document_ref": "SALON-LYON-2026-0042"}});
     let r: Value = t
         .post(Role::Sales, &path, &signed)
         .await
@@ -237,7 +237,105 @@ async fn reading_and_recording_consents_is_audited(t: TestApp) {
     assert!(consent_entries.iter().any(|e| e["action"] == "read"));
 }
 
+/// The person's own acts (their portal, the links Candor emails them) and the import's
+/// are never accepted from staff input, whatever the role and the evidence: a B2C
+/// grant stays out of reach of every staff token (C1, C7).
+async fn staff_cannot_record_the_persons_own_act(t: TestApp) {
+    let id = t
+        .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
+        .await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    // The consent request (C4) that comes with the new contact.
+    let queued = t.app.store.list_outbox(100).await.unwrap().len();
+    for role in Role::ALL {
+        for (source, rule) in [
+            ("portal", "person_only_source"),
+            ("email_link", "person_only_source"),
+            ("import", "import_only_source"),
+        ] {
+            for action in ["grant", "withdraw"] {
+                let body = json!({"purpose": "newsletter", "channel": "email", "action": action,
+                                  "source": source, "evidence": {"wording": "Oui"}});
+                expect_error(
+                    t.post(role, &path, &body).await,
+                    422,
+                    "invalid_field",
+                    Some("source"),
+                    Some(rule),
+                )
+                .await;
+            }
+        }
+    }
+    assert_eq!(
+        consents(&t, &id).await["events"].as_array().unwrap().len(),
+        0,
+        "nothing was written"
+    );
+    assert_eq!(
+        t.app.store.list_outbox(100).await.unwrap().len(),
+        queued,
+        "no confirmation email either"
+    );
+    let d: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/decisions",
+            &json!({"contact_id": id, "category": "newsletter", "channel": "email"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["allowed"], false, "{d}");
+}
+
+/// Who may record which consent event, over HTTP: the rule table of
+/// `candor_domain::consent::staff_may_record`, one row per role × action × source.
+async fn each_role_records_the_consent_events_its_work_needs(t: TestApp) {
+    let id = b2b(&t).await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    let body = |action: &str, source: &str| {
+        json!({"purpose": "commercial", "channel": "email", "action": action, "source": source,
+               "evidence": {"wording": "Oui pour vos offres", "form_id": "f", "ip": "203.0.113.7",
+                            "user_agent": "Mozilla/5.0", "document_ref": "SALON-2026-1"}})
+    };
+    use Role::*;
+    let table: &[(Role, &str, &str, u16)] = &[
+        (Admin, "grant", "manual", 201),
+        (Sales, "grant", "event", 201),
+        (Support, "grant", "phone", 201),
+        (Dpo, "grant", "manual", 403),
+        (Marketing, "grant", "business_card", 403),
+        (Marketing, "grant", "web_form", 201),
+        (Marketing, "grant", "api", 201),
+        (Dpo, "grant", "web_form", 403),
+        (Dpo, "withdraw", "manual", 201),
+        (Marketing, "withdraw", "phone", 201),
+        (Dpo, "refuse", "manual", 201),
+        (Sales, "withdraw", "api", 201),
+    ];
+    let mut written = 0;
+    for (role, action, source, status) in table {
+        let res = t.post(*role, &path, &body(action, source)).await;
+        assert_eq!(res.status().as_u16(), *status, "{role} {action} {source}");
+        if *status == 201 {
+            written += 1;
+        } else {
+            let v: Value = res.json().await.unwrap();
+            assert_eq!(v["error"]["code"], "role_forbidden", "{v}");
+        }
+        assert_eq!(
+            consents(&t, &id).await["events"].as_array().unwrap().len(),
+            written,
+            "a refusal writes nothing: {role} {action} {source}"
+        );
+    }
+}
+
 on_both_backends!(
+    staff_cannot_record_the_persons_own_act,
+    each_role_records_the_consent_events_its_work_needs,
     a_b2b_grant_is_effective_at_once_with_its_first_opt_in,
     a_b2c_grant_waits_for_double_opt_in,
     a_trade_show_grant_needs_written_evidence,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 fn grant(purpose: &str) -> Value {
     json!({"purpose": purpose, "channel": "email", "action": "grant", "source": "manual",
-           "evidence": {"note": "asked on the phone"}})
+           "evidence": {"wording": "Oui pour vos offres", "note": "asked on the phone"}})
 }
 
 async fn decide(t: &TestApp, contact: &str, category: &str) -> Value {

@@ -356,7 +356,74 @@ async fn a_session_ends_twelve_hours_after_login_however_active() {
     assert_eq!(v.get("/contacts").await.status(), StatusCode::SEE_OTHER);
 }
 
+/// The back-office consent form takes the same rule table as the API: a forged
+/// `portal` source is refused for every role, and a role that records no grant is
+/// offered none and refused one (C1, C7).
+async fn the_consent_form_records_no_act_of_the_person(t: TestApp) {
+    accounts(&t).await;
+    let id = t
+        .contact(
+            serde_json::json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}),
+        )
+        .await;
+    let page = format!("/contacts/{id}");
+    let post = format!("/contacts/{id}/consents");
+    for role in Role::ALL {
+        let mut v = Visitor::new(&t, "127.0.0.1");
+        v.login(&format!("{}@test.example", role.as_str()), PASSWORD)
+            .await;
+        let csrf = v.csrf(&page).await;
+        let forged = [
+            ("csrf", csrf.as_str()),
+            ("action", "grant"),
+            ("purpose", "newsletter"),
+            ("channel", "email"),
+            ("source", "portal"),
+            ("wording", "Oui"),
+        ];
+        let res = v.post(&post, &forged).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{role}");
+        assert!(res.text().await.unwrap().contains("source: "), "{role}");
+        let html = v.get(&page).await.text().await.unwrap();
+        let offers_grant = html.contains("<option value=\"grant\"");
+        assert_eq!(
+            offers_grant,
+            matches!(role, Role::Admin | Role::Sales | Role::Support),
+            "{role}"
+        );
+        if !offers_grant {
+            let csrf = v.csrf(&page).await;
+            let res = v
+                .post(
+                    &post,
+                    &[
+                        ("csrf", csrf.as_str()),
+                        ("action", "grant"),
+                        ("purpose", "newsletter"),
+                        ("channel", "email"),
+                        ("source", "manual"),
+                        ("wording", "Oui"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{role}");
+        }
+    }
+    let v: serde_json::Value = t
+        .get(Role::Admin, &format!("/api/v1/contacts/{id}/consents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["events"].as_array().unwrap().len(),
+        0,
+        "nothing was written"
+    );
+}
+
 on_both_backends!(
+    the_consent_form_records_no_act_of_the_person,
     a_disabled_user_is_signed_out_at_once,
     contacts_are_found_by_name_and_company,
     session_cookie_is_safe_rotated_and_ended,

@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 fn grant(purpose: &str) -> Value {
     json!({"purpose": purpose, "channel": "email", "action": "grant", "source": "manual",
-           "evidence": {"note": "asked at the counter"}})
+           "evidence": {"wording": "Oui pour vos offres", "note": "asked at the counter"}})
 }
 
 async fn consent(t: &TestApp, id: &str, body: Value) {

@@ -268,7 +268,10 @@ async fn verify_names_the_consent_event_edited_by_hand() {
             channel: "email".into(),
             action: action.into(),
             source: "api".into(),
-            evidence: Default::default(),
+            evidence: candor_domain::consent::Evidence {
+                wording: Some("Newsletter: yes".into()),
+                ..Default::default()
+            },
         };
         app.record_consent(&actor, contact, input, "test")
             .await

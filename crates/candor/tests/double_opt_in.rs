@@ -215,8 +215,8 @@ async fn queued_mail_is_delivered_once_with_a_stable_message_id(t: TestApp) {
 async fn a_b2b_grant_sends_no_confirmation(t: TestApp) {
     let co = t.company("Atelier Morel SAS", "12002701600043").await;
     let id = t.contact(json!({"kind": "b2b", "company_id": co, "last_name": "Morel", "email": "morel@example.com"})).await;
-    let grant =
-        json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "api"});
+    let grant = json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "api",
+               "evidence": {"wording": "Newsletter: yes"}});
     t.post(
         Role::Sales,
         &format!("/api/v1/contacts/{id}/consents"),

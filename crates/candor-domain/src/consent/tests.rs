@@ -63,7 +63,7 @@ fn web_forms_need_their_evidence_named_field_by_field() {
         form_id: Some("signup".into()),
         ..Default::default()
     }
-    .check(Source::WebForm)
+    .check(Source::WebForm, Action::Grant)
     .unwrap_err();
     let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
@@ -74,9 +74,94 @@ fn web_forms_need_their_evidence_named_field_by_field() {
         ip: Some("not-an-ip".into()),
         ..Default::default()
     }
-    .check(Source::Api)
+    .check(Source::Api, Action::Withdraw)
     .unwrap_err();
     assert_eq!(bad_ip.0[0].rule, "ip_address");
+}
+
+#[test]
+fn a_staff_grant_says_what_the_person_agreed_to_and_a_withdrawal_needs_nothing() {
+    let none = Evidence::default();
+    for source in [
+        Source::Event,
+        Source::BusinessCard,
+        Source::Phone,
+        Source::Manual,
+        Source::Api,
+    ] {
+        let errs = none.check(source, Action::Grant).unwrap_err();
+        assert_eq!(
+            (errs.0[0].field.as_str(), errs.0[0].rule),
+            ("evidence.wording", "wording_required"),
+            "{source:?}"
+        );
+        for a in [Action::Withdraw, Action::Refuse] {
+            assert!(none.check(source, a).is_ok(), "{source:?} {a:?}");
+        }
+    }
+}
+
+/// The access matrix of staff-recorded consent events (C1, C7): every role × action ×
+/// source, and what the table says of it.
+#[test]
+fn only_the_person_records_their_own_acts_and_roles_record_what_their_work_needs() {
+    use crate::Role::*;
+    let who = |action: Action, source: Source| -> Vec<Role> {
+        Role::ALL
+            .into_iter()
+            .filter(|r| staff_may_record(*r, action, source).is_ok())
+            .collect()
+    };
+    let rule =
+        |role: Role, action: Action, source: Source| match staff_may_record(role, action, source) {
+            Err(StaffRefusal::Source(f)) => f.rule,
+            Err(StaffRefusal::Role) => "role",
+            Ok(()) => "ok",
+        };
+    for action in [
+        Action::Grant,
+        Action::Withdraw,
+        Action::Refuse,
+        Action::Confirm,
+    ] {
+        for role in Role::ALL {
+            assert_eq!(rule(role, action, Source::Portal), "person_only_source");
+            assert_eq!(rule(role, action, Source::EmailLink), "person_only_source");
+            assert_eq!(rule(role, action, Source::Import), "import_only_source");
+        }
+    }
+    let table: &[(Action, Source, &[Role])] = &[
+        (Action::Grant, Source::Event, &[Admin, Sales, Support]),
+        (
+            Action::Grant,
+            Source::BusinessCard,
+            &[Admin, Sales, Support],
+        ),
+        (Action::Grant, Source::Phone, &[Admin, Sales, Support]),
+        (Action::Grant, Source::Manual, &[Admin, Sales, Support]),
+        (
+            Action::Grant,
+            Source::WebForm,
+            &[Admin, Sales, Marketing, Support],
+        ),
+        (
+            Action::Grant,
+            Source::Api,
+            &[Admin, Sales, Marketing, Support],
+        ),
+        (Action::Withdraw, Source::Phone, &Role::ALL),
+        (Action::Withdraw, Source::Manual, &Role::ALL),
+        (Action::Withdraw, Source::Api, &Role::ALL),
+        (Action::Refuse, Source::Event, &Role::ALL),
+        (Action::Confirm, Source::Api, &[]),
+    ];
+    for (action, source, roles) in table {
+        assert_eq!(
+            who(*action, *source),
+            roles.to_vec(),
+            "{action:?} {source:?}"
+        );
+    }
 }
 
 #[test]

@@ -10,9 +10,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// The proof that goes with a consent. A web form needs `form_id`, `wording`, `ip`
-/// and `user_agent`; a consent given in person (`event`, `business_card`) is only
-/// effective with `document_ref`, the reference of the signed document.
+/// The proof that goes with a consent. Every grant says what the person agreed to
+/// (`wording`); a web form also needs `form_id`, `ip` and `user_agent`; a consent given
+/// in person (`event`, `business_card`) is only effective with `document_ref`, the
+/// reference of the signed document. A withdrawal or a refusal needs nothing.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceBody {
@@ -38,7 +39,9 @@ pub struct ConsentBody {
     /// grant, withdraw or refuse (a confirmation comes only from the person's link).
     #[schema(example = "grant")]
     action: String,
-    /// web_form, email_link, event, business_card, phone, manual, import, api, portal.
+    /// web_form, event, business_card, phone, manual or api. `portal` and `email_link`
+    /// are the person's own acts, recorded only by Candor's portal and link pages, and
+    /// `import` only by `candor import`: all three are refused here (422).
     #[schema(example = "web_form")]
     source: String,
     #[serde(default)]
@@ -58,8 +61,9 @@ pub struct Recorded {
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/consents", tag = "consents", params(("id" = Uuid, Path)), request_body = ConsentBody,
     responses(
         (status = 201, description = "Recorded in the ledger; the state says whether it is effective", body = Recorded),
+        (status = 403, description = "The role records no grant from this source (dpo: none; marketing: web_form and api only); withdrawals and refusals are open to every role", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
-        (status = 422, description = "Unknown purpose, channel, action or source, or missing evidence", body = ErrorBody),
+        (status = 422, description = "Unknown purpose, channel, action or source, a source only the person or the import records, or missing evidence", body = ErrorBody),
     ))]
 pub async fn record_consent(
     State(app): State<Candor>,
@@ -92,6 +96,7 @@ pub async fn record_consent(
 #[utoipa::path(get, path = "/api/v1/contacts/{id}/consents", tag = "consents", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Current state per purpose × channel (with the first opt-in's source and date), pairs never asked, and every ledger event", body = Object),
+        (status = 403, description = "The role records no grant from this source (dpo: none; marketing: web_form and api only); withdrawals and refusals are open to every role", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
     ))]
 pub async fn contact_consents(

@@ -11,7 +11,7 @@ use candor_app::consent::{channel_label, ConsentInput};
 use candor_app::contacts::ListQuery;
 use candor_app::{AppError, Candor};
 use candor_domain::catalogue::{Entity, FieldDef, ValueType};
-use candor_domain::consent::{Channel, Evidence, Source, Status};
+use candor_domain::consent::{self, Action, Channel, Evidence, Source, Status};
 use candor_domain::contact::ContactPatch;
 use candor_domain::personal::Locale;
 use candor_domain::Role;
@@ -252,6 +252,8 @@ struct ContactPage {
     purposes: Vec<Choice>,
     channels: Vec<Choice>,
     sources: Vec<Choice>,
+    /// Whether the role may record a grant here (the rule table of `staff_may_record`).
+    can_grant: bool,
     consent_errors: Vec<String>,
     consent_form: ConsentForm,
     notice: Option<&'static str>,
@@ -550,18 +552,22 @@ async fn contact_page(
             label: channel_label(*c, loc).to_owned(),
         })
         .collect();
-    let sources = [
+    let staff_sources = [
         Source::Event,
         Source::BusinessCard,
         Source::Phone,
         Source::Manual,
-    ]
-    .iter()
-    .map(|s| Choice {
-        value: s.as_str().to_owned(),
-        label: source_label(t, *s).to_owned(),
-    })
-    .collect();
+    ];
+    let can_grant = staff_sources
+        .iter()
+        .any(|s| consent::staff_may_record(staff.actor.role, Action::Grant, *s).is_ok());
+    let sources = staff_sources
+        .iter()
+        .map(|s| Choice {
+            value: s.as_str().to_owned(),
+            label: source_label(t, *s).to_owned(),
+        })
+        .collect();
     render_with(
         status,
         &ContactPage {
@@ -575,6 +581,7 @@ async fn contact_page(
             purposes,
             channels,
             sources,
+            can_grant,
             consent_errors,
             consent_form,
             notice,
@@ -875,17 +882,7 @@ pub async fn record_consent(
         "withdraw" | "refuse" => f.action.clone(),
         _ => "grant".to_owned(),
     };
-    if action == "grant" && opt(&f.wording).is_none() {
-        errors.push(format!(
-            "evidence.wording: {}",
-            if staff.t().lang == "en" {
-                "write what the person agreed to"
-            } else {
-                "écrivez ce que la personne a accepté"
-            }
-        ));
-    }
-    if errors.is_empty() {
+    {
         let input = ConsentInput {
             purpose: f.purpose.clone(),
             channel: f.channel.clone(),

@@ -209,6 +209,9 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "company_exists" => "aucune entreprise n'a cet identifiant",
         "contact_kind" => "doit être b2b ou b2c",
         "locale" => "doit être fr ou en",
+        "wording_required" => "écrivez ce que la personne a accepté",
+        "person_only_source" => "seule la personne enregistre cela, depuis son portail ou un lien que Candor lui envoie",
+        "import_only_source" => "seul l'import enregistre cette source",
         "special_category_data" => {
             return format!(
                 "révèle une donnée sensible (RGPD art. 9), refusée ici — {message}"
