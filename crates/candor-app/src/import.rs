@@ -9,6 +9,7 @@
 
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::communication::ALL_PURPOSES;
 use candor_domain::company::{Company, CompanyPatch};
 use candor_domain::consent::{
     grant_outcome, Action, Channel, ConsentDraft, Evidence, Source, PENDING_DOUBLE_OPT_IN,
@@ -99,12 +100,22 @@ enum ConsentColumn {
     DocumentRef,
 }
 
+/// A column stating that the person said no (C6): on one channel, or on all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OptOutColumn {
+    Channel(Channel),
+    All,
+    /// Why, as the earlier tool recorded it: kept as evidence with the withdrawals.
+    Reason,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
     /// A contact field of the catalogue (`custom.NAME` for custom fields).
     Field(String),
     CompanyName,
     Consent(ConsentColumn),
+    OptOut(OptOutColumn),
 }
 
 fn target(field: &str) -> Option<Target> {
@@ -118,7 +129,13 @@ fn target(field: &str) -> Option<Target> {
         "consent.ip" => Target::Consent(Ip),
         "consent.confirmed_at" => Target::Consent(ConfirmedAt),
         "consent.document_ref" => Target::Consent(DocumentRef),
-        f if f.starts_with("consent.") => return None,
+        "opt_out.email" => Target::OptOut(OptOutColumn::Channel(Channel::Email)),
+        "opt_out.sms" => Target::OptOut(OptOutColumn::Channel(Channel::Sms)),
+        "opt_out.phone" => Target::OptOut(OptOutColumn::Channel(Channel::Phone)),
+        "opt_out.post" => Target::OptOut(OptOutColumn::Channel(Channel::Post)),
+        "opt_out.all" => Target::OptOut(OptOutColumn::All),
+        "opt_out.reason" => Target::OptOut(OptOutColumn::Reason),
+        f if f.starts_with("consent.") || f.starts_with("opt_out.") => return None,
         f => Target::Field(f.to_owned()),
     })
 }
@@ -180,7 +197,17 @@ impl Candor {
                 format!("must be one of: {}", preset_names().join(", ")),
             ));
         };
-        let mut fields: Vec<Option<String>> = lower.iter().map(|h| cols.get(h).cloned()).collect();
+        let mut fields: Vec<Option<String>> = lower
+            .iter()
+            .map(|h| cols.get(h).filter(|f| !f.is_empty()).cloned())
+            .collect();
+        // A preset's `""` is a column it knows and leaves out knowingly.
+        let mut left_out_on_purpose: HashSet<usize> = lower
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| cols.get(*h).is_some_and(String::is_empty))
+            .map(|(i, _)| i)
+            .collect();
         for (col, field) in &opts.maps {
             let Some(i) = lower.iter().position(|h| *h == col.trim().to_lowercase()) else {
                 return Err(AppError::field(
@@ -190,6 +217,34 @@ impl Candor {
                 ));
             };
             fields[i] = (!field.trim().is_empty()).then(|| field.trim().to_owned());
+            if fields[i].is_none() {
+                left_out_on_purpose.insert(i);
+            }
+        }
+        // A column that may carry the person's choice is never dropped unseen: an
+        // unsubscribe left out became an email to someone who had said no.
+        let unread: Vec<&str> = fields
+            .iter()
+            .enumerate()
+            .filter(|(i, f)| f.is_none() && !left_out_on_purpose.contains(i))
+            .map(|(i, _)| &headers[i])
+            .filter(|h| may_carry_a_choice(h))
+            .collect();
+        if !unread.is_empty() {
+            return Err(AppError::field(
+                "map",
+                "choice_column_unmapped",
+                format!(
+                    "the column(s) {} may say that people opted out or consented, and no mapping reads them: \
+                     map each with --map 'COLUMN=opt_out.email' (or opt_out.sms, opt_out.phone, opt_out.post, \
+                     opt_out.all, opt_out.reason, consent.date …), or leave it out knowingly with --map 'COLUMN='",
+                    unread
+                        .iter()
+                        .map(|h| format!("`{h}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         let cat = self.catalogue();
         let mut columns = Vec::with_capacity(fields.len());
@@ -269,6 +324,82 @@ impl Candor {
     }
 }
 
+/// Whether a header's words suggest a consent, an opt-out or a suppression status, in
+/// the English and French that the tools people leave write them in.
+fn may_carry_a_choice(header: &str) -> bool {
+    let folded: String = header
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'à' | 'â' => 'a',
+            'î' | 'ï' => 'i',
+            'ô' => 'o',
+            'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            c if c.is_alphanumeric() => c,
+            _ => ' ',
+        })
+        .collect();
+    let squeezed: String = folded.split_whitespace().collect();
+    const WORDS: &[&str] = &[
+        "optin",
+        "optout",
+        "optedout",
+        "unsub",
+        "subscri",
+        "consent",
+        "donot",
+        "dont",
+        "nocall",
+        "noemail",
+        "nomail",
+        "blacklist",
+        "blocklist",
+        "bounce",
+        "clean",
+        "suppress",
+        "gdpr",
+        "rgpd",
+        "permission",
+        "emailstatus",
+        "marketingstatus",
+        "contactable",
+        "desinscri",
+        "desabonn",
+        "abonne",
+        "abonnement",
+        "neplus",
+        "nepas",
+        "refus",
+        "optoutreason",
+        "unsubreason",
+    ];
+    WORDS.iter().any(|w| squeezed.contains(w))
+}
+
+/// A yes/no cell of an opt-out column, or a date (the day the person opted out).
+fn opt_out_cell(field: &str, v: &str) -> Result<Option<Option<OffsetDateTime>>, FieldError> {
+    let l = v.trim().to_lowercase();
+    match l.as_str() {
+        "" | "false" | "no" | "non" | "n" | "0" | "faux" | "f" => return Ok(None),
+        "true" | "yes" | "oui" | "y" | "o" | "1" | "vrai" | "t" | "x" | "unsubscribed"
+        | "opted out" | "opted-out" | "optout" | "opt-out" | "désinscrit" | "desinscrit" => {
+            return Ok(Some(None))
+        }
+        _ => {}
+    }
+    parse_date(field, v.trim())
+        .map(|d| Some(Some(d)))
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                "opt_out_value",
+                "must say whether the person opted out: true/false, yes/no, oui/non, 1/0, or the date they did",
+            )
+        })
+}
+
 fn split_list(s: &str) -> Vec<String> {
     s.split([';', ','])
         .map(|p| p.trim().to_owned())
@@ -316,6 +447,8 @@ struct RowIn {
     patch: ContactPatch,
     company_name: Option<String>,
     consent: BTreeMap<&'static str, String>,
+    /// Opt-out cells as read: (target, column header, value).
+    opt_outs: Vec<(OptOutColumn, String, String)>,
     email_hash: Option<String>,
 }
 
@@ -323,6 +456,7 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
     let mut patch = ContactPatch::default();
     let mut company_name = None;
     let mut consent = BTreeMap::new();
+    let mut opt_outs = Vec::new();
     for (i, t) in m.columns.iter().enumerate() {
         let (Some(t), Some(v)) = (t, rec.get(i).and_then(cell)) else {
             continue;
@@ -356,6 +490,7 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
                 }
             }
             Target::CompanyName => company_name = Some(v),
+            Target::OptOut(o) => opt_outs.push((*o, m.headers[i].clone(), v)),
             Target::Consent(c) => {
                 let key = match c {
                     ConsentColumn::Purposes => "consent.purposes",
@@ -382,6 +517,7 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
         patch,
         company_name,
         consent,
+        opt_outs,
         email_hash,
     }
 }
@@ -558,6 +694,67 @@ impl Job<'_> {
             }
         }
         Ok(Ok(data))
+    }
+
+    /// The withdrawals a row's opt-out columns state (C6): a global opt-out (`*`) on each
+    /// channel said no to, with the column and its value as evidence. An opt-out whose
+    /// scope the file does not give is taken at its widest, every purpose.
+    fn opt_outs(&self, row: &RowIn, subject: Uuid) -> Result<Vec<ConsentDraft>, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let reason: String = row
+            .opt_outs
+            .iter()
+            .filter(|(o, _, _)| *o == OptOutColumn::Reason)
+            .map(|(_, h, v)| format!("; {h}: {v}"))
+            .collect();
+        let mut drafts: Vec<ConsentDraft> = Vec::new();
+        for (o, header, v) in &row.opt_outs {
+            let channels: &[Channel] = match o {
+                OptOutColumn::Channel(c) => std::slice::from_ref(c),
+                OptOutColumn::All => Channel::ALL,
+                OptOutColumn::Reason => continue,
+            };
+            let field = match o {
+                OptOutColumn::Channel(c) => format!("opt_out.{}", c.as_str()),
+                _ => "opt_out.all".to_owned(),
+            };
+            let Some(when) = e.check(opt_out_cell(&field, v)) else {
+                continue;
+            };
+            let Some(when) = when else { continue };
+            if when.is_some_and(|d| d > self.now) {
+                e.push(FieldError::new(
+                    field,
+                    "not_in_future",
+                    "must not be in the future",
+                ));
+                continue;
+            }
+            let note = format!(
+                "opt-out stated in {} line {}: column `{header}` = `{v}`{reason}",
+                self.file, row.line
+            );
+            for c in channels {
+                if drafts.iter().any(|d| d.channel == *c) {
+                    continue;
+                }
+                drafts.push(ConsentDraft {
+                    subject_id: subject,
+                    purpose: ALL_PURPOSES.to_owned(),
+                    channel: *c,
+                    action: Action::Withdraw,
+                    pending: None,
+                    source: Source::Import,
+                    evidence: Evidence {
+                        recorded_by: Some(self.actor.audit_name.clone()),
+                        note: Some(note.chars().take(2000).collect()),
+                        ..Default::default()
+                    },
+                    at: when.unwrap_or(self.now),
+                });
+            }
+        }
+        e.into_result().map(|()| drafts)
     }
 
     /// The ledger events a row's evidence columns give, checked; none without a date.
@@ -916,9 +1113,15 @@ impl Candor {
                 }
             };
             let subject = base.as_ref().map_or_else(Uuid::now_v7, |c| c.id);
-            let consents = match run.consents(&row, subject, data.kind) {
-                Ok(c) => c,
-                Err(errs) => {
+            let (consents, opt_outs) = match (
+                run.consents(&row, subject, data.kind),
+                run.opt_outs(&row, subject),
+            ) {
+                (Ok(c), Ok(o)) => (c, o),
+                (c, o) => {
+                    let mut errs = FieldErrors::default();
+                    errs.0.extend(c.err().into_iter().flat_map(|e| e.0));
+                    errs.0.extend(o.err().into_iter().flat_map(|e| e.0));
                     counts.rejected += 1;
                     run.reject(&row, errs, &mut batch.rejects);
                     continue;
@@ -938,10 +1141,20 @@ impl Candor {
                 .as_ref()
                 .map(|e| self.keys.email_hash(e.as_str()));
             let is_new = base.is_none();
-            let needs_answer = consents.as_ref().is_none_or(|c| c.needs_answer);
+            // A person who said no in the earlier tool gets no message from the import.
+            let needs_answer =
+                opt_outs.is_empty() && consents.as_ref().is_none_or(|c| c.needs_answer);
             if let Some(c) = consents {
                 counts.consents += c.drafts.len() as u64;
                 batch.consents.extend(c.drafts);
+            }
+            if !opt_outs.is_empty() {
+                counts.consents += opt_outs.len() as u64;
+                batch.consents.extend(opt_outs);
+                // An earlier row of this batch for the same person may have queued one.
+                let before = batch.mails.len();
+                batch.mails.retain(|(t, _)| t.subject_id != subject);
+                counts.requests -= (before - batch.mails.len()) as u64;
             }
             // C4: a new contact without (effective) consent is asked, once.
             if is_new && needs_answer {

@@ -3,7 +3,8 @@
 //! (O5), delivered by a worker to the local outbox (`.eml` files) by default.
 
 use crate::{AppError, Candor};
-use candor_domain::communication::Permit;
+use candor_domain::communication::{Category, Permit, ALL_PURPOSES};
+use candor_domain::consent::{Channel, Status};
 use candor_domain::personal::Locale;
 use candor_store::{OutboxEntry, QueuedMail};
 use lettre::message::header::{HeaderName, HeaderValue};
@@ -13,6 +14,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use std::path::PathBuf;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+/// Why a queued message was not sent: its person opted out of every email.
+pub const WITHHELD: &str =
+    "withheld: the person opted out of every email before this message could go";
 
 /// A rendered message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +207,12 @@ impl Candor {
         let due = self.store.claim_mail(self.now(), 50).await?;
         let mut sent = 0;
         for entry in due {
+            if self.opted_out_since_queued(&entry.mail).await? {
+                self.store
+                    .mark_failed(entry.mail.id, WITHHELD, None)
+                    .await?;
+                continue;
+            }
             match self.deliver(transport, &entry).await {
                 Ok(()) => {
                     self.store.mark_sent(entry.mail.id, self.now()).await?;
@@ -218,6 +229,34 @@ impl Candor {
             }
         }
         Ok(sent)
+    }
+
+    /// Whether a consent request or confirmation must not go because the person's last
+    /// word on email is "nothing from you" (C6): a global opt-out with no grant after it.
+    /// A withdrawal recorded after the message was queued — by phone, by a link, or by a
+    /// later import row of the same person — stops it; a confirmation the person asked
+    /// for after opting out (a pending grant newer than the opt-out) still goes.
+    async fn opted_out_since_queued(&self, m: &QueuedMail) -> Result<bool, AppError> {
+        let Some(subject) = m.subject_id else {
+            return Ok(false);
+        };
+        if m.category != Category::ConsentRequest.as_str() {
+            return Ok(false);
+        }
+        let states = self.store.consent_states(subject).await?;
+        let Some(no) = states.iter().find(|s| {
+            s.purpose == ALL_PURPOSES
+                && s.channel == Channel::Email
+                && matches!(s.status, Status::Withdrawn | Status::Refused)
+        }) else {
+            return Ok(false);
+        };
+        Ok(!states.iter().any(|s| {
+            s.purpose != ALL_PURPOSES
+                && s.channel == Channel::Email
+                && matches!(s.status, Status::Pending | Status::Effective)
+                && s.since > no.since
+        }))
     }
 
     async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), String> {

@@ -411,7 +411,297 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
     assert!(verify.status.success(), "{said}");
 }
 
+/// The `*` (every purpose) state of a person on a channel, if any.
+async fn global_state(t: &TestApp, id: uuid::Uuid, channel: &str) -> Option<Status> {
+    t.app
+        .store
+        .consent_states(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.purpose == "*" && s.channel.as_str() == channel)
+        .map(|s| s.status)
+}
+
+/// The exports of the tools people leave, with people who had unsubscribed there
+/// (C6, O3): each opted-out person comes in with a global withdrawal on the channel
+/// they refused, the column and its value as evidence, and no email from the import.
+async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: TestApp) {
+    // (file, preset, text, opted out: (email, channels), not opted out)
+    type Export<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a [(&'a str, &'a [&'a str])],
+        &'a [&'a str],
+    );
+    let files: &[Export] = &[
+        (
+            "hubspot.csv",
+            "hubspot",
+            "First Name,Last Name,Email,Unsubscribed from all email\n\
+             Anna,Leroy,anna@example.org,true\n\
+             Ben,Moreau,ben@example.org,false\n",
+            &[("anna@example.org", &["email"])],
+            &["ben@example.org"],
+        ),
+        (
+            "salesforce-report.csv",
+            "salesforce",
+            "First Name,Last Name,Email,Email Opt Out,Do Not Call,Fax Opt Out\n\
+             Cléo,Garnier,cleo@example.org,1,0,1\n\
+             Dan,Faure,dan@example.org,0,1,0\n\
+             Eva,Girard,eva@example.org,0,0,0\n",
+            &[("cleo@example.org", &["email"]), ("dan@example.org", &["phone"])],
+            &["eva@example.org"],
+        ),
+        (
+            "salesforce-api.csv",
+            "salesforce",
+            "FirstName,LastName,Email,HasOptedOutOfEmail,DoNotCall\n\
+             Gil,Perrin,gil@example.org,true,true\n\
+             Hana,Roussel,hana@example.org,false,false\n",
+            &[("gil@example.org", &["email", "phone"])],
+            &["hana@example.org"],
+        ),
+        (
+            "mailchimp-unsubscribed.csv",
+            "mailchimp",
+            "Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME,UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_REASON,UNSUB_REASON_OTHER\n\
+             fay@example.org,Fay,Henry,2023-01-01 10:00:00,2023-01-01 10:05:00,2024-06-01 09:00:00,Lettre de juin,No longer interested,\n\
+             ivo@example.org,Ivo,Lemaire,2023-01-01 10:00:00,2023-01-01 10:05:00,2024-06-02 09:00:00,Lettre de juin,Other,Trop de messages\n",
+            &[("fay@example.org", &["email"]), ("ivo@example.org", &["email"])],
+            &[],
+        ),
+    ];
+    for (name, preset, text, out, kept) in files {
+        let file = write(&t, name, text);
+        let res = run(
+            &t,
+            &[
+                "import",
+                "contacts",
+                file.to_str().unwrap(),
+                "--preset",
+                preset,
+                "--kind",
+                "b2c",
+            ],
+        );
+        assert!(res.status.success(), "{name}: {}", stderr(&res));
+        let outbox = t.app.store.list_outbox(1000).await.unwrap();
+        for (email, channels) in out.iter() {
+            let id = contact_id(&t, email).await.expect(email);
+            for c in *channels {
+                assert_eq!(
+                    global_state(&t, id, c).await,
+                    Some(Status::Withdrawn),
+                    "{name}: {email} on {c}"
+                );
+            }
+            let events = t.app.store.consent_events(id).await.unwrap();
+            let withdrawal = events
+                .iter()
+                .find(|e| e.purpose == "*" && e.action.as_str() == "withdraw")
+                .expect("a withdrawal in the timeline");
+            assert_eq!(withdrawal.source.as_str(), "import");
+            let note = withdrawal.evidence.note.as_deref().unwrap();
+            assert!(note.contains(name) && note.contains("column `"), "{note}");
+            assert!(
+                outbox.iter().all(|m| m.mail.subject_id != Some(id)),
+                "{name}: {email} gets no message"
+            );
+        }
+        for email in kept.iter() {
+            let id = contact_id(&t, email).await.expect(email);
+            assert_eq!(global_state(&t, id, "email").await, None, "{name}: {email}");
+            assert!(
+                outbox.iter().any(|m| m.mail.subject_id == Some(id)),
+                "{name}: {email} is asked for consent"
+            );
+        }
+    }
+    // Mailchimp's reasons are kept with the withdrawal, and the campaign left out.
+    let ivo = contact_id(&t, "ivo@example.org").await.unwrap();
+    let events = t.app.store.consent_events(ivo).await.unwrap();
+    let note = events.last().unwrap().evidence.note.clone().unwrap();
+    assert!(
+        note.contains("UNSUB_REASON: Other") && note.contains("Trop de messages"),
+        "{note}"
+    );
+    assert!(!note.contains("Lettre de juin"), "{note}");
+    assert_eq!(events.last().unwrap().at.date().to_string(), "2024-06-02");
+}
+
+/// A column whose name suggests a consent or an opt-out is never dropped unseen: the
+/// file is refused, naming it, until it is mapped or left out knowingly; a value the
+/// import cannot read as yes, no or a date rejects its row.
+async fn a_column_that_may_carry_a_choice_is_never_dropped_unseen(t: TestApp) {
+    let text = "kind,last_name,email,Statut désinscription\n\
+                b2c,Roux,roux@example.org,oui\n\
+                b2c,Petit,petit@example.org,non\n\
+                b2c,Blanc,blanc@example.org,peut-être\n";
+    let file = write(&t, "crm.csv", text);
+    let before = t.snapshot().await;
+    let res = run(&t, &["import", "contacts", file.to_str().unwrap()]);
+    assert!(!res.status.success());
+    let said = stderr(&res);
+    assert!(
+        said.contains("choice_column_unmapped") && said.contains("`Statut désinscription`"),
+        "{said}"
+    );
+    assert_eq!(t.snapshot().await, before, "nothing written");
+
+    let res = run(
+        &t,
+        &[
+            "import",
+            "contacts",
+            file.to_str().unwrap(),
+            "--map",
+            "Statut désinscription=opt_out.email",
+        ],
+    );
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(stderr(&res).contains("1 rejected"), "{}", stderr(&res));
+    let roux = contact_id(&t, "roux@example.org").await.unwrap();
+    assert_eq!(
+        global_state(&t, roux, "email").await,
+        Some(Status::Withdrawn)
+    );
+    let petit = contact_id(&t, "petit@example.org").await.unwrap();
+    assert_eq!(global_state(&t, petit, "email").await, None);
+    assert_eq!(contact_id(&t, "blanc@example.org").await, None);
+    let rows = rejects(&t.dir.join("crm.csv.rejects.csv"));
+    assert_eq!(
+        (&rows[0][0], &rows[0][1], &rows[0][2]),
+        ("4", "Statut désinscription", "opt_out_value")
+    );
+    let asked: Vec<String> = t
+        .app
+        .store
+        .list_outbox(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.mail.recipient)
+        .collect();
+    assert_eq!(asked, ["petit@example.org"]);
+
+    // Left out knowingly: the operator's decision, and the file imports.
+    let other = write(
+        &t,
+        "crm2.csv",
+        "kind,last_name,email,Opt-out date\nb2c,Noir,noir@example.org,\n",
+    );
+    let res = run(
+        &t,
+        &[
+            "import",
+            "contacts",
+            other.to_str().unwrap(),
+            "--map",
+            "Opt-out date=",
+        ],
+    );
+    assert!(res.status.success(), "{}", stderr(&res));
+    assert!(
+        stderr(&res).contains("Columns left out: Opt-out date"),
+        "{}",
+        stderr(&res)
+    );
+}
+
+/// Property (C6): whatever mix of opt-outs, evidence, duplicates and batch sizes a file
+/// holds, no person whose row says they opted out is ever sent a message from it —
+/// not even when an earlier row of the same person, in an earlier batch, queued one.
+async fn no_row_that_opted_out_is_ever_emailed(t: TestApp) {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    const CELLS: [&str; 10] = [
+        "",
+        "false",
+        "no",
+        "0",
+        "non",
+        "true",
+        "yes",
+        "1",
+        "2024-02-01",
+        "oui",
+    ];
+    let opted_out = |c: usize| c >= 5;
+    let strategy = (
+        proptest::collection::vec((0..CELLS.len(), proptest::bool::ANY, 0usize..4), 1..30),
+        1usize..6,
+    );
+    let mut runner = TestRunner::default();
+    let outbox_dir = t.dir.join("outbox-prop");
+    let transport = candor_app::mail::Transport::Outbox(outbox_dir);
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: candor_domain::Role::Admin,
+        audit_name: "cli:import:admin".into(),
+    };
+    for case in 0..16 {
+        let (rows, batch) = strategy.new_tree(&mut runner).unwrap().current();
+        let mut text = String::from("kind,last_name,email,consent_purposes,consent_date,unsub\n");
+        let mut emails: Vec<String> = Vec::new();
+        let mut said_no = std::collections::BTreeSet::new();
+        for (i, (cell, evidence, dup)) in rows.iter().enumerate() {
+            let email = if *dup > 0 && i >= *dup {
+                emails[i - dup].clone()
+            } else {
+                format!("p{case}-{i}@example.org")
+            };
+            emails.push(email.clone());
+            if opted_out(*cell) {
+                said_no.insert(email.clone());
+            }
+            let date = if *evidence { "2024-01-01" } else { "" };
+            text.push_str(&format!(
+                "b2c,Nom,{email},newsletter,{date},{}\n",
+                CELLS[*cell]
+            ));
+        }
+        let file = write(&t, &format!("prop-{case}.csv"), &text);
+        let opts = candor_app::import::ImportOptions {
+            preset: Some("candor".into()),
+            maps: vec![("unsub".into(), "opt_out.email".into())],
+            on_duplicate: candor_app::import::OnDuplicate::Merge,
+            kind: None,
+            purposes: vec![],
+            batch_size: batch,
+            rejects_path: t.dir.join(format!("prop-{case}.rejects.csv")),
+        };
+        t.app
+            .import_contacts(&actor, &file, &opts, &mut |_| {})
+            .await
+            .unwrap();
+        while t.app.deliver_due(&transport).await.unwrap() > 0 {}
+        let outbox = t.app.store.list_outbox(100_000).await.unwrap();
+        for email in &said_no {
+            let id = contact_id(&t, email).await.unwrap();
+            assert_eq!(
+                global_state(&t, id, "email").await,
+                Some(Status::Withdrawn),
+                "case {case} {rows:?} batch {batch}: {email}"
+            );
+            assert!(
+                outbox
+                    .iter()
+                    .filter(|m| m.mail.subject_id == Some(id))
+                    .all(|m| m.status != "sent"),
+                "case {case} {rows:?} batch {batch}: {email} was sent a message"
+            );
+        }
+    }
+}
+
 on_both_backends!(
+    people_who_opted_out_come_in_with_their_withdrawal_and_no_email,
+    a_column_that_may_carry_a_choice_is_never_dropped_unseen,
+    no_row_that_opted_out_is_ever_emailed,
     a_mailchimp_export_is_imported_with_its_evidence,
     duplicates_merge_into_the_existing_contact,
     a_file_without_a_mapping_is_refused_and_changes_nothing,
