@@ -158,18 +158,13 @@ impl Candor {
             evidence,
             at,
         };
-        let recorded = self
+        // The event and its access-audit entry commit together, or neither does.
+        let audit = vec![self.consent_access(actor, contact_id, AuditAction::Update, endpoint)];
+        let (event, state, _) = self
             .store
-            .append_consent(draft, token.as_ref(), mail.as_ref())
+            .append_consent(draft, token.as_ref(), mail.as_ref(), audit)
             .await?;
-        self.audit(vec![self.consent_access(
-            actor,
-            contact_id,
-            AuditAction::Update,
-            endpoint,
-        )])
-        .await?;
-        Ok(recorded)
+        Ok((event, state))
     }
 
     /// The ledger and the current state of a contact's consents (a read, audited).
@@ -461,7 +456,7 @@ impl Candor {
                 evidence,
                 at: self.now(),
             };
-            self.store.append_consent(d, None, None).await?;
+            self.store.append_consent(d, None, None, Vec::new()).await?;
         }
         Ok(Some((locale, active)))
     }

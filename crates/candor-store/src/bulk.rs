@@ -176,27 +176,30 @@ pub fn contract_rows(contracts: &[candor_domain::contract::Contract]) -> Rows {
 
 const REJECT: &[&str] = &["job_id", "line", "field", "rule", "message", "record"];
 
+/// A contact as a bulk row, through the one conversion of personal data at rest.
 pub(crate) fn contact_row(c: &Contact, email_hash: Option<&str>) -> Vec<Cell> {
-    let d = &c.data;
+    let r = crate::personal::ContactRow::of(c);
+    let opt = |v: Option<String>| v.map_or(Cell::Null, Cell::Text);
     vec![
-        Cell::Uuid(c.id),
-        Cell::Text(d.kind.as_str().into()),
-        d.company_id.map_or(Cell::Null, Cell::Uuid),
-        text(d.first_name.as_ref().map(|v| v.as_str())),
-        Cell::Text(d.last_name.as_str().into()),
-        text(d.email.as_ref().map(|v| v.as_str())),
-        text(d.phone.as_ref().map(|v| v.as_str())),
-        Cell::Text(d.locale.as_str().into()),
-        text(d.address_line.as_ref().map(|v| v.as_str())),
-        text(d.postal_code.as_ref().map(|v| v.as_str())),
-        text(d.city.as_ref().map(|v| v.as_str())),
-        text(d.country.as_ref().map(|v| v.as_str())),
-        text(d.notes.as_ref().map(|v| v.as_str())),
-        Cell::Json(serde_json::to_string(&d.custom).unwrap_or_else(|_| "{}".into())),
-        Cell::Time(c.created_at),
-        Cell::Time(c.updated_at),
-        c.newsletter_subscribed_at.map_or(Cell::Null, Cell::Time),
-        c.newsletter_open_rate.map_or(Cell::Null, Cell::Real),
+        Cell::Uuid(r.id.0),
+        Cell::Text(r.kind),
+        r.company_id.map_or(Cell::Null, |i| Cell::Uuid(i.0)),
+        opt(r.first_name),
+        Cell::Text(r.last_name),
+        opt(r.email),
+        opt(r.phone),
+        Cell::Text(r.locale),
+        opt(r.address_line),
+        opt(r.postal_code),
+        opt(r.city),
+        opt(r.country),
+        opt(r.notes),
+        Cell::Json(serde_json::to_string(&r.custom.0).unwrap_or_else(|_| "{}".into())),
+        Cell::Time(r.created_at.0),
+        Cell::Time(r.updated_at.0),
+        r.newsletter_subscribed_at
+            .map_or(Cell::Null, |t| Cell::Time(t.0)),
+        r.newsletter_open_rate.map_or(Cell::Null, Cell::Real),
         text(email_hash),
     ]
 }
@@ -404,7 +407,7 @@ pub(crate) fn plan(batch: ImportBatch, job_id: &str) -> Planned {
 
 /// The newsletter-by-email audience of every contact, decided in SQL alone: the raw
 /// baseline of `candor bench audience` (same rules as `communication::decide`).
-pub(crate) const BASELINE_AUDIENCE_SQL: &str = "SELECT c.id, CASE \
+pub(crate) const BASELINE_AUDIENCE_SQL: &str = "SELECT CAST(c.id AS TEXT), CASE \
     WHEN g.status IN ('withdrawn', 'refused') AND NOT COALESCE(n.status = 'effective' AND n.since > g.since, FALSE) THEN 'global_opt_out' \
     WHEN n.status = 'effective' AND c.email IS NULL THEN 'no_email_address' \
     WHEN n.status = 'effective' THEN 'allowed' \

@@ -1,14 +1,18 @@
-//! Candor's persistence. All SQL lives in this crate, one module per backend
-//! (`sqlite`, `postgres`) with the same methods; [`Store`] picks one at open time.
-//! Row structs stay inside the backend modules.
+//! Candor's persistence. All SQL lives in this crate, written once in `sql` and
+//! compiled for each backend (`sqlite`, `postgres`), which add only what their
+//! dialects do differently; [`Store`] picks one at open time. Personal data at rest
+//! goes through `personal`, the column types both backends share are in `types`.
 
 mod bulk;
 mod error;
 pub mod model;
+mod personal;
 mod postgres;
+pub mod registry;
 pub mod segment;
 mod sqlite;
 pub mod testing;
+mod types;
 mod verify;
 
 pub use bulk::{contract_rows, Cell, ImportBatch, Rows};
@@ -211,13 +215,15 @@ impl Store {
 
     /// Appends a consent event and updates the projection in one transaction (C2).
     /// …with the confirmation token and the email the event causes, if any.
+    /// …and its access-audit entries, in the same transaction.
     pub async fn append_consent(
         &self,
         d: ConsentDraft,
         token: Option<&ConsentToken>,
         mail: Option<&QueuedMail>,
-    ) -> Result<(ConsentEvent, ConsentState)> {
-        dispatch!(self, s => s.append_consent(d, token, mail).await)
+        audit: Vec<AccessEvent>,
+    ) -> Result<(ConsentEvent, ConsentState, Vec<AuditEntry>)> {
+        dispatch!(self, s => s.append_consent(d, token, mail, audit).await)
     }
 
     /// Takes messages due for delivery, leased for five minutes.

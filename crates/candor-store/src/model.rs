@@ -87,11 +87,62 @@ pub struct VerifyReport {
     pub breaks: Vec<(Uuid, candor_domain::audit::ChainBreak)>,
 }
 
-/// A backend's schema: table → columns, and index names, for the drift check.
+/// A backend's schema, for the check that both backends hold the same tables: each
+/// table's columns (name, storage kind, nullability), primary key, unique keys and
+/// references, and the index names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
-    pub columns: std::collections::BTreeMap<String, Vec<String>>,
+    pub tables: std::collections::BTreeMap<String, TableInfo>,
     pub indexes: std::collections::BTreeSet<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableInfo {
+    pub columns: Vec<ColumnInfo>,
+    /// Key columns in key order.
+    pub primary_key: Vec<String>,
+    /// Column sets of unique indexes (partial ones included), each in index order.
+    pub unique: std::collections::BTreeSet<Vec<String>>,
+    /// (column, referenced table, referenced column).
+    pub foreign_keys: std::collections::BTreeSet<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub nullable: bool,
+}
+
+/// How a column is stored, mapped across backends: SQLite's TEXT holds what
+/// PostgreSQL stores as text, uuid, timestamptz, date or jsonb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    Integer,
+    Real,
+    /// A type the mapping does not know: the check fails on it.
+    Other,
+}
+
+impl ColumnKind {
+    pub fn of_sqlite(declared: &str) -> Self {
+        match declared.to_ascii_uppercase().as_str() {
+            "TEXT" => ColumnKind::Text,
+            "INTEGER" => ColumnKind::Integer,
+            "REAL" => ColumnKind::Real,
+            _ => ColumnKind::Other,
+        }
+    }
+
+    pub fn of_postgres(udt: &str) -> Self {
+        match udt {
+            "text" | "uuid" | "timestamptz" | "date" | "jsonb" => ColumnKind::Text,
+            "int8" | "int4" => ColumnKind::Integer,
+            "float8" => ColumnKind::Real,
+            _ => ColumnKind::Other,
+        }
+    }
 }
 
 /// An email to deliver, queued in the transaction of the change that causes it.

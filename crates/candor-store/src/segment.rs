@@ -1,6 +1,6 @@
 //! Segments as SQL: validated conditions (built by the app from what the role may
-//! read) become one `WHERE` clause over `contact`, the same for both backends but for
-//! placeholders and case-insensitive matching.
+//! read) become one `WHERE` clause over `contact`, the same text for both backends but
+//! for the case-insensitive `LIKE`.
 
 use crate::bulk::Cell;
 use candor_domain::consent::{Channel, Status};
@@ -54,21 +54,6 @@ pub enum SegmentCondition {
     ActiveContract { on: Date, present: bool },
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    fn placeholder(self, n: usize) -> String {
-        match self {
-            Dialect::Sqlite => format!("?{n}"),
-            Dialect::Postgres => format!("${n}"),
-        }
-    }
-}
-
 fn like_pattern(s: &str) -> String {
     let escaped = s
         .replace('\\', "\\\\")
@@ -77,24 +62,26 @@ fn like_pattern(s: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The `WHERE` clause (without the keyword; `TRUE` for no condition) over the table
-/// aliased `c`, with its bound values, numbered from `first`.
+/// The `WHERE` clause (without the keyword; `1 = 1` for no condition) over the table
+/// aliased `c`, with its bound values as `$N` placeholders numbered from `first`;
+/// `ilike` is the backend's case-insensitive `LIKE`.
 pub(crate) fn where_clause(
     conds: &[SegmentCondition],
-    d: Dialect,
+    ilike: &str,
     first: usize,
 ) -> (String, Vec<Cell>) {
     let mut parts = Vec::new();
     let mut binds = Vec::new();
     let next = |v: Cell, binds: &mut Vec<Cell>| {
         binds.push(v);
-        d.placeholder(first + binds.len() - 1)
+        format!("${}", first + binds.len() - 1)
     };
     for cond in conds {
         match cond {
             SegmentCondition::Text { column, op } => {
-                let col = match (d, *column) {
-                    (Dialect::Postgres, "company_id") => "CAST(c.company_id AS TEXT)".to_owned(),
+                // An id compared as text (a no-op on SQLite, where ids are text).
+                let col = match *column {
+                    "company_id" => "CAST(c.company_id AS TEXT)".to_owned(),
                     _ => format!("c.{column}"),
                 };
                 match op {
@@ -104,11 +91,7 @@ pub(crate) fn where_clause(
                     }
                     TextOp::Contains(v) => {
                         let p = next(Cell::Text(like_pattern(v)), &mut binds);
-                        let op = match d {
-                            Dialect::Sqlite => "LIKE",
-                            Dialect::Postgres => "ILIKE",
-                        };
-                        parts.push(format!("{col} {op} {p} ESCAPE '\\'"));
+                        parts.push(format!("{col} {ilike} {p} ESCAPE '\\'"));
                     }
                     TextOp::In(vs) => {
                         let ps: Vec<String> = vs
@@ -168,4 +151,36 @@ pub(crate) fn where_clause(
     } else {
         (parts.join(" AND "), binds)
     }
+}
+
+/// The consent states of one audience row: `found[0]` is the purpose's
+/// (status, source, since), `found[1]` the global opt-out's, each absent when the
+/// person was never asked.
+pub(crate) fn audience_states(
+    purpose: &str,
+    channel: Channel,
+    found: Vec<Option<(&str, &str, OffsetDateTime)>>,
+) -> crate::error::Result<Vec<candor_domain::consent::ConsentState>> {
+    use candor_domain::consent::{ConsentState, Source};
+    let corrupt = |w: &str| crate::error::StoreError::Corrupt(format!("unreadable audience {w}"));
+    let mut states = Vec::with_capacity(2);
+    for (f, p) in found
+        .into_iter()
+        .zip([purpose, candor_domain::communication::ALL_PURPOSES])
+    {
+        let Some((status, source, since)) = f else {
+            continue;
+        };
+        states.push(ConsentState {
+            purpose: p.to_owned(),
+            channel,
+            status: Status::parse("status", status).map_err(|_| corrupt("status"))?,
+            reason: None,
+            source: Source::parse("source", source).map_err(|_| corrupt("source"))?,
+            since,
+            first_opt_in_at: None,
+            first_opt_in_source: None,
+        });
+    }
+    Ok(states)
 }

@@ -168,7 +168,91 @@ async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
     assert!(store.search_audit(&before, 10).await.unwrap().is_empty());
 }
 
+/// Instants compare as instants on both backends, whatever their fraction: on SQLite,
+/// variable-length text had `10:00:05Z` sort after `10:00:05.1Z`, so audit search and
+/// the outbox's claim of due mail picked the wrong rows.
+async fn timestamps_compare_as_instants(store: &Store) {
+    use time::macros::datetime;
+    let subject = Uuid::now_v7();
+    let at = |t| AccessEvent {
+        at: t,
+        ..read(subject)
+    };
+    let (t0, t1, t2) = (
+        datetime!(2026-01-01 10:00:05 UTC),
+        datetime!(2026-01-01 10:00:05.1 UTC),
+        datetime!(2026-01-01 10:00:05.05 UTC),
+    );
+    store
+        .append_audit(vec![at(t0), at(t1), at(t2)])
+        .await
+        .unwrap();
+    let mid = datetime!(2026-01-01 10:00:05.06 UTC);
+    let search = |from, until| candor_store::AuditFilter {
+        subject_id: Some(subject),
+        from,
+        until,
+        ..Default::default()
+    };
+    let after: Vec<_> = store
+        .search_audit(&search(Some(mid), None), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.at)
+        .collect();
+    assert_eq!(after, [t1], "{}", store.backend());
+    let before: Vec<_> = store
+        .search_audit(&search(None, Some(mid)), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.at)
+        .collect();
+    assert_eq!(before, [t2, t0], "newest first: {}", store.backend());
+    // A message due at a whole second is due half a second later.
+    let c = contact("due@example.com");
+    let mail = candor_store::QueuedMail {
+        id: Uuid::now_v7(),
+        subject_id: Some(c.id),
+        message_id: format!("<{}@candor>", Uuid::now_v7()),
+        category: "consent_request".into(),
+        recipient: "due@example.com".into(),
+        locale: "fr".into(),
+        mail_subject: "s".into(),
+        body_text: "b".into(),
+        body_html: "<p>b</p>".into(),
+        created_at: t0,
+        list_unsubscribe: None,
+    };
+    let token = candor_store::ConsentToken {
+        token_hash: format!("due-{}", c.id),
+        kind: candor_store::TokenKind::Request,
+        subject_id: c.id,
+        purpose: "*".into(),
+        channel: candor_domain::consent::Channel::Email,
+        created_at: t0,
+        expires_at: t0 + time::Duration::days(30),
+        used_at: None,
+    };
+    store
+        .insert_contact(&c, Some("hash-due"), vec![], Some((&token, &mail)))
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_mail(datetime!(2026-01-01 10:00:05.5 UTC), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed.iter().map(|e| e.mail.id).collect::<Vec<_>>(),
+        [mail.id],
+        "{}",
+        store.backend()
+    );
+}
+
 async fn suite(store: Store) {
+    timestamps_compare_as_instants(&store).await;
     contacts_round_trip_and_refuse_a_second_email(&store).await;
     audit_chains_link_per_subject_and_verify(&store).await;
     sessions_end_for_good(&store).await;
@@ -195,7 +279,8 @@ async fn postgres_meets_the_store_contract() {
     suite(Store::open_url(&url).await.unwrap()).await;
 }
 
-/// O4: one migration tree per backend, kept with the same tables, columns and indexes.
+/// O4: one migration tree per backend, kept with the same tables, columns (mapped
+/// types and nullability), primary keys, unique keys, references and indexes.
 #[tokio::test]
 async fn the_two_backends_have_the_same_schema() {
     let Some(url) =
@@ -205,15 +290,130 @@ async fn the_two_backends_have_the_same_schema() {
     };
     let lite = sqlite().await.schema().await.unwrap();
     let pg = Store::open_url(&url).await.unwrap().schema().await.unwrap();
-    assert!(lite.columns.contains_key("contact") && lite.indexes.contains("contact_email_key"));
-    assert_eq!(
-        lite.columns, pg.columns,
-        "columns drifted between migrations/sqlite and migrations/postgres"
+    let contact = &lite.tables["contact"];
+    assert!(lite.indexes.contains("contact_email_key"));
+    assert!(
+        contact.unique.contains(&vec!["email_hash".to_owned()]),
+        "{contact:?}"
     );
+    assert_eq!(contact.primary_key, ["id"]);
+    assert!(contact
+        .foreign_keys
+        .contains(&("company_id".into(), "company".into(), "id".into())));
+    assert_eq!(
+        lite.tables.keys().collect::<Vec<_>>(),
+        pg.tables.keys().collect::<Vec<_>>(),
+        "tables drifted between migrations/sqlite and migrations/postgres"
+    );
+    for (name, t) in &lite.tables {
+        let p = &pg.tables[name];
+        for c in t.columns.iter().chain(&p.columns) {
+            assert_ne!(
+                c.kind,
+                candor_store::ColumnKind::Other,
+                "{name}.{}: a type the mapping does not know",
+                c.name
+            );
+        }
+        assert_eq!(
+            t.columns, p.columns,
+            "{name}: columns (names, mapped types, nullability) drifted"
+        );
+        assert_eq!(t.primary_key, p.primary_key, "{name}: primary key drifted");
+        assert_eq!(t.unique, p.unique, "{name}: unique keys drifted");
+        assert_eq!(t.foreign_keys, p.foreign_keys, "{name}: references drifted");
+    }
     assert_eq!(
         lite.indexes, pg.indexes,
         "indexes drifted between migrations/sqlite and migrations/postgres"
     );
+}
+
+/// Rows written before the fixed-width form (RFC 3339 text of any fraction, with an
+/// offset) are converted by the migration: text order becomes time order.
+#[tokio::test]
+async fn sqlite_migration_makes_old_timestamps_fixed_width() {
+    let dir = std::env::temp_dir().join(format!("candor-store-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.db");
+    let store = Store::open_file(&file).await.unwrap();
+    store.close().await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", file.display()))
+        .await
+        .unwrap();
+    for (id, at) in [
+        (
+            "00000000-0000-7000-8000-000000000001",
+            "2026-01-01T10:00:05Z",
+        ),
+        (
+            "00000000-0000-7000-8000-000000000002",
+            "2026-01-01T10:00:05.1Z",
+        ),
+        (
+            "00000000-0000-7000-8000-000000000003",
+            "2026-01-01T12:00:04.999+02:00",
+        ),
+        (
+            "00000000-0000-7000-8000-000000000004",
+            "2026-01-01T10:00:05.123456Z",
+        ),
+    ] {
+        sqlx::query("INSERT INTO audit_entry (id, subject_id, seq, actor, action, fields, endpoint, at, prev_hash, hash) VALUES ($1, $1, 1, 'a', 'read', '[]', 'e', $2, 'p', 'h')")
+            .bind(id)
+            .bind(at)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(include_str!(
+        "../migrations/sqlite/0009_fixed_width_timestamps.sql"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let rows: Vec<String> = sqlx::query_scalar("SELECT at FROM audit_entry ORDER BY at")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            "2026-01-01T10:00:04.999000Z",
+            "2026-01-01T10:00:05.000000Z",
+            "2026-01-01T10:00:05.100000Z",
+            "2026-01-01T10:00:05.123456Z",
+        ]
+    );
+}
+
+/// Every table of the migrated schema is declared once in the registry, on both
+/// backends, and a table added without an entry is named.
+#[tokio::test]
+async fn the_registry_declares_every_table_of_both_schemas() {
+    let mut stores = vec![sqlite().await];
+    if let Some(url) =
+        candor_store::testing::fresh_pg_url("the_registry_declares_every_table_of_both_schemas")
+            .await
+    {
+        stores.push(Store::open_url(&url).await.unwrap());
+    }
+    for store in stores {
+        let mut schema = store.schema().await.unwrap();
+        assert_eq!(
+            candor_store::registry::check(&schema),
+            Vec::<String>::new(),
+            "{}",
+            store.backend()
+        );
+        // A new table with a person's data and no entry fails the check.
+        schema.tables.insert("web_visit".into(), Default::default());
+        let problems = candor_store::registry::check(&schema);
+        assert!(
+            problems.len() == 1 && problems[0].contains("`web_visit` is declared 0 times"),
+            "{problems:?}"
+        );
+    }
 }
 
 /// Two writers appending to one subject's chain at once must queue, not fork it.
@@ -347,7 +547,10 @@ mod consent_ledger {
             draft(subject, "marketing", Channel::Sms, Action::Withdraw, None),
         ];
         for d in steps {
-            store.append_consent(d, None, None).await.unwrap();
+            store
+                .append_consent(d, None, None, Vec::new())
+                .await
+                .unwrap();
         }
         let events = store.consent_events(subject).await.unwrap();
         assert_eq!(

@@ -1,26 +1,27 @@
-//! The PostgreSQL backend: the same methods as the SQLite one, native types (UUID,
-//! TIMESTAMPTZ, JSONB), one pool.
+//! The PostgreSQL backend: one pool, native types (UUID, TIMESTAMPTZ, JSONB, DATE). The
+//! queries are those of `crate::sql`, compiled here against `sqlx::Postgres`; this file
+//! holds only what PostgreSQL does its own way.
 
-mod audit;
-mod campaigns;
-mod consent;
-mod contracts;
-mod data;
-mod import;
-mod misc;
-mod outbox;
-mod rows;
-mod staff;
-
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use std::str::FromStr;
 use std::time::Duration;
 
+pub(crate) type Db = sqlx::Postgres;
+
 #[derive(Clone, Debug)]
 pub struct PgStore {
-    pool: PgPool,
+    /// The one pool, under both names the shared queries use.
+    writer: PgPool,
+    reader: PgPool,
 }
+
+type Store = PgStore;
+
+// The shared queries, compiled once per backend on purpose (see `sql`).
+#[allow(clippy::duplicate_mod)]
+#[path = "../sql/mod.rs"]
+mod sql;
 
 impl PgStore {
     pub async fn open_url(url: &str) -> Result<Self> {
@@ -31,95 +32,214 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            writer: pool.clone(),
+            reader: pool,
+        })
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.writer.close().await;
     }
 
-    /// Tables (but SQLx's own), their columns, and index names (but primary keys').
+    /// Tables (but SQLx's own) with their columns, keys and references, and index names
+    /// (but primary keys'), for the check that the backends' schemas agree.
     pub async fn schema(&self) -> Result<crate::model::Schema> {
         let mut schema = crate::model::Schema::default();
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+        let cols: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT table_name::text, column_name::text, udt_name::text, is_nullable::text \
+             FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_sqlx%' \
              ORDER BY table_name, ordinal_position",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
-        for (table, column) in rows {
-            schema.columns.entry(table).or_default().push(column);
+        for (table, column, udt, nullable) in cols {
+            schema
+                .tables
+                .entry(table)
+                .or_default()
+                .columns
+                .push(crate::model::ColumnInfo {
+                    name: column,
+                    kind: crate::model::ColumnKind::of_postgres(&udt),
+                    nullable: nullable == "YES",
+                });
         }
-        let indexes: Vec<String> = sqlx::query_scalar(
-            "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
-             AND indexname NOT LIKE '%\\_pkey' AND tablename NOT LIKE '\\_sqlx%'",
+        // Every index with its columns in order: primary keys and unique ones apart.
+        let idx: Vec<(String, String, bool, bool, Vec<String>)> = sqlx::query_as(
+            "SELECT i.relname::text, t.relname::text, x.indisprimary, x.indisunique, \
+             ARRAY(SELECT a.attname::text FROM unnest(x.indkey) WITH ORDINALITY k(n, o) \
+                   JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.n ORDER BY k.o) \
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_namespace s ON s.oid = t.relnamespace \
+             WHERE s.nspname = current_schema() AND t.relname NOT LIKE '\\_sqlx%'",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reader)
         .await?;
-        schema.indexes.extend(indexes);
+        for (index, table, primary, unique, columns) in idx {
+            let Some(t) = schema.tables.get_mut(&table) else {
+                continue;
+            };
+            if primary {
+                t.primary_key = columns;
+                continue;
+            }
+            if unique {
+                t.unique.insert(columns);
+            }
+            schema.indexes.insert(index);
+        }
+        let fks: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT t.relname::text, a.attname::text, r.relname::text, ra.attname::text \
+             FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid \
+             JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace s ON s.oid = t.relnamespace \
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = c.conkey[1] \
+             JOIN pg_attribute ra ON ra.attrelid = r.oid AND ra.attnum = c.confkey[1] \
+             WHERE c.contype = 'f' AND s.nspname = current_schema()",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        for (table, column, to_table, to_column) in fks {
+            if let Some(t) = schema.tables.get_mut(&table) {
+                t.foreign_keys.insert((column, to_table, to_column));
+            }
+        }
         Ok(schema)
     }
 }
 
-/// Maps a unique-key violation to the field it protects, by constraint name.
-fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
-    let sqlx::Error::Database(db) = e else {
-        return None;
-    };
-    if !db.is_unique_violation() {
-        return None;
-    }
-    match db.constraint()? {
-        "contact_email_key" => Some("email"),
-        "company_siret_key" => Some("siret"),
-        "custom_field_pkey" => Some("name"),
-        "api_token_secret_key" => Some("secret"),
-        "staff_user_email_key" => Some("email"),
-        _ => None,
-    }
-}
+/// What PostgreSQL spells its own way, for the shared queries of `crate::sql`.
+mod dialect {
+    use super::Db;
+    use crate::bulk::{Cell, Rows};
+    use crate::error::Result;
+    use crate::types::Id;
+    use sqlx::{Row, Transaction};
+    use std::fmt::Write;
+    use time::format_description::well_known::Rfc3339;
 
-fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
-}
+    pub const ILIKE: &str = "ILIKE";
+    /// Rows read before they are changed are locked: concurrent writers of one chain
+    /// queue instead of forking it.
+    pub const FOR_UPDATE: &str = " FOR UPDATE";
+    /// Workers claiming mail skip the rows another worker holds.
+    pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
-fn corrupt(what: &str) -> StoreError {
-    StoreError::Corrupt(format!("unreadable {what}"))
-}
+    pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \
+        (id BIGSERIAL PRIMARY KEY, subject_id UUID NOT NULL, fields TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)";
 
-/// Streams a ledger's entries, subject by subject, with each subject's head, and checks
-/// every chain; memory holds one subject's entries at a time.
-async fn verify_chains<E: candor_domain::chain::Chained>(
-    pool: &PgPool,
-    (table, head): (&str, &str),
-    columns: &str,
-    parse: fn(&sqlx::postgres::PgRow) -> Result<E>,
-) -> Result<crate::model::VerifyReport> {
-    use futures_util::TryStreamExt;
-    use sqlx::Row;
-    let mut v = crate::verify::Verifier::default();
-    let cols: Vec<String> = columns.split(", ").map(|c| format!("e.{c}")).collect();
-    let sql = format!(
-        "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM {table} e \
-         LEFT JOIN {head} h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
-        cols.join(", ")
-    );
-    let mut rows = sqlx::query(&sql).fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        let hs: Option<i64> = row.try_get("head_seq")?;
-        let hh: Option<String> = row.try_get("head_hash")?;
-        v.push(parse(&row)?, hs.zip(hh));
+    pub async fn begin(pool: &sqlx::Pool<Db>) -> Result<Transaction<'static, Db>> {
+        Ok(pool.begin().await?)
     }
-    drop(rows);
-    let orphans: Vec<(uuid::Uuid, i64)> = sqlx::query_as(&format!(
-        "SELECT subject_id, seq FROM {head} h WHERE seq > 0 AND NOT EXISTS \
-         (SELECT 1 FROM {table} e WHERE e.subject_id = h.subject_id)"
-    ))
-    .fetch_all(pool)
-    .await?;
-    for (subject, head_seq) in orphans {
-        v.orphan_head(subject, head_seq);
+
+    /// Maps a unique-key violation to the field it protects, by constraint name.
+    pub fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
+        let sqlx::Error::Database(db) = e else {
+            return None;
+        };
+        if !db.is_unique_violation() {
+            return None;
+        }
+        match db.constraint()? {
+            "contact_email_key" => Some("email"),
+            "company_siret_key" => Some("siret"),
+            "custom_field_pkey" => Some("name"),
+            "api_token_secret_key" => Some("secret"),
+            "staff_user_email_key" => Some("email"),
+            _ => None,
+        }
     }
-    Ok(v.finish())
+
+    pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+    }
+
+    /// Appends one CSV field: unquoted empty for NULL, quoted text otherwise, so an empty
+    /// string and a NULL stay distinct.
+    fn push_field(out: &mut String, cell: &Cell) {
+        let quoted = |out: &mut String, s: &str| {
+            out.push('"');
+            out.push_str(&s.replace('"', "\"\""));
+            out.push('"');
+        };
+        match cell {
+            Cell::Null => {}
+            Cell::Text(s) | Cell::Json(s) => quoted(out, s),
+            Cell::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            Cell::Real(x) => {
+                let _ = write!(out, "{x}");
+            }
+            Cell::Time(t) => out.push_str(&t.format(&Rfc3339).unwrap_or_default()),
+            Cell::Date(d) => {
+                let _ = write!(out, "{d}");
+            }
+            Cell::Uuid(u) => {
+                let _ = write!(out, "{u}");
+            }
+        }
+    }
+
+    /// Writes `rows` with one `COPY` in CSV format.
+    pub async fn write_rows(tx: &mut Transaction<'_, Db>, rows: &Rows) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut data = String::with_capacity(rows.len() * 128);
+        for row in &rows.rows {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    data.push(',');
+                }
+                push_field(&mut data, cell);
+            }
+            data.push('\n');
+        }
+        let sql = format!(
+            "COPY {} ({}) FROM STDIN WITH (FORMAT csv)",
+            rows.table,
+            rows.columns.join(", ")
+        );
+        let mut copy = tx.copy_in_raw(&sql).await?;
+        copy.send(data.into_bytes()).await?;
+        copy.finish().await?;
+        Ok(())
+    }
+
+    /// The audience read, typed columns.
+    pub const AUDIENCE_SELECT: &str = "SELECT c.id, c.email, c.locale, c.company_id, \
+        n.status, n.source, n.since, g.status, g.source, g.since";
+
+    /// One row of [`AUDIENCE_SELECT`].
+    pub fn audience_row(
+        row: &sqlx::postgres::PgRow,
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+    ) -> Result<crate::model::AudienceRow> {
+        let mut found = Vec::with_capacity(2);
+        // Columns by position: 4 to 6 the purpose's state, 7 to 9 the global opt-out's.
+        for first in [4, 7] {
+            let status: Option<&str> = row.try_get(first)?;
+            found.push(match status {
+                None => None,
+                Some(s) => Some((
+                    s,
+                    row.try_get::<&str, _>(first + 1)?,
+                    row.try_get(first + 2)?,
+                )),
+            });
+        }
+        let states = crate::segment::audience_states(purpose, channel, found)?;
+        let id: Id = row.try_get(0)?;
+        let company: Option<Id> = row.try_get(3)?;
+        Ok(crate::model::AudienceRow {
+            id: id.0,
+            email: crate::personal::stored_email(row.try_get(1)?),
+            locale: row.try_get(2)?,
+            company_id: company.map(|c| c.0),
+            states,
+        })
+    }
 }

@@ -1,20 +1,7 @@
 //! The SQLite backend: one writer connection (SQLite has one writer at a time, so a
-//! queue in our process beats lock retries), a pool of readers, WAL journal.
-
-mod audit;
-mod baseline;
-mod bulk;
-mod campaigns;
-mod companies;
-mod consent;
-mod contacts;
-mod contracts;
-mod fields;
-mod import;
-mod outbox;
-mod rows;
-mod staff;
-mod tokens;
+//! queue in our process beats lock retries), a pool of readers, WAL journal. The
+//! queries are those of `crate::sql`, compiled here against `sqlx::Sqlite`; this file
+//! holds only what SQLite does its own way.
 
 use crate::error::Result;
 use sqlx::sqlite::{
@@ -24,11 +11,20 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+pub(crate) type Db = sqlx::Sqlite;
+
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
 }
+
+type Store = SqliteStore;
+
+// The shared queries, compiled once per backend on purpose (see `sql`).
+#[allow(clippy::duplicate_mod)]
+#[path = "../sql/mod.rs"]
+mod sql;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and migrates it.
@@ -65,92 +61,200 @@ impl SqliteStore {
         Ok(Self { writer, reader })
     }
 
-    /// Tables (but SQLx's own), their columns, and index names (but SQLite's automatic ones).
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+
+    /// Tables (but SQLx's own) with their columns, keys and references, and index names
+    /// (but SQLite's automatic ones), for the check that the backends' schemas agree.
     pub async fn schema(&self) -> Result<crate::model::Schema> {
         let mut schema = crate::model::Schema::default();
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+        let cols: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk FROM sqlite_master m \
+             JOIN pragma_table_info(m.name) p \
              WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%' \
              ORDER BY m.name, p.cid",
         )
         .fetch_all(&self.reader)
         .await?;
-        for (table, column) in rows {
-            schema.columns.entry(table).or_default().push(column);
+        for (table, column, ty, not_null, pk) in cols {
+            let t = schema.tables.entry(table).or_default();
+            t.columns.push(crate::model::ColumnInfo {
+                name: column,
+                kind: crate::model::ColumnKind::of_sqlite(&ty),
+                // A key column is never null (SQLite itself would accept a NULL in a
+                // single-column TEXT key; Candor never writes one).
+                nullable: not_null == 0 && pk == 0,
+            });
+            let _ = pk;
         }
-        let indexes: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'",
+        // Primary keys in key order, with their column names.
+        for (name, t) in schema.tables.iter_mut() {
+            t.primary_key = sqlx::query_scalar(
+                "SELECT name FROM pragma_table_info($1) WHERE pk > 0 ORDER BY pk",
+            )
+            .bind(name.as_str())
+            .fetch_all(&self.reader)
+            .await?;
+            let fks: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT \"from\", \"table\", \"to\" FROM pragma_foreign_key_list($1) ORDER BY id, seq",
+            )
+            .bind(name.as_str())
+            .fetch_all(&self.reader)
+            .await?;
+            t.foreign_keys = fks.into_iter().collect();
+        }
+        let indexes: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT m.name, m.tbl_name, i.\"unique\" FROM sqlite_master m \
+             JOIN pragma_index_list(m.tbl_name) i ON i.name = m.name \
+             WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite_%'",
         )
         .fetch_all(&self.reader)
         .await?;
-        schema.indexes.extend(indexes);
+        for (index, table, unique) in indexes {
+            let cols: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_index_info($1) ORDER BY seqno")
+                    .bind(index.as_str())
+                    .fetch_all(&self.reader)
+                    .await?;
+            if unique == 1 {
+                if let Some(t) = schema.tables.get_mut(&table) {
+                    t.unique.insert(cols);
+                }
+            }
+            schema.indexes.insert(index);
+        }
         Ok(schema)
     }
-
-    pub async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
-    }
 }
 
-/// Maps a unique-key violation to the field it protects.
-fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
-    let sqlx::Error::Database(db) = e else {
-        return None;
-    };
-    if !db.is_unique_violation() {
-        return None;
-    }
-    let msg = db.message();
-    [
-        ("contact.email_hash", "email"),
-        ("company.siret", "siret"),
-        ("custom_field.entity", "name"),
-        ("api_token.secret_hash", "secret"),
-        ("staff_user.email", "email"),
-    ]
-    .into_iter()
-    .find(|(col, _)| msg.contains(col))
-    .map(|(_, field)| field)
-}
+/// What SQLite spells its own way, for the shared queries of `crate::sql`.
+mod dialect {
+    use super::Db;
+    use crate::bulk::{Cell, Rows};
+    use crate::error::Result;
+    use crate::types::{Id, Ts};
+    use sqlx::{QueryBuilder, Transaction};
 
-fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
-}
+    /// `LIKE` is already case-insensitive (for ASCII letters) on SQLite.
+    pub const ILIKE: &str = "LIKE";
+    /// One writer connection holds the database: no row lock to take.
+    pub const FOR_UPDATE: &str = "";
+    pub const SKIP_LOCKED: &str = "";
 
-/// Streams a ledger's entries, subject by subject, with each subject's head, and checks
-/// every chain; memory holds one subject's entries at a time.
-async fn verify_chains<E: candor_domain::chain::Chained>(
-    pool: &SqlitePool,
-    (table, head): (&str, &str),
-    columns: &str,
-    parse: fn(&sqlx::sqlite::SqliteRow) -> Result<E>,
-) -> Result<crate::model::VerifyReport> {
-    use futures_util::TryStreamExt;
-    use sqlx::Row;
-    let mut v = crate::verify::Verifier::default();
-    let cols: Vec<String> = columns.split(", ").map(|c| format!("e.{c}")).collect();
-    let sql = format!(
-        "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM {table} e \
-         LEFT JOIN {head} h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
-        cols.join(", ")
-    );
-    let mut rows = sqlx::query(&sql).fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        let hs: Option<i64> = row.try_get("head_seq")?;
-        let hh: Option<String> = row.try_get("head_hash")?;
-        v.push(parse(&row)?, hs.zip(hh));
+    pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \
+        (id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, fields TEXT NOT NULL, at TEXT NOT NULL)";
+
+    /// `BEGIN IMMEDIATE`: the write lock from the start, so that a transaction that
+    /// reads before it writes is never overtaken by another process's write.
+    pub async fn begin(pool: &sqlx::Pool<Db>) -> Result<Transaction<'static, Db>> {
+        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
     }
-    drop(rows);
-    let orphans: Vec<(String, i64)> = sqlx::query_as(&format!(
-        "SELECT subject_id, seq FROM {head} h WHERE seq > 0 AND NOT EXISTS \
-         (SELECT 1 FROM {table} e WHERE e.subject_id = h.subject_id)"
-    ))
-    .fetch_all(pool)
-    .await?;
-    for (subject, head_seq) in orphans {
-        let id = uuid::Uuid::parse_str(&subject).map_err(|_| rows::corrupt("subject"))?;
-        v.orphan_head(id, head_seq);
+
+    /// Maps a unique-key violation to the field it protects (SQLite names the columns).
+    pub fn unique_field(e: &sqlx::Error) -> Option<&'static str> {
+        let sqlx::Error::Database(db) = e else {
+            return None;
+        };
+        if !db.is_unique_violation() {
+            return None;
+        }
+        let msg = db.message();
+        [
+            ("contact.email_hash", "email"),
+            ("company.siret", "siret"),
+            ("custom_field.entity", "name"),
+            ("api_token.secret_hash", "secret"),
+            ("staff_user.email", "email"),
+        ]
+        .into_iter()
+        .find(|(col, _)| msg.contains(col))
+        .map(|(_, field)| field)
     }
-    Ok(v.finish())
+
+    pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+    }
+
+    /// SQLite allows 32,766 bound values per statement.
+    const MAX_VARIABLES: usize = 32_000;
+
+    /// Writes `rows` with as few multi-row statements as the variable limit allows.
+    pub async fn write_rows(tx: &mut Transaction<'_, Db>, rows: &Rows) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let per_statement = (MAX_VARIABLES / rows.columns.len()).max(1);
+        for chunk in rows.rows.chunks(per_statement) {
+            let mut q: QueryBuilder<Db> = QueryBuilder::new(format!(
+                "INSERT INTO {} ({}) ",
+                rows.table,
+                rows.columns.join(", ")
+            ));
+            q.push_values(chunk, |mut b, row| {
+                for cell in row {
+                    match cell {
+                        Cell::Null => b.push_bind(None::<String>),
+                        Cell::Text(s) | Cell::Json(s) => b.push_bind(s.clone()),
+                        Cell::Int(n) => b.push_bind(*n),
+                        Cell::Real(x) => b.push_bind(*x),
+                        Cell::Time(t) => b.push_bind(Ts(*t)),
+                        Cell::Date(d) => b.push_bind(*d),
+                        Cell::Uuid(u) => b.push_bind(Id(*u)),
+                    };
+                }
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// The audience read, packed: the id and everything else in one text column. Each
+    /// column crosses from SQLite's thread on its own, the main cost of this read, so
+    /// packing halves it (docs/operations.md).
+    pub const AUDIENCE_SELECT: &str = "SELECT c.id, c.locale || '|' || COALESCE(c.company_id, '') || '|' || \
+        COALESCE(n.status, '') || '|' || COALESCE(n.source, '') || '|' || COALESCE(n.since, '') || '|' || \
+        COALESCE(g.status, '') || '|' || COALESCE(g.source, '') || '|' || COALESCE(g.since, '') || '|' || \
+        COALESCE(c.email, '') AS packed";
+
+    /// One row of [`AUDIENCE_SELECT`], unpacked.
+    pub fn audience_row(
+        row: &sqlx::sqlite::SqliteRow,
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+    ) -> Result<crate::model::AudienceRow> {
+        use sqlx::Row;
+        let corrupt =
+            |w: &str| crate::error::StoreError::Corrupt(format!("unreadable audience {w}"));
+        let id: Id = row.try_get(0)?;
+        let packed: &str = row.try_get(1)?;
+        let f: Vec<&str> = packed.splitn(9, '|').collect();
+        let [locale, company, n_status, n_source, n_since, g_status, g_source, g_since, email] =
+            f.as_slice()
+        else {
+            return Err(corrupt("row"));
+        };
+        let since = |s: &str| Ts::parse_text(s).map(|t| t.0).map_err(|_| corrupt("date"));
+        let mut found = Vec::with_capacity(2);
+        for (status, source, at) in [(n_status, n_source, n_since), (g_status, g_source, g_since)] {
+            found.push(if status.is_empty() {
+                None
+            } else {
+                Some((*status, *source, since(at)?))
+            });
+        }
+        let states = crate::segment::audience_states(purpose, channel, found)?;
+        Ok(crate::model::AudienceRow {
+            id: id.0,
+            email: crate::personal::stored_email(Some((*email).to_owned())),
+            locale: (*locale).to_owned(),
+            company_id: if company.is_empty() {
+                None
+            } else {
+                Some(uuid::Uuid::parse_str(company).map_err(|_| corrupt("company"))?)
+            },
+            states,
+        })
+    }
 }

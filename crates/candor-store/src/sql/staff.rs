@@ -1,45 +1,54 @@
-//! Staff accounts on PostgreSQL.
+//! Staff accounts and their back-office sessions.
 
-use super::PgStore;
+use super::{dialect, Store};
 use crate::error::{Result, StoreError};
 use crate::model::StaffUser;
-use sqlx::postgres::PgRow;
-use sqlx::Row;
+use crate::types::{Id, Ts};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 const COLUMNS: &str = "id, email, role, locale, password_hash, created_at, disabled_at";
 
-fn user(row: &PgRow) -> Result<StaffUser> {
-    let role: String = row.try_get("role")?;
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Id,
+    email: String,
+    role: String,
+    locale: String,
+    password_hash: String,
+    created_at: Ts,
+    disabled_at: Option<Ts>,
+}
+
+fn user(r: UserRow) -> Result<StaffUser> {
     Ok(StaffUser {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        role: role.parse().map_err(StoreError::Corrupt)?,
-        locale: row.try_get("locale")?,
-        password_hash: row.try_get("password_hash")?,
-        created_at: row.try_get("created_at")?,
-        disabled_at: row.try_get("disabled_at")?,
+        id: r.id.0,
+        email: r.email,
+        role: r.role.parse().map_err(StoreError::Corrupt)?,
+        locale: r.locale,
+        password_hash: r.password_hash,
+        created_at: r.created_at.0,
+        disabled_at: r.disabled_at.map(|t| t.0),
     })
 }
 
-impl PgStore {
+impl Store {
     /// Adds a staff account; an email already taken is a `Duplicate`.
     pub async fn insert_staff_user(&self, u: &StaffUser) -> Result<()> {
         let res = sqlx::query(&format!(
             "INSERT INTO staff_user ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
-        .bind(u.id)
+        .bind(Id(u.id))
         .bind(&u.email)
         .bind(u.role.as_str())
         .bind(&u.locale)
         .bind(&u.password_hash)
-        .bind(u.created_at)
-        .bind(u.disabled_at)
-        .execute(&self.pool)
+        .bind(Ts(u.created_at))
+        .bind(u.disabled_at.map(Ts))
+        .execute(&self.writer)
         .await;
         match res {
-            Err(e) if super::unique_field(&e).is_some() => Err(StoreError::Duplicate {
+            Err(e) if dialect::unique_field(&e).is_some() => Err(StoreError::Duplicate {
                 field: "email",
                 existing: None,
             }),
@@ -48,60 +57,64 @@ impl PgStore {
     }
 
     pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
-        let row = sqlx::query(&format!(
+        let row: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM staff_user WHERE email = $1"
         ))
         .bind(email)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.reader)
         .await?;
-        row.as_ref().map(user).transpose()
+        row.map(user).transpose()
     }
 
+    /// Every staff account, by email (byte order on both backends).
     pub async fn list_staff_users(&self) -> Result<Vec<StaffUser>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM staff_user ORDER BY email"))
-            .fetch_all(&self.pool)
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff_user"))
+            .fetch_all(&self.reader)
             .await?;
-        rows.iter().map(user).collect()
+        let mut users = rows.into_iter().map(user).collect::<Result<Vec<_>>>()?;
+        users.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(users)
     }
 
     /// Replaces a staff account's password hash (and re-enables it).
     pub async fn set_staff_password(&self, id: Uuid, hash: &str) -> Result<()> {
         sqlx::query("UPDATE staff_user SET password_hash = $2, disabled_at = NULL WHERE id = $1")
-            .bind(id)
+            .bind(Id(id))
             .bind(hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
     pub async fn disable_staff_user(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
         sqlx::query("UPDATE staff_user SET disabled_at = $2 WHERE id = $1")
-            .bind(id)
-            .bind(at)
-            .execute(&self.pool)
+            .bind(Id(id))
+            .bind(Ts(at))
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
     pub async fn staff_user_by_id(&self, id: Uuid) -> Result<Option<StaffUser>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM staff_user WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user).transpose()
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff_user WHERE id = $1"))
+                .bind(Id(id))
+                .fetch_optional(&self.reader)
+                .await?;
+        row.map(user).transpose()
     }
 
     /// Sets a staff account's language.
     pub async fn set_staff_locale(&self, id: Uuid, locale: &str) -> Result<()> {
         sqlx::query("UPDATE staff_user SET locale = $2 WHERE id = $1")
-            .bind(id)
+            .bind(Id(id))
             .bind(locale)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
-    /// Stores a new session; `false` when the id is already taken.
+    /// Stores a new staff session (and drops expired ones); `false` when the id is taken.
     pub async fn create_session(
         &self,
         id: &str,
@@ -109,8 +122,8 @@ impl PgStore {
         expires_at: OffsetDateTime,
     ) -> Result<bool> {
         sqlx::query("DELETE FROM staff_session WHERE expires_at < $1")
-            .bind(OffsetDateTime::now_utc())
-            .execute(&self.pool)
+            .bind(Ts(OffsetDateTime::now_utc()))
+            .execute(&self.writer)
             .await?;
         let n = sqlx::query(
             "INSERT INTO staff_session (id, data, expires_at) VALUES ($1, $2, $3) \
@@ -118,8 +131,8 @@ impl PgStore {
         )
         .bind(id)
         .bind(data)
-        .bind(expires_at)
-        .execute(&self.pool)
+        .bind(Ts(expires_at))
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(n == 1)
@@ -136,33 +149,32 @@ impl PgStore {
         sqlx::query("UPDATE staff_session SET data = $2, expires_at = $3 WHERE id = $1")
             .bind(id)
             .bind(data)
-            .bind(expires_at)
-            .execute(&self.pool)
+            .bind(Ts(expires_at))
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
-    /// A session's data, unless it has expired.
+    /// A session's data and expiry, unless it has expired by `now`.
     pub async fn load_session(
         &self,
         id: &str,
         now: OffsetDateTime,
     ) -> Result<Option<(String, OffsetDateTime)>> {
-        let row = sqlx::query(
+        let row: Option<(String, Ts)> = sqlx::query_as(
             "SELECT data, expires_at FROM staff_session WHERE id = $1 AND expires_at > $2",
         )
         .bind(id)
-        .bind(now)
-        .fetch_optional(&self.pool)
+        .bind(Ts(now))
+        .fetch_optional(&self.reader)
         .await?;
-        row.map(|r| Ok((r.try_get("data")?, r.try_get("expires_at")?)))
-            .transpose()
+        Ok(row.map(|(d, t)| (d, t.0)))
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM staff_session WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -1,0 +1,322 @@
+//! Contacts and companies.
+
+use super::{dialect, Builder, Db, Store, Tx};
+use crate::error::{Result, StoreError};
+use crate::model::{ConsentToken, ContactFilter, Page, QueuedMail};
+use crate::personal::{CompanyRow, ContactRow};
+use crate::types::Id;
+use candor_domain::audit::{AccessEvent, AuditEntry};
+use candor_domain::company::Company;
+use candor_domain::contact::Contact;
+use sqlx::query::Query;
+use uuid::Uuid;
+
+pub(super) const INSERT_CONTACT: &str = "INSERT INTO contact (id, kind, company_id, first_name, \
+    last_name, email, phone, locale, address_line, postal_code, city, country, notes, custom, \
+    created_at, updated_at, newsletter_subscribed_at, newsletter_open_rate, email_hash) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)";
+
+pub(super) const UPDATE_CONTACT: &str = "UPDATE contact SET kind = $2, company_id = $3, \
+    first_name = $4, last_name = $5, email = $6, phone = $7, locale = $8, address_line = $9, \
+    postal_code = $10, city = $11, country = $12, notes = $13, custom = $14, created_at = $15, \
+    updated_at = $16, newsletter_subscribed_at = $17, newsletter_open_rate = $18, \
+    email_hash = $19 WHERE id = $1";
+
+pub(super) const INSERT_COMPANY: &str = "INSERT INTO company (id, name, siret, country, \
+    address_line, postal_code, city, created_at, updated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+const UPDATE_COMPANY: &str = "UPDATE company SET name = $2, siret = $3, country = $4, \
+    address_line = $5, postal_code = $6, city = $7, created_at = $8, updated_at = $9 \
+    WHERE id = $1";
+
+type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
+
+/// Binds a contact's columns in `ContactRow::COLUMNS` order, then the email hash.
+pub(super) fn bind_contact<'q>(
+    q: Query<'q, Db, Args<'q>>,
+    r: ContactRow,
+    email_hash: Option<&'q str>,
+) -> Query<'q, Db, Args<'q>> {
+    q.bind(r.id)
+        .bind(r.kind)
+        .bind(r.company_id)
+        .bind(r.first_name)
+        .bind(r.last_name)
+        .bind(r.email)
+        .bind(r.phone)
+        .bind(r.locale)
+        .bind(r.address_line)
+        .bind(r.postal_code)
+        .bind(r.city)
+        .bind(r.country)
+        .bind(r.notes)
+        .bind(r.custom)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+        .bind(r.newsletter_subscribed_at)
+        .bind(r.newsletter_open_rate)
+        .bind(email_hash)
+}
+
+/// Binds a company's columns in `CompanyRow::COLUMNS` order.
+pub(super) fn bind_company<'q>(
+    q: Query<'q, Db, Args<'q>>,
+    r: CompanyRow,
+) -> Query<'q, Db, Args<'q>> {
+    q.bind(r.id)
+        .bind(r.name)
+        .bind(r.siret)
+        .bind(r.country)
+        .bind(r.address_line)
+        .bind(r.postal_code)
+        .bind(r.city)
+        .bind(r.created_at)
+        .bind(r.updated_at)
+}
+
+/// Writes a contact's row inside `tx` (`INSERT_CONTACT` or `UPDATE_CONTACT`).
+pub(super) async fn write_contact_in(
+    tx: &mut Tx<'_>,
+    sql: &'static str,
+    c: &Contact,
+    email_hash: Option<&str>,
+) -> std::result::Result<(), sqlx::Error> {
+    bind_contact(sqlx::query(sql), ContactRow::of(c), email_hash)
+        .execute(&mut **tx)
+        .await
+        .map(drop)
+}
+
+impl Store {
+    /// Inserts a contact and its audit entries, with the consent request it causes if
+    /// any, in one transaction.
+    pub async fn insert_contact(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
+    ) -> Result<Vec<AuditEntry>> {
+        self.write_contact(INSERT_CONTACT, c, email_hash, audit, request)
+            .await
+    }
+
+    /// Replaces a contact's stored values and appends its audit entries, atomically.
+    pub async fn update_contact(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        self.write_contact(UPDATE_CONTACT, c, email_hash, audit, None)
+            .await
+    }
+
+    async fn write_contact(
+        &self,
+        sql: &'static str,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
+    ) -> Result<Vec<AuditEntry>> {
+        let mut tx = self.write().await?;
+        if let Err(e) = write_contact_in(&mut tx, sql, c, email_hash).await {
+            drop(tx);
+            return Err(self.explain_contact_error(e, email_hash).await);
+        }
+        let entries = super::append_audit_in(&mut tx, audit).await?;
+        if let Some((token, mail)) = request {
+            super::outbox::insert_token(&mut tx, token).await?;
+            super::outbox::queue_in(&mut tx, mail).await?;
+        }
+        tx.commit().await?;
+        Ok(entries)
+    }
+
+    async fn explain_contact_error(&self, e: sqlx::Error, email_hash: Option<&str>) -> StoreError {
+        match dialect::unique_field(&e) {
+            Some("email") => {
+                let existing = match email_hash {
+                    Some(h) => self.contact_id_by_email_hash(h).await.ok().flatten(),
+                    None => None,
+                };
+                StoreError::Duplicate {
+                    field: "email",
+                    existing,
+                }
+            }
+            Some(field) => StoreError::Duplicate {
+                field,
+                existing: None,
+            },
+            None if dialect::is_foreign_key_violation(&e) => StoreError::MissingReference {
+                field: "company_id",
+            },
+            None => e.into(),
+        }
+    }
+
+    pub async fn get_contact(&self, id: Uuid) -> Result<Option<Contact>> {
+        let sql = format!("SELECT {} FROM contact WHERE id = $1", ContactRow::COLUMNS);
+        let row: Option<ContactRow> = sqlx::query_as(&sql)
+            .bind(Id(id))
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(ContactRow::into_contact).transpose()
+    }
+
+    pub async fn contact_id_by_email_hash(&self, hash: &str) -> Result<Option<Uuid>> {
+        let id: Option<Id> = sqlx::query_scalar("SELECT id FROM contact WHERE email_hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(id.map(Uuid::from))
+    }
+
+    /// Deletes a contact (and, by cascade, its orders and activity) with its audit entry.
+    /// Returns false when there was no such contact.
+    pub async fn delete_contact(&self, id: Uuid, audit: Vec<AccessEvent>) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let n = sqlx::query("DELETE FROM contact WHERE id = $1")
+            .bind(Id(id))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        super::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// One page of contacts in id order, filtered.
+    pub async fn list_contacts(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>> {
+        let mut q = Builder::new(format!(
+            "SELECT {} FROM contact WHERE 1 = 1",
+            ContactRow::COLUMNS
+        ));
+        if let Some(k) = filter.kind {
+            q.push(" AND kind = ").push_bind(k.as_str());
+        }
+        if let Some(c) = filter.company_id {
+            q.push(" AND company_id = ").push_bind(Id(c));
+        }
+        if let Some(h) = &filter.email_hash {
+            q.push(" AND email_hash = ").push_bind(h.clone());
+        }
+        let like = dialect::ILIKE;
+        if let Some(n) = &filter.name_prefix {
+            let pattern = format!("{}%", crate::model::like_escape(n));
+            q.push(format!(" AND (last_name {like} "))
+                .push_bind(pattern.clone())
+                .push(format!(" ESCAPE '\\' OR first_name {like} "))
+                .push_bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        if let Some(n) = &filter.company_name {
+            let pattern = format!("%{}%", crate::model::like_escape(n));
+            q.push(format!(
+                " AND company_id IN (SELECT id FROM company WHERE name {like} "
+            ))
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
+        }
+        if let Some(a) = page.after {
+            q.push(" AND id > ").push_bind(Id(a));
+        }
+        q.push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(page.limit));
+        let found: Vec<ContactRow> = q.build_query_as().fetch_all(&self.reader).await?;
+        found.into_iter().map(ContactRow::into_contact).collect()
+    }
+
+    pub async fn count_contacts(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contact")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+
+    pub async fn insert_company(&self, c: &Company) -> Result<()> {
+        self.write_company(INSERT_COMPANY, c).await
+    }
+
+    pub async fn update_company(&self, c: &Company) -> Result<()> {
+        self.write_company(UPDATE_COMPANY, c).await
+    }
+
+    async fn write_company(&self, sql: &'static str, c: &Company) -> Result<()> {
+        let res = bind_company(sqlx::query(sql), CompanyRow::of(c))
+            .execute(&self.writer)
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => match dialect::unique_field(&e) {
+                Some("siret") => {
+                    let existing = match &c.siret {
+                        Some(s) => self.company_id_by_siret(s.as_str()).await?,
+                        None => None,
+                    };
+                    Err(StoreError::Duplicate {
+                        field: "siret",
+                        existing,
+                    })
+                }
+                _ => Err(e.into()),
+            },
+        }
+    }
+
+    async fn company_id_by_siret(&self, siret: &str) -> Result<Option<Uuid>> {
+        let id: Option<Id> = sqlx::query_scalar("SELECT id FROM company WHERE siret = $1")
+            .bind(siret)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(id.map(Uuid::from))
+    }
+
+    pub async fn get_company(&self, id: Uuid) -> Result<Option<Company>> {
+        let sql = format!("SELECT {} FROM company WHERE id = $1", CompanyRow::COLUMNS);
+        let row: Option<CompanyRow> = sqlx::query_as(&sql)
+            .bind(Id(id))
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.map(CompanyRow::into_company))
+    }
+
+    /// Deletes a company that no contact belongs to; false when there was none.
+    pub async fn delete_company(&self, id: Uuid) -> Result<bool> {
+        let res = sqlx::query("DELETE FROM company WHERE id = $1")
+            .bind(Id(id))
+            .execute(&self.writer)
+            .await;
+        match res {
+            Ok(r) => Ok(r.rows_affected() > 0),
+            Err(e) if dialect::is_foreign_key_violation(&e) => {
+                Err(StoreError::StillReferenced { by: "contact" })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One page of companies in id order; `name` filters by a case-insensitive prefix.
+    pub async fn list_companies(&self, name: Option<&str>, page: Page) -> Result<Vec<Company>> {
+        let mut q = Builder::new(format!(
+            "SELECT {} FROM company WHERE 1 = 1",
+            CompanyRow::COLUMNS
+        ));
+        if let Some(n) = name {
+            let pattern = format!("{}%", n.to_lowercase().replace(['%', '_', '\\'], ""));
+            q.push(" AND lower(name) LIKE ").push_bind(pattern);
+        }
+        if let Some(a) = page.after {
+            q.push(" AND id > ").push_bind(Id(a));
+        }
+        q.push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(page.limit));
+        let found: Vec<CompanyRow> = q.build_query_as().fetch_all(&self.reader).await?;
+        Ok(found.into_iter().map(CompanyRow::into_company).collect())
+    }
+}
