@@ -594,9 +594,9 @@ impl Candor {
                     .effective_consents(&ids, crate::tracking::TRACKING_PURPOSE, Channel::Email)
                     .await?;
                 let mails = self.campaign_mails(c.id, category, content, allowed, &tracked, now)?;
-                queued += self.store.queue_campaign(c.id, &mails).await?;
                 // S4: the address and language each email was written with were read
-                // for this campaign, by whoever sent it.
+                // for this campaign, by whoever sent it; recorded with the messages, in
+                // their transaction, for the recipients queued by it.
                 let events = mails
                     .iter()
                     .filter_map(|m| m.subject_id)
@@ -610,7 +610,7 @@ impl Candor {
                         )
                     })
                     .collect();
-                self.audit(events).await?;
+                queued += self.store.queue_campaign(c.id, &mails, events).await?;
             }
         }
         report.excluded = excluded.into_values().collect();

@@ -506,8 +506,13 @@ impl Store {
 
     /// Queues a campaign's messages with their recipients in one transaction; a
     /// recipient recorded before gets nothing more. Returns how many were queued.
-    pub async fn queue_campaign(&self, campaign: Uuid, mails: &[QueuedMail]) -> Result<u64> {
-        dispatch!(self, s => s.queue_campaign(campaign, mails).await)
+    pub async fn queue_campaign(
+        &self,
+        campaign: Uuid,
+        mails: &[QueuedMail],
+        audit: Vec<AccessEvent>,
+    ) -> Result<u64> {
+        dispatch!(self, s => s.queue_campaign(campaign, mails, audit).await)
     }
 
     pub async fn campaign_recipient_count(&self, campaign: Uuid) -> Result<i64> {

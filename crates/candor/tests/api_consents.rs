@@ -333,7 +333,46 @@ async fn each_role_records_the_consent_events_its_work_needs(t: TestApp) {
     }
 }
 
+/// A fault injected between the ledger's write and its audit entry's (a trigger that
+/// refuses audit rows) leaves neither: no event, no state, no confirmation email; the
+/// retry then records the event once.
+async fn a_consent_and_its_audit_entry_commit_together(t: TestApp) {
+    let id = t
+        .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
+        .await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    let outbox = t.app.store.list_outbox(100).await.unwrap().len();
+    t.fail_audit_writes(true).await;
+    let res = t.post(Role::Sales, &path, &web_form("newsletter")).await;
+    assert_eq!(res.status(), 500);
+    let subject: uuid::Uuid = id.parse().unwrap();
+    assert!(t
+        .app
+        .store
+        .consent_events(subject)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(t
+        .app
+        .store
+        .consent_states(subject)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(t.app.store.list_outbox(100).await.unwrap().len(), outbox);
+    t.fail_audit_writes(false).await;
+    let res = t.post(Role::Sales, &path, &web_form("newsletter")).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(t.app.store.consent_events(subject).await.unwrap().len(), 1);
+    assert_eq!(
+        t.app.store.list_outbox(100).await.unwrap().len(),
+        outbox + 1
+    );
+}
+
 on_both_backends!(
+    a_consent_and_its_audit_entry_commit_together,
     staff_cannot_record_the_persons_own_act,
     each_role_records_the_consent_events_its_work_needs,
     a_b2b_grant_is_effective_at_once_with_its_first_opt_in,

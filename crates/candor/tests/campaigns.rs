@@ -398,6 +398,42 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
     );
 }
 
+/// A send whose access-audit entries cannot be written queues nothing: messages,
+/// recipients and their audit commit together (S4); the retry sends once.
+async fn a_send_and_its_audit_commit_together(t: TestApp) {
+    people(&t).await;
+    let seg = segment(&t).await;
+    let camp = campaign(&t, &seg, &["fr", "en"]).await;
+    let before = t.app.store.list_outbox(1000).await.unwrap().len();
+    t.fail_audit_writes(true).await;
+    let res = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/send"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 500);
+    t.fail_audit_writes(false).await;
+    let id: uuid::Uuid = camp.parse().unwrap();
+    assert_eq!(t.app.store.list_outbox(1000).await.unwrap().len(), before);
+    assert_eq!(t.app.store.campaign_recipient_count(id).await.unwrap(), 0);
+    let res = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/send"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let sent = t.app.store.campaign_recipient_count(id).await.unwrap();
+    assert!(sent > 0);
+    assert_eq!(
+        t.app.store.list_outbox(1000).await.unwrap().len() as i64,
+        before as i64 + sent
+    );
+}
+
 async fn bad_segments_and_campaigns_are_refused_and_change_nothing(t: TestApp) {
     let seg = segment(&t).await;
     let before = t.snapshot().await;
@@ -589,6 +625,7 @@ async fn segment_conditions_select_what_they_say(t: TestApp) {
 }
 
 on_both_backends!(
+    a_send_and_its_audit_commit_together,
     segment_conditions_select_what_they_say,
     a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp,
     bad_segments_and_campaigns_are_refused_and_change_nothing,

@@ -7,6 +7,7 @@ use crate::model::{ActivityRecord, CampaignRecord, Page, QueuedMail, SegmentReco
 use crate::personal::ContactRow;
 use crate::segment::{where_clause, SegmentCondition};
 use crate::types::{Id, Ts};
+use candor_domain::audit::AccessEvent;
 use candor_domain::consent::Channel;
 use candor_domain::contact::Contact;
 use std::collections::HashSet;
@@ -273,10 +274,17 @@ impl Store {
 
     /// Queues a campaign's messages with their recipients in one transaction; a
     /// recipient recorded before (a send resumed after a crash, or run twice) gets
-    /// nothing more. Returns how many were queued.
-    pub async fn queue_campaign(&self, campaign: Uuid, mails: &[QueuedMail]) -> Result<u64> {
+    /// nothing more. The access-audit events of the recipients queued now commit with
+    /// them. Returns how many were queued.
+    pub async fn queue_campaign(
+        &self,
+        campaign: Uuid,
+        mails: &[QueuedMail],
+        audit: Vec<AccessEvent>,
+    ) -> Result<u64> {
         let mut tx = self.write().await?;
         let mut queued = 0;
+        let mut reached = HashSet::new();
         for m in mails {
             let first = sqlx::query(
                 "INSERT INTO campaign_recipient (subject_id, campaign_id, outbox_id, queued_at) \
@@ -290,9 +298,15 @@ impl Store {
             .await?;
             if first.rows_affected() == 1 {
                 super::outbox::queue_in(&mut tx, m).await?;
+                reached.extend(m.subject_id);
                 queued += 1;
             }
         }
+        let audit = audit
+            .into_iter()
+            .filter(|e| reached.contains(&e.subject_id))
+            .collect();
+        super::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(queued)
     }

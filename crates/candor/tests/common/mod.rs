@@ -113,6 +113,34 @@ impl TestApp {
         }
     }
 
+    /// Fault injection behind the app's back: while `on`, a trigger refuses every new
+    /// access-audit row, so a write whose audit entry should commit with it fails.
+    pub async fn fail_audit_writes(&self, on: bool) {
+        let pg = self.db_url.starts_with("postgres");
+        let sqls: &[&str] = match (pg, on) {
+            (false, true) => &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_entry BEGIN SELECT RAISE(ABORT, 'injected fault'); END"],
+            (false, false) => &["DROP TRIGGER fail_audit"],
+            (true, true) => &[
+                "CREATE OR REPLACE FUNCTION fail_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION fail_audit()",
+            ],
+            (true, false) => &["DROP TRIGGER fail_audit ON audit_entry"],
+        };
+        if pg {
+            let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+            for q in sqls {
+                sqlx::raw_sql(q).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+            for q in sqls {
+                sqlx::raw_sql(q).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+    }
+
     /// A contact as the admin reads it through the API.
     pub async fn contact_json(&self, id: &str) -> Value {
         self.get(Role::Admin, &format!("/api/v1/contacts/{id}"))
