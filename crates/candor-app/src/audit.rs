@@ -61,7 +61,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Job>) {
             }
         }
         let events: Vec<AccessEvent> = jobs.iter_mut().flat_map(|j| j.events.drain(..)).collect();
-        let result = store.append_audit(events).await.map(drop).map_err(|e| {
+        let result = store.audit().append(events).await.map(drop).map_err(|e| {
             tracing::error!(error = %e, "audit batch failed");
             e.to_string()
         });
@@ -90,7 +90,7 @@ impl Candor {
                 what: "read the access audit",
             });
         }
-        Ok(self.store.list_audit(id, limit.clamp(1, 1000)).await?)
+        Ok(self.store.audit().list(id, limit.clamp(1, 1000)).await?)
     }
 
     /// Access-audit entries by contact, actor and dates, newest first (dpo and admin).
@@ -108,15 +108,16 @@ impl Candor {
         }
         Ok(self
             .store
-            .search_audit(filter, limit.clamp(1, 1000))
+            .audit()
+            .search(filter, limit.clamp(1, 1000))
             .await?)
     }
 
     /// Checks every hash chain: the access audit's and the consent ledger's.
     pub async fn verify(&self) -> Result<Vec<(&'static str, VerifyReport)>, StoreError> {
         Ok(vec![
-            ("access audit", self.store.verify_audit().await?),
-            ("consent ledger", self.store.verify_consents().await?),
+            ("access audit", self.store.audit().verify().await?),
+            ("consent ledger", self.store.consents().verify().await?),
         ])
     }
 }

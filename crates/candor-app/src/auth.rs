@@ -72,7 +72,8 @@ impl Candor {
             revoked_at: None,
         };
         self.store
-            .insert_token(&token, &secret_hash(&secret))
+            .tokens()
+            .insert(&token, &secret_hash(&secret))
             .await?;
         Ok((token, secret))
     }
@@ -88,7 +89,8 @@ impl Candor {
         }
         let token = self
             .store
-            .token_by_secret_hash(&hash)
+            .tokens()
+            .by_secret_hash(&hash)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let actor = Actor {
@@ -101,12 +103,12 @@ impl Candor {
     }
 
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, AppError> {
-        Ok(self.store.list_tokens().await?)
+        Ok(self.store.tokens().list().await?)
     }
 
     /// Revokes by id or by name; returns how many tokens it revoked.
     pub async fn revoke_tokens(&self, id_or_name: &str) -> Result<u64, AppError> {
-        let n = self.store.revoke_tokens(id_or_name, self.now()).await?;
+        let n = self.store.tokens().revoke(id_or_name, self.now()).await?;
         self.tokens.clear();
         Ok(n)
     }

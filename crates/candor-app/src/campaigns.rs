@@ -244,14 +244,15 @@ impl Candor {
             created_by: actor.audit_name.clone(),
             created_at: self.now(),
         };
-        self.store.save_segment(&s).await?;
+        self.store.segments().save(&s).await?;
         Ok(s)
     }
 
     async fn segment_of(&self, actor: &Actor, id: Uuid) -> Result<Vec<SegmentCondition>, AppError> {
         let s = self
             .store
-            .get_segment(id)
+            .segments()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "segment" })?;
         let conditions: Vec<Value> = serde_json::from_str(&s.conditions)
@@ -269,10 +270,11 @@ impl Candor {
         endpoint: &str,
     ) -> Result<(i64, Vec<ContactView>), AppError> {
         let conds = self.segment_of(actor, id).await?;
-        let count = self.store.segment_count(&conds).await?;
+        let count = self.store.segments().count(&conds).await?;
         let page = self
             .store
-            .segment_page(&conds, Page { after: None, limit })
+            .segments()
+            .page(&conds, Page { after: None, limit })
             .await?;
         let cat = self.catalogue();
         let mut events = Vec::new();
@@ -391,8 +393,8 @@ impl Candor {
     ) -> Result<(Vec<SegmentRecord>, Vec<CampaignView>), AppError> {
         self.check_campaign_role(actor)?;
         let limit = limit.clamp(1, 500);
-        let segments = self.store.list_segments(limit).await?;
-        let campaigns = self.store.list_campaigns(limit).await?;
+        let segments = self.store.segments().list(limit).await?;
+        let campaigns = self.store.campaigns().list(limit).await?;
         Ok((segments, campaigns.iter().map(campaign_view).collect()))
     }
 
@@ -403,7 +405,7 @@ impl Candor {
         id: Uuid,
     ) -> Result<(i64, i64, i64), AppError> {
         self.check_campaign_role(actor)?;
-        Ok(self.store.campaign_results(id).await?)
+        Ok(self.store.campaigns().results(id).await?)
     }
 
     pub async fn create_campaign(
@@ -488,7 +490,7 @@ impl Candor {
             created_at: self.now(),
             sent_at: None,
         };
-        self.store.save_campaign(&c).await?;
+        self.store.campaigns().save(&c).await?;
         Ok(campaign_view(&c))
     }
 
@@ -496,7 +498,8 @@ impl Candor {
         self.check_campaign_role(actor)?;
         let c = self
             .store
-            .get_campaign(id)
+            .campaigns()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "campaign" })?;
         Ok(campaign_view(&c))
@@ -540,16 +543,20 @@ impl Candor {
         };
         let mut queued = 0;
         let purpose = category.purpose().unwrap_or(ALL_PURPOSES);
-        let mut chunks = self
-            .store
-            .audience_chunks(&conds, purpose, Channel::Email, PAGE as usize);
+        let mut chunks =
+            self.store
+                .segments()
+                .audience(&conds, purpose, Channel::Email, PAGE as usize);
         while let Some(page) = chunks.recv().await {
             let page = page?;
             let contracts = match category {
                 Category::ContractService | Category::ContractRenewal => {
                     let pairs: Vec<(Uuid, Option<Uuid>)> =
                         page.iter().map(|c| (c.id, c.company_id)).collect();
-                    self.store.active_contracts_for(&pairs, now.date()).await?
+                    self.store
+                        .contracts()
+                        .active_for(&pairs, now.date())
+                        .await?
                 }
                 _ => Default::default(),
             };
@@ -591,7 +598,8 @@ impl Candor {
                 let ids: Vec<Uuid> = allowed.iter().map(|(r, _)| r.id).collect();
                 let tracked = self
                     .store
-                    .effective_consents(&ids, crate::tracking::TRACKING_PURPOSE, Channel::Email)
+                    .consents()
+                    .effective(&ids, crate::tracking::TRACKING_PURPOSE, Channel::Email)
                     .await?;
                 let mails = self.campaign_mails(c.id, category, content, allowed, &tracked, now)?;
                 // S4: the address and language each email was written with were read
@@ -610,7 +618,7 @@ impl Candor {
                         )
                     })
                     .collect();
-                queued += self.store.queue_campaign(c.id, &mails, events).await?;
+                queued += self.store.campaigns().queue(c.id, &mails, events).await?;
             }
         }
         report.excluded = excluded.into_values().collect();
@@ -694,7 +702,8 @@ impl Candor {
         self.check_campaign_role(actor)?;
         let c = self
             .store
-            .get_campaign(id)
+            .campaigns()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "campaign" })?;
         Ok(self.walk_audience(actor, &c, None).await?.0)
@@ -707,7 +716,8 @@ impl Candor {
         self.check_campaign_role(actor)?;
         let c = self
             .store
-            .get_campaign(id)
+            .campaigns()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "campaign" })?;
         if c.status == "sent" {
@@ -746,7 +756,8 @@ impl Candor {
         let report_json = serde_json::to_string(&final_report).unwrap_or_default();
         let first = self
             .store
-            .mark_campaign_sent(c.id, self.now(), &report_json)
+            .campaigns()
+            .mark_sent(c.id, self.now(), &report_json)
             .await?;
         Ok(SendOutcome {
             already_sent: !first && queued == 0,

@@ -35,7 +35,8 @@ impl Candor {
         let mut next = (*self.catalogue()).clone();
         next.add(def.clone()).map_err(AppError::invalid)?;
         self.store
-            .insert_custom_field(&def, self.now(), &actor.audit_name)
+            .catalogue()
+            .insert_field(&def, self.now(), &actor.audit_name)
             .await?;
         let mut guard = self.catalogue.write().expect("catalogue lock");
         let mut current = (**guard).clone();

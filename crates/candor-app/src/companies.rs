@@ -78,14 +78,15 @@ impl Candor {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_company(&company).await?;
+        self.store.companies().insert(&company).await?;
         Ok(company_view(&cat, actor.role, &company))
     }
 
     pub async fn get_company(&self, actor: &Actor, id: Uuid) -> Result<CompanyView, AppError> {
         let c = self
             .store
-            .get_company(id)
+            .companies()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "company" })?;
         Ok(company_view(&self.catalogue(), actor.role, &c))
@@ -101,7 +102,8 @@ impl Candor {
         self.check_company_writable(&cat, actor, &patch.fields())?;
         let mut c = self
             .store
-            .get_company(id)
+            .companies()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "company" })?;
         let d = patch.apply(Some(&c)).map_err(AppError::Invalid)?;
@@ -112,7 +114,7 @@ impl Candor {
         c.postal_code = d.postal_code;
         c.city = d.city;
         c.updated_at = self.now();
-        self.store.update_company(&c).await?;
+        self.store.companies().update(&c).await?;
         Ok(company_view(&cat, actor.role, &c))
     }
 
@@ -123,7 +125,7 @@ impl Candor {
                 what: "delete companies",
             });
         }
-        match self.store.delete_company(id).await {
+        match self.store.companies().delete(id).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(AppError::NotFound { what: "company" }),
             Err(candor_store::StoreError::StillReferenced { by }) => {
@@ -156,7 +158,8 @@ impl Candor {
         }
         let found = self
             .store
-            .list_companies(name, Page { after, limit })
+            .companies()
+            .list(name, Page { after, limit })
             .await?;
         let cat = self.catalogue();
         let next_cursor = (found.len() == limit as usize)

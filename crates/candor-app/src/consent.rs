@@ -105,19 +105,18 @@ impl Candor {
                 e.0.extend(errs.0);
             }
         }
-        e.into_result().map_err(AppError::Invalid)?;
+        let (Some(channel), Some(action), Some(source), true) =
+            (channel, action, source, e.0.is_empty())
+        else {
+            return Err(AppError::Invalid(e));
+        };
         if role_refused {
             return Err(AppError::RoleForbidden {
                 role,
                 what: "record a consent grant from this source",
             });
         }
-        Ok((
-            input.purpose.clone(),
-            channel.expect("checked"),
-            action.expect("checked"),
-            source.expect("checked"),
-        ))
+        Ok((input.purpose.clone(), channel, action, source))
     }
 
     /// Records a grant, withdrawal or refusal; a grant is effective or pending by the
@@ -132,7 +131,8 @@ impl Candor {
         let (purpose, channel, action, source) = self.parse_consent(actor.role, &input)?;
         let contact = self
             .store
-            .get_contact(contact_id)
+            .contacts()
+            .get(contact_id)
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
         let mut evidence = input.evidence;
@@ -162,7 +162,8 @@ impl Candor {
         let audit = vec![self.consent_access(actor, contact_id, AuditAction::Update, endpoint)];
         let (event, state, _) = self
             .store
-            .append_consent(draft, token.as_ref(), mail.as_ref(), audit)
+            .consents()
+            .append(draft, token.as_ref(), mail.as_ref(), audit)
             .await?;
         Ok((event, state))
     }
@@ -174,11 +175,11 @@ impl Candor {
         contact_id: Uuid,
         endpoint: &str,
     ) -> Result<ConsentView, AppError> {
-        if self.store.get_contact(contact_id).await?.is_none() {
+        if self.store.contacts().get(contact_id).await?.is_none() {
             return Err(AppError::NotFound { what: "contact" });
         }
-        let states = self.store.consent_states(contact_id).await?;
-        let events = self.store.consent_events(contact_id).await?;
+        let states = self.store.consents().states(contact_id).await?;
+        let events = self.store.consents().events(contact_id).await?;
         let never_asked = self
             .catalogue()
             .purposes()
@@ -302,7 +303,8 @@ impl Candor {
     ) -> Result<(Locale, Result<(String, Channel), Confirmation>), AppError> {
         let Some(t) = self
             .store
-            .consent_token(&secret_hash(secret))
+            .consents()
+            .token(&secret_hash(secret))
             .await?
             .filter(|t| t.kind == candor_store::TokenKind::Confirm)
         else {
@@ -310,7 +312,8 @@ impl Candor {
         };
         let locale = self
             .store
-            .get_contact(t.subject_id)
+            .contacts()
+            .get(t.subject_id)
             .await?
             .map_or(Locale::Fr, |c| c.data.locale);
         Ok((
@@ -329,11 +332,12 @@ impl Candor {
         user_agent: Option<String>,
     ) -> Result<(Confirmation, Locale, Option<String>), AppError> {
         let hash = secret_hash(secret);
-        let token = self.store.consent_token(&hash).await?;
+        let token = self.store.consents().token(&hash).await?;
         let locale = match &token {
             Some(t) => self
                 .store
-                .get_contact(t.subject_id)
+                .contacts()
+                .get(t.subject_id)
                 .await?
                 .map_or(Locale::Fr, |c| c.data.locale),
             None => Locale::Fr,
@@ -345,7 +349,8 @@ impl Candor {
         };
         let outcome = self
             .store
-            .confirm_consent(&hash, self.now(), evidence)
+            .consents()
+            .confirm(&hash, self.now(), evidence)
             .await?;
         let link = match (&outcome, token) {
             (Confirmation::Confirmed(s), Some(t)) => {
@@ -385,7 +390,12 @@ impl Candor {
         {
             return Ok(None);
         }
-        Ok(self.store.get_contact(subject).await?.map(|c| (c, channel)))
+        Ok(self
+            .store
+            .contacts()
+            .get(subject)
+            .await?
+            .map(|c| (c, channel)))
     }
 
     /// What a withdrawal link shows before the person clicks (GET changes nothing).
@@ -402,7 +412,7 @@ impl Candor {
         else {
             return Ok(None);
         };
-        let states = self.store.consent_states(subject).await?;
+        let states = self.store.consents().states(subject).await?;
         let active = if purpose == ALL_PURPOSES {
             // A global opt-out can always be recorded, once.
             !states.iter().any(|s| {
@@ -456,7 +466,10 @@ impl Candor {
                 evidence,
                 at: self.now(),
             };
-            self.store.append_consent(d, None, None, Vec::new()).await?;
+            self.store
+                .consents()
+                .append(d, None, None, Vec::new())
+                .await?;
         }
         Ok(Some((locale, active)))
     }

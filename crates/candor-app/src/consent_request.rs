@@ -144,13 +144,14 @@ impl Candor {
     ) -> Result<(Locale, Result<RequestPage, Confirmation>), AppError> {
         let token = self
             .store
-            .consent_token(&secret_hash(secret))
+            .consents()
+            .token(&secret_hash(secret))
             .await?
             .filter(|t| t.kind == TokenKind::Request);
         let Some(t) = token else {
             return Ok((Locale::Fr, Err(Confirmation::Unknown)));
         };
-        let Some(c) = self.store.get_contact(t.subject_id).await? else {
+        let Some(c) = self.store.contacts().get(t.subject_id).await? else {
             return Ok((Locale::Fr, Err(Confirmation::Unknown)));
         };
         let l = c.data.locale;
@@ -176,12 +177,13 @@ impl Candor {
         user_agent: Option<String>,
     ) -> Result<(Confirmation, Locale), AppError> {
         let hash = secret_hash(secret);
-        let Some(t) = self.store.consent_token(&hash).await? else {
+        let Some(t) = self.store.consents().token(&hash).await? else {
             return Ok((Confirmation::Unknown, Locale::Fr));
         };
         let locale = self
             .store
-            .get_contact(t.subject_id)
+            .contacts()
+            .get(t.subject_id)
             .await?
             .map_or(Locale::Fr, |c| c.data.locale);
         let cat = self.catalogue();
@@ -210,7 +212,10 @@ impl Candor {
             return Ok((Confirmation::Unknown, locale));
         }
         Ok((
-            self.store.answer_consent_request(&hash, at, drafts).await?,
+            self.store
+                .consents()
+                .answer_request(&hash, at, drafts)
+                .await?,
             locale,
         ))
     }

@@ -108,7 +108,7 @@ impl Candor {
 
     async fn check_company(&self, company: Option<Uuid>) -> Result<(), AppError> {
         if let Some(id) = company {
-            if self.store.get_company(id).await?.is_none() {
+            if self.store.companies().get(id).await?.is_none() {
                 return Err(AppError::field(
                     "company_id",
                     "company_exists",
@@ -162,7 +162,8 @@ impl Candor {
         let request = self.consent_request(&contact, now);
         let request_ref = request.as_ref().map(|(t, m)| (t, m));
         self.store
-            .insert_contact(&contact, hash.as_deref(), vec![event], request_ref)
+            .contacts()
+            .insert(&contact, hash.as_deref(), vec![event], request_ref)
             .await?;
         Ok(view(&cat, actor.role, &contact).0)
     }
@@ -175,7 +176,8 @@ impl Candor {
     ) -> Result<ContactView, AppError> {
         let contact = self
             .store
-            .get_contact(id)
+            .contacts()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
         let (v, shown) = view(&self.catalogue(), actor.role, &contact);
@@ -202,7 +204,8 @@ impl Candor {
         self.check_writable(&cat, actor, &fields)?;
         let mut contact = self
             .store
-            .get_contact(id)
+            .contacts()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
         let data = patch
@@ -216,7 +219,8 @@ impl Candor {
         let event = self.access(actor, id, AuditAction::Update, fields, endpoint);
         let hash = self.email_hash(&contact);
         self.store
-            .update_contact(&contact, hash.as_deref(), vec![event])
+            .contacts()
+            .update(&contact, hash.as_deref(), vec![event])
             .await?;
         Ok(view(&cat, actor.role, &contact).0)
     }
@@ -234,7 +238,7 @@ impl Candor {
             });
         }
         let event = self.access(actor, id, AuditAction::Delete, Vec::new(), endpoint);
-        if !self.store.delete_contact(id, vec![event]).await? {
+        if !self.store.contacts().delete(id, vec![event]).await? {
             return Err(AppError::NotFound { what: "contact" });
         }
         Ok(())
@@ -271,7 +275,8 @@ impl Candor {
         }
         let found = self
             .store
-            .list_contacts(&filter, Page { after, limit })
+            .contacts()
+            .list(&filter, Page { after, limit })
             .await?;
         let next_cursor = (found.len() == limit as usize)
             .then(|| found.last().map(|c| c.id))

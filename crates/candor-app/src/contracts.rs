@@ -80,8 +80,8 @@ impl Candor {
 
     async fn check_party(&self, party: Party) -> Result<(), AppError> {
         let found = match party {
-            Party::Contact(id) => self.store.get_contact(id).await?.is_some(),
-            Party::Company(id) => self.store.get_company(id).await?.is_some(),
+            Party::Contact(id) => self.store.contacts().get(id).await?.is_some(),
+            Party::Company(id) => self.store.companies().get(id).await?.is_some(),
         };
         if found {
             Ok(())
@@ -143,7 +143,7 @@ impl Candor {
             .contract_access(actor, &c, AuditAction::Create, fields, endpoint)
             .into_iter()
             .collect();
-        self.store.save_contract(&c, audit).await?;
+        self.store.contracts().save(&c, audit).await?;
         Ok(view)
     }
 
@@ -157,7 +157,8 @@ impl Candor {
         let cat = self.catalogue();
         let mut c = self
             .store
-            .get_contract(id)
+            .contracts()
+            .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "contract" })?;
         let base = ContractData {
@@ -181,7 +182,7 @@ impl Candor {
             .contract_access(actor, &c, AuditAction::Update, fields, endpoint)
             .into_iter()
             .collect();
-        self.store.save_contract(&c, audit).await?;
+        self.store.contracts().save(&c, audit).await?;
         Ok(contract_view(&cat, actor.role, &c, self.now().date()).0)
     }
 
@@ -197,7 +198,7 @@ impl Candor {
         let today = self.now().date();
         let mut events = Vec::new();
         let mut out = Vec::new();
-        for c in self.store.list_contracts(party).await? {
+        for c in self.store.contracts().list(party).await? {
             let (v, shown) = contract_view(&cat, actor.role, &c, today);
             events.extend(self.contract_access(actor, &c, AuditAction::List, shown, endpoint));
             out.push(v);

@@ -49,17 +49,18 @@ impl Candor {
         channel: Channel,
     ) -> Result<Rule, AppError> {
         let now = self.now();
-        let consents = self.store.consent_states(c.id).await?;
+        let consents = self.store.consents().states(c.id).await?;
         let active_contract = match category {
             Category::ContractService | Category::ContractRenewal => {
                 self.store
-                    .has_active_contract(c.id, c.data.company_id, now.date())
+                    .contracts()
+                    .has_active(c.id, c.data.company_id, now.date())
                     .await?
             }
             _ => false,
         };
         let last_request = match category {
-            Category::ConsentRequest => self.store.last_consent_request(c.id).await?,
+            Category::ConsentRequest => self.store.consents().last_request(c.id).await?,
             _ => None,
         };
         let facts = Facts {
@@ -92,7 +93,8 @@ impl Candor {
         let (category, channel) = (category.expect("checked"), channel.expect("checked"));
         let c = self
             .store
-            .get_contact(contact_id)
+            .contacts()
+            .get(contact_id)
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
         let rule = self.rule_for(&c, category, channel).await?;

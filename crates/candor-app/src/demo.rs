@@ -440,7 +440,7 @@ impl Candor {
         const BATCH: u64 = 2000;
         let mut rng = StdRng::seed_from_u64(seed);
         let now = self.now();
-        let offset = self.store.count_contacts().await? as u64;
+        let offset = self.store.contacts().count().await? as u64;
         let mut counts = DemoCounts::default();
         let mut companies_pool: Vec<Uuid> = Vec::new();
         let mut done = 0;
@@ -481,7 +481,7 @@ impl Candor {
                 }
             }
             // Companies, then people with their consent ledgers, then what refers to them.
-            self.store.insert_batch(&cos, &[], &[], &[]).await?;
+            self.store.demo().insert_batch(&cos, &[], &[], &[]).await?;
             counts.consents += drafts.len() as u64;
             let people = candor_store::ImportBatch {
                 created: cts,
@@ -489,12 +489,17 @@ impl Candor {
                 ..Default::default()
             };
             self.store
+                .bench()
                 .write_raw(&candor_store::Store::import_rows(people))
                 .await?;
             self.store
+                .bench()
                 .write_raw(&[candor_store::contract_rows(&contracts)])
                 .await?;
-            self.store.insert_batch(&[], &[], &ords, &acts).await?;
+            self.store
+                .demo()
+                .insert_batch(&[], &[], &ords, &acts)
+                .await?;
             counts.companies += cos.len() as u64;
             counts.contacts += n;
             counts.orders += ords.len() as u64;

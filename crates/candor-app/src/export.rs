@@ -61,7 +61,8 @@ impl Candor {
         loop {
             let found = self
                 .store
-                .list_contacts(&ContactFilter::default(), Page { after, limit: PAGE })
+                .contacts()
+                .list(&ContactFilter::default(), Page { after, limit: PAGE })
                 .await?;
             let mut events = Vec::with_capacity(found.len());
             let mut rows = Vec::with_capacity(found.len());

@@ -593,7 +593,8 @@ impl Job<'_> {
         let found = self
             .app
             .store
-            .list_companies(
+            .companies()
+            .list(
                 Some(name),
                 Page {
                     after: None,
@@ -623,7 +624,7 @@ impl Job<'_> {
                     created_at: self.now,
                     updated_at: self.now,
                 };
-                self.app.store.insert_company(&c).await?;
+                self.app.store.companies().insert(&c).await?;
                 c.id
             }
         };
@@ -635,7 +636,7 @@ impl Job<'_> {
         if let Some(b) = self.known_companies.get(&id) {
             return Ok(*b);
         }
-        let b = self.app.store.get_company(id).await?.is_some();
+        let b = self.app.store.companies().get(id).await?.is_some();
         self.known_companies.insert(id, b);
         Ok(b)
     }
@@ -941,10 +942,11 @@ impl Candor {
             next_record: 0,
             counts: ImportCounts::default(),
         };
-        self.store.start_import(&fresh).await?;
+        self.store.imports().start(&fresh).await?;
         let mut job = self
             .store
-            .import_job(&id)
+            .imports()
+            .job(&id)
             .await?
             .ok_or_else(|| AppError::Internal("the import job vanished".into()))?;
         let mut report = ImportReport {
@@ -1037,7 +1039,7 @@ impl Candor {
             let store = self.store.clone();
             let snapshot = job.clone();
             inflight = Some((
-                tokio::spawn(async move { store.import_batch(&snapshot, from, batch).await }),
+                tokio::spawn(async move { store.imports().batch(&snapshot, from, batch).await }),
                 hashes,
             ));
         }
@@ -1057,7 +1059,7 @@ impl Candor {
                 .await?;
             report.rejects_file = Some(opts.rejects_path.clone());
         }
-        self.store.finish_import(&job.id, self.now()).await?;
+        self.store.imports().finish(&job.id, self.now()).await?;
         Ok(report)
     }
 
@@ -1070,7 +1072,7 @@ impl Candor {
         counts: &mut ImportCounts,
     ) -> Result<ImportBatch, AppError> {
         let hashes: Vec<String> = rows.iter().filter_map(|r| r.email_hash.clone()).collect();
-        let existing = self.store.contact_ids_by_email_hashes(&hashes).await?;
+        let existing = self.store.contacts().ids_by_email_hashes(&hashes).await?;
         let mut batch = ImportBatch::default();
         // Rows of this batch by email hash: (in `created`?, index).
         let mut here: HashMap<String, (bool, usize)> = HashMap::new();
@@ -1098,7 +1100,7 @@ impl Candor {
             let base: Option<Contact> = match dup {
                 Some(Ok((true, i))) => Some(batch.created[i].0.clone()),
                 Some(Ok((false, i))) => Some(batch.merged[i].0.clone()),
-                Some(Err(id)) => self.store.get_contact(id).await?,
+                Some(Err(id)) => self.store.contacts().get(id).await?,
                 None => None,
             };
             let data = match run
@@ -1220,7 +1222,7 @@ impl Candor {
         w.write_record(&head).map_err(io)?;
         let mut after = 0;
         loop {
-            let page = self.store.import_rejects(&job.id, after, 5000).await?;
+            let page = self.store.imports().rejects(&job.id, after, 5000).await?;
             // A page ends at a line boundary so one row's errors are never split.
             let last_line = page.last().map(|r| r.line);
             let complete = page.len() < 5000;

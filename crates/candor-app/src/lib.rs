@@ -88,7 +88,7 @@ impl Candor {
         keys: keys::Keys,
         settings: Settings,
     ) -> Result<Self, AppError> {
-        for def in store.list_custom_fields().await? {
+        for def in store.catalogue().fields().await? {
             catalogue.add(def).map_err(AppError::invalid)?;
         }
         let audit = audit::AuditWriter::spawn(store.clone());

@@ -204,18 +204,22 @@ fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
 impl Candor {
     /// Delivers the messages that are due; returns how many were delivered.
     pub async fn deliver_due(&self, transport: &Transport) -> Result<u32, AppError> {
-        let due = self.store.claim_mail(self.now(), 50).await?;
+        let due = self.store.outbox().claim(self.now(), 50).await?;
         let mut sent = 0;
         for entry in due {
             if self.opted_out_since_queued(&entry.mail).await? {
                 self.store
+                    .outbox()
                     .mark_failed(entry.mail.id, WITHHELD, None)
                     .await?;
                 continue;
             }
             match self.deliver(transport, &entry).await {
                 Ok(()) => {
-                    self.store.mark_sent(entry.mail.id, self.now()).await?;
+                    self.store
+                        .outbox()
+                        .mark_sent(entry.mail.id, self.now())
+                        .await?;
                     sent += 1;
                 }
                 Err(e) => {
@@ -224,7 +228,10 @@ impl Candor {
                         self.now() + time::Duration::minutes(1 << entry.attempts.clamp(0, 10))
                     });
                     tracing::warn!(message = %entry.mail.id, error = %e, "delivery failed");
-                    self.store.mark_failed(entry.mail.id, &e, retry).await?;
+                    self.store
+                        .outbox()
+                        .mark_failed(entry.mail.id, &e, retry)
+                        .await?;
                 }
             }
         }
@@ -243,7 +250,7 @@ impl Candor {
         if m.category != Category::ConsentRequest.as_str() {
             return Ok(false);
         }
-        let states = self.store.consent_states(subject).await?;
+        let states = self.store.consents().states(subject).await?;
         let Some(no) = states.iter().find(|s| {
             s.purpose == ALL_PURPOSES
                 && s.channel == Channel::Email
@@ -295,7 +302,7 @@ impl Candor {
                 what: "read the outbox",
             });
         }
-        let entries = self.store.list_outbox(limit.clamp(1, 500)).await?;
+        let entries = self.store.outbox().list(limit.clamp(1, 500)).await?;
         let events = entries
             .iter()
             .filter_map(|e| e.mail.subject_id)
@@ -327,7 +334,8 @@ impl Candor {
         }
         let entry = self
             .store
-            .outbox_entry(id)
+            .outbox()
+            .entry(id)
             .await?
             .ok_or(AppError::NotFound { what: "email" })?;
         if let Some(subject) = entry.mail.subject_id {

@@ -54,7 +54,7 @@ impl Candor {
             });
         }
         let d = input.check(self.now()).map_err(AppError::Invalid)?;
-        if self.store.get_contact(contact).await?.is_none() {
+        if self.store.contacts().get(contact).await?.is_none() {
             return Err(AppError::NotFound { what: "contact" });
         }
         let o = OrderRecord {
@@ -67,7 +67,7 @@ impl Candor {
         };
         let written = FIELDS.iter().map(|f| format!("order.{f}")).collect();
         let event = self.access(actor, contact, AuditAction::Create, written, endpoint);
-        self.store.insert_order(&o, vec![event]).await?;
+        self.store.orders().insert(&o, vec![event]).await?;
         Ok(order_view(&cat, actor.role, &o).0)
     }
 
@@ -87,10 +87,10 @@ impl Candor {
                 what: "read orders",
             });
         }
-        if self.store.get_contact(contact).await?.is_none() {
+        if self.store.contacts().get(contact).await?.is_none() {
             return Err(AppError::NotFound { what: "contact" });
         }
-        let orders = self.store.list_orders(contact).await?;
+        let orders = self.store.orders().list(contact).await?;
         let mut shown_any = Vec::new();
         let items = orders
             .iter()

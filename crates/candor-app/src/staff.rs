@@ -110,7 +110,7 @@ impl Candor {
             created_at: self.now(),
             disabled_at: None,
         };
-        match self.store.insert_staff_user(&u).await {
+        match self.store.staff().insert(&u).await {
             Err(StoreError::Duplicate { .. }) => Err(AppError::Conflict {
                 field: "email",
                 existing: None,
@@ -127,7 +127,7 @@ impl Candor {
         password: &str,
     ) -> Result<Option<StaffUser>, AppError> {
         let found = match Email::parse("email", email) {
-            Ok(e) => self.store.staff_user_by_email(e.as_str()).await?,
+            Ok(e) => self.store.staff().by_email(e.as_str()).await?,
             Err(_) => None,
         };
         let hash = found.as_ref().map_or(decoy(), |u| u.password_hash.as_str());
@@ -144,13 +144,14 @@ impl Candor {
         password: &str,
     ) -> Result<StaffUser, AppError> {
         let parsed = Email::parse("email", email).map_err(AppError::invalid)?;
-        match self.store.staff_user_by_email(parsed.as_str()).await? {
+        match self.store.staff().by_email(parsed.as_str()).await? {
             None => self.create_staff_user(email, role, "fr", password).await,
             Some(mut u) => {
                 check_password(&parsed, password).map_err(AppError::invalid)?;
                 u.password_hash = hash_password(password)?;
                 self.store
-                    .set_staff_password(u.id, &u.password_hash)
+                    .staff()
+                    .set_password(u.id, &u.password_hash)
                     .await?;
                 u.disabled_at = None;
                 Ok(u)
@@ -161,25 +162,25 @@ impl Candor {
     /// Disables a staff account: its sessions end at their next request (the session
     /// check finds no active user), and its id keeps its meaning in the audit.
     pub async fn disable_staff_user(&self, id: Uuid) -> Result<(), AppError> {
-        if self.store.staff_user_by_id(id).await?.is_none() {
+        if self.store.staff().by_id(id).await?.is_none() {
             return Err(AppError::NotFound { what: "user" });
         }
-        Ok(self.store.disable_staff_user(id, self.now()).await?)
+        Ok(self.store.staff().disable(id, self.now()).await?)
     }
 
     /// A staff account by id: how a session finds its user again at each request.
     pub async fn staff_user(&self, id: Uuid) -> Result<Option<StaffUser>, AppError> {
-        Ok(self.store.staff_user_by_id(id).await?)
+        Ok(self.store.staff().by_id(id).await?)
     }
 
     /// Sets the language a staff user reads the back office in (`fr` or `en`).
     pub async fn set_staff_locale(&self, id: Uuid, locale: &str) -> Result<(), AppError> {
         let l = Locale::parse("locale", locale).map_err(AppError::invalid)?;
-        Ok(self.store.set_staff_locale(id, l.as_str()).await?)
+        Ok(self.store.staff().set_locale(id, l.as_str()).await?)
     }
 
     pub async fn list_staff_users(&self) -> Result<Vec<StaffUser>, AppError> {
-        Ok(self.store.list_staff_users().await?)
+        Ok(self.store.staff().list().await?)
     }
 }
 

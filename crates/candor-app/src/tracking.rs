@@ -58,16 +58,23 @@ impl Candor {
         kind: &str,
         campaign: Uuid,
     ) -> Result<bool, AppError> {
-        let agrees = self.store.consent_states(subject).await?.iter().any(|s| {
-            s.purpose == TRACKING_PURPOSE
-                && s.channel == Channel::Email
-                && s.status == Status::Effective
-        });
-        if !agrees || self.store.get_contact(subject).await?.is_none() {
+        let agrees = self
+            .store
+            .consents()
+            .states(subject)
+            .await?
+            .iter()
+            .any(|s| {
+                s.purpose == TRACKING_PURPOSE
+                    && s.channel == Channel::Email
+                    && s.status == Status::Effective
+            });
+        if !agrees || self.store.contacts().get(subject).await?.is_none() {
             return Ok(false);
         }
         self.store
-            .record_activity(&ActivityRecord {
+            .activity()
+            .record(&ActivityRecord {
                 id: Uuid::now_v7(),
                 contact_id: subject,
                 kind: kind.into(),

@@ -48,15 +48,17 @@ fn read(subject: Uuid) -> AccessEvent {
 async fn contacts_round_trip_and_refuse_a_second_email(store: &Store) {
     let a = contact("a@example.com");
     store
-        .insert_contact(&a, Some("hash-a"), vec![], None)
+        .contacts()
+        .insert(&a, Some("hash-a"), vec![], None)
         .await
         .unwrap();
-    let back = store.get_contact(a.id).await.unwrap().unwrap();
+    let back = store.contacts().get(a.id).await.unwrap().unwrap();
     assert_eq!(back.data.email, a.data.email);
     assert_eq!(back.created_at, a.created_at);
     let dup = contact("a@example.com");
     match store
-        .insert_contact(&dup, Some("hash-a"), vec![read(dup.id)], None)
+        .contacts()
+        .insert(&dup, Some("hash-a"), vec![read(dup.id)], None)
         .await
     {
         Err(StoreError::Duplicate {
@@ -66,11 +68,12 @@ async fn contacts_round_trip_and_refuse_a_second_email(store: &Store) {
         other => panic!("expected a duplicate, got {other:?}"),
     }
     assert!(
-        store.list_audit(dup.id, 10).await.unwrap().is_empty(),
+        store.audit().list(dup.id, 10).await.unwrap().is_empty(),
         "a refused write leaves no audit entry"
     );
     let found = store
-        .list_contacts(
+        .contacts()
+        .list(
             &ContactFilter {
                 email_hash: Some("hash-a".into()),
                 ..Default::default()
@@ -83,22 +86,23 @@ async fn contacts_round_trip_and_refuse_a_second_email(store: &Store) {
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
-    assert!(store.delete_contact(a.id, vec![]).await.unwrap());
-    assert!(!store.delete_contact(a.id, vec![]).await.unwrap());
+    assert!(store.contacts().delete(a.id, vec![]).await.unwrap());
+    assert!(!store.contacts().delete(a.id, vec![]).await.unwrap());
 }
 
 async fn audit_chains_link_per_subject_and_verify(store: &Store) {
     let subject = Uuid::now_v7();
     for _ in 0..3 {
         store
-            .append_audit(vec![read(subject), read(Uuid::now_v7())])
+            .audit()
+            .append(vec![read(subject), read(Uuid::now_v7())])
             .await
             .unwrap();
     }
-    let entries = store.list_audit(subject, 10).await.unwrap();
+    let entries = store.audit().list(subject, 10).await.unwrap();
     assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
     assert_eq!(entries[0].prev_hash, entries[1].hash);
-    let report = store.verify_audit().await.unwrap();
+    let report = store.audit().verify().await.unwrap();
     assert!(report.breaks.is_empty(), "{:?}", report.breaks);
     assert!(report.entries >= 6);
 }
@@ -108,23 +112,28 @@ async fn audit_chains_link_per_subject_and_verify(store: &Store) {
 async fn sessions_end_for_good(store: &Store) {
     let now = time::OffsetDateTime::now_utc();
     let later = now + time::Duration::minutes(30);
-    assert!(store.create_session("s1", "{}", later).await.unwrap());
+    assert!(store.sessions().create("s1", "{}", later).await.unwrap());
     assert!(
-        !store.create_session("s1", "{}", later).await.unwrap(),
+        !store.sessions().create("s1", "{}", later).await.unwrap(),
         "ids are unique"
     );
-    store.save_session("s1", r#"{"k":1}"#, later).await.unwrap();
-    let (data, _) = store.load_session("s1", now).await.unwrap().unwrap();
+    store
+        .sessions()
+        .save("s1", r#"{"k":1}"#, later)
+        .await
+        .unwrap();
+    let (data, _) = store.sessions().load("s1", now).await.unwrap().unwrap();
     assert_eq!(data, r#"{"k":1}"#);
-    store.delete_session("s1").await.unwrap();
-    store.save_session("s1", "{}", later).await.unwrap();
-    assert!(store.load_session("s1", now).await.unwrap().is_none());
+    store.sessions().delete("s1").await.unwrap();
+    store.sessions().save("s1", "{}", later).await.unwrap();
+    assert!(store.sessions().load("s1", now).await.unwrap().is_none());
     assert!(store
-        .create_session("s2", "{}", now + time::Duration::seconds(1))
+        .sessions()
+        .create("s2", "{}", now + time::Duration::seconds(1))
         .await
         .unwrap());
     let after = now + time::Duration::seconds(2);
-    assert!(store.load_session("s2", after).await.unwrap().is_none());
+    assert!(store.sessions().load("s2", after).await.unwrap().is_none());
 }
 
 /// The audit search: by contact, by actor and by dates, newest first.
@@ -133,21 +142,25 @@ async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
     let mut e = read(subject);
     e.actor = "user:search-test".into();
     store
-        .append_audit(vec![e.clone(), read(subject)])
+        .audit()
+        .append(vec![e.clone(), read(subject)])
         .await
         .unwrap();
     let by_actor = candor_store::AuditFilter {
         actor: Some("user:search-test".into()),
         ..Default::default()
     };
-    let found = store.search_audit(&by_actor, 10).await.unwrap();
+    let found = store.audit().search(&by_actor, 10).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].subject_id, subject);
     let by_subject = candor_store::AuditFilter {
         subject_id: Some(subject),
         ..Default::default()
     };
-    assert_eq!(store.search_audit(&by_subject, 10).await.unwrap().len(), 2);
+    assert_eq!(
+        store.audit().search(&by_subject, 10).await.unwrap().len(),
+        2
+    );
     let today = time::OffsetDateTime::now_utc()
         .date()
         .midnight()
@@ -159,13 +172,13 @@ async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
         until: Some(tomorrow),
         ..Default::default()
     };
-    assert_eq!(store.search_audit(&in_day, 10).await.unwrap().len(), 2);
+    assert_eq!(store.audit().search(&in_day, 10).await.unwrap().len(), 2);
     let before = candor_store::AuditFilter {
         subject_id: Some(subject),
         until: Some(today),
         ..Default::default()
     };
-    assert!(store.search_audit(&before, 10).await.unwrap().is_empty());
+    assert!(store.audit().search(&before, 10).await.unwrap().is_empty());
 }
 
 /// Instants compare as instants on both backends, whatever their fraction: on SQLite,
@@ -184,7 +197,8 @@ async fn timestamps_compare_as_instants(store: &Store) {
         datetime!(2026-01-01 10:00:05.05 UTC),
     );
     store
-        .append_audit(vec![at(t0), at(t1), at(t2)])
+        .audit()
+        .append(vec![at(t0), at(t1), at(t2)])
         .await
         .unwrap();
     let mid = datetime!(2026-01-01 10:00:05.06 UTC);
@@ -195,7 +209,8 @@ async fn timestamps_compare_as_instants(store: &Store) {
         ..Default::default()
     };
     let after: Vec<_> = store
-        .search_audit(&search(Some(mid), None), 10)
+        .audit()
+        .search(&search(Some(mid), None), 10)
         .await
         .unwrap()
         .into_iter()
@@ -203,7 +218,8 @@ async fn timestamps_compare_as_instants(store: &Store) {
         .collect();
     assert_eq!(after, [t1], "{}", store.backend());
     let before: Vec<_> = store
-        .search_audit(&search(None, Some(mid)), 10)
+        .audit()
+        .search(&search(None, Some(mid)), 10)
         .await
         .unwrap()
         .into_iter()
@@ -236,11 +252,13 @@ async fn timestamps_compare_as_instants(store: &Store) {
         used_at: None,
     };
     store
-        .insert_contact(&c, Some("hash-due"), vec![], Some((&token, &mail)))
+        .contacts()
+        .insert(&c, Some("hash-due"), vec![], Some((&token, &mail)))
         .await
         .unwrap();
     let claimed = store
-        .claim_mail(datetime!(2026-01-01 10:00:05.5 UTC), 10)
+        .outbox()
+        .claim(datetime!(2026-01-01 10:00:05.5 UTC), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -433,7 +451,7 @@ async fn concurrent_audit_writers_keep_one_chain_per_subject() {
                 let s = store.clone();
                 tokio::spawn(async move {
                     for _ in 0..10 {
-                        s.append_audit(vec![read(subject)]).await.unwrap();
+                        s.audit().append(vec![read(subject)]).await.unwrap();
                     }
                 })
             })
@@ -441,9 +459,9 @@ async fn concurrent_audit_writers_keep_one_chain_per_subject() {
         for t in tasks {
             t.await.unwrap();
         }
-        let entries = store.list_audit(subject, 1000).await.unwrap();
+        let entries = store.audit().list(subject, 1000).await.unwrap();
         assert_eq!(entries.len(), 80, "{}", store.backend());
-        let report = store.verify_audit().await.unwrap();
+        let report = store.audit().verify().await.unwrap();
         assert!(
             report.breaks.is_empty(),
             "{}: {:?}",
@@ -480,13 +498,14 @@ async fn audit_queries_work_on_a_hash_partitioned_event_table() {
     let subjects: Vec<Uuid> = (0..24).map(|_| Uuid::now_v7()).collect();
     for _ in 0..3 {
         store
-            .append_audit(subjects.iter().map(|s| read(*s)).collect())
+            .audit()
+            .append(subjects.iter().map(|s| read(*s)).collect())
             .await
             .unwrap();
     }
-    let one = store.list_audit(subjects[5], 10).await.unwrap();
+    let one = store.audit().list(subjects[5], 10).await.unwrap();
     assert_eq!(one.iter().map(|e| e.seq).collect::<Vec<_>>(), [3, 2, 1]);
-    let report = store.verify_audit().await.unwrap();
+    let report = store.audit().verify().await.unwrap();
     assert!(report.breaks.is_empty(), "{:?}", report.breaks);
     assert_eq!(report.entries, 72);
 
@@ -548,11 +567,12 @@ mod consent_ledger {
         ];
         for d in steps {
             store
-                .append_consent(d, None, None, Vec::new())
+                .consents()
+                .append(d, None, None, Vec::new())
                 .await
                 .unwrap();
         }
-        let events = store.consent_events(subject).await.unwrap();
+        let events = store.consents().events(subject).await.unwrap();
         assert_eq!(
             events.iter().map(|e| e.seq).collect::<Vec<_>>(),
             [1, 2, 3, 4, 5]
@@ -564,12 +584,12 @@ mod consent_ledger {
             let next = consent::apply(folded.get(&key), e);
             folded.insert(key, next);
         }
-        let stored = store.consent_states(subject).await.unwrap();
+        let stored = store.consents().states(subject).await.unwrap();
         assert_eq!(stored, folded.into_values().collect::<Vec<_>>());
         let newsletter = stored.iter().find(|s| s.purpose == "newsletter").unwrap();
         assert_eq!(newsletter.status, Status::Effective);
         assert_eq!(newsletter.first_opt_in_source, Some(Source::Api));
-        let report = store.verify_consents().await.unwrap();
+        let report = store.consents().verify().await.unwrap();
         assert!(report.breaks.is_empty(), "{:?}", report.breaks);
     }
 }
@@ -618,7 +638,8 @@ async fn queue_mails(store: &Store, n: usize) {
             list_unsubscribe: None,
         };
         store
-            .insert_contact(&c, Some(&format!("h{i}")), vec![], Some((&token, &mail)))
+            .contacts()
+            .insert(&c, Some(&format!("h{i}")), vec![], Some((&token, &mail)))
             .await
             .unwrap();
     }
@@ -634,12 +655,12 @@ async fn two_workers_never_take_the_same_message(store: Store) {
             let mut taken = Vec::new();
             loop {
                 let now = time::OffsetDateTime::now_utc();
-                let batch = store.claim_mail(now, 7).await.unwrap();
+                let batch = store.outbox().claim(now, 7).await.unwrap();
                 if batch.is_empty() {
                     break;
                 }
                 for e in batch {
-                    store.mark_sent(e.mail.id, now).await.unwrap();
+                    store.outbox().mark_sent(e.mail.id, now).await.unwrap();
                     taken.push(e.mail.id);
                 }
                 tokio::task::yield_now().await;

@@ -93,7 +93,7 @@ async fn read(contacts: u64, seconds: u32, connections: u32) -> Result<()> {
         .create_token(Role::Sales, "bench")
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ids = app.store.sample_contact_ids(1000).await?;
+    let ids = app.store.bench().sample_contact_ids(1000).await?;
     let script = dir.join("ids.lua");
     std::fs::write(&script, lua(&ids, &token))?;
 
@@ -111,6 +111,7 @@ async fn read(contacts: u64, seconds: u32, connections: u32) -> Result<()> {
     )?;
     let audited = app
         .store
+        .demo()
         .table_counts()
         .await?
         .into_iter()
@@ -169,13 +170,13 @@ async fn spawn(router: Router) -> Result<String> {
 }
 
 async fn raw_router(store: Store) -> Result<Router> {
-    store.baseline_prepare().await?;
+    store.bench().prepare().await?;
     async fn handler(
         State(store): State<Store>,
         Path(id): Path<String>,
     ) -> Result<String, axum::http::StatusCode> {
         let at = time::OffsetDateTime::now_utc();
-        match store.baseline_read_and_insert(&id, at).await {
+        match store.bench().read_and_insert(&id, at).await {
             Ok(Some(name)) => Ok(format!(
                 "{{\"last_name\":{}}}",
                 serde_json::Value::String(name)
@@ -350,11 +351,11 @@ async fn import(contacts: u64, postgres: Option<String>, batch: usize) -> Result
     for b in raw_app.demo_import_batches(contacts, 42, now, 0, batch) {
         let rows = Store::import_rows(b);
         let t = std::time::Instant::now();
-        raw_app.store.write_raw(&rows).await?;
+        raw_app.store.bench().write_raw(&rows).await?;
         raw += t.elapsed();
     }
     let raw = raw.as_secs_f64();
-    let raw_count = raw_app.store.count_contacts().await? as u64;
+    let raw_count = raw_app.store.contacts().count().await? as u64;
     raw_app.store.close().await;
     if raw_count != contacts {
         bail!("the baseline wrote {raw_count} contacts of {contacts}");
@@ -445,7 +446,7 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
     let mut check = None;
     for _ in 0..5 {
         let t = std::time::Instant::now();
-        let (allowed, counts) = app.store.baseline_newsletter_audience().await?;
+        let (allowed, counts) = app.store.bench().newsletter_audience().await?;
         raw = raw.min(t.elapsed().as_secs_f64());
         let t = std::time::Instant::now();
         let report = app
@@ -478,7 +479,7 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
     println!("ratio Candor / SQL: {ratio:.2}");
 
     // Single decisions through the app (store reads and the rules), and the rules alone.
-    let ids = app.store.sample_contact_ids(2000).await?;
+    let ids = app.store.bench().sample_contact_ids(2000).await?;
     let mut api = Vec::with_capacity(ids.len());
     for id in &ids {
         let id: uuid::Uuid = id.parse()?;
@@ -489,7 +490,7 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
         api.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     api.sort_by(f64::total_cmp);
-    let states = app.store.consent_states(ids[0].parse()?).await?;
+    let states = app.store.consents().states(ids[0].parse()?).await?;
     let facts = candor_domain::communication::Facts {
         consents: &states,
         ..candor_domain::communication::Facts::new_contact(

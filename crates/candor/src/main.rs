@@ -327,7 +327,7 @@ async fn user(cfg: &Config, command: UserCommand) -> Result<()> {
 
 async fn export_contacts(cfg: &Config, out: &std::path::Path, role: Role) -> Result<()> {
     let app = setup::open(cfg).await?;
-    let total = app.store.count_contacts().await? as u64;
+    let total = app.store.contacts().count().await? as u64;
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
     let bar = setup::progress_bar(total, "exporting");
     let actor = candor_app::Actor {

@@ -104,7 +104,7 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         .with_context(|| format!("listening on {}", cfg.listen))?;
     let url = format!("http://{}", listener.local_addr()?);
     if let Some(n) = demo {
-        if app.store.count_contacts().await? == 0 {
+        if app.store.contacts().count().await? == 0 {
             fill_demo(&app, n, 42).await?;
         }
         app.revoke_tokens("demo-admin")

@@ -246,7 +246,7 @@ async fn staff_cannot_record_the_persons_own_act(t: TestApp) {
         .await;
     let path = format!("/api/v1/contacts/{id}/consents");
     // The consent request (C4) that comes with the new contact.
-    let queued = t.app.store.list_outbox(100).await.unwrap().len();
+    let queued = t.app.store.outbox().list(100).await.unwrap().len();
     for role in Role::ALL {
         for (source, rule) in [
             ("portal", "person_only_source"),
@@ -273,7 +273,7 @@ async fn staff_cannot_record_the_persons_own_act(t: TestApp) {
         "nothing was written"
     );
     assert_eq!(
-        t.app.store.list_outbox(100).await.unwrap().len(),
+        t.app.store.outbox().list(100).await.unwrap().len(),
         queued,
         "no confirmation email either"
     );
@@ -341,7 +341,7 @@ async fn a_consent_and_its_audit_entry_commit_together(t: TestApp) {
         .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
         .await;
     let path = format!("/api/v1/contacts/{id}/consents");
-    let outbox = t.app.store.list_outbox(100).await.unwrap().len();
+    let outbox = t.app.store.outbox().list(100).await.unwrap().len();
     t.fail_audit_writes(true).await;
     let res = t.post(Role::Sales, &path, &web_form("newsletter")).await;
     assert_eq!(res.status(), 500);
@@ -349,24 +349,29 @@ async fn a_consent_and_its_audit_entry_commit_together(t: TestApp) {
     assert!(t
         .app
         .store
-        .consent_events(subject)
+        .consents()
+        .events(subject)
         .await
         .unwrap()
         .is_empty());
     assert!(t
         .app
         .store
-        .consent_states(subject)
+        .consents()
+        .states(subject)
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(t.app.store.list_outbox(100).await.unwrap().len(), outbox);
+    assert_eq!(t.app.store.outbox().list(100).await.unwrap().len(), outbox);
     t.fail_audit_writes(false).await;
     let res = t.post(Role::Sales, &path, &web_form("newsletter")).await;
     assert_eq!(res.status(), 201);
-    assert_eq!(t.app.store.consent_events(subject).await.unwrap().len(), 1);
     assert_eq!(
-        t.app.store.list_outbox(100).await.unwrap().len(),
+        t.app.store.consents().events(subject).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        t.app.store.outbox().list(100).await.unwrap().len(),
         outbox + 1
     );
 }

@@ -907,7 +907,7 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
 
     // DPO: a contact's audit, then the outbox and one email in it.
     login(b, &t, Role::Dpo).await;
-    let recipient = t.app.store.list_outbox(1).await.unwrap()[0]
+    let recipient = t.app.store.outbox().list(1).await.unwrap()[0]
         .mail
         .subject_id
         .unwrap();

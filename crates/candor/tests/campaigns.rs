@@ -173,7 +173,7 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
     );
 
     // French only, but one allowed recipient reads English: refused, nothing sent.
-    let outbox_before = t.app.store.list_outbox(1000).await.unwrap().len();
+    let outbox_before = t.app.store.outbox().list(1000).await.unwrap().len();
     let fr_only = campaign(&t, &seg, &["fr"]).await;
     let res = t
         .post(
@@ -191,7 +191,7 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
     )
     .await;
     assert_eq!(
-        t.app.store.list_outbox(1000).await.unwrap().len(),
+        t.app.store.outbox().list(1000).await.unwrap().len(),
         outbox_before
     );
 
@@ -331,6 +331,7 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
         let store = t.app.store.clone();
         async move {
             store
+                .demo()
                 .table_counts()
                 .await
                 .unwrap()
@@ -388,7 +389,8 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
     let ledger = t
         .app
         .store
-        .consent_events(id("en_subscriber").parse().unwrap())
+        .consents()
+        .events(id("en_subscriber").parse().unwrap())
         .await
         .unwrap();
     let last = ledger.last().unwrap();
@@ -404,7 +406,7 @@ async fn a_send_and_its_audit_commit_together(t: TestApp) {
     people(&t).await;
     let seg = segment(&t).await;
     let camp = campaign(&t, &seg, &["fr", "en"]).await;
-    let before = t.app.store.list_outbox(1000).await.unwrap().len();
+    let before = t.app.store.outbox().list(1000).await.unwrap().len();
     t.fail_audit_writes(true).await;
     let res = t
         .post(
@@ -416,8 +418,11 @@ async fn a_send_and_its_audit_commit_together(t: TestApp) {
     assert_eq!(res.status(), 500);
     t.fail_audit_writes(false).await;
     let id: uuid::Uuid = camp.parse().unwrap();
-    assert_eq!(t.app.store.list_outbox(1000).await.unwrap().len(), before);
-    assert_eq!(t.app.store.campaign_recipient_count(id).await.unwrap(), 0);
+    assert_eq!(t.app.store.outbox().list(1000).await.unwrap().len(), before);
+    assert_eq!(
+        t.app.store.campaigns().recipient_count(id).await.unwrap(),
+        0
+    );
     let res = t
         .post(
             Role::Marketing,
@@ -426,10 +431,10 @@ async fn a_send_and_its_audit_commit_together(t: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
-    let sent = t.app.store.campaign_recipient_count(id).await.unwrap();
+    let sent = t.app.store.campaigns().recipient_count(id).await.unwrap();
     assert!(sent > 0);
     assert_eq!(
-        t.app.store.list_outbox(1000).await.unwrap().len() as i64,
+        t.app.store.outbox().list(1000).await.unwrap().len() as i64,
         before as i64 + sent
     );
 }

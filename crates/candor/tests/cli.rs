@@ -214,7 +214,12 @@ async fn export_writes_what_the_role_may_read_neutralises_formulas_and_is_audite
     assert!(!text.contains("HYPERLINK"));
 
     let app = open(&dir).await;
-    let audit = app.store.list_audit(id.parse().unwrap(), 10).await.unwrap();
+    let audit = app
+        .store
+        .audit()
+        .list(id.parse().unwrap(), 10)
+        .await
+        .unwrap();
     let exports: Vec<_> = audit
         .iter()
         .filter(|e| e.action == candor_domain::audit::AuditAction::Export)

@@ -148,7 +148,8 @@ async fn an_expired_link_changes_nothing(t: TestApp) {
     let out = t
         .app
         .store
-        .confirm_consent(
+        .consents()
+        .confirm(
             &candor_app::keys::secret_hash(secret),
             later,
             Default::default(),

@@ -48,7 +48,12 @@ fn rejects(path: &Path) -> Vec<csv::StringRecord> {
 
 async fn contact_id(t: &TestApp, email: &str) -> Option<uuid::Uuid> {
     let hash = t.app.email_hash_of(email).unwrap();
-    t.app.store.contact_id_by_email_hash(&hash).await.unwrap()
+    t.app
+        .store
+        .contacts()
+        .id_by_email_hash(&hash)
+        .await
+        .unwrap()
 }
 
 const MAILCHIMP: &str = "\
@@ -122,16 +127,16 @@ async fn a_mailchimp_export_is_imported_with_its_evidence(t: TestApp) {
     }
     // The duplicate was skipped: Alice keeps her name.
     let alice = contact_id(&t, "alice@example.org").await.expect("alice");
-    let stored = t.app.store.get_contact(alice).await.unwrap().unwrap();
+    let stored = t.app.store.contacts().get(alice).await.unwrap().unwrap();
     assert_eq!(stored.data.last_name.as_str(), "Martin");
 
     // Alice: opt-in and confirmation from the file, so the newsletter is effective.
-    let events = t.app.store.consent_events(alice).await.unwrap();
+    let events = t.app.store.consents().events(alice).await.unwrap();
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[0].source.as_str(), "import");
     assert_eq!(events[0].evidence.ip.as_deref(), Some("192.0.2.1"));
     assert_eq!(events[0].at.date().to_string(), "2024-03-01");
-    let states = t.app.store.consent_states(alice).await.unwrap();
+    let states = t.app.store.consents().states(alice).await.unwrap();
     assert_eq!(states.len(), 1);
     assert_eq!(
         (states[0].purpose.as_str(), states[0].status),
@@ -139,17 +144,17 @@ async fn a_mailchimp_export_is_imported_with_its_evidence(t: TestApp) {
     );
     // Gina: an opt-in without confirmation stays pending and she is asked.
     let gina = contact_id(&t, "gina@example.org").await.expect("gina");
-    let states = t.app.store.consent_states(gina).await.unwrap();
+    let states = t.app.store.consents().states(gina).await.unwrap();
     assert_eq!(states[0].status, Status::Pending, "{states:?}");
     // Erin: no evidence, a consent request (C4). Alice: none.
-    let outbox = t.app.store.list_outbox(100).await.unwrap();
+    let outbox = t.app.store.outbox().list(100).await.unwrap();
     let mut asked: Vec<&str> = outbox.iter().map(|e| e.mail.recipient.as_str()).collect();
     asked.sort_unstable();
     assert_eq!(asked, ["erin@example.org", "gina@example.org"]);
     assert!(outbox.iter().all(|e| e.mail.category == "consent_request"));
 
     // Every created contact's creation is in its audit chain, and chains verify.
-    let audit = t.app.store.list_audit(alice, 10).await.unwrap();
+    let audit = t.app.store.audit().list(alice, 10).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].endpoint, "candor import contacts");
     let verify = run(&t, &["verify"]);
@@ -178,7 +183,7 @@ async fn a_mailchimp_export_is_imported_with_its_evidence(t: TestApp) {
         stderr(&again)
     );
     assert_eq!(t.snapshot().await, before);
-    assert_eq!(t.app.store.list_outbox(100).await.unwrap().len(), 2);
+    assert_eq!(t.app.store.outbox().list(100).await.unwrap().len(), 2);
 }
 
 /// `--on-duplicate merge` fills the existing contact with the row's values and adds
@@ -213,18 +218,18 @@ async fn duplicates_merge_into_the_existing_contact(t: TestApp) {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("1 merged"), "{}", stderr(&out));
-    let c = t.app.store.get_contact(alice).await.unwrap().unwrap();
+    let c = t.app.store.contacts().get(alice).await.unwrap().unwrap();
     assert_eq!(c.data.city.as_ref().map(|c| c.as_str()), Some("Lyon"));
     assert_eq!(
         c.data.last_name.as_str(),
         "Martin",
         "an empty cell keeps the value"
     );
-    let events = t.app.store.consent_events(alice).await.unwrap();
+    let events = t.app.store.consents().events(alice).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].purpose, "commercial");
     assert_eq!(events[0].pending.as_deref(), Some("double_opt_in"));
-    assert_eq!(t.app.store.count_contacts().await.unwrap(), 1);
+    assert_eq!(t.app.store.contacts().count().await.unwrap(), 1);
 }
 
 /// A file the mapping cannot read is refused before anything is written, naming why.
@@ -332,7 +337,7 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
         let mut child = spawn(&t, &file);
         let started = Instant::now();
         loop {
-            let n = t.app.store.count_contacts().await.unwrap() as usize;
+            let n = t.app.store.contacts().count().await.unwrap() as usize;
             if n >= threshold || started.elapsed() > Duration::from_secs(120) {
                 break;
             }
@@ -348,7 +353,7 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
         child.wait().unwrap();
     }
     assert!(kills >= 2, "the import finished before it could be killed");
-    let partial = t.app.store.count_contacts().await.unwrap() as usize;
+    let partial = t.app.store.contacts().count().await.unwrap() as usize;
     assert!(partial < ROWS - bad, "killed before the end: {partial}");
     let out = command(
         &t,
@@ -366,7 +371,7 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
     assert!(stderr(&out).contains("Resumed job"), "{}", stderr(&out));
 
     assert_eq!(
-        t.app.store.count_contacts().await.unwrap() as usize,
+        t.app.store.contacts().count().await.unwrap() as usize,
         ROWS - bad
     );
     let mut seen = std::collections::HashSet::new();
@@ -375,7 +380,8 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
         let page = t
             .app
             .store
-            .list_contacts(
+            .contacts()
+            .list(
                 &ContactFilter::default(),
                 candor_store::Page { after, limit: 1000 },
             )
@@ -403,7 +409,7 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
         .iter()
         .all(|r| &r[1] == "phone" && &r[2] == "phone_format"));
     // One consent request per good row without evidence, none twice.
-    let asked = t.app.store.list_outbox(100_000).await.unwrap().len();
+    let asked = t.app.store.outbox().list(100_000).await.unwrap().len();
     let want_asked = (0..ROWS).filter(|i| i % 3 == 0 && i % 100 != 7).count();
     assert_eq!(asked, want_asked);
     let verify = run(&t, &["verify"]);
@@ -415,7 +421,8 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
 async fn global_state(t: &TestApp, id: uuid::Uuid, channel: &str) -> Option<Status> {
     t.app
         .store
-        .consent_states(id)
+        .consents()
+        .states(id)
         .await
         .unwrap()
         .into_iter()
@@ -489,7 +496,7 @@ async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: Test
             ],
         );
         assert!(res.status.success(), "{name}: {}", stderr(&res));
-        let outbox = t.app.store.list_outbox(1000).await.unwrap();
+        let outbox = t.app.store.outbox().list(1000).await.unwrap();
         for (email, channels) in out.iter() {
             let id = contact_id(&t, email).await.expect(email);
             for c in *channels {
@@ -499,7 +506,7 @@ async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: Test
                     "{name}: {email} on {c}"
                 );
             }
-            let events = t.app.store.consent_events(id).await.unwrap();
+            let events = t.app.store.consents().events(id).await.unwrap();
             let withdrawal = events
                 .iter()
                 .find(|e| e.purpose == "*" && e.action.as_str() == "withdraw")
@@ -523,7 +530,7 @@ async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: Test
     }
     // Mailchimp's reasons are kept with the withdrawal, and the campaign left out.
     let ivo = contact_id(&t, "ivo@example.org").await.unwrap();
-    let events = t.app.store.consent_events(ivo).await.unwrap();
+    let events = t.app.store.consents().events(ivo).await.unwrap();
     let note = events.last().unwrap().evidence.note.clone().unwrap();
     assert!(
         note.contains("UNSUB_REASON: Other") && note.contains("Trop de messages"),
@@ -580,7 +587,8 @@ async fn a_column_that_may_carry_a_choice_is_never_dropped_unseen(t: TestApp) {
     let asked: Vec<String> = t
         .app
         .store
-        .list_outbox(100)
+        .outbox()
+        .list(100)
         .await
         .unwrap()
         .into_iter()
@@ -679,7 +687,7 @@ async fn no_row_that_opted_out_is_ever_emailed(t: TestApp) {
             .await
             .unwrap();
         while t.app.deliver_due(&transport).await.unwrap() > 0 {}
-        let outbox = t.app.store.list_outbox(100_000).await.unwrap();
+        let outbox = t.app.store.outbox().list(100_000).await.unwrap();
         for email in &said_no {
             let id = contact_id(&t, email).await.unwrap();
             assert_eq!(

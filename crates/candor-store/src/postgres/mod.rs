@@ -23,6 +23,21 @@ type Store = PgStore;
 #[path = "../sql/mod.rs"]
 mod sql;
 
+#[async_trait::async_trait]
+impl crate::face::Backend for PgStore {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn close(&self) {
+        PgStore::close(self).await
+    }
+
+    async fn schema(&self) -> Result<crate::model::Schema> {
+        PgStore::schema(self).await
+    }
+}
+
 impl PgStore {
     pub async fn open_url(url: &str) -> Result<Self> {
         let opts = PgConnectOptions::from_str(url)?;

@@ -119,9 +119,10 @@ pub(crate) async fn append_in(
     Ok(out)
 }
 
-impl Store {
+#[async_trait::async_trait]
+impl crate::face::Audit for Store {
     /// Appends a batch of entries in one transaction (the batching writer's commit).
-    pub async fn append_audit(&self, events: Vec<AccessEvent>) -> Result<Vec<AuditEntry>> {
+    async fn append(&self, events: Vec<AccessEvent>) -> Result<Vec<AuditEntry>> {
         if events.is_empty() {
             return Ok(Vec::new());
         }
@@ -132,7 +133,7 @@ impl Store {
     }
 
     /// A subject's entries, newest first, at most `limit`.
-    pub async fn list_audit(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>> {
+    async fn list(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM audit_entry WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
         );
@@ -145,12 +146,12 @@ impl Store {
     }
 
     /// Checks every subject's chain against its head; streams, so memory stays flat.
-    pub async fn verify_audit(&self) -> Result<VerifyReport> {
+    async fn verify(&self) -> Result<VerifyReport> {
         super::verify_chains(&self.reader, ("audit_entry", "audit_head"), COLUMNS, entry).await
     }
 
     /// Access-audit entries matching `filter`, newest first.
-    pub async fn search_audit(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>> {
+    async fn search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut q = Builder::new(format!("SELECT {COLUMNS} FROM audit_entry WHERE 1 = 1"));
         if let Some(s) = filter.subject_id {
             q.push(" AND subject_id = ").push_bind(Id(s));

@@ -1,6 +1,6 @@
 //! Segments, campaigns and their recipients, and the engagement they record.
 
-use super::{dialect, Db, Store, LIST};
+use super::{dialect, Db, Store};
 use crate::bulk::Cell;
 use crate::error::Result;
 use crate::model::{ActivityRecord, CampaignRecord, Page, QueuedMail, SegmentRecord};
@@ -11,7 +11,7 @@ use candor_domain::audit::AccessEvent;
 use candor_domain::consent::Channel;
 use candor_domain::contact::Contact;
 use std::collections::HashSet;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 type Args<'q> = <Db as sqlx::Database>::Arguments<'q>;
@@ -95,9 +95,27 @@ impl From<CampaignRow> for CampaignRecord {
     }
 }
 
-impl Store {
+pub(super) async fn insert_activity<'e, E>(e: E, a: &ActivityRecord) -> Result<()>
+where
+    E: sqlx::Executor<'e, Database = Db>,
+{
+    sqlx::query(
+        "INSERT INTO activity (id, contact_id, kind, at, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(Id(a.id))
+    .bind(Id(a.contact_id))
+    .bind(&a.kind)
+    .bind(Ts(a.at))
+    .bind(&a.detail)
+    .execute(e)
+    .await?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl crate::face::Segments for Store {
     /// How many contacts a segment holds.
-    pub async fn segment_count(&self, conds: &[SegmentCondition]) -> Result<i64> {
+    async fn count(&self, conds: &[SegmentCondition]) -> Result<i64> {
         let (w, binds) = where_sql(conds, 1);
         let sql = format!("SELECT COUNT(*) FROM contact c WHERE {w}");
         let row = bind_cells(sqlx::query(&sql), binds)
@@ -107,11 +125,7 @@ impl Store {
     }
 
     /// One page of a segment's contacts, in id order.
-    pub async fn segment_page(
-        &self,
-        conds: &[SegmentCondition],
-        page: Page,
-    ) -> Result<Vec<Contact>> {
+    async fn page(&self, conds: &[SegmentCondition], page: Page) -> Result<Vec<Contact>> {
         let (w, mut binds) = where_sql(conds, 1);
         let after = match page.after {
             Some(a) => {
@@ -139,7 +153,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn save_segment(&self, s: &SegmentRecord) -> Result<()> {
+    async fn save(&self, s: &SegmentRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO segment (id, name, conditions, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -153,7 +167,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn get_segment(&self, id: Uuid) -> Result<Option<SegmentRecord>> {
+    async fn get(&self, id: Uuid) -> Result<Option<SegmentRecord>> {
         let row: Option<SegmentRow> = sqlx::query_as(
             "SELECT id, name, conditions, created_by, created_at FROM segment WHERE id = $1",
         )
@@ -164,7 +178,7 @@ impl Store {
     }
 
     /// The newest segments first.
-    pub async fn list_segments(&self, limit: u32) -> Result<Vec<SegmentRecord>> {
+    async fn list(&self, limit: u32) -> Result<Vec<SegmentRecord>> {
         let rows: Vec<SegmentRow> = sqlx::query_as(
             "SELECT id, name, conditions, created_by, created_at FROM segment \
              ORDER BY created_at DESC, id DESC LIMIT $1",
@@ -175,206 +189,10 @@ impl Store {
         Ok(rows.into_iter().map(SegmentRecord::from).collect())
     }
 
-    /// The newest campaigns first.
-    pub async fn list_campaigns(&self, limit: u32) -> Result<Vec<CampaignRecord>> {
-        let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaign ORDER BY created_at DESC, id DESC LIMIT $1"
-        ))
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows.into_iter().map(CampaignRecord::from).collect())
-    }
-
-    /// How many people a campaign was queued for, and how many of them opened it and
-    /// clicked in it (counted only where engagement tracking was consented).
-    pub async fn campaign_results(&self, id: Uuid) -> Result<(i64, i64, i64)> {
-        Ok(sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = $1) AS recipients, \
-             (SELECT COUNT(DISTINCT contact_id) FROM activity WHERE kind = 'email_open' AND detail = $2) AS opens, \
-             (SELECT COUNT(DISTINCT contact_id) FROM activity WHERE kind = 'email_click' AND detail = $2) AS clicks",
-        )
-        .bind(Id(id))
-        .bind(format!("campaign {id}"))
-        .fetch_one(&self.reader)
-        .await?)
-    }
-
-    pub async fn save_campaign(&self, c: &CampaignRecord) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO campaign ({CAMPAIGN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ))
-        .bind(Id(c.id))
-        .bind(&c.name)
-        .bind(&c.category)
-        .bind(&c.channel)
-        .bind(Id(c.segment_id))
-        .bind(&c.content)
-        .bind(&c.status)
-        .bind(&c.report)
-        .bind(&c.created_by)
-        .bind(Ts(c.created_at))
-        .bind(c.sent_at.map(Ts))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn get_campaign(&self, id: Uuid) -> Result<Option<CampaignRecord>> {
-        let row: Option<CampaignRow> = sqlx::query_as(&format!(
-            "SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = $1"
-        ))
-        .bind(Id(id))
-        .fetch_optional(&self.writer)
-        .await?;
-        Ok(row.map(CampaignRecord::from))
-    }
-
-    /// Marks a draft campaign sent with its report; false when it was not a draft.
-    pub async fn mark_campaign_sent(
-        &self,
-        id: Uuid,
-        at: OffsetDateTime,
-        report: &str,
-    ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE campaign SET status = 'sent', sent_at = $2, report = $3 WHERE id = $1 AND status = 'draft'",
-        )
-        .bind(Id(id))
-        .bind(Ts(at))
-        .bind(report)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Which of these (contact, company) pairs have a contract running on `on`.
-    pub async fn active_contracts_for(
-        &self,
-        pairs: &[(Uuid, Option<Uuid>)],
-        on: Date,
-    ) -> Result<HashSet<Uuid>> {
-        let mut out = HashSet::new();
-        for chunk in pairs.chunks(LIST) {
-            let ps: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT c.id FROM contact c WHERE c.id IN ({}) AND EXISTS (SELECT 1 FROM contract k \
-                 WHERE (k.contact_id = c.id OR k.company_id = c.company_id) AND k.status = 'active' \
-                 AND k.starts_on <= $1 AND (k.ends_on IS NULL OR k.ends_on >= $1))",
-                ps.join(", ")
-            );
-            let mut q = sqlx::query_scalar::<Db, Id>(&sql).bind(on);
-            for (id, _) in chunk {
-                q = q.bind(Id(*id));
-            }
-            out.extend(q.fetch_all(&self.reader).await?.into_iter().map(|i| i.0));
-        }
-        Ok(out)
-    }
-
-    /// Queues a campaign's messages with their recipients in one transaction; a
-    /// recipient recorded before (a send resumed after a crash, or run twice) gets
-    /// nothing more. The access-audit events of the recipients queued now commit with
-    /// them. Returns how many were queued.
-    pub async fn queue_campaign(
-        &self,
-        campaign: Uuid,
-        mails: &[QueuedMail],
-        audit: Vec<AccessEvent>,
-    ) -> Result<u64> {
-        let mut tx = self.write().await?;
-        let mut queued = 0;
-        let mut reached = HashSet::new();
-        for m in mails {
-            let first = sqlx::query(
-                "INSERT INTO campaign_recipient (subject_id, campaign_id, outbox_id, queued_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(m.subject_id.map(Id))
-            .bind(Id(campaign))
-            .bind(Id(m.id))
-            .bind(Ts(m.created_at))
-            .execute(&mut *tx)
-            .await?;
-            if first.rows_affected() == 1 {
-                super::outbox::queue_in(&mut tx, m).await?;
-                reached.extend(m.subject_id);
-                queued += 1;
-            }
-        }
-        let audit = audit
-            .into_iter()
-            .filter(|e| reached.contains(&e.subject_id))
-            .collect();
-        super::append_audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(queued)
-    }
-
-    /// How many messages a campaign queued.
-    pub async fn campaign_recipient_count(&self, campaign: Uuid) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = $1")
-                .bind(Id(campaign))
-                .fetch_one(&self.reader)
-                .await?,
-        )
-    }
-
-    /// Records a digital trace of a contact (an email opened, a link followed).
-    pub async fn record_activity(&self, a: &ActivityRecord) -> Result<()> {
-        insert_activity(&self.writer, a).await
-    }
-
-    /// Which of these subjects have an effective consent to `purpose` on `channel`.
-    pub async fn effective_consents(
-        &self,
-        ids: &[Uuid],
-        purpose: &str,
-        channel: Channel,
-    ) -> Result<HashSet<Uuid>> {
-        let mut out = HashSet::new();
-        for chunk in ids.chunks(LIST) {
-            let ps: Vec<String> = (3..=chunk.len() + 2).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT subject_id FROM consent_state WHERE purpose = $1 AND channel = $2 \
-                 AND status = 'effective' AND subject_id IN ({})",
-                ps.join(", ")
-            );
-            let mut q = sqlx::query_scalar::<Db, Id>(&sql)
-                .bind(purpose)
-                .bind(channel.as_str());
-            for id in chunk {
-                q = q.bind(Id(*id));
-            }
-            out.extend(q.fetch_all(&self.reader).await?.into_iter().map(|i| i.0));
-        }
-        Ok(out)
-    }
-}
-
-pub(super) async fn insert_activity<'e, E>(e: E, a: &ActivityRecord) -> Result<()>
-where
-    E: sqlx::Executor<'e, Database = Db>,
-{
-    sqlx::query(
-        "INSERT INTO activity (id, contact_id, kind, at, detail) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(Id(a.id))
-    .bind(Id(a.contact_id))
-    .bind(&a.kind)
-    .bind(Ts(a.at))
-    .bind(&a.detail)
-    .execute(e)
-    .await?;
-    Ok(())
-}
-
-impl Store {
     /// A segment's audience for one purpose × channel, read by one query in a task of
     /// its own and handed over in chunks: each contact with the states the rules read.
     /// The select list and its decoding are the backend's (`dialect::AUDIENCE_SELECT`).
-    pub fn audience_chunks(
+    fn audience(
         &self,
         conds: &[SegmentCondition],
         purpose: &str,
@@ -425,5 +243,133 @@ impl Store {
             }
         });
         rx
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::face::Campaigns for Store {
+    /// The newest campaigns first.
+    async fn list(&self, limit: u32) -> Result<Vec<CampaignRecord>> {
+        let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign ORDER BY created_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(CampaignRecord::from).collect())
+    }
+
+    /// How many people a campaign was queued for, and how many of them opened it and
+    /// clicked in it (counted only where engagement tracking was consented).
+    async fn results(&self, id: Uuid) -> Result<(i64, i64, i64)> {
+        Ok(sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = $1) AS recipients, \
+             (SELECT COUNT(DISTINCT contact_id) FROM activity WHERE kind = 'email_open' AND detail = $2) AS opens, \
+             (SELECT COUNT(DISTINCT contact_id) FROM activity WHERE kind = 'email_click' AND detail = $2) AS clicks",
+        )
+        .bind(Id(id))
+        .bind(format!("campaign {id}"))
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    async fn save(&self, c: &CampaignRecord) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO campaign ({CAMPAIGN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(Id(c.id))
+        .bind(&c.name)
+        .bind(&c.category)
+        .bind(&c.channel)
+        .bind(Id(c.segment_id))
+        .bind(&c.content)
+        .bind(&c.status)
+        .bind(&c.report)
+        .bind(&c.created_by)
+        .bind(Ts(c.created_at))
+        .bind(c.sent_at.map(Ts))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<CampaignRecord>> {
+        let row: Option<CampaignRow> = sqlx::query_as(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = $1"
+        ))
+        .bind(Id(id))
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(row.map(CampaignRecord::from))
+    }
+
+    /// Marks a draft campaign sent with its report; false when it was not a draft.
+    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime, report: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE campaign SET status = 'sent', sent_at = $2, report = $3 WHERE id = $1 AND status = 'draft'",
+        )
+        .bind(Id(id))
+        .bind(Ts(at))
+        .bind(report)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Queues a campaign's messages with their recipients in one transaction; a
+    /// recipient recorded before (a send resumed after a crash, or run twice) gets
+    /// nothing more. The access-audit events of the recipients queued now commit with
+    /// them. Returns how many were queued.
+    async fn queue(
+        &self,
+        campaign: Uuid,
+        mails: &[QueuedMail],
+        audit: Vec<AccessEvent>,
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut queued = 0;
+        let mut reached = HashSet::new();
+        for m in mails {
+            let first = sqlx::query(
+                "INSERT INTO campaign_recipient (subject_id, campaign_id, outbox_id, queued_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind(m.subject_id.map(Id))
+            .bind(Id(campaign))
+            .bind(Id(m.id))
+            .bind(Ts(m.created_at))
+            .execute(&mut *tx)
+            .await?;
+            if first.rows_affected() == 1 {
+                super::outbox::queue_in(&mut tx, m).await?;
+                reached.extend(m.subject_id);
+                queued += 1;
+            }
+        }
+        let audit = audit
+            .into_iter()
+            .filter(|e| reached.contains(&e.subject_id))
+            .collect();
+        super::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// How many messages a campaign queued.
+    async fn recipient_count(&self, campaign: Uuid) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM campaign_recipient WHERE campaign_id = $1")
+                .bind(Id(campaign))
+                .fetch_one(&self.reader)
+                .await?,
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::face::Activity for Store {
+    /// Records a digital trace of a contact (an email opened, a link followed).
+    async fn record(&self, a: &ActivityRecord) -> Result<()> {
+        insert_activity(&self.writer, a).await
     }
 }

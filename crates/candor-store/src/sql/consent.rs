@@ -1,14 +1,18 @@
 //! The consent ledger: an event and its projection in one transaction.
 
-use super::{dialect, Store, Tx};
+use super::outbox::{token, use_token, TokenRow, TOKEN_COLUMNS};
+use super::{dialect, Db, Store, Tx, LIST};
 use crate::error::{Result, StoreError};
-use crate::model::{ConsentToken, QueuedMail, VerifyReport};
+use crate::model::{Confirmation, ConsentToken, QueuedMail, TokenKind, VerifyReport};
 use crate::types::{Id, Ts};
 use candor_domain::audit::{AccessEvent, AuditEntry, GENESIS};
+use candor_domain::communication::LastRequest;
 use candor_domain::consent::{
     self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source, Status,
 };
 use sqlx::types::Json;
+use std::collections::HashSet;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 const EVENT_COLUMNS: &str =
@@ -161,11 +165,38 @@ pub(crate) async fn append_in(
     Ok((e, after))
 }
 
-impl Store {
+#[async_trait::async_trait]
+impl crate::face::Consents for Store {
+    /// Which of these subjects have an effective consent to `purpose` on `channel`.
+    async fn effective(
+        &self,
+        ids: &[Uuid],
+        purpose: &str,
+        channel: Channel,
+    ) -> Result<HashSet<Uuid>> {
+        let mut out = HashSet::new();
+        for chunk in ids.chunks(LIST) {
+            let ps: Vec<String> = (3..=chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT subject_id FROM consent_state WHERE purpose = $1 AND channel = $2 \
+                 AND status = 'effective' AND subject_id IN ({})",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<Db, Id>(&sql)
+                .bind(purpose)
+                .bind(channel.as_str());
+            for id in chunk {
+                q = q.bind(Id(*id));
+            }
+            out.extend(q.fetch_all(&self.reader).await?.into_iter().map(|i| i.0));
+        }
+        Ok(out)
+    }
+
     /// Appends one event to the subject's ledger and updates the projection, with the
     /// confirmation token and the email it causes and its access-audit entries, all in
     /// one transaction: a crash leaves all of them or none.
-    pub async fn append_consent(
+    async fn append(
         &self,
         d: ConsentDraft,
         token: Option<&ConsentToken>,
@@ -186,7 +217,7 @@ impl Store {
     }
 
     /// A subject's ledger, oldest first.
-    pub async fn consent_events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>> {
+    async fn events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>> {
         let rows: Vec<EventRow> = sqlx::query_as(&format!(
             "SELECT {EVENT_COLUMNS} FROM consent_event WHERE subject_id = $1 ORDER BY seq"
         ))
@@ -197,7 +228,7 @@ impl Store {
     }
 
     /// A subject's current state per purpose × channel (one indexed lookup).
-    pub async fn consent_states(&self, subject: Uuid) -> Result<Vec<ConsentState>> {
+    async fn states(&self, subject: Uuid) -> Result<Vec<ConsentState>> {
         let rows: Vec<StateRow> = sqlx::query_as(&format!(
             "SELECT {STATE_COLUMNS} FROM consent_state WHERE subject_id = $1 ORDER BY purpose, channel"
         ))
@@ -216,7 +247,7 @@ impl Store {
         Ok(states)
     }
 
-    pub async fn verify_consents(&self) -> Result<VerifyReport> {
+    async fn verify(&self) -> Result<VerifyReport> {
         super::verify_chains(
             &self.reader,
             ("consent_event", "consent_head"),
@@ -224,5 +255,81 @@ impl Store {
             event,
         )
         .await
+    }
+
+    /// The last consent request sent to a subject (C4), for the communication rules.
+    async fn last_request(&self, subject: Uuid) -> Result<Option<LastRequest>> {
+        let row: Option<(Ts, Ts, Option<Ts>)> = sqlx::query_as(
+            "SELECT created_at, expires_at, used_at FROM consent_token \
+             WHERE subject_id = $1 AND kind = 'request' ORDER BY created_at DESC, token_hash LIMIT 1",
+        )
+        .bind(Id(subject))
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|(sent_at, expires_at, used)| LastRequest {
+            sent_at: sent_at.0,
+            expires_at: expires_at.0,
+            answered: used.is_some(),
+        }))
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
+        let row: Option<TokenRow> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM consent_token WHERE token_hash = $1"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(token).transpose()
+    }
+
+    /// Uses a confirmation token once and records the confirmation, atomically: of two
+    /// concurrent presentations, exactly one confirms.
+    async fn confirm(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        evidence: Evidence,
+    ) -> Result<Confirmation> {
+        let mut tx = self.write().await?;
+        let t = match use_token(&mut tx, token_hash, TokenKind::Confirm, now).await? {
+            Ok(t) => t,
+            Err(refused) => return Ok(refused),
+        };
+        let draft = ConsentDraft {
+            subject_id: t.subject_id,
+            purpose: t.purpose,
+            channel: t.channel,
+            action: Action::Confirm,
+            pending: None,
+            source: Source::EmailLink,
+            evidence,
+            at: now,
+        };
+        let (_, state) = super::append_consent_in(&mut tx, draft).await?;
+        tx.commit().await?;
+        Ok(Confirmation::Confirmed(state))
+    }
+
+    /// Uses a consent-request token once and records the person's answers (C4): one
+    /// grant or refusal per purpose, in one transaction.
+    async fn answer_request(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        answers: Vec<ConsentDraft>,
+    ) -> Result<Confirmation> {
+        let mut tx = self.write().await?;
+        match use_token(&mut tx, token_hash, TokenKind::Request, now).await? {
+            Ok(t) if answers.iter().all(|a| a.subject_id == t.subject_id) => {}
+            Ok(_) => return Ok(Confirmation::Unknown),
+            Err(refused) => return Ok(refused),
+        }
+        let mut last = None;
+        for d in answers {
+            last = Some(super::append_consent_in(&mut tx, d).await?.1);
+        }
+        tx.commit().await?;
+        Ok(last.map_or(Confirmation::Unknown, Confirmation::Confirmed))
     }
 }

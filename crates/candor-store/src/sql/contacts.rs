@@ -9,7 +9,11 @@ use candor_domain::audit::{AccessEvent, AuditEntry};
 use candor_domain::company::Company;
 use candor_domain::contact::Contact;
 use sqlx::query::Query;
+use std::collections::HashMap;
 use uuid::Uuid;
+
+/// Email hashes per lookup: a whole import batch in one or two statements.
+const HASHES: usize = 5000;
 
 pub(super) const INSERT_CONTACT: &str = "INSERT INTO contact (id, kind, company_id, first_name, \
     last_name, email, phone, locale, address_line, postal_code, city, country, notes, custom, \
@@ -89,30 +93,6 @@ pub(super) async fn write_contact_in(
 }
 
 impl Store {
-    /// Inserts a contact and its audit entries, with the consent request it causes if
-    /// any, in one transaction.
-    pub async fn insert_contact(
-        &self,
-        c: &Contact,
-        email_hash: Option<&str>,
-        audit: Vec<AccessEvent>,
-        request: Option<(&ConsentToken, &QueuedMail)>,
-    ) -> Result<Vec<AuditEntry>> {
-        self.write_contact(INSERT_CONTACT, c, email_hash, audit, request)
-            .await
-    }
-
-    /// Replaces a contact's stored values and appends its audit entries, atomically.
-    pub async fn update_contact(
-        &self,
-        c: &Contact,
-        email_hash: Option<&str>,
-        audit: Vec<AccessEvent>,
-    ) -> Result<Vec<AuditEntry>> {
-        self.write_contact(UPDATE_CONTACT, c, email_hash, audit, None)
-            .await
-    }
-
     async fn write_contact(
         &self,
         sql: &'static str,
@@ -139,7 +119,10 @@ impl Store {
         match dialect::unique_field(&e) {
             Some("email") => {
                 let existing = match email_hash {
-                    Some(h) => self.contact_id_by_email_hash(h).await.ok().flatten(),
+                    Some(h) => crate::face::Contacts::id_by_email_hash(self, h)
+                        .await
+                        .ok()
+                        .flatten(),
                     None => None,
                 };
                 StoreError::Duplicate {
@@ -158,7 +141,64 @@ impl Store {
         }
     }
 
-    pub async fn get_contact(&self, id: Uuid) -> Result<Option<Contact>> {
+    async fn write_company(&self, sql: &'static str, c: &Company) -> Result<()> {
+        let res = bind_company(sqlx::query(sql), CompanyRow::of(c))
+            .execute(&self.writer)
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => match dialect::unique_field(&e) {
+                Some("siret") => {
+                    let existing = match &c.siret {
+                        Some(s) => self.company_id_by_siret(s.as_str()).await?,
+                        None => None,
+                    };
+                    Err(StoreError::Duplicate {
+                        field: "siret",
+                        existing,
+                    })
+                }
+                _ => Err(e.into()),
+            },
+        }
+    }
+
+    async fn company_id_by_siret(&self, siret: &str) -> Result<Option<Uuid>> {
+        let id: Option<Id> = sqlx::query_scalar("SELECT id FROM company WHERE siret = $1")
+            .bind(siret)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(id.map(Uuid::from))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::face::Contacts for Store {
+    /// Inserts a contact and its audit entries, with the consent request it causes if
+    /// any, in one transaction.
+    async fn insert(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
+    ) -> Result<Vec<AuditEntry>> {
+        self.write_contact(INSERT_CONTACT, c, email_hash, audit, request)
+            .await
+    }
+
+    /// Replaces a contact's stored values and appends its audit entries, atomically.
+    async fn update(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>> {
+        self.write_contact(UPDATE_CONTACT, c, email_hash, audit, None)
+            .await
+    }
+
+    async fn get(&self, id: Uuid) -> Result<Option<Contact>> {
         let sql = format!("SELECT {} FROM contact WHERE id = $1", ContactRow::COLUMNS);
         let row: Option<ContactRow> = sqlx::query_as(&sql)
             .bind(Id(id))
@@ -167,7 +207,7 @@ impl Store {
         row.map(ContactRow::into_contact).transpose()
     }
 
-    pub async fn contact_id_by_email_hash(&self, hash: &str) -> Result<Option<Uuid>> {
+    async fn id_by_email_hash(&self, hash: &str) -> Result<Option<Uuid>> {
         let id: Option<Id> = sqlx::query_scalar("SELECT id FROM contact WHERE email_hash = $1")
             .bind(hash)
             .fetch_optional(&self.reader)
@@ -177,7 +217,7 @@ impl Store {
 
     /// Deletes a contact (and, by cascade, its orders and activity) with its audit entry.
     /// Returns false when there was no such contact.
-    pub async fn delete_contact(&self, id: Uuid, audit: Vec<AccessEvent>) -> Result<bool> {
+    async fn delete(&self, id: Uuid, audit: Vec<AccessEvent>) -> Result<bool> {
         let mut tx = self.write().await?;
         let n = sqlx::query("DELETE FROM contact WHERE id = $1")
             .bind(Id(id))
@@ -193,7 +233,7 @@ impl Store {
     }
 
     /// One page of contacts in id order, filtered.
-    pub async fn list_contacts(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>> {
+    async fn list(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>> {
         let mut q = Builder::new(format!(
             "SELECT {} FROM contact WHERE 1 = 1",
             ContactRow::COLUMNS
@@ -233,51 +273,40 @@ impl Store {
         found.into_iter().map(ContactRow::into_contact).collect()
     }
 
-    pub async fn count_contacts(&self) -> Result<i64> {
+    async fn count(&self) -> Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM contact")
             .fetch_one(&self.reader)
             .await?)
     }
 
-    pub async fn insert_company(&self, c: &Company) -> Result<()> {
+    /// The contacts holding these email blind-index hashes, by hash.
+    async fn ids_by_email_hashes(&self, hashes: &[String]) -> Result<HashMap<String, Uuid>> {
+        let mut out = HashMap::new();
+        for chunk in hashes.chunks(HASHES) {
+            let mut q = Builder::new("SELECT email_hash, id FROM contact WHERE email_hash IN (");
+            let mut sep = q.separated(", ");
+            for h in chunk {
+                sep.push_bind(h.as_str());
+            }
+            q.push(")");
+            let rows: Vec<(String, Id)> = q.build_query_as().fetch_all(&self.reader).await?;
+            out.extend(rows.into_iter().map(|(h, id)| (h, id.0)));
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::face::Companies for Store {
+    async fn insert(&self, c: &Company) -> Result<()> {
         self.write_company(INSERT_COMPANY, c).await
     }
 
-    pub async fn update_company(&self, c: &Company) -> Result<()> {
+    async fn update(&self, c: &Company) -> Result<()> {
         self.write_company(UPDATE_COMPANY, c).await
     }
 
-    async fn write_company(&self, sql: &'static str, c: &Company) -> Result<()> {
-        let res = bind_company(sqlx::query(sql), CompanyRow::of(c))
-            .execute(&self.writer)
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) => match dialect::unique_field(&e) {
-                Some("siret") => {
-                    let existing = match &c.siret {
-                        Some(s) => self.company_id_by_siret(s.as_str()).await?,
-                        None => None,
-                    };
-                    Err(StoreError::Duplicate {
-                        field: "siret",
-                        existing,
-                    })
-                }
-                _ => Err(e.into()),
-            },
-        }
-    }
-
-    async fn company_id_by_siret(&self, siret: &str) -> Result<Option<Uuid>> {
-        let id: Option<Id> = sqlx::query_scalar("SELECT id FROM company WHERE siret = $1")
-            .bind(siret)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(id.map(Uuid::from))
-    }
-
-    pub async fn get_company(&self, id: Uuid) -> Result<Option<Company>> {
+    async fn get(&self, id: Uuid) -> Result<Option<Company>> {
         let sql = format!("SELECT {} FROM company WHERE id = $1", CompanyRow::COLUMNS);
         let row: Option<CompanyRow> = sqlx::query_as(&sql)
             .bind(Id(id))
@@ -287,7 +316,7 @@ impl Store {
     }
 
     /// Deletes a company that no contact belongs to; false when there was none.
-    pub async fn delete_company(&self, id: Uuid) -> Result<bool> {
+    async fn delete(&self, id: Uuid) -> Result<bool> {
         let res = sqlx::query("DELETE FROM company WHERE id = $1")
             .bind(Id(id))
             .execute(&self.writer)
@@ -302,7 +331,7 @@ impl Store {
     }
 
     /// One page of companies in id order; `name` filters by a case-insensitive prefix.
-    pub async fn list_companies(&self, name: Option<&str>, page: Page) -> Result<Vec<Company>> {
+    async fn list(&self, name: Option<&str>, page: Page) -> Result<Vec<Company>> {
         let mut q = Builder::new(format!(
             "SELECT {} FROM company WHERE 1 = 1",
             CompanyRow::COLUMNS

@@ -1,14 +1,14 @@
 //! Contracts, orders, and the last consent request of a subject.
 
-use super::Store;
+use super::{Db, Store, LIST};
 use crate::error::Result;
 use crate::model::OrderRecord;
 use crate::personal::corrupt;
 use crate::types::{Id, Ts};
 use candor_domain::audit::{AccessEvent, AuditEntry};
-use candor_domain::communication::LastRequest;
 use candor_domain::contract::{Contract, ContractStatus, Party};
 use sqlx::types::Json;
+use std::collections::HashSet;
 use time::Date;
 use uuid::Uuid;
 
@@ -64,13 +64,46 @@ struct OrderRow {
     lines: Json<serde_json::Value>,
 }
 
-impl Store {
+pub(super) async fn insert_order_in(tx: &mut super::Tx<'_>, o: &OrderRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO customer_order (id, contact_id, ordered_at, currency, total_cents, lines) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(Id(o.id))
+    .bind(Id(o.contact_id))
+    .bind(Ts(o.ordered_at))
+    .bind(&o.currency)
+    .bind(o.total_cents)
+    .bind(Json(&o.lines))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+#[async_trait::async_trait]
+impl crate::face::Contracts for Store {
+    /// Which of these (contact, company) pairs have a contract running on `on`.
+    async fn active_for(&self, pairs: &[(Uuid, Option<Uuid>)], on: Date) -> Result<HashSet<Uuid>> {
+        let mut out = HashSet::new();
+        for chunk in pairs.chunks(LIST) {
+            let ps: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT c.id FROM contact c WHERE c.id IN ({}) AND EXISTS (SELECT 1 FROM contract k \
+                 WHERE (k.contact_id = c.id OR k.company_id = c.company_id) AND k.status = 'active' \
+                 AND k.starts_on <= $1 AND (k.ends_on IS NULL OR k.ends_on >= $1))",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<Db, Id>(&sql).bind(on);
+            for (id, _) in chunk {
+                q = q.bind(Id(*id));
+            }
+            out.extend(q.fetch_all(&self.reader).await?.into_iter().map(|i| i.0));
+        }
+        Ok(out)
+    }
+
     /// Writes a contract (new, or changed by id) with its audit entries, atomically.
-    pub async fn save_contract(
-        &self,
-        c: &Contract,
-        audit: Vec<AccessEvent>,
-    ) -> Result<Vec<AuditEntry>> {
+    async fn save(&self, c: &Contract, audit: Vec<AccessEvent>) -> Result<Vec<AuditEntry>> {
         let (contact, company) = party_ids(c.party);
         let mut tx = self.write().await?;
         sqlx::query(&format!(
@@ -94,7 +127,7 @@ impl Store {
         Ok(entries)
     }
 
-    pub async fn get_contract(&self, id: Uuid) -> Result<Option<Contract>> {
+    async fn get(&self, id: Uuid) -> Result<Option<Contract>> {
         let row: Option<ContractRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM contract WHERE id = $1"))
                 .bind(Id(id))
@@ -104,7 +137,7 @@ impl Store {
     }
 
     /// A contact's or a company's contracts, newest start first.
-    pub async fn list_contracts(&self, party: Party) -> Result<Vec<Contract>> {
+    async fn list(&self, party: Party) -> Result<Vec<Contract>> {
         let (col, id) = match party {
             Party::Contact(id) => ("contact_id", id),
             Party::Company(id) => ("company_id", id),
@@ -119,12 +152,7 @@ impl Store {
     }
 
     /// Whether the contact, or its company, has a contract running on `today`.
-    pub async fn has_active_contract(
-        &self,
-        contact: Uuid,
-        company: Option<Uuid>,
-        today: Date,
-    ) -> Result<bool> {
+    async fn has_active(&self, contact: Uuid, company: Option<Uuid>, today: Date) -> Result<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM contract WHERE (contact_id = $1 OR company_id = $2) \
              AND status = 'active' AND starts_on <= $3 AND (ends_on IS NULL OR ends_on >= $3)",
@@ -136,29 +164,12 @@ impl Store {
         .await?;
         Ok(n > 0)
     }
+}
 
-    /// The last consent request sent to a subject (C4), for the communication rules.
-    pub async fn last_consent_request(&self, subject: Uuid) -> Result<Option<LastRequest>> {
-        let row: Option<(Ts, Ts, Option<Ts>)> = sqlx::query_as(
-            "SELECT created_at, expires_at, used_at FROM consent_token \
-             WHERE subject_id = $1 AND kind = 'request' ORDER BY created_at DESC, token_hash LIMIT 1",
-        )
-        .bind(Id(subject))
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.map(|(sent_at, expires_at, used)| LastRequest {
-            sent_at: sent_at.0,
-            expires_at: expires_at.0,
-            answered: used.is_some(),
-        }))
-    }
-
+#[async_trait::async_trait]
+impl crate::face::Orders for Store {
     /// Records an order with its audit entries, atomically.
-    pub async fn insert_order(
-        &self,
-        o: &OrderRecord,
-        audit: Vec<AccessEvent>,
-    ) -> Result<Vec<AuditEntry>> {
+    async fn insert(&self, o: &OrderRecord, audit: Vec<AccessEvent>) -> Result<Vec<AuditEntry>> {
         let mut tx = self.write().await?;
         insert_order_in(&mut tx, o).await?;
         let entries = super::append_audit_in(&mut tx, audit).await?;
@@ -167,7 +178,7 @@ impl Store {
     }
 
     /// A contact's orders, newest first.
-    pub async fn list_orders(&self, contact: Uuid) -> Result<Vec<OrderRecord>> {
+    async fn list(&self, contact: Uuid) -> Result<Vec<OrderRecord>> {
         let rows: Vec<OrderRow> = sqlx::query_as(
             "SELECT id, contact_id, ordered_at, currency, total_cents, lines FROM customer_order \
              WHERE contact_id = $1 ORDER BY ordered_at DESC, id",
@@ -187,20 +198,4 @@ impl Store {
             })
             .collect())
     }
-}
-
-pub(super) async fn insert_order_in(tx: &mut super::Tx<'_>, o: &OrderRecord) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO customer_order (id, contact_id, ordered_at, currency, total_cents, lines) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(Id(o.id))
-    .bind(Id(o.contact_id))
-    .bind(Ts(o.ordered_at))
-    .bind(&o.currency)
-    .bind(o.total_cents)
-    .bind(Json(&o.lines))
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

@@ -2,6 +2,7 @@
 //! same work with nothing of Candor's around it.
 
 use super::{dialect, Store};
+use crate::bulk::Rows;
 use crate::error::Result;
 use crate::model::{ActivityRecord, OrderRecord};
 use crate::personal::{CompanyRow, ContactRow};
@@ -12,10 +13,11 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-impl Store {
+#[async_trait::async_trait]
+impl crate::face::Demo for Store {
     /// Inserts companies, contacts (with their email hashes), orders and activity in one
     /// transaction. Meant for generated data: no audit entries, since no one accessed it.
-    pub async fn insert_batch(
+    async fn insert_batch(
         &self,
         companies: &[Company],
         contacts: &[(Contact, Option<String>)],
@@ -51,7 +53,7 @@ impl Store {
     }
 
     /// Row counts of the subject-data tables, for demo output and tests.
-    pub async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>> {
+    async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
         for t in [
             "company",
@@ -73,8 +75,11 @@ impl Store {
         }
         Ok(out)
     }
+}
 
-    pub async fn baseline_prepare(&self) -> Result<()> {
+#[async_trait::async_trait]
+impl crate::face::Bench for Store {
+    async fn prepare(&self) -> Result<()> {
         sqlx::query(dialect::BENCH_ACCESS_TABLE)
             .execute(&self.writer)
             .await?;
@@ -82,11 +87,7 @@ impl Store {
     }
 
     /// Reads one contact's row and commits one access row: one commit per call.
-    pub async fn baseline_read_and_insert(
-        &self,
-        id: &str,
-        at: OffsetDateTime,
-    ) -> Result<Option<String>> {
+    async fn read_and_insert(&self, id: &str, at: OffsetDateTime) -> Result<Option<String>> {
         let Ok(id) = Uuid::parse_str(id) else {
             return Ok(None);
         };
@@ -108,7 +109,7 @@ impl Store {
     }
 
     /// Ids of the first `n` contacts, for load generators.
-    pub async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>> {
+    async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>> {
         let ids: Vec<Id> = sqlx::query_scalar("SELECT id FROM contact ORDER BY id LIMIT $1")
             .bind(i64::from(n))
             .fetch_all(&self.reader)
@@ -118,9 +119,7 @@ impl Store {
 
     /// The hand-written SQL baseline of `candor bench audience`: the allowed ids and
     /// the number left out per rule, for a newsletter by email to every contact.
-    pub async fn baseline_newsletter_audience(
-        &self,
-    ) -> Result<(Vec<String>, BTreeMap<String, u64>)> {
+    async fn newsletter_audience(&self) -> Result<(Vec<String>, BTreeMap<String, u64>)> {
         use futures_util::TryStreamExt;
         let mut rows = sqlx::query_as::<_, (String, String)>(crate::bulk::BASELINE_AUDIENCE_SQL)
             .fetch(&self.reader);
@@ -134,5 +133,17 @@ impl Store {
             }
         }
         Ok((allowed, counts))
+    }
+
+    /// Writes rows as they are, in one transaction, the fastest way the backend offers
+    /// (multi-row INSERT on SQLite, COPY on PostgreSQL): the raw baseline of `candor
+    /// bench import`, with nothing else (no parsing, no validation, no checkpoint).
+    async fn write_raw(&self, tables: &[Rows]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for rows in tables {
+            dialect::write_rows(&mut tx, rows).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 }

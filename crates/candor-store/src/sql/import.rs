@@ -1,13 +1,11 @@
 //! Import jobs: their checkpoints, batches and rejected rows.
 
-use super::{dialect, Builder, Store};
-use crate::bulk::{self, ImportBatch, Rows};
+use super::{dialect, Store};
+use crate::bulk::{self, ImportBatch};
 use crate::error::{Result, StoreError};
 use crate::model::{ImportCounts, ImportJob, ImportReject};
-use crate::types::{Id, Ts};
-use std::collections::HashMap;
+use crate::types::Ts;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 const JOB_COLUMNS: &str = "id, file_name, options, actor, started_at, updated_at, finished_at, \
     next_record, created, merged, skipped, rejected, consents, requests";
@@ -54,12 +52,10 @@ impl From<JobRow> for ImportJob {
     }
 }
 
-/// Email hashes per lookup: a whole import batch in one or two statements.
-const HASHES: usize = 5000;
-
-impl Store {
+#[async_trait::async_trait]
+impl crate::face::Imports for Store {
     /// The import job with this id, if it was ever started.
-    pub async fn import_job(&self, id: &str) -> Result<Option<ImportJob>> {
+    async fn job(&self, id: &str) -> Result<Option<ImportJob>> {
         let row: Option<JobRow> = sqlx::query_as(&format!(
             "SELECT {JOB_COLUMNS} FROM import_job WHERE id = $1"
         ))
@@ -70,7 +66,7 @@ impl Store {
     }
 
     /// Records a new import job; one that exists already is left as it is.
-    pub async fn start_import(&self, j: &ImportJob) -> Result<()> {
+    async fn start(&self, j: &ImportJob) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO import_job ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL, 0, 0, 0, 0, 0, 0, 0) \
              ON CONFLICT (id) DO NOTHING"
@@ -90,12 +86,7 @@ impl Store {
     /// nothing, so rerunning the job neither misses nor repeats a row. If the checkpoint
     /// is no longer at `from_record` (another process ran the job meanwhile) nothing is
     /// written.
-    pub async fn import_batch(
-        &self,
-        job: &ImportJob,
-        from_record: u64,
-        batch: ImportBatch,
-    ) -> Result<()> {
+    async fn batch(&self, job: &ImportJob, from_record: u64, batch: ImportBatch) -> Result<()> {
         let planned = bulk::plan(batch, &job.id);
         let mut tx = self.write().await?;
         let c = job.counts;
@@ -141,7 +132,7 @@ impl Store {
     }
 
     /// The job's rejected rows after `after_line`, in line order.
-    pub async fn import_rejects(
+    async fn rejects(
         &self,
         job_id: &str,
         after_line: u64,
@@ -169,7 +160,7 @@ impl Store {
     }
 
     /// Marks a job finished and deletes its rejected rows (their file is written).
-    pub async fn finish_import(&self, job_id: &str, at: OffsetDateTime) -> Result<()> {
+    async fn finish(&self, job_id: &str, at: OffsetDateTime) -> Result<()> {
         let mut tx = self.write().await?;
         sqlx::query("UPDATE import_job SET finished_at = $2, updated_at = $2 WHERE id = $1")
             .bind(job_id)
@@ -180,37 +171,6 @@ impl Store {
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The contacts holding these email blind-index hashes, by hash.
-    pub async fn contact_ids_by_email_hashes(
-        &self,
-        hashes: &[String],
-    ) -> Result<HashMap<String, Uuid>> {
-        let mut out = HashMap::new();
-        for chunk in hashes.chunks(HASHES) {
-            let mut q = Builder::new("SELECT email_hash, id FROM contact WHERE email_hash IN (");
-            let mut sep = q.separated(", ");
-            for h in chunk {
-                sep.push_bind(h.as_str());
-            }
-            q.push(")");
-            let rows: Vec<(String, Id)> = q.build_query_as().fetch_all(&self.reader).await?;
-            out.extend(rows.into_iter().map(|(h, id)| (h, id.0)));
-        }
-        Ok(out)
-    }
-
-    /// Writes rows as they are, in one transaction, the fastest way the backend offers
-    /// (multi-row INSERT on SQLite, COPY on PostgreSQL): the raw baseline of `candor
-    /// bench import`, with nothing else (no parsing, no validation, no checkpoint).
-    pub async fn write_raw(&self, tables: &[Rows]) -> Result<()> {
-        let mut tx = self.write().await?;
-        for rows in tables {
-            dialect::write_rows(&mut tx, rows).await?;
-        }
         tx.commit().await?;
         Ok(())
     }

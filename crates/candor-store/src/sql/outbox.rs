@@ -4,7 +4,7 @@ use super::{dialect, Store, Tx};
 use crate::error::{Result, StoreError};
 use crate::model::{Confirmation, ConsentToken, OutboxEntry, QueuedMail, TokenKind};
 use crate::types::{Id, Ts};
-use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
+use candor_domain::consent::Channel;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -95,11 +95,11 @@ pub(crate) async fn insert_token(tx: &mut Tx<'_>, t: &ConsentToken) -> Result<()
     Ok(())
 }
 
-const TOKEN_COLUMNS: &str =
+pub(super) const TOKEN_COLUMNS: &str =
     "token_hash, kind, subject_id, purpose, channel, created_at, expires_at, used_at";
 
 #[derive(sqlx::FromRow)]
-struct TokenRow {
+pub(super) struct TokenRow {
     token_hash: String,
     kind: String,
     subject_id: Id,
@@ -110,7 +110,7 @@ struct TokenRow {
     used_at: Option<Ts>,
 }
 
-fn token(r: TokenRow) -> Result<ConsentToken> {
+pub(super) fn token(r: TokenRow) -> Result<ConsentToken> {
     Ok(ConsentToken {
         token_hash: r.token_hash,
         kind: TokenKind::parse(&r.kind).ok_or_else(|| StoreError::Corrupt("token kind".into()))?,
@@ -127,7 +127,7 @@ fn token(r: TokenRow) -> Result<ConsentToken> {
 /// Takes a token of `kind` for use at `now` inside `tx` (locked on PostgreSQL): the
 /// token, or why it cannot serve. Marked used in the same transaction, so of two
 /// concurrent uses exactly one gets it.
-async fn use_token(
+pub(super) async fn use_token(
     tx: &mut Tx<'_>,
     token_hash: &str,
     kind: TokenKind,
@@ -164,10 +164,11 @@ async fn use_token(
     })
 }
 
-impl Store {
+#[async_trait::async_trait]
+impl crate::face::Outbox for Store {
     /// Takes up to `limit` messages due at `now` and leases them for five minutes: a
     /// worker killed mid-delivery leaves them to be taken again after the lease.
-    pub async fn claim_mail(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>> {
+    async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>> {
         let rows: Vec<EntryRow> = sqlx::query_as(&format!(
             "UPDATE outbox SET status = 'sending', next_attempt = $2, attempts = attempts + 1 WHERE id IN \
              (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt <= $1 \
@@ -183,7 +184,7 @@ impl Store {
         Ok(rows.into_iter().map(OutboxEntry::from).collect())
     }
 
-    pub async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
+    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
         sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
         )
@@ -195,7 +196,7 @@ impl Store {
     }
 
     /// Records a failed attempt: retried at `retry_at`, or given up when `None`.
-    pub async fn mark_failed(
+    async fn mark_failed(
         &self,
         id: Uuid,
         error: &str,
@@ -220,7 +221,7 @@ impl Store {
     }
 
     /// The newest messages first.
-    pub async fn list_outbox(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
+    async fn list(&self, limit: u32) -> Result<Vec<OutboxEntry>> {
         let rows: Vec<EntryRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1"
         ))
@@ -230,72 +231,12 @@ impl Store {
         Ok(rows.into_iter().map(OutboxEntry::from).collect())
     }
 
-    pub async fn outbox_entry(&self, id: Uuid) -> Result<Option<OutboxEntry>> {
+    async fn entry(&self, id: Uuid) -> Result<Option<OutboxEntry>> {
         let row: Option<EntryRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"))
                 .bind(Id(id))
                 .fetch_optional(&self.reader)
                 .await?;
         Ok(row.map(OutboxEntry::from))
-    }
-
-    pub async fn consent_token(&self, token_hash: &str) -> Result<Option<ConsentToken>> {
-        let row: Option<TokenRow> = sqlx::query_as(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM consent_token WHERE token_hash = $1"
-        ))
-        .bind(token_hash)
-        .fetch_optional(&self.reader)
-        .await?;
-        row.map(token).transpose()
-    }
-
-    /// Uses a confirmation token once and records the confirmation, atomically: of two
-    /// concurrent presentations, exactly one confirms.
-    pub async fn confirm_consent(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-        evidence: Evidence,
-    ) -> Result<Confirmation> {
-        let mut tx = self.write().await?;
-        let t = match use_token(&mut tx, token_hash, TokenKind::Confirm, now).await? {
-            Ok(t) => t,
-            Err(refused) => return Ok(refused),
-        };
-        let draft = ConsentDraft {
-            subject_id: t.subject_id,
-            purpose: t.purpose,
-            channel: t.channel,
-            action: Action::Confirm,
-            pending: None,
-            source: Source::EmailLink,
-            evidence,
-            at: now,
-        };
-        let (_, state) = super::append_consent_in(&mut tx, draft).await?;
-        tx.commit().await?;
-        Ok(Confirmation::Confirmed(state))
-    }
-
-    /// Uses a consent-request token once and records the person's answers (C4): one
-    /// grant or refusal per purpose, in one transaction.
-    pub async fn answer_consent_request(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-        answers: Vec<ConsentDraft>,
-    ) -> Result<Confirmation> {
-        let mut tx = self.write().await?;
-        match use_token(&mut tx, token_hash, TokenKind::Request, now).await? {
-            Ok(t) if answers.iter().all(|a| a.subject_id == t.subject_id) => {}
-            Ok(_) => return Ok(Confirmation::Unknown),
-            Err(refused) => return Ok(refused),
-        }
-        let mut last = None;
-        for d in answers {
-            last = Some(super::append_consent_in(&mut tx, d).await?.1);
-        }
-        tx.commit().await?;
-        Ok(last.map_or(Confirmation::Unknown, Confirmation::Confirmed))
     }
 }

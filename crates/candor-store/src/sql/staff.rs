@@ -32,9 +32,10 @@ fn user(r: UserRow) -> Result<StaffUser> {
     })
 }
 
-impl Store {
+#[async_trait::async_trait]
+impl crate::face::Staff for Store {
     /// Adds a staff account; an email already taken is a `Duplicate`.
-    pub async fn insert_staff_user(&self, u: &StaffUser) -> Result<()> {
+    async fn insert(&self, u: &StaffUser) -> Result<()> {
         let res = sqlx::query(&format!(
             "INSERT INTO staff_user ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
@@ -56,7 +57,7 @@ impl Store {
         }
     }
 
-    pub async fn staff_user_by_email(&self, email: &str) -> Result<Option<StaffUser>> {
+    async fn by_email(&self, email: &str) -> Result<Option<StaffUser>> {
         let row: Option<UserRow> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM staff_user WHERE email = $1"
         ))
@@ -67,7 +68,7 @@ impl Store {
     }
 
     /// Every staff account, by email (byte order on both backends).
-    pub async fn list_staff_users(&self) -> Result<Vec<StaffUser>> {
+    async fn list(&self) -> Result<Vec<StaffUser>> {
         let rows: Vec<UserRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff_user"))
             .fetch_all(&self.reader)
             .await?;
@@ -77,7 +78,7 @@ impl Store {
     }
 
     /// Replaces a staff account's password hash (and re-enables it).
-    pub async fn set_staff_password(&self, id: Uuid, hash: &str) -> Result<()> {
+    async fn set_password(&self, id: Uuid, hash: &str) -> Result<()> {
         sqlx::query("UPDATE staff_user SET password_hash = $2, disabled_at = NULL WHERE id = $1")
             .bind(Id(id))
             .bind(hash)
@@ -86,7 +87,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn disable_staff_user(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
+    async fn disable(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {
         sqlx::query("UPDATE staff_user SET disabled_at = $2 WHERE id = $1")
             .bind(Id(id))
             .bind(Ts(at))
@@ -95,7 +96,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn staff_user_by_id(&self, id: Uuid) -> Result<Option<StaffUser>> {
+    async fn by_id(&self, id: Uuid) -> Result<Option<StaffUser>> {
         let row: Option<UserRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM staff_user WHERE id = $1"))
                 .bind(Id(id))
@@ -105,7 +106,7 @@ impl Store {
     }
 
     /// Sets a staff account's language.
-    pub async fn set_staff_locale(&self, id: Uuid, locale: &str) -> Result<()> {
+    async fn set_locale(&self, id: Uuid, locale: &str) -> Result<()> {
         sqlx::query("UPDATE staff_user SET locale = $2 WHERE id = $1")
             .bind(Id(id))
             .bind(locale)
@@ -113,14 +114,12 @@ impl Store {
             .await?;
         Ok(())
     }
+}
 
+#[async_trait::async_trait]
+impl crate::face::Sessions for Store {
     /// Stores a new staff session (and drops expired ones); `false` when the id is taken.
-    pub async fn create_session(
-        &self,
-        id: &str,
-        data: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<bool> {
+    async fn create(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<bool> {
         sqlx::query("DELETE FROM staff_session WHERE expires_at < $1")
             .bind(Ts(OffsetDateTime::now_utc()))
             .execute(&self.writer)
@@ -140,12 +139,7 @@ impl Store {
 
     /// Updates a session; one that was deleted (logout) stays deleted, even when a
     /// request that began before the logout ends after it.
-    pub async fn save_session(
-        &self,
-        id: &str,
-        data: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<()> {
+    async fn save(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<()> {
         sqlx::query("UPDATE staff_session SET data = $2, expires_at = $3 WHERE id = $1")
             .bind(id)
             .bind(data)
@@ -156,7 +150,7 @@ impl Store {
     }
 
     /// A session's data and expiry, unless it has expired by `now`.
-    pub async fn load_session(
+    async fn load(
         &self,
         id: &str,
         now: OffsetDateTime,
@@ -171,7 +165,7 @@ impl Store {
         Ok(row.map(|(d, t)| (d, t.0)))
     }
 
-    pub async fn delete_session(&self, id: &str) -> Result<()> {
+    async fn delete(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM staff_session WHERE id = $1")
             .bind(id)
             .execute(&self.writer)

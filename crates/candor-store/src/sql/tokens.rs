@@ -28,8 +28,9 @@ fn token(r: TokenRow) -> Result<ApiToken> {
     })
 }
 
-impl Store {
-    pub async fn insert_token(&self, t: &ApiToken, secret_hash: &str) -> Result<()> {
+#[async_trait::async_trait]
+impl crate::face::ApiTokens for Store {
+    async fn insert(&self, t: &ApiToken, secret_hash: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO api_token (id, name, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -44,7 +45,7 @@ impl Store {
     }
 
     /// The live (not revoked) token whose secret hashes to `secret_hash`.
-    pub async fn token_by_secret_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>> {
+    async fn by_secret_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>> {
         let row: Option<TokenRow> = sqlx::query_as(
             "SELECT id, name, role, created_at, revoked_at FROM api_token \
              WHERE secret_hash = $1 AND revoked_at IS NULL",
@@ -55,7 +56,7 @@ impl Store {
         row.map(token).transpose()
     }
 
-    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>> {
+    async fn list(&self) -> Result<Vec<ApiToken>> {
         let found: Vec<TokenRow> = sqlx::query_as(
             "SELECT id, name, role, created_at, revoked_at FROM api_token ORDER BY created_at, id",
         )
@@ -66,7 +67,7 @@ impl Store {
 
     /// Revokes the live token with this id, or every live token with this name.
     /// Returns how many were revoked.
-    pub async fn revoke_tokens(&self, id_or_name: &str, at: OffsetDateTime) -> Result<u64> {
+    async fn revoke(&self, id_or_name: &str, at: OffsetDateTime) -> Result<u64> {
         let by_id = Uuid::parse_str(id_or_name).ok().map(Id);
         let n = sqlx::query(
             "UPDATE api_token SET revoked_at = $1 WHERE revoked_at IS NULL AND (id = $2 OR name = $3)",
@@ -79,14 +80,12 @@ impl Store {
         .rows_affected();
         Ok(n)
     }
+}
 
+#[async_trait::async_trait]
+impl crate::face::CustomFields for Store {
     /// Stores a custom field's definition (already checked against the catalogue).
-    pub async fn insert_custom_field(
-        &self,
-        def: &FieldDef,
-        at: OffsetDateTime,
-        by: &str,
-    ) -> Result<()> {
+    async fn insert_field(&self, def: &FieldDef, at: OffsetDateTime, by: &str) -> Result<()> {
         let res = sqlx::query(
             "INSERT INTO custom_field (entity, name, definition, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -106,7 +105,7 @@ impl Store {
         }
     }
 
-    pub async fn list_custom_fields(&self) -> Result<Vec<FieldDef>> {
+    async fn fields(&self) -> Result<Vec<FieldDef>> {
         let defs: Vec<Json<FieldDef>> = sqlx::query_scalar(
             "SELECT definition FROM custom_field ORDER BY created_at, entity, name",
         )

@@ -26,6 +26,21 @@ type Store = SqliteStore;
 #[path = "../sql/mod.rs"]
 mod sql;
 
+#[async_trait::async_trait]
+impl crate::face::Backend for SqliteStore {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn close(&self) {
+        SqliteStore::close(self).await
+    }
+
+    async fn schema(&self) -> Result<crate::model::Schema> {
+        SqliteStore::schema(self).await
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and migrates it.
     pub async fn open_file(path: &Path) -> Result<Self> {

@@ -45,7 +45,8 @@ impl SessionStore for StoreSessions {
             if self
                 .0
                 .store
-                .create_session(&id, &data, record.expiry_date)
+                .sessions()
+                .create(&id, &data, record.expiry_date)
                 .await
                 .map_err(backend)?
             {
@@ -58,7 +59,8 @@ impl SessionStore for StoreSessions {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.0
             .store
-            .save_session(&record.id.to_string(), &encode(record)?, record.expiry_date)
+            .sessions()
+            .save(&record.id.to_string(), &encode(record)?, record.expiry_date)
             .await
             .map_err(backend)
     }
@@ -68,7 +70,8 @@ impl SessionStore for StoreSessions {
             .0
             .store
             // tower-sessions dates the expiry by the system clock: compare with it.
-            .load_session(&id.to_string(), time::OffsetDateTime::now_utc())
+            .sessions()
+            .load(&id.to_string(), time::OffsetDateTime::now_utc())
             .await
             .map_err(backend)?;
         found
@@ -86,7 +89,8 @@ impl SessionStore for StoreSessions {
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         self.0
             .store
-            .delete_session(&id.to_string())
+            .sessions()
+            .delete(&id.to_string())
             .await
             .map_err(backend)
     }

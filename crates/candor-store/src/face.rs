@@ -1,0 +1,406 @@
+//! The store's face, by area: one small trait per kind of record, implemented once by
+//! the shared queries of `sql` for each backend. `Store` hands out each area as a
+//! handle (`store.contacts()`, `store.consents()`, …); the raw baselines of `candor
+//! bench` are an area of their own, `store.bench()`, outside the application's.
+
+use crate::bulk::{ImportBatch, Rows};
+use crate::error::Result;
+use crate::model::*;
+use async_trait::async_trait;
+use candor_domain::audit::{AccessEvent, AuditEntry};
+use candor_domain::catalogue::FieldDef;
+use candor_domain::company::Company;
+use candor_domain::consent::{ConsentDraft, ConsentEvent, ConsentState, Evidence};
+use candor_domain::contact::Contact;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Contacts, by id, email hash and filters.
+#[async_trait]
+pub trait Contacts: Send + Sync {
+    /// Inserts a contact with its audit entries and, if given, the consent request it
+    /// causes (token and email), in one transaction.
+    async fn insert(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+        request: Option<(&ConsentToken, &QueuedMail)>,
+    ) -> Result<Vec<AuditEntry>>;
+
+    async fn update(
+        &self,
+        c: &Contact,
+        email_hash: Option<&str>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<Contact>>;
+
+    async fn id_by_email_hash(&self, hash: &str) -> Result<Option<Uuid>>;
+
+    async fn delete(&self, id: Uuid, audit: Vec<AccessEvent>) -> Result<bool>;
+
+    async fn list(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>>;
+
+    async fn count(&self) -> Result<i64>;
+
+    /// The contacts holding these email blind-index hashes, by hash.
+    async fn ids_by_email_hashes(
+        &self,
+        hashes: &[String],
+    ) -> Result<std::collections::HashMap<String, Uuid>>;
+}
+
+/// Companies.
+#[async_trait]
+pub trait Companies: Send + Sync {
+    async fn insert(&self, c: &Company) -> Result<()>;
+
+    async fn update(&self, c: &Company) -> Result<()>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<Company>>;
+
+    async fn delete(&self, id: Uuid) -> Result<bool>;
+
+    async fn list(&self, name: Option<&str>, page: Page) -> Result<Vec<Company>>;
+}
+
+/// API tokens (hashes of their secrets).
+#[async_trait]
+pub trait ApiTokens: Send + Sync {
+    async fn insert(&self, t: &ApiToken, secret_hash: &str) -> Result<()>;
+
+    async fn by_secret_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>>;
+
+    async fn list(&self) -> Result<Vec<ApiToken>>;
+
+    async fn revoke(&self, id_or_name: &str, at: OffsetDateTime) -> Result<u64>;
+}
+
+/// Custom fields of the catalogue.
+#[async_trait]
+pub trait CustomFields: Send + Sync {
+    async fn insert_field(&self, def: &FieldDef, at: OffsetDateTime, by: &str) -> Result<()>;
+
+    async fn fields(&self) -> Result<Vec<FieldDef>>;
+}
+
+/// The access audit: per-subject hash chains.
+#[async_trait]
+pub trait Audit: Send + Sync {
+    async fn append(&self, events: Vec<AccessEvent>) -> Result<Vec<AuditEntry>>;
+
+    async fn list(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    async fn verify(&self) -> Result<VerifyReport>;
+
+    /// Access-audit entries matching `filter`, newest first.
+    async fn search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// The consent ledger, its projection and the tokens of the person's links.
+#[async_trait]
+pub trait Consents: Send + Sync {
+    /// Appends a consent event and updates the projection in one transaction (C2).
+    /// …with the confirmation token and the email the event causes, if any.
+    /// …and its access-audit entries, in the same transaction.
+    async fn append(
+        &self,
+        d: ConsentDraft,
+        token: Option<&ConsentToken>,
+        mail: Option<&QueuedMail>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<(ConsentEvent, ConsentState, Vec<AuditEntry>)>;
+
+    async fn token(&self, token_hash: &str) -> Result<Option<ConsentToken>>;
+
+    /// Uses a consent-request token once and records the answers (C4).
+    async fn answer_request(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        answers: Vec<ConsentDraft>,
+    ) -> Result<Confirmation>;
+
+    /// Uses a confirmation token once and records the confirmation (C1, C7).
+    async fn confirm(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+        evidence: Evidence,
+    ) -> Result<Confirmation>;
+
+    /// A subject's consent ledger, oldest first.
+    async fn events(&self, subject: Uuid) -> Result<Vec<ConsentEvent>>;
+
+    /// A subject's current consent state per purpose × channel.
+    async fn states(&self, subject: Uuid) -> Result<Vec<ConsentState>>;
+
+    async fn verify(&self) -> Result<VerifyReport>;
+
+    /// The last consent request sent to a subject (C4), for the communication rules.
+    async fn last_request(
+        &self,
+        subject: Uuid,
+    ) -> Result<Option<candor_domain::communication::LastRequest>>;
+
+    /// Which of these subjects have an effective consent to `purpose` on `channel`.
+    async fn effective(
+        &self,
+        ids: &[Uuid],
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+    ) -> Result<std::collections::HashSet<Uuid>>;
+}
+
+/// Outgoing email.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Takes messages due for delivery, leased for five minutes.
+    async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>>;
+
+    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()>;
+
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<()>;
+
+    async fn list(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+
+    async fn entry(&self, id: Uuid) -> Result<Option<OutboxEntry>>;
+}
+
+/// Contracts and the contacts they cover.
+#[async_trait]
+pub trait Contracts: Send + Sync {
+    /// Writes a contract (new, or changed by id) with its audit entries, atomically.
+    async fn save(
+        &self,
+        c: &candor_domain::contract::Contract,
+        audit: Vec<AccessEvent>,
+    ) -> Result<Vec<AuditEntry>>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<candor_domain::contract::Contract>>;
+
+    /// A contact's or a company's contracts, newest start first.
+    async fn list(
+        &self,
+        party: candor_domain::contract::Party,
+    ) -> Result<Vec<candor_domain::contract::Contract>>;
+
+    /// Whether the contact, or its company, has a contract running on `today`.
+    async fn has_active(
+        &self,
+        contact: Uuid,
+        company: Option<Uuid>,
+        today: time::Date,
+    ) -> Result<bool>;
+
+    /// Which of these contacts (with their company) have a contract running on `on`.
+    async fn active_for(
+        &self,
+        pairs: &[(Uuid, Option<Uuid>)],
+        on: time::Date,
+    ) -> Result<std::collections::HashSet<Uuid>>;
+}
+
+/// Orders.
+#[async_trait]
+pub trait Orders: Send + Sync {
+    /// Records an order with its audit entries, atomically.
+    async fn insert(&self, o: &OrderRecord, audit: Vec<AccessEvent>) -> Result<Vec<AuditEntry>>;
+
+    /// A contact's orders, newest first.
+    async fn list(&self, contact: Uuid) -> Result<Vec<OrderRecord>>;
+}
+
+/// Digital traces of contacts (opens, clicks, visits).
+#[async_trait]
+pub trait Activity: Send + Sync {
+    /// Records a digital trace of a contact (an email opened, a link followed).
+    async fn record(&self, a: &ActivityRecord) -> Result<()>;
+}
+
+/// Staff accounts.
+#[async_trait]
+pub trait Staff: Send + Sync {
+    /// Adds a staff account; an email already taken is a `Duplicate`.
+    async fn insert(&self, u: &StaffUser) -> Result<()>;
+
+    async fn by_email(&self, email: &str) -> Result<Option<StaffUser>>;
+
+    async fn list(&self) -> Result<Vec<StaffUser>>;
+
+    /// Replaces a staff account's password hash (and re-enables it).
+    async fn set_password(&self, id: Uuid, hash: &str) -> Result<()>;
+
+    async fn disable(&self, id: Uuid, at: OffsetDateTime) -> Result<()>;
+
+    async fn by_id(&self, id: Uuid) -> Result<Option<StaffUser>>;
+
+    async fn set_locale(&self, id: Uuid, locale: &str) -> Result<()>;
+}
+
+/// Staff back-office sessions.
+#[async_trait]
+pub trait Sessions: Send + Sync {
+    /// Stores a new staff session (and drops expired ones); `false` when the id is taken.
+    async fn create(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<bool>;
+
+    async fn save(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<()>;
+
+    /// A session's data and expiry, unless it has expired by `now`.
+    async fn load(&self, id: &str, now: OffsetDateTime)
+        -> Result<Option<(String, OffsetDateTime)>>;
+
+    async fn delete(&self, id: &str) -> Result<()>;
+}
+
+/// Segments and their audiences.
+#[async_trait]
+pub trait Segments: Send + Sync {
+    /// A segment's audience for one purpose × channel, with the consent states the
+    /// communication rules read, streamed in chunks by a task of its own.
+    fn audience(
+        &self,
+        conds: &[crate::segment::SegmentCondition],
+        purpose: &str,
+        channel: candor_domain::consent::Channel,
+        chunk: usize,
+    ) -> tokio::sync::mpsc::Receiver<Result<Vec<AudienceRow>>>;
+
+    /// The newest segments first.
+    async fn list(&self, limit: u32) -> Result<Vec<SegmentRecord>>;
+
+    /// How many contacts a segment holds.
+    async fn count(&self, conds: &[crate::segment::SegmentCondition]) -> Result<i64>;
+
+    /// One page of a segment's contacts, in id order.
+    async fn page(
+        &self,
+        conds: &[crate::segment::SegmentCondition],
+        page: Page,
+    ) -> Result<Vec<Contact>>;
+
+    async fn save(&self, seg: &SegmentRecord) -> Result<()>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<SegmentRecord>>;
+}
+
+/// Campaigns and their recipients.
+#[async_trait]
+pub trait Campaigns: Send + Sync {
+    /// Recipients, distinct openers and distinct clickers of a campaign.
+    async fn results(&self, id: Uuid) -> Result<(i64, i64, i64)>;
+
+    /// The newest campaigns first.
+    async fn list(&self, limit: u32) -> Result<Vec<CampaignRecord>>;
+
+    async fn save(&self, c: &CampaignRecord) -> Result<()>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<CampaignRecord>>;
+
+    /// Marks a draft campaign sent with its report; false when it was sent already.
+    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime, report: &str) -> Result<bool>;
+
+    /// Queues a campaign's messages with their recipients in one transaction; a
+    /// recipient recorded before gets nothing more. Returns how many were queued.
+    async fn queue(
+        &self,
+        campaign: Uuid,
+        mails: &[QueuedMail],
+        audit: Vec<AccessEvent>,
+    ) -> Result<u64>;
+
+    async fn recipient_count(&self, campaign: Uuid) -> Result<i64>;
+}
+
+/// Import jobs, their batches and rejected rows.
+#[async_trait]
+pub trait Imports: Send + Sync {
+    /// The import job with this id, if it was ever started.
+    async fn job(&self, id: &str) -> Result<Option<ImportJob>>;
+
+    /// Records a new import job; one that exists already is left as it is.
+    async fn start(&self, job: &ImportJob) -> Result<()>;
+
+    /// Writes one import batch and moves the job's checkpoint from `from_record` to
+    /// `job.next_record` in the same transaction: a crash loses the whole batch or
+    /// nothing, so rerunning the job neither misses nor repeats a row.
+    async fn batch(&self, job: &ImportJob, from_record: u64, batch: ImportBatch) -> Result<()>;
+
+    async fn rejects(&self, job_id: &str, after_line: u64, limit: u32)
+        -> Result<Vec<ImportReject>>;
+
+    /// Marks a job finished and deletes its rejected rows (their file is written).
+    async fn finish(&self, job_id: &str, at: OffsetDateTime) -> Result<()>;
+}
+
+/// Generated data, and the row counts demo output and tests read.
+#[async_trait]
+pub trait Demo: Send + Sync {
+    async fn insert_batch(
+        &self,
+        companies: &[Company],
+        contacts: &[(Contact, Option<String>)],
+        orders: &[OrderRecord],
+        activity: &[ActivityRecord],
+    ) -> Result<()>;
+
+    async fn table_counts(&self) -> Result<Vec<(&'static str, i64)>>;
+}
+
+/// The raw baselines of `candor bench`: not part of the application's store.
+#[async_trait]
+pub trait Bench: Send + Sync {
+    async fn prepare(&self) -> Result<()>;
+
+    async fn read_and_insert(&self, id: &str, at: OffsetDateTime) -> Result<Option<String>>;
+
+    /// The hand-written SQL baseline of `candor bench audience`: the allowed ids and
+    /// the number left out per rule, for a newsletter by email to every contact.
+    async fn newsletter_audience(
+        &self,
+    ) -> Result<(Vec<String>, std::collections::BTreeMap<String, u64>)>;
+
+    async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>>;
+
+    /// Writes rows as they are, in one transaction, the fastest way the backend offers
+    /// (multi-row INSERT on SQLite, COPY on PostgreSQL).
+    async fn write_raw(&self, tables: &[Rows]) -> Result<()>;
+}
+
+/// A backend: every area, and what only the backend itself knows.
+#[async_trait]
+pub trait Backend:
+    Contacts
+    + Companies
+    + ApiTokens
+    + CustomFields
+    + Audit
+    + Consents
+    + Outbox
+    + Contracts
+    + Orders
+    + Activity
+    + Staff
+    + Sessions
+    + Segments
+    + Campaigns
+    + Imports
+    + Demo
+    + Bench
+    + std::fmt::Debug
+{
+    /// `sqlite` or `postgres`.
+    fn name(&self) -> &'static str;
+
+    async fn close(&self);
+
+    /// Tables, columns, keys and indexes, for the check that the backends' schemas agree.
+    async fn schema(&self) -> Result<Schema>;
+}
