@@ -26,7 +26,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 use uuid::Uuid;
 
@@ -53,6 +52,44 @@ fn presets() -> &'static BTreeMap<String, BTreeMap<String, String>> {
 /// The names of the mapping presets.
 pub fn preset_names() -> Vec<&'static str> {
     presets().keys().map(String::as_str).collect()
+}
+
+/// The preset whose tool wrote this header, by its signature: the headers listed under
+/// `@detect`, matched exactly (case included, so Brevo's `EMAIL` is not HubSpot's
+/// `Email`). The preset with the most signature headers wins; a tie is refused, naming
+/// the candidates, rather than guessed; `None` when no preset recognises any.
+fn detect(headers: &StringRecord) -> Result<Option<String>, AppError> {
+    let present: HashSet<&str> = headers.iter().map(str::trim).collect();
+    let mut scores: Vec<(usize, &str)> = presets()
+        .iter()
+        .filter_map(|(name, cols)| {
+            let sig = cols.get("@detect")?;
+            let n = sig
+                .split(';')
+                .map(str::trim)
+                .filter(|h| !h.is_empty() && present.contains(h))
+                .count();
+            (n > 0).then_some((n, name.as_str()))
+        })
+        .collect();
+    scores.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    match scores.as_slice() {
+        [] => Ok(None),
+        [(n, best), (m, other), ..] if n == m => Err(AppError::field(
+            "preset",
+            "preset_ambiguous",
+            format!(
+                "the header looks like more than one tool's export ({best}, {other}{}): pass --preset",
+                scores
+                    .iter()
+                    .skip(2)
+                    .filter(|(k, _)| k == n)
+                    .map(|(_, p)| format!(", {p}"))
+                    .collect::<String>()
+            ),
+        )),
+        [(_, best), ..] => Ok(Some((*best).to_owned())),
+    }
 }
 
 /// What to do with a row whose email is already a contact's.
@@ -87,6 +124,9 @@ pub struct ImportOptions {
     /// Rows per transaction.
     pub batch_size: usize,
     pub rejects_path: PathBuf,
+    /// Read and check everything, write nothing (but the rejects file), and report what
+    /// an import would do.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +154,15 @@ enum Target {
     /// A contact field of the catalogue (`custom.NAME` for custom fields).
     Field(String),
     CompanyName,
+    /// One column with the whole name (Odoo, some Mailchimp lists): split into first
+    /// and last names.
+    FullName,
+    /// A bounce, a cleaned or an invalid address: no email from the import.
+    Undeliverable,
+    /// A tool's subscription status (Pipedrive's marketing status, …).
+    EmailStatus,
+    /// The row is a company, not a person (Odoo).
+    IsCompany,
     Consent(ConsentColumn),
     OptOut(OptOutColumn),
 }
@@ -122,6 +171,10 @@ fn target(field: &str) -> Option<Target> {
     use ConsentColumn::*;
     Some(match field {
         "company_name" => Target::CompanyName,
+        "full_name" => Target::FullName,
+        "undeliverable" => Target::Undeliverable,
+        "email_status" => Target::EmailStatus,
+        "is_company" => Target::IsCompany,
         "consent.purposes" => Target::Consent(Purposes),
         "consent.source" => Target::Consent(Source),
         "consent.date" => Target::Consent(Date),
@@ -149,6 +202,7 @@ pub struct Mapping {
     /// Columns left out, by header.
     pub ignored: Vec<String>,
     purposes: Vec<String>,
+    date_order: DateOrder,
 }
 
 impl Mapping {
@@ -183,12 +237,21 @@ impl Candor {
         let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
         let preset = match &opts.preset {
             Some(p) => p.clone(),
-            None => all
-                .iter()
-                .map(|(name, cols)| (lower.iter().filter(|h| cols.contains_key(*h)).count(), name))
-                .max_by_key(|(n, _)| *n)
-                .map(|(_, name)| name.clone())
-                .unwrap_or_else(|| "candor".into()),
+            None => match detect(headers)? {
+                Some(p) => p,
+                // No tool's signature: the columns are Candor's own, named with --map.
+                None if !opts.maps.is_empty() => "candor".into(),
+                None => {
+                    return Err(AppError::field(
+                        "preset",
+                        "preset_undetected",
+                        format!(
+                            "no preset recognises this file's header: pass --preset (one of: {}), or name the columns with --map COLUMN=FIELD",
+                            preset_names().join(", ")
+                        ),
+                    ))
+                }
+            },
         };
         let Some(cols) = all.get(&preset) else {
             return Err(AppError::field(
@@ -197,15 +260,26 @@ impl Candor {
                 format!("must be one of: {}", preset_names().join(", ")),
             ));
         };
+        // A key ending with `*` matches every header that starts with it.
+        let lookup = |h: &str| -> Option<&String> {
+            if h.starts_with('@') {
+                return None;
+            }
+            cols.get(h).or_else(|| {
+                cols.iter()
+                    .find(|(k, _)| k.strip_suffix('*').is_some_and(|p| h.starts_with(p)))
+                    .map(|(_, v)| v)
+            })
+        };
         let mut fields: Vec<Option<String>> = lower
             .iter()
-            .map(|h| cols.get(h).filter(|f| !f.is_empty()).cloned())
+            .map(|h| lookup(h).filter(|f| !f.is_empty()).cloned())
             .collect();
         // A preset's `""` is a column it knows and leaves out knowingly.
         let mut left_out_on_purpose: HashSet<usize> = lower
             .iter()
             .enumerate()
-            .filter(|(_, h)| cols.get(*h).is_some_and(String::is_empty))
+            .filter(|(_, h)| lookup(h).is_some_and(String::is_empty))
             .map(|(i, _)| i)
             .collect();
         for (col, field) in &opts.maps {
@@ -299,18 +373,23 @@ impl Candor {
                 ));
             }
         }
+        let date_order = match cols.get("@dates").map(String::as_str) {
+            Some("month_first") => DateOrder::MonthFirst,
+            _ => DateOrder::DayFirst,
+        };
         let m = Mapping {
             preset,
             columns,
             headers: headers.iter().map(str::to_owned).collect(),
             ignored,
             purposes,
+            date_order,
         };
-        if !m.has(&Target::Field("last_name".into())) {
+        if !m.has(&Target::Field("last_name".into())) && !m.has(&Target::FullName) {
             return Err(AppError::field(
                 "map",
                 "last_name_column_required",
-                "no column gives the last name: map one with --map COLUMN=last_name",
+                "no column gives the last name: map one with --map COLUMN=last_name (or COLUMN=full_name for a whole name)",
             ));
         }
         if opts.kind.is_none() && !m.has(&Target::Field("kind".into())) {
@@ -327,21 +406,7 @@ impl Candor {
 /// Whether a header's words suggest a consent, an opt-out or a suppression status, in
 /// the English and French that the tools people leave write them in.
 fn may_carry_a_choice(header: &str) -> bool {
-    let folded: String = header
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'à' | 'â' => 'a',
-            'î' | 'ï' => 'i',
-            'ô' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            c if c.is_alphanumeric() => c,
-            _ => ' ',
-        })
-        .collect();
-    let squeezed: String = folded.split_whitespace().collect();
+    let squeezed = fold(header);
     const WORDS: &[&str] = &[
         "optin",
         "optout",
@@ -378,8 +443,49 @@ fn may_carry_a_choice(header: &str) -> bool {
     WORDS.iter().any(|w| squeezed.contains(w))
 }
 
+/// Lower case, without accents, spaces or punctuation: how headers and country names are
+/// compared ("Côte d'Ivoire" and "cote divoire" are one key).
+fn fold(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            'é' | 'è' | 'ê' | 'ë' => Some('e'),
+            'à' | 'â' | 'ä' | 'á' | 'ã' => Some('a'),
+            'î' | 'ï' | 'í' => Some('i'),
+            'ô' | 'ö' | 'ó' | 'õ' => Some('o'),
+            'ù' | 'û' | 'ü' | 'ú' => Some('u'),
+            'ç' => Some('c'),
+            'ñ' => Some('n'),
+            'ÿ' => Some('y'),
+            c if c.is_alphanumeric() => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+const COUNTRIES_TOML: &str = include_str!("../data/countries.toml");
+
+/// The ISO 3166-1 code of a country name as exports write it, if Candor knows it.
+fn country_code(name: &str) -> Option<&'static str> {
+    static C: OnceLock<HashMap<String, String>> = OnceLock::new();
+    #[derive(serde::Deserialize)]
+    struct File {
+        names: BTreeMap<String, String>,
+    }
+    C.get_or_init(|| {
+        let f: File = toml::from_str(COUNTRIES_TOML).expect("the countries file is valid TOML");
+        f.names.into_iter().map(|(k, v)| (fold(&k), v)).collect()
+    })
+    .get(&fold(name))
+    .map(String::as_str)
+}
+
 /// A yes/no cell of an opt-out column, or a date (the day the person opted out).
-fn opt_out_cell(field: &str, v: &str) -> Result<Option<Option<OffsetDateTime>>, FieldError> {
+fn opt_out_cell(
+    field: &str,
+    v: &str,
+    order: DateOrder,
+) -> Result<Option<Option<OffsetDateTime>>, FieldError> {
     let l = v.trim().to_lowercase();
     match l.as_str() {
         "" | "false" | "no" | "non" | "n" | "0" | "faux" | "f" => return Ok(None),
@@ -389,7 +495,10 @@ fn opt_out_cell(field: &str, v: &str) -> Result<Option<Option<OffsetDateTime>>, 
         }
         _ => {}
     }
-    parse_date(field, v.trim())
+    if email_status(v) == Some(SubStatus::OptedOut) {
+        return Ok(Some(None));
+    }
+    parse_date_in(field, v.trim(), order)
         .map(|d| Some(Some(d)))
         .map_err(|_| {
             FieldError::new(
@@ -420,24 +529,89 @@ fn cell(raw: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// Dates as exports write them: RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or `YYYY-MM-DD`.
-fn parse_date(field: &str, s: &str) -> Result<OffsetDateTime, FieldError> {
+/// Which of day and month comes first in a date written with slashes, when the day is
+/// 12 or less: French tools write day first, some US-configured exports month first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// Dates as exports write them: RFC 3339 (`2024-03-01T10:00:00.000Z`, with any offset),
+/// `2024-03-01 10:00[:00[.000]]`, `2024-03-01`, and day-first or month-first forms
+/// with `/`, `-` or `.` (`01/03/2024`, `01-03-2024 10:00`, `3/1/2024 10:00 AM`). Times
+/// without an offset are taken as UTC.
+fn parse_date_in(field: &str, s: &str, order: DateOrder) -> Result<OffsetDateTime, FieldError> {
+    let bad = || {
+        FieldError::new(
+            field,
+            "date_format",
+            "must be a date: 2024-05-31, 2024-05-31 14:02:00, 31/05/2024, 31/05/2024 14:02 or RFC 3339",
+        )
+    };
+    let s = s.trim();
     if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
         return Ok(t);
     }
-    let dt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    if let Ok(t) = PrimitiveDateTime::parse(s, dt) {
-        return Ok(t.assume_utc());
+    let (date, rest) = match s.find([' ', 'T']) {
+        Some(i) => (&s[..i], s[i + 1..].trim()),
+        None => (s, ""),
+    };
+    let parts: Vec<&str> = date.split(['/', '-', '.']).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return Err(bad());
+    };
+    let num = |x: &str| x.parse::<u32>().map_err(|_| bad());
+    let (y, m, d) = if a.len() == 4 {
+        (num(a)?, num(b)?, num(c)?)
+    } else if c.len() == 4 {
+        let (first, second) = (num(a)?, num(b)?);
+        let month_first = second > 12 || (first <= 12 && order == DateOrder::MonthFirst);
+        if month_first {
+            (num(c)?, first, second)
+        } else {
+            (num(c)?, second, first)
+        }
+    } else {
+        return Err(bad());
+    };
+    let month = time::Month::try_from(u8::try_from(m).map_err(|_| bad())?).map_err(|_| bad())?;
+    let date = time::Date::from_calendar_date(
+        i32::try_from(y).map_err(|_| bad())?,
+        month,
+        u8::try_from(d).map_err(|_| bad())?,
+    )
+    .map_err(|_| bad())?;
+    if rest.is_empty() {
+        return Ok(date.midnight().assume_utc());
     }
-    let d = format_description!("[year]-[month]-[day]");
-    if let Ok(d) = time::Date::parse(s, d) {
-        return Ok(d.midnight().assume_utc());
+    let (clock, pm) = match rest.rsplit_once(' ') {
+        Some((t, ap)) if ap.eq_ignore_ascii_case("pm") => (t, Some(true)),
+        Some((t, ap)) if ap.eq_ignore_ascii_case("am") => (t, Some(false)),
+        _ => (rest.trim_end_matches('Z'), None),
+    };
+    let mut hms = clock.split(':');
+    let h = num(hms.next().ok_or_else(bad)?)?;
+    let min = num(hms.next().ok_or_else(bad)?)?;
+    let sec: f64 = hms
+        .next()
+        .map_or(Ok(0.0), |x| x.parse().map_err(|_| bad()))?;
+    if hms.next().is_some() {
+        return Err(bad());
     }
-    Err(FieldError::new(
-        field,
-        "date_format",
-        "must be a date: 2024-05-31, 2024-05-31 14:02:00 or RFC 3339",
-    ))
+    let h = match pm {
+        Some(true) if h < 12 => h + 12,
+        Some(false) if h == 12 => 0,
+        _ => h,
+    };
+    let t = time::Time::from_hms_micro(
+        u8::try_from(h).map_err(|_| bad())?,
+        u8::try_from(min).map_err(|_| bad())?,
+        sec.trunc() as u8,
+        ((sec.fract() * 1_000_000.0).round() as u32).min(999_999),
+    )
+    .map_err(|_| bad())?;
+    Ok(PrimitiveDateTime::new(date, t).assume_utc())
 }
 
 /// One row read through the mapping, not yet checked against existing contacts.
@@ -450,6 +624,12 @@ struct RowIn {
     /// Opt-out cells as read: (target, column header, value).
     opt_outs: Vec<(OptOutColumn, String, String)>,
     email_hash: Option<String>,
+    /// The names came from one full-name column.
+    split_name: bool,
+    /// The file says the email address does not receive mail.
+    undeliverable: bool,
+    /// What the row itself says that makes it unusable (a company row, an unknown status).
+    errors: Vec<FieldError>,
 }
 
 fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> String) -> RowIn {
@@ -457,6 +637,9 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
     let mut company_name = None;
     let mut consent = BTreeMap::new();
     let mut opt_outs = Vec::new();
+    let mut full_name = None;
+    let mut undeliverable = false;
+    let mut errors = Vec::new();
     for (i, t) in m.columns.iter().enumerate() {
         let (Some(t), Some(v)) = (t, rec.get(i).and_then(cell)) else {
             continue;
@@ -472,7 +655,13 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
                     "email" => patch.email = slot,
                     "phone" => patch.phone = slot,
                     "locale" => patch.locale = slot,
-                    "address_line" => patch.address_line = slot,
+                    // Two street lines (Odoo's street and street2) make one address line.
+                    "address_line" => {
+                        patch.address_line = match patch.address_line.take().flatten() {
+                            Some(first) => Some(Some(format!("{first}, {}", slot.flatten().unwrap_or_default()))),
+                            None => slot,
+                        }
+                    }
                     "postal_code" => patch.postal_code = slot,
                     "city" => patch.city = slot,
                     "country" => patch.country = slot,
@@ -490,6 +679,34 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
                 }
             }
             Target::CompanyName => company_name = Some(v),
+            Target::FullName => full_name = Some(v),
+            Target::Undeliverable => {
+                undeliverable |= !matches!(
+                    v.trim().to_lowercase().as_str(),
+                    "no" | "non" | "false" | "faux" | "0" | "n"
+                );
+            }
+            Target::EmailStatus => match email_status(&v) {
+                Some(SubStatus::OptedOut) => {
+                    opt_outs.push((OptOutColumn::Channel(Channel::Email), m.headers[i].clone(), v))
+                }
+                Some(SubStatus::Undeliverable) => undeliverable = true,
+                Some(SubStatus::Nothing) => {}
+                None => errors.push(FieldError::new(
+                    "email_status",
+                    "email_status_value",
+                    "is a subscription status Candor does not know: map the column to an opt-out or leave it out knowingly with --map 'COLUMN='",
+                )),
+            },
+            Target::IsCompany => {
+                if matches!(v.trim().to_lowercase().as_str(), "true" | "1" | "yes" | "oui" | "vrai") {
+                    errors.push(FieldError::new(
+                        "is_company",
+                        "company_row",
+                        "is a company, not a person: its people are imported with their own rows",
+                    ));
+                }
+            }
             Target::OptOut(o) => opt_outs.push((*o, m.headers[i].clone(), v)),
             Target::Consent(c) => {
                 let key = match c {
@@ -503,6 +720,25 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
                 };
                 consent.insert(key, v);
             }
+        }
+    }
+    let mut split_name = false;
+    if let Some(full) = full_name {
+        // Odoo writes a company's person as "Company, Person".
+        let (company, person) = match full.rsplit_once(", ") {
+            Some((c, p)) if !p.trim().is_empty() => (Some(c.trim().to_owned()), p.trim()),
+            _ => (None, full.as_str()),
+        };
+        if company_name.is_none() {
+            company_name = company;
+        }
+        let (first, last) = split_full_name(person);
+        if patch.last_name.is_none() {
+            patch.last_name = Some(Some(last));
+            split_name = true;
+        }
+        if patch.first_name.is_none() {
+            patch.first_name = first.map(Some);
         }
     }
     let email_hash = patch
@@ -519,6 +755,41 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
         consent,
         opt_outs,
         email_hash,
+        split_name,
+        undeliverable,
+        errors,
+    }
+}
+
+/// What a tool's subscription status says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SubStatus {
+    OptedOut,
+    Undeliverable,
+    Nothing,
+}
+
+fn email_status(v: &str) -> Option<SubStatus> {
+    Some(match fold(v).as_str() {
+        "unsubscribed" | "optedout" | "optout" | "desinscrit" | "desabonne" | "blocklisted"
+        | "blacklisted" | "unsubscribedall" => SubStatus::OptedOut,
+        "bounced" | "cleaned" | "hardbounce" | "invalid" => SubStatus::Undeliverable,
+        "" | "subscribed" | "pending" | "pendingdoubleoptin" | "pendingupgrade" | "noconsent"
+        | "archived" | "nonsubscribed" | "transactional" | "abonne" => SubStatus::Nothing,
+        _ => return None,
+    })
+}
+
+/// A whole name as first and last names: the first word is the first name, the rest
+/// the last name ("Jean-Pierre de La Tour" → "Jean-Pierre", "de La Tour"); a single
+/// word is a last name.
+fn split_full_name(full: &str) -> (Option<String>, String) {
+    let full = full.trim();
+    match full.split_once(char::is_whitespace) {
+        Some((first, rest)) if !rest.trim().is_empty() => {
+            (Some(first.to_owned()), rest.trim().to_owned())
+        }
+        _ => (None, full.to_owned()),
     }
 }
 
@@ -545,6 +816,10 @@ pub struct ImportReport {
     pub counts: ImportCounts,
     /// Where the rejected rows were written, when there were any.
     pub rejects_file: Option<PathBuf>,
+    /// How the file was read: encoding, byte-order mark, separator.
+    pub format: String,
+    /// Nothing was written (`--dry-run`).
+    pub dry_run: bool,
 }
 
 /// The consent events of one row and whether it still needs the person's answer.
@@ -562,6 +837,11 @@ struct Job<'a> {
     now: OffsetDateTime,
     companies: HashMap<String, Uuid>,
     known_companies: HashMap<Uuid, bool>,
+    /// Dry run: the contacts earlier batches would have written, by email hash, so that
+    /// a later duplicate is found as the real run would find it in the store.
+    dry_seen: HashMap<String, Contact>,
+    /// Dry run: the rejected rows, for the rejects file.
+    dry_rejects: Vec<ImportReject>,
 }
 
 impl Job<'_> {
@@ -624,7 +904,10 @@ impl Job<'_> {
                     created_at: self.now,
                     updated_at: self.now,
                 };
-                self.app.store.companies().insert(&c).await?;
+                if !self.opts.dry_run {
+                    self.app.store.companies().insert(&c).await?;
+                }
+                self.known_companies.insert(c.id, true);
                 c.id
             }
         };
@@ -650,6 +933,24 @@ impl Job<'_> {
         if row.patch.kind.is_none() && base.is_none() {
             row.patch.kind = self.opts.kind.map(|k| Some(k.as_str().to_owned()));
         }
+        // Country names as tools write them ("France", "Belgique") become ISO codes.
+        if let Some(Some(v)) = &row.patch.country {
+            let v = v.trim();
+            if !(v.len() == 2 && v.chars().all(|c| c.is_ascii_alphabetic())) {
+                match country_code(v) {
+                    Some(code) => row.patch.country = Some(Some(code.to_owned())),
+                    None => {
+                        return Ok(Err(FieldError::new(
+                            "country",
+                            "unknown_country",
+                            "must be a country Candor knows by name (France, Belgique, United Kingdom …) or its two-letter ISO code",
+                        )
+                        .into()))
+                    }
+                }
+            }
+        }
+
         if let Some(name) = row.company_name.clone() {
             if row.patch.company_id.is_none() {
                 match self
@@ -719,7 +1020,7 @@ impl Job<'_> {
                 OptOutColumn::Channel(c) => format!("opt_out.{}", c.as_str()),
                 _ => "opt_out.all".to_owned(),
             };
-            let Some(when) = e.check(opt_out_cell(&field, v)) else {
+            let Some(when) = e.check(opt_out_cell(&field, v, self.mapping.date_order)) else {
                 continue;
             };
             let Some(when) = when else { continue };
@@ -769,7 +1070,7 @@ impl Job<'_> {
             return Ok(None);
         };
         let mut e = FieldErrors::default();
-        let given = e.check(parse_date("consent.date", date));
+        let given = e.check(parse_date_in("consent.date", date, self.mapping.date_order));
         if given.is_some_and(|g| g > self.now) {
             e.push(FieldError::new(
                 "consent.date",
@@ -777,10 +1078,13 @@ impl Job<'_> {
                 "must not be in the future",
             ));
         }
-        let confirmed = row
-            .consent
-            .get("consent.confirmed_at")
-            .and_then(|c| e.check(parse_date("consent.confirmed_at", c)));
+        let confirmed = row.consent.get("consent.confirmed_at").and_then(|c| {
+            e.check(parse_date_in(
+                "consent.confirmed_at",
+                c,
+                self.mapping.date_order,
+            ))
+        });
         if let (Some(g), Some(c)) = (given, confirmed) {
             if c < g || c > self.now {
                 e.push(FieldError::new(
@@ -913,14 +1217,17 @@ impl Candor {
         let total_bytes = std::fs::metadata(path)
             .map_err(|e| io_error("reading the file", e))?
             .len();
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_path(path)
-            .map_err(|e| io_error("reading the file", e))?;
+        let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
+        let mut reader =
+            crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
         let headers = reader
             .headers()
             .map_err(|e| io_error("reading the header", e))?
             .clone();
+        // The csv reader counts the header's line only when it ends with a bare `\n`:
+        // after a `\r\n` header it says the next record is on line 1. Line numbers in
+        // the rejects file are the file's own.
+        let line_shift = u64::from(reader.position().line() <= 1);
         let mapping = self.import_mapping(&headers, opts)?;
         let id = job_id(path, opts).map_err(|e| io_error("reading the file", e))?;
         let file = path
@@ -942,13 +1249,16 @@ impl Candor {
             next_record: 0,
             counts: ImportCounts::default(),
         };
-        self.store.imports().start(&fresh).await?;
-        let mut job = self
-            .store
-            .imports()
-            .job(&id)
-            .await?
-            .ok_or_else(|| AppError::Internal("the import job vanished".into()))?;
+        let mut job = if opts.dry_run {
+            fresh
+        } else {
+            self.store.imports().start(&fresh).await?;
+            self.store
+                .imports()
+                .job(&id)
+                .await?
+                .ok_or_else(|| AppError::Internal("the import job vanished".into()))?
+        };
         let mut report = ImportReport {
             job_id: id.clone(),
             preset: mapping.preset.clone(),
@@ -958,6 +1268,8 @@ impl Candor {
             records: job.next_record,
             counts: job.counts,
             rejects_file: None,
+            format: format.describe(),
+            dry_run: opts.dry_run,
         };
         if report.already_done {
             return Ok(report);
@@ -971,6 +1283,8 @@ impl Candor {
             now,
             companies: HashMap::new(),
             known_companies: HashMap::new(),
+            dry_seen: HashMap::new(),
+            dry_rejects: Vec::new(),
         };
         let mut rec = StringRecord::new();
         let mut read = 0u64;
@@ -991,7 +1305,7 @@ impl Candor {
             while rows.len() < opts.batch_size {
                 match reader.read_record(&mut rec) {
                     Ok(true) => {
-                        let line = rec.position().map_or(0, |p| p.line());
+                        let line = rec.position().map_or(0, |p| p.line()) + line_shift;
                         rows.push(read_row(&mapping, &rec, line, hash));
                     }
                     Ok(false) => break,
@@ -1036,6 +1350,21 @@ impl Candor {
             job.updated_at = self.now();
             report.records = job.next_record;
             report.counts = job.counts;
+            if opts.dry_run {
+                for (c, h) in batch.created.into_iter().chain(batch.merged) {
+                    if let Some(h) = h {
+                        run.dry_seen.insert(h, c);
+                    }
+                }
+                run.dry_rejects.extend(batch.rejects);
+                progress(ImportProgress {
+                    bytes: reader.position().byte(),
+                    total_bytes,
+                    records: job.next_record,
+                    counts: job.counts,
+                });
+                continue;
+            }
             let store = self.store.clone();
             let snapshot = job.clone();
             inflight = Some((
@@ -1053,6 +1382,14 @@ impl Candor {
                 records: job.next_record,
                 counts: job.counts,
             });
+        }
+        if opts.dry_run {
+            if !run.dry_rejects.is_empty() {
+                run.dry_rejects.sort_by_key(|r| r.line);
+                write_reject_rows(&opts.rejects_path, &headers, &run.dry_rejects)?;
+                report.rejects_file = Some(opts.rejects_path.clone());
+            }
+            return Ok(report);
         }
         if job.counts.rejected > 0 || job.counts.skipped > 0 {
             self.write_rejects(&job, &headers, &opts.rejects_path)
@@ -1072,12 +1409,48 @@ impl Candor {
         counts: &mut ImportCounts,
     ) -> Result<ImportBatch, AppError> {
         let hashes: Vec<String> = rows.iter().filter_map(|r| r.email_hash.clone()).collect();
-        let existing = self.store.contacts().ids_by_email_hashes(&hashes).await?;
+        let mut existing = self.store.contacts().ids_by_email_hashes(&hashes).await?;
+        for h in &hashes {
+            if let Some(c) = run.dry_seen.get(h) {
+                existing.insert(h.clone(), c.id);
+            }
+        }
         let mut batch = ImportBatch::default();
         // Rows of this batch by email hash: (in `created`?, index).
         let mut here: HashMap<String, (bool, usize)> = HashMap::new();
         let endpoint = "candor import contacts";
         for mut row in rows {
+            // A report's footer (Salesforce: "Grand Totals (12 records)", the
+            // confidentiality line, the copyright) is not a person.
+            let filled: Vec<&String> = row.record.iter().filter(|c| !c.trim().is_empty()).collect();
+            if filled.len() == 1
+                && ["grand totals", "confidential information", "copyright"]
+                    .iter()
+                    .any(|f| filled[0].trim().to_lowercase().starts_with(f))
+            {
+                continue;
+            }
+            if !row.errors.is_empty() {
+                counts.rejected += 1;
+                let errs = FieldErrors(std::mem::take(&mut row.errors));
+                run.reject(&row, errs, &mut batch.rejects);
+                continue;
+            }
+            let want = run.mapping.headers.len();
+            if row.record.len() != want {
+                counts.rejected += 1;
+                batch.rejects.push(ImportReject {
+                    line: row.line,
+                    field: "(row)".into(),
+                    rule: "cell_count".into(),
+                    message: format!(
+                        "has {} cells where the header has {want}: a separator or a quote is missing or extra",
+                        row.record.len()
+                    ),
+                    record: row.record.clone(),
+                });
+                continue;
+            }
             let dup = row.email_hash.as_ref().and_then(|h| {
                 here.get(h)
                     .copied()
@@ -1100,7 +1473,10 @@ impl Candor {
             let base: Option<Contact> = match dup {
                 Some(Ok((true, i))) => Some(batch.created[i].0.clone()),
                 Some(Ok((false, i))) => Some(batch.merged[i].0.clone()),
-                Some(Err(id)) => self.store.contacts().get(id).await?,
+                Some(Err(id)) => match row.email_hash.as_ref().and_then(|h| run.dry_seen.get(h)) {
+                    Some(c) => Some(c.clone()),
+                    None => self.store.contacts().get(id).await?,
+                },
                 None => None,
             };
             let data = match run
@@ -1143,15 +1519,31 @@ impl Candor {
                 .as_ref()
                 .map(|e| self.keys.email_hash(e.as_str()));
             let is_new = base.is_none();
-            // A person who said no in the earlier tool gets no message from the import.
-            let needs_answer =
-                opt_outs.is_empty() && consents.as_ref().is_none_or(|c| c.needs_answer);
+            // A person who said no in the earlier tool gets no message from the import,
+            // nor does an address the file says bounces.
+            if row.undeliverable {
+                counts.undeliverable += 1;
+            }
+            let needs_answer = opt_outs.is_empty()
+                && !row.undeliverable
+                && consents.as_ref().is_none_or(|c| c.needs_answer);
             if let Some(c) = consents {
                 counts.consents += c.drafts.len() as u64;
+                for d in &c.drafts {
+                    match d.action {
+                        Action::Grant => counts.grants += 1,
+                        Action::Confirm => counts.confirmations += 1,
+                        Action::Withdraw | Action::Refuse => counts.withdrawals += 1,
+                    }
+                }
                 batch.consents.extend(c.drafts);
+            }
+            if row.split_name {
+                counts.names_split += 1;
             }
             if !opt_outs.is_empty() {
                 counts.consents += opt_outs.len() as u64;
+                counts.withdrawals += opt_outs.len() as u64;
                 batch.consents.extend(opt_outs);
                 // An earlier row of this batch for the same person may have queued one.
                 let before = batch.mails.len();
@@ -1212,14 +1604,7 @@ impl Candor {
         headers: &StringRecord,
         path: &Path,
     ) -> Result<(), AppError> {
-        let mut w = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_path(path)
-            .map_err(|e| io_error("writing the rejects file", e))?;
-        let io = |e: csv::Error| io_error("writing the rejects file", e);
-        let mut head = vec!["line", "column", "rule", "message"];
-        head.extend(headers.iter());
-        w.write_record(&head).map_err(io)?;
+        let mut w = rejects_writer(path, headers)?;
         let mut after = 0;
         loop {
             let page = self.store.imports().rejects(&job.id, after, 5000).await?;
@@ -1230,14 +1615,7 @@ impl Candor {
                 if !complete && Some(r.line) == last_line {
                     continue;
                 }
-                let mut row = vec![
-                    r.line.to_string(),
-                    r.field.clone(),
-                    r.rule.clone(),
-                    r.message.clone(),
-                ];
-                row.extend(r.record.iter().cloned());
-                w.write_record(&row).map_err(io)?;
+                write_reject(&mut w, r)?;
             }
             match (complete, last_line) {
                 (true, _) | (_, None) => break,
@@ -1248,4 +1626,59 @@ impl Candor {
             .map_err(|e| io_error("writing the rejects file", e))?;
         Ok(())
     }
+}
+
+/// The rejects file's writer, its header written: line, column, rule, message, then the
+/// file's own columns.
+fn rejects_writer(
+    path: &Path,
+    headers: &StringRecord,
+) -> Result<csv::Writer<std::fs::File>, AppError> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| io_error("writing the rejects file", e))?;
+    let mut head = vec![
+        "line".to_owned(),
+        "column".into(),
+        "rule".into(),
+        "message".into(),
+    ];
+    head.extend(
+        headers
+            .iter()
+            .map(|h| crate::export::csv_cell(&Value::String(h.to_owned()))),
+    );
+    w.write_record(&head)
+        .map_err(|e| io_error("writing the rejects file", e))?;
+    Ok(w)
+}
+
+/// One rejected row, every cell neutralised as exports are (`=HYPERLINK(…)` is written
+/// `'=HYPERLINK(…)`, which the import reads back as it was).
+fn write_reject(w: &mut csv::Writer<std::fs::File>, r: &ImportReject) -> Result<(), AppError> {
+    let safe = |s: &str| crate::export::csv_cell(&Value::String(s.to_owned()));
+    let mut row = vec![
+        r.line.to_string(),
+        safe(&r.field),
+        safe(&r.rule),
+        safe(&r.message),
+    ];
+    row.extend(r.record.iter().map(|c| safe(c)));
+    w.write_record(&row)
+        .map_err(|e| io_error("writing the rejects file", e))
+}
+
+/// The rejects file of a dry run, from the rows held in memory.
+fn write_reject_rows(
+    path: &Path,
+    headers: &StringRecord,
+    rows: &[ImportReject],
+) -> Result<(), AppError> {
+    let mut w = rejects_writer(path, headers)?;
+    for r in rows {
+        write_reject(&mut w, r)?;
+    }
+    w.flush()
+        .map_err(|e| io_error("writing the rejects file", e))
 }

@@ -11,6 +11,7 @@ pub mod consent;
 pub mod consent_request;
 pub mod contacts;
 pub mod contracts;
+pub mod csvfile;
 pub mod decisions;
 pub mod demo;
 mod error;

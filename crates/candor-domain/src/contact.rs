@@ -235,9 +235,7 @@ impl ContactPatch {
         let email = slot(&mut e, &self.email, b.and_then(|d| d.email.clone()), |s| {
             Email::parse("email", s)
         });
-        let phone = slot(&mut e, &self.phone, b.and_then(|d| d.phone.clone()), |s| {
-            Phone::parse("phone", s)
-        });
+
         let locale = slot(&mut e, &self.locale, b.map(|d| d.locale), |s| {
             Locale::parse("locale", s)
         });
@@ -256,6 +254,10 @@ impl ContactPatch {
             b.and_then(|d| d.country.clone()),
             |s| CountryCode::parse("country", s),
         );
+        // A national phone number is read in the contact's country when it has one.
+        let phone = slot(&mut e, &self.phone, b.and_then(|d| d.phone.clone()), |s| {
+            Phone::parse_in("phone", s, country.as_ref())
+        });
         // The postal code's rule depends on the country, so an old code is checked again
         // when the country changes.
         let old_postal = b

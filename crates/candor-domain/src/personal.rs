@@ -114,10 +114,48 @@ impl Email {
     }
 }
 
+/// Regions whose national numbers are read without a country: France, then its
+/// overseas departments, which share France's national prefix 0 but have country
+/// codes of their own (0590/0690 Guadeloupe, 0596/0696 Martinique, 0594/0694 Guyane,
+/// 0262/0692/0693 Réunion, 0269/0639 Mayotte).
+const FRENCH_REGIONS: [phonenumber::country::Id; 6] = {
+    use phonenumber::country::Id::*;
+    [FR, GP, MQ, GF, RE, YT]
+};
+
+/// The overseas department a French national number belongs to, by its first four
+/// digits (ARCEP's plan; some of these prefixes parse as metropolitan numbers too).
+fn overseas_region(raw: &str) -> Option<phonenumber::country::Id> {
+    use phonenumber::country::Id::*;
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() != 10 || !raw.trim_start().starts_with('0') {
+        return None;
+    }
+    Some(match &digits[..4] {
+        "0590" | "0690" | "0691" => GP,
+        "0596" | "0696" | "0697" => MQ,
+        "0594" | "0694" => GF,
+        "0262" | "0263" | "0692" | "0693" => RE,
+        "0269" | "0639" => YT,
+        _ => return None,
+    })
+}
+
 impl Phone {
     /// Accepts international numbers and French national ones (06 12 34 56 78),
     /// and keeps the E.164 form (+33612345678).
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        Self::parse_in(field, raw, None)
+    }
+
+    /// Like [`Phone::parse`], reading a national number as one of `country` first when
+    /// the record says which country it is in (then France and its overseas
+    /// departments).
+    pub fn parse_in(
+        field: &str,
+        raw: &str,
+        country: Option<&CountryCode>,
+    ) -> Result<Self, FieldError> {
         let invalid = || {
             FieldError::new(
                 field,
@@ -129,11 +167,19 @@ impl Phone {
         if s.is_empty() || s.len() > 32 || has_control(s) {
             return Err(invalid());
         }
-        let n = phonenumber::parse(Some(phonenumber::country::Id::FR), s).map_err(|_| invalid())?;
-        if !phonenumber::is_valid(&n) {
-            return Err(invalid());
+        let first = country.and_then(|c| c.as_str().parse::<phonenumber::country::Id>().ok());
+        for region in first
+            .into_iter()
+            .chain(overseas_region(s))
+            .chain(FRENCH_REGIONS)
+        {
+            if let Ok(n) = phonenumber::parse(Some(region), s) {
+                if phonenumber::is_valid(&n) {
+                    return Ok(Self(n.format().mode(phonenumber::Mode::E164).to_string()));
+                }
+            }
         }
-        Ok(Self(n.format().mode(phonenumber::Mode::E164).to_string()))
+        Err(invalid())
     }
 }
 
@@ -319,6 +365,39 @@ mod tests {
         assert_eq!(
             Phone::parse("phone", "+44 20 7946 0958").unwrap().as_str(),
             "+442079460958"
+        );
+    }
+
+    /// The overseas departments' national numbers, and other countries' when the
+    /// record's country says which (issue: 0590… was refused as a French number).
+    #[test]
+    fn overseas_and_foreign_national_numbers_become_e164() {
+        // The numbering plan's own example numbers, written the national way.
+        for (raw, e164) in [
+            ("0590 20 12 34", "+590590201234"),
+            ("0690 00 12 34", "+590690001234"),
+            ("0596 30 12 34", "+596596301234"),
+            ("0696 20 12 34", "+596696201234"),
+            ("0594 10 12 34", "+594594101234"),
+            ("0694 20 12 34", "+594694201234"),
+            ("0262 16 12 34", "+262262161234"),
+            ("0692 12 34 56", "+262692123456"),
+            ("0269 60 12 34", "+262269601234"),
+            ("0639 01 23 45", "+262639012345"),
+        ] {
+            assert_eq!(Phone::parse("phone", raw).unwrap().as_str(), e164, "{raw}");
+        }
+        let be = CountryCode::parse("country", "BE").unwrap();
+        assert_eq!(
+            Phone::parse_in("phone", "0470 12 34 56", Some(&be))
+                .unwrap()
+                .as_str(),
+            "+32470123456"
+        );
+        // Without the country, the same digits are a French number: the country matters.
+        assert_eq!(
+            Phone::parse("phone", "0470 12 34 56").unwrap().as_str(),
+            "+33470123456"
         );
     }
 

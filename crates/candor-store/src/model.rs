@@ -231,6 +231,15 @@ pub struct ImportCounts {
     pub consents: u64,
     /// Consent requests (C4) and double opt-in confirmations queued.
     pub requests: u64,
+    /// Of `consents`: grants, confirmations of a double opt-in done in the earlier
+    /// tool, and withdrawals (opt-outs the file states).
+    pub grants: u64,
+    pub confirmations: u64,
+    pub withdrawals: u64,
+    /// Rows whose first and last names were split from one full-name column.
+    pub names_split: u64,
+    /// Rows whose address the file says does not receive mail (bounced, cleaned).
+    pub undeliverable: u64,
 }
 
 /// An import job and its checkpoint: the next record of the file to read.

@@ -327,6 +327,7 @@ async fn import(contacts: u64, postgres: Option<String>, batch: usize) -> Result
         purposes: Vec::new(),
         batch_size: batch,
         rejects_path: dir.join("demo.rejects.csv"),
+        dry_run: false,
     };
     let rss_before = peak_rss_mib().unwrap_or(0.0);
     let started = std::time::Instant::now();

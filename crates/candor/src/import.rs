@@ -27,10 +27,11 @@ pub enum Kind {
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The CSV file (UTF-8, comma-separated, a header line).
+    /// The CSV file: UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252;
+    /// `,`, `;` or tab between cells; a header line.
     file: PathBuf,
-    /// Column mapping preset: candor, hubspot, salesforce, mailchimp, brevo
-    /// (default: the preset that knows most of the file's columns).
+    /// Column mapping preset (default: the one whose tool's columns the header has; the
+    /// import refuses to guess between two).
     #[arg(long)]
     preset: Option<String>,
     /// Map a column to a field, over the preset: `--map "Zip=postal_code"`;
@@ -55,6 +56,10 @@ pub struct ImportArgs {
     /// Rows per transaction.
     #[arg(long, default_value_t = 2000, hide = true)]
     batch_size: usize,
+    /// Read and check the whole file, write nothing but the rejects file, and print what
+    /// the import would do: contacts, consent events, withdrawals, emails.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 impl ImportArgs {
@@ -85,6 +90,7 @@ impl ImportArgs {
             purposes: self.purposes.clone(),
             batch_size: self.batch_size.max(1),
             rejects_path: rejects,
+            dry_run: self.dry_run,
         })
     }
 }
@@ -132,19 +138,37 @@ pub async fn contacts(cfg: &Config, args: ImportArgs) -> Result<()> {
             report.resumed_from
         );
     }
+    let would = if report.dry_run { "would be " } else { "" };
+    if report.dry_run {
+        eprintln!("Dry run: nothing was written (but the rejects file).");
+    }
     eprintln!(
-        "Preset {}. {} rows: {} created, {} merged, {} duplicates skipped, {} rejected; \
-         {} consent events recorded, {} consent requests queued ({:.1} s).",
+        "Preset {}, file read as {}. {} rows: {} {would}created, {} {would}merged, {} duplicates {would}skipped, {} rejected ({:.1} s).",
         report.preset,
+        report.format,
         report.records,
         c.created,
         c.merged,
         c.skipped,
         c.rejected,
-        c.consents,
-        c.requests,
         started.elapsed().as_secs_f64()
     );
+    eprintln!(
+        "Consent events {would}recorded: {} ({} grants, {} confirmations of a double opt-in done in the earlier tool, {} withdrawals the file states); {} people {would}emailed a consent request.",
+        c.consents, c.grants, c.confirmations, c.withdrawals, c.requests
+    );
+    if c.undeliverable > 0 {
+        eprintln!(
+            "{} addresses the file says bounce (bounced, cleaned, invalid): they {would}get no email from the import.",
+            c.undeliverable
+        );
+    }
+    if c.names_split > 0 {
+        eprintln!(
+            "{} whole names {would}split into first and last names (the first word as first name).",
+            c.names_split
+        );
+    }
     if !report.ignored_columns.is_empty() {
         eprintln!(
             "Columns left out: {} (map them with --map COLUMN=FIELD).",

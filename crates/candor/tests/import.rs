@@ -252,6 +252,24 @@ async fn a_file_without_a_mapping_is_refused_and_changes_nothing(t: TestApp) {
     );
     assert!(!out.status.success());
     assert!(
+        stderr(&out).contains("preset_undetected"),
+        "no tool's columns, no --map: Candor does not guess: {}",
+        stderr(&out)
+    );
+    let out = run(
+        &t,
+        &[
+            "import",
+            "contacts",
+            file.to_str().unwrap(),
+            "--kind",
+            "b2c",
+            "--map",
+            "Courriel=email",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
         stderr(&out).contains("last_name_column_required"),
         "{}",
         stderr(&out)
@@ -277,7 +295,7 @@ async fn a_file_without_a_mapping_is_refused_and_changes_nothing(t: TestApp) {
             "contacts",
             file.to_str().unwrap(),
             "--preset",
-            "zoho",
+            "act",
         ],
     );
     assert!(stderr(&out).contains("unknown_preset"), "{}", stderr(&out));
@@ -681,6 +699,7 @@ async fn no_row_that_opted_out_is_ever_emailed(t: TestApp) {
             purposes: vec![],
             batch_size: batch,
             rejects_path: t.dir.join(format!("prop-{case}.rejects.csv")),
+            dry_run: false,
         };
         t.app
             .import_contacts(&actor, &file, &opts, &mut |_| {})

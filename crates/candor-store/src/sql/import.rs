@@ -8,7 +8,8 @@ use crate::types::Ts;
 use time::OffsetDateTime;
 
 const JOB_COLUMNS: &str = "id, file_name, options, actor, started_at, updated_at, finished_at, \
-    next_record, created, merged, skipped, rejected, consents, requests";
+    next_record, created, merged, skipped, rejected, consents, requests, grants, confirmations, \
+    withdrawals, names_split, undeliverable";
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
@@ -26,6 +27,11 @@ struct JobRow {
     rejected: i64,
     consents: i64,
     requests: i64,
+    grants: i64,
+    confirmations: i64,
+    withdrawals: i64,
+    names_split: i64,
+    undeliverable: i64,
 }
 
 impl From<JobRow> for ImportJob {
@@ -47,6 +53,11 @@ impl From<JobRow> for ImportJob {
                 rejected: n(r.rejected),
                 consents: n(r.consents),
                 requests: n(r.requests),
+                grants: n(r.grants),
+                confirmations: n(r.confirmations),
+                withdrawals: n(r.withdrawals),
+                names_split: n(r.names_split),
+                undeliverable: n(r.undeliverable),
             },
         }
     }
@@ -68,7 +79,7 @@ impl crate::face::Imports for Store {
     /// Records a new import job; one that exists already is left as it is.
     async fn start(&self, j: &ImportJob) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO import_job ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL, 0, 0, 0, 0, 0, 0, 0) \
+            "INSERT INTO import_job ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) \
              ON CONFLICT (id) DO NOTHING"
         ))
         .bind(&j.id)
@@ -92,7 +103,9 @@ impl crate::face::Imports for Store {
         let c = job.counts;
         let moved = sqlx::query(
             "UPDATE import_job SET updated_at = $2, next_record = $3, created = $4, merged = $5, \
-             skipped = $6, rejected = $7, consents = $8, requests = $9 WHERE id = $1 AND next_record = $10",
+             skipped = $6, rejected = $7, consents = $8, requests = $9, grants = $11, \
+             confirmations = $12, withdrawals = $13, names_split = $14, undeliverable = $15 \
+             WHERE id = $1 AND next_record = $10",
         )
         .bind(&job.id)
         .bind(Ts(job.updated_at))
@@ -104,6 +117,11 @@ impl crate::face::Imports for Store {
         .bind(c.consents as i64)
         .bind(c.requests as i64)
         .bind(from_record as i64)
+        .bind(c.grants as i64)
+        .bind(c.confirmations as i64)
+        .bind(c.withdrawals as i64)
+        .bind(c.names_split as i64)
+        .bind(c.undeliverable as i64)
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() == 0 {

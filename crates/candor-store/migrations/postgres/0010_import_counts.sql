@@ -1,0 +1,8 @@
+-- An import's consent events by kind, how many whole names it split and how many
+-- addresses the file says bounce, for its
+-- summary (the dry run prints the same figures).
+ALTER TABLE import_job ADD COLUMN grants BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN confirmations BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN withdrawals BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN names_split BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE import_job ADD COLUMN undeliverable BIGINT NOT NULL DEFAULT 0;
