@@ -316,7 +316,7 @@ impl Candor {
             })
             .collect();
         self.audit(events).await?;
-        Ok(entries)
+        Ok(entries.into_iter().map(|e| self.masked(e)).collect())
     }
 
     /// One email of the outbox (dpo and admin); its reading is audited.
@@ -349,13 +349,73 @@ impl Candor {
             }])
             .await?;
         }
-        Ok(entry)
+        Ok(self.masked(entry))
     }
+
+    /// A message as staff see it: that it carried the person's links, never the links.
+    /// Whoever holds one acts as the person (confirms a consent, answers a request,
+    /// withdraws, records an open or a click), so only the person's mailbox has them.
+    fn masked(&self, mut e: OutboxEntry) -> OutboxEntry {
+        let base = self.settings.public_url.trim_end_matches('/');
+        e.mail.body_text = mask_person_links(&e.mail.body_text, base);
+        e.mail.body_html = mask_person_links(&e.mail.body_html, base);
+        e.mail.list_unsubscribe = e.mail.list_unsubscribe.map(|u| mask_person_links(&u, base));
+        e
+    }
+}
+
+/// The paths of links that act for the person they were sent to.
+const PERSON_PATHS: [&str; 4] = [
+    "/consent/confirm/",
+    "/consent/request/",
+    "/consent/withdraw/",
+    "/t/",
+];
+
+/// `text` with every link to one of [`PERSON_PATHS`] under `base` cut after its path:
+/// `https://crm.example/consent/confirm/…`.
+pub fn mask_person_links(text: &str, base: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(base) {
+        let after = &rest[i + base.len()..];
+        out.push_str(&rest[..i + base.len()]);
+        match PERSON_PATHS.iter().find(|p| after.starts_with(**p)) {
+            Some(p) => {
+                out.push_str(p);
+                out.push('…');
+                let tail = &after[p.len()..];
+                let end = tail
+                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')'))
+                    .unwrap_or(tail.len());
+                rest = &tail[end..];
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_persons_links_are_cut_and_others_kept() {
+        let base = "https://crm.example";
+        let text = "Confirmez : https://crm.example/consent/confirm/abc123 (7 jours)\n\
+                    <a href=\"https://crm.example/consent/withdraw/u/newsletter/email/sig\">retirer</a> \
+                    <img src=\"https://crm.example/t/o/c/s/sig\"> https://crm.example/privacy";
+        let m = mask_person_links(text, base);
+        assert_eq!(
+            m,
+            "Confirmez : https://crm.example/consent/confirm/… (7 jours)\n\
+             <a href=\"https://crm.example/consent/withdraw/…\">retirer</a> \
+             <img src=\"https://crm.example/t/…\"> https://crm.example/privacy"
+        );
+        assert!(!m.contains("abc123") && !m.contains("sig"));
+    }
     use candor_domain::communication::{permit, Category, Facts};
     use candor_domain::consent::Channel;
 

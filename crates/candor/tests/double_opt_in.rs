@@ -28,14 +28,9 @@ async fn b2c_with_pending_grant(t: &TestApp) -> String {
     id
 }
 
-/// The confirmation link of the newest message in the outbox.
+/// The confirmation link of the newest message, as the person receives it.
 async fn link(t: &TestApp) -> (Value, String) {
-    let outbox: Vec<Value> = t
-        .get(Role::Dpo, "/api/v1/outbox")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let outbox: Vec<Value> = t.mailbox().await;
     let m = outbox[0].clone();
     let text = m["body_text"].as_str().unwrap();
     let start = text
@@ -238,6 +233,51 @@ async fn a_b2b_grant_sends_no_confirmation(t: TestApp) {
     expect_forbidden(&t).await;
 }
 
+/// Staff read that a message carried the person's links, never the links: an insider
+/// with the outbox cannot confirm, answer or withdraw for the person (C7).
+async fn staff_never_see_the_persons_links(t: TestApp) {
+    b2c_with_pending_grant(&t).await;
+    let (_, real) = link(&t).await;
+    let shown: Vec<Value> = t
+        .get(Role::Dpo, "/api/v1/outbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = real.rsplit('/').next().unwrap();
+    for m in &shown {
+        for part in ["body_text", "body_html"] {
+            let text = m[part].as_str().unwrap();
+            assert!(!text.contains(secret), "{part}: {text}");
+            assert!(
+                !text.contains("/consent/request/") || text.contains("/consent/request/…"),
+                "{text}"
+            );
+        }
+    }
+    assert!(shown[0]["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("/consent/confirm/…"));
+    // What a staff member could copy from the page confirms nothing.
+    let masked = format!("{}/consent/confirm/…", t.url);
+    let res = t.client.post(&masked).send().await.unwrap();
+    assert_ne!(res.status(), 200);
+    // One message as the back office's outbox page reads it.
+    let mail_id: uuid::Uuid = shown[0]["id"].as_str().unwrap().parse().unwrap();
+    let dpo = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: Role::Dpo,
+        audit_name: "staff:test".into(),
+    };
+    let one = t
+        .app
+        .outbox_mail(&dpo, mail_id, "GET /outbox/{id}")
+        .await
+        .unwrap();
+    assert!(!one.mail.body_html.contains(secret) && !one.mail.body_text.contains(secret));
+}
+
 async fn expect_forbidden(t: &TestApp) {
     common::expect_error(
         t.get(Role::Marketing, "/api/v1/outbox").await,
@@ -334,6 +374,7 @@ async fn the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing(t: T
 }
 
 on_both_backends!(
+    staff_never_see_the_persons_links,
     the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing,
     the_link_confirms_once_with_its_own_evidence,
     an_expired_link_changes_nothing,

@@ -113,6 +113,27 @@ impl TestApp {
         }
     }
 
+    /// The person's mailbox: the messages as delivered, newest first, links included
+    /// (staff views of the outbox mask them), in the API's JSON shape.
+    pub async fn mailbox(&self) -> Vec<Value> {
+        self.app
+            .store
+            .outbox()
+            .list(1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| {
+                serde_json::json!({
+                    "id": e.mail.id, "subject_id": e.mail.subject_id, "message_id": e.mail.message_id,
+                    "category": e.mail.category, "recipient": e.mail.recipient, "locale": e.mail.locale,
+                    "subject": e.mail.mail_subject, "body_text": e.mail.body_text,
+                    "body_html": e.mail.body_html, "status": e.status,
+                })
+            })
+            .collect()
+    }
+
     /// Fault injection behind the app's back: while `on`, a trigger refuses every new
     /// access-audit row, so a write whose audit entry should commit with it fails.
     pub async fn fail_audit_writes(&self, on: bool) {
