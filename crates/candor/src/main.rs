@@ -157,6 +157,11 @@ enum ConfigCommand {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // Everything Candor creates (the data directory, the database and its journal, the
+    // master key, .eml files, exports, rejects files) is its user's alone: 0700
+    // directories, 0600 files.
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = Cli::parse();
     let listen = match &cli.command {
         Command::Serve { listen, .. } => *listen,

@@ -219,6 +219,12 @@ async fn login_is_rate_limited_without_locking_the_owner_out(t: TestApp) {
     // The next try from that address is refused before the password is looked at.
     let res = attacker.login("sales@test.example", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=180).contains(&retry), "Retry-After: {retry}");
     assert!(res
         .text()
         .await

@@ -58,6 +58,30 @@ async fn tamper(dir: &Path, table: &str, subject: uuid::Uuid, set: &str) -> Stri
     victim
 }
 
+/// What Candor writes is its user's alone: the data directory 0700, the database, its
+/// journal and the master key 0600, whatever the caller's umask.
+#[cfg(unix)]
+#[test]
+fn data_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir()
+        .join(format!("candor-perm-{}", uuid::Uuid::now_v7()))
+        .join("data");
+    let out = candor(&dir, &["token", "create", "--role", "sales", "--name", "t"]);
+    assert!(out.status.success(), "{out:?}");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700, "data directory");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_file() {
+            files += 1;
+            assert_eq!(mode(&p), 0o600, "{}", p.display());
+        }
+    }
+    assert!(files >= 2, "the database and the master key at least");
+}
+
 #[test]
 fn tokens_are_created_listed_and_revoked() {
     let dir = common::temp_dir("cli-token");

@@ -278,6 +278,31 @@ async fn staff_never_see_the_persons_links(t: TestApp) {
     assert!(!one.mail.body_html.contains(secret) && !one.mail.body_text.contains(secret));
 }
 
+/// The pages a person reaches from an email cannot be framed by another site.
+async fn public_pages_cannot_be_framed(t: TestApp) {
+    let subject = uuid::Uuid::now_v7();
+    for path in [
+        "/consent/confirm/0000".to_owned(),
+        "/consent/request/0000".to_owned(),
+        format!("/consent/withdraw/{subject}/newsletter/email/bad"),
+    ] {
+        let res = t
+            .client
+            .get(format!("{}{path}", t.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["x-frame-options"], "DENY", "{path}");
+        assert!(
+            res.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{path}"
+        );
+    }
+}
+
 async fn expect_forbidden(t: &TestApp) {
     common::expect_error(
         t.get(Role::Marketing, "/api/v1/outbox").await,
@@ -374,6 +399,7 @@ async fn the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing(t: T
 }
 
 on_both_backends!(
+    public_pages_cannot_be_framed,
     staff_never_see_the_persons_links,
     the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing,
     the_link_confirms_once_with_its_own_evidence,

@@ -151,8 +151,26 @@ pub fn router(app: Candor) -> Router {
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
         .merge(crate::ui::router(&app))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(no_framing))
         .layer(middleware::from_fn(log_request))
         .with_state(app)
+}
+
+/// No page of Candor's may be framed by another site (clickjacking): the public pages a
+/// person reaches from an email (confirm, withdraw, answer a request) as much as the
+/// back office, which sets a stricter policy of its own.
+async fn no_framing(req: Request, next: Next) -> Response {
+    use axum::http::{header, HeaderValue};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+    }
+    res
 }
 
 /// Logs the method, the route template and the status: never the raw path or query,

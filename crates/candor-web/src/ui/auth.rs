@@ -153,8 +153,14 @@ pub async fn login(
         .ok()
         .flatten()
         .unwrap_or_default();
-    if !limits.allow(&f.email, ip) {
-        return again(StatusCode::TOO_MANY_REQUESTS, t.login_limited, csrf);
+    if let Err(wait) = limits.check(&f.email, ip) {
+        let mut res = again(StatusCode::TOO_MANY_REQUESTS, t.login_limited, csrf);
+        // Whole seconds, rounded up: a client that waits that long is let in.
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        return res;
     }
     let creds = Credentials {
         email: f.email.clone(),

@@ -54,7 +54,14 @@ impl LoginLimits {
     }
 
     /// Whether an attempt may be made now (it is counted against the address).
+    #[cfg(test)]
     pub fn allow(&self, email: &str, ip: IpAddr) -> bool {
+        self.check(email, ip).is_ok()
+    }
+
+    /// `Ok` when an attempt may be made now (it is counted against the address), else
+    /// how long to wait: the `Retry-After` of the 429.
+    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
         let key = Self::key(email, ip);
         let now = Instant::now();
         let mut blocked = self.blocked.lock().expect("limits lock");
@@ -63,11 +70,13 @@ impl LoginLimits {
             self.per_ip.retain_recent();
             self.failures.retain_recent();
         }
-        if blocked.get(&key).is_some_and(|until| *until > now) {
-            return false;
+        if let Some(until) = blocked.get(&key).filter(|until| **until > now) {
+            return Err(*until - now);
         }
         blocked.remove(&key);
-        self.per_ip.check_key(&key.1).is_ok()
+        self.per_ip
+            .check_key(&key.1)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Counts a failed attempt; the account is refused from that address once its
@@ -101,6 +110,11 @@ mod tests {
             l.failed("ana@example.com", a);
         }
         assert!(!l.allow("ANA@example.com", a), "after six failures from a");
+        let wait = l.check("ana@example.com", a).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(60) && wait <= Duration::from_secs(180),
+            "{wait:?}"
+        );
         assert!(
             l.allow("ana@example.com", b),
             "the owner elsewhere still gets in"
