@@ -370,6 +370,24 @@ fn campaign_view(c: &CampaignRecord) -> CampaignView {
     }
 }
 
+/// Refuses a category the role may not send (security and contract-service notices
+/// reach people who opted out, so they are the admin's): checked when the campaign is
+/// created and again when it is sent, whoever created it.
+fn check_category_role(actor: &Actor, c: Category) -> Result<(), AppError> {
+    if campaign_categories(actor.role).contains(&c) {
+        return Ok(());
+    }
+    Err(AppError::RoleForbidden {
+        role: actor.role,
+        what: match c {
+            Category::Security => {
+                "send security notices (admin only: they reach people who opted out)"
+            }
+            _ => "send contract-service notices (admin only: they reach people who opted out)",
+        },
+    })
+}
+
 /// A rule id for contacts the campaign cannot reach whatever the rules say.
 const NO_EMAIL: &str = "no_email_address";
 
@@ -419,16 +437,8 @@ impl Candor {
         if category.is_some_and(|c| !CAMPAIGN_CATEGORIES.contains(&c)) {
             e.push(FieldError::new("category", "not_a_campaign_category", "consent requests and legal notices are sent by Candor itself; a campaign is newsletter, marketing, commercial, contract_service, contract_renewal or security"));
         }
-        if let Some(c) = category.filter(|c| {
-            CAMPAIGN_CATEGORIES.contains(c) && !campaign_categories(actor.role).contains(c)
-        }) {
-            return Err(AppError::RoleForbidden {
-                role: actor.role,
-                what: match c {
-                    Category::Security => "send security notices (admin only: they reach people who opted out)",
-                    _ => "send contract-service notices (admin only: they reach people who opted out)",
-                },
-            });
+        if let Some(c) = category.filter(|c| CAMPAIGN_CATEGORIES.contains(c)) {
+            check_category_role(actor, c)?;
         }
         if input.channel != "email" {
             e.push(FieldError::new(
@@ -720,6 +730,8 @@ impl Candor {
             .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "campaign" })?;
+        let category = Category::parse("category", &c.category).map_err(AppError::invalid)?;
+        check_category_role(actor, category)?;
         if c.status == "sent" {
             let report = c
                 .report

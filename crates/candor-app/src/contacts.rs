@@ -202,6 +202,17 @@ impl Candor {
         let cat = self.catalogue();
         let fields = patch.fields();
         self.check_writable(&cat, actor, &fields)?;
+        // A role that may write no field of a contact may not write one, even an empty
+        // change (dpo, marketing): 403, not a 200 that rewrites `updated_at`.
+        if !cat
+            .entity_fields(Entity::Contact)
+            .any(|f| f.can_write(actor.role))
+        {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "change contacts (the catalogue gives it no field to write)",
+            });
+        }
         let mut contact = self
             .store
             .contacts()
@@ -211,6 +222,10 @@ impl Candor {
         let data = patch
             .apply(Some(&contact.data), &cat, &self.lexicon)
             .map_err(AppError::Invalid)?;
+        // A write that changes nothing writes nothing: no new `updated_at`, no entry.
+        if fields.is_empty() || data == contact.data {
+            return Ok(view(&cat, actor.role, &contact).0);
+        }
         if data.company_id != contact.data.company_id {
             self.check_company(data.company_id).await?;
         }

@@ -41,7 +41,7 @@ impl ContactKind {
 }
 
 /// What staff can set on a contact.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ContactData {
     pub kind: ContactKind,
     pub company_id: Option<Uuid>,

@@ -155,8 +155,20 @@ enum ConfigCommand {
     Example,
 }
 
+/// A user's error (a bad flag, a refused file, an unreachable database) is one clear
+/// line and a non-zero exit, whatever `RUST_BACKTRACE` says: the backtrace is for bugs.
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<()> {
     // Everything Candor creates (the data directory, the database and its journal, the
     // master key, .eml files, exports, rejects files) is its user's alone: 0700
     // directories, 0600 files.

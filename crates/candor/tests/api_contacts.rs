@@ -410,7 +410,57 @@ async fn requests_without_a_valid_token_are_refused(t: TestApp) {
     expect_error(res, 401, "unauthenticated", None, None).await;
 }
 
+/// A role that may write no contact field gets 403 even for `{}`; a write that changes
+/// nothing writes nothing (no new `updated_at`, no audit entry of a change).
+async fn a_write_without_a_permitted_field_or_a_change_writes_nothing(t: TestApp) {
+    let id = t
+        .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
+        .await;
+    let path = format!("/api/v1/contacts/{id}");
+    let before = t.contact_json(&id).await;
+    for role in [Role::Dpo, Role::Marketing] {
+        expect_error(
+            t.patch(role, &path, &json!({})).await,
+            403,
+            "role_forbidden",
+            None,
+            None,
+        )
+        .await;
+    }
+    let subject: uuid::Uuid = id.parse().unwrap();
+    let updates = |entries: Vec<candor_domain::audit::AuditEntry>| {
+        entries
+            .iter()
+            .filter(|e| e.action == candor_domain::audit::AuditAction::Update)
+            .count()
+    };
+    let audited = updates(t.app.store.audit().list(subject, 100).await.unwrap());
+    for body in [json!({}), json!({"last_name": "Roux"})] {
+        let res = t.patch(Role::Sales, &path, &body).await;
+        assert_eq!(res.status(), 200, "{body}");
+    }
+    let after = t.contact_json(&id).await;
+    assert_eq!(before["updated_at"], after["updated_at"], "nothing changed");
+    assert_eq!(
+        updates(t.app.store.audit().list(subject, 100).await.unwrap()),
+        audited
+    );
+    // A real change is written and audited.
+    t.patch(Role::Sales, &path, &json!({"last_name": "Rousseau"}))
+        .await;
+    assert_ne!(
+        t.contact_json(&id).await["updated_at"],
+        before["updated_at"]
+    );
+    assert_eq!(
+        updates(t.app.store.audit().list(subject, 100).await.unwrap()),
+        audited + 1
+    );
+}
+
 on_both_backends!(
+    a_write_without_a_permitted_field_or_a_change_writes_nothing,
     sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited,
     a_note_revealing_health_data_is_refused_naming_the_word_and_nothing_is_written,
     a_bad_phone_is_refused_naming_the_field_and_rule_and_nothing_is_written,

@@ -362,6 +362,36 @@ async fn a_session_ends_twelve_hours_after_login_however_active() {
     assert_eq!(v.get("/contacts").await.status(), StatusCode::SEE_OTHER);
 }
 
+/// A second contact with an email already taken is refused next to the field, as the
+/// API refuses it (409), keeping what was typed; no second contact, no error page.
+async fn a_duplicate_email_is_named_next_to_its_field(t: TestApp) {
+    accounts(&t).await;
+    t.contact(serde_json::json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
+        .await;
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    v.login("sales@test.example", PASSWORD).await;
+    let csrf = v.csrf("/contacts/new").await;
+    let res = v
+        .post(
+            "/contacts",
+            &[
+                ("csrf", csrf.as_str()),
+                ("kind", "b2c"),
+                ("last_name", "Rousseau"),
+                ("email", "roux@example.fr"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("another contact already has this value"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Rousseau\""), "what was typed stays");
+    assert_eq!(t.app.store.contacts().count().await.unwrap(), 1);
+}
+
 /// The back-office consent form takes the same rule table as the API: a forged
 /// `portal` source is refused for every role, and a role that records no grant is
 /// offered none and refused one (C1, C7).
@@ -429,6 +459,7 @@ async fn the_consent_form_records_no_act_of_the_person(t: TestApp) {
 }
 
 on_both_backends!(
+    a_duplicate_email_is_named_next_to_its_field,
     the_consent_form_records_no_act_of_the_person,
     a_disabled_user_is_signed_out_at_once,
     contacts_are_found_by_name_and_company,

@@ -534,6 +534,29 @@ async fn bad_segments_and_campaigns_are_refused_and_change_nothing(t: TestApp) {
         expect_error(res, 403, "role_forbidden", None, None).await;
     }
     assert_eq!(t.snapshot().await, before);
+    // An admin's security notice cannot be sent by marketing either: the send checks
+    // the category's rule too.
+    let res = t
+        .post(
+            Role::Admin,
+            "/api/v1/campaigns",
+            &json!({"name": "Alerte", "category": "security", "channel": "email", "segment_id": seg, "content": content(&["fr", "en"])}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let camp: Value = res.json().await.unwrap();
+    let send = format!("/api/v1/campaigns/{}/send", camp["id"].as_str().unwrap());
+    let outbox = t.app.store.outbox().list(1000).await.unwrap().len();
+    expect_error(
+        t.post(Role::Marketing, &send, &json!({})).await,
+        403,
+        "role_forbidden",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(t.app.store.outbox().list(1000).await.unwrap().len(), outbox);
+    assert_eq!(t.post(Role::Admin, &send, &json!({})).await.status(), 200);
 }
 
 /// Each kind of condition selects what it says, alone and combined (AND).

@@ -82,6 +82,28 @@ fn data_files_are_private_to_their_owner() {
     assert!(files >= 2, "the database and the master key at least");
 }
 
+/// An input error is one line on stderr and exit 1, even with RUST_BACKTRACE=1.
+#[test]
+fn a_user_error_is_one_line_without_a_backtrace() {
+    let dir = common::temp_dir("cli-error");
+    let out = Command::new(env!("CARGO_BIN_EXE_candor"))
+        .arg("--data-dir")
+        .arg(&dir)
+        .args(["token", "create", "--role", "sales", "--name", ""])
+        .env("RUST_BACKTRACE", "1")
+        .env("CANDOR_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("Error: "), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        !err.contains("Stack backtrace") && !err.contains("backtrace"),
+        "{err}"
+    );
+}
+
 #[test]
 fn tokens_are_created_listed_and_revoked() {
     let dir = common::temp_dir("cli-token");

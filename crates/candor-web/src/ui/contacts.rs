@@ -804,8 +804,24 @@ pub async fn update(
         Err(AppError::Invalid(errs)) => {
             refused_form(&app, staff, Some(id), &current, &form, &errs).await
         }
+        Err(AppError::Conflict { field, .. }) => {
+            let mut res = refused_form(&app, staff, Some(id), &current, &form, &taken(field)).await;
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
+        }
         Err(e) => app_error(t, e),
     }
+}
+
+/// A unique value another record holds, as a field error next to the field (the API
+/// answers 409 with the same rule): what was typed stays in the form.
+fn taken(field: &str) -> candor_domain::FieldErrors {
+    candor_domain::FieldError::new(
+        field,
+        "already_taken",
+        "another contact already has this value: search for it instead of creating a second one",
+    )
+    .into()
 }
 
 /// The form for a new contact: the fields the role may write.
@@ -843,6 +859,11 @@ pub async fn create(
             Redirect::to(&format!("/contacts/{}?saved=1", show_value(v.get("id")))).into_response()
         }
         Err(AppError::Invalid(errs)) => refused_form(&app, staff, None, &empty, &form, &errs).await,
+        Err(AppError::Conflict { field, .. }) => {
+            let mut res = refused_form(&app, staff, None, &empty, &form, &taken(field)).await;
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
+        }
         Err(e) => app_error(t, e),
     }
 }
