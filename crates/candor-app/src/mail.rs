@@ -356,10 +356,9 @@ impl Candor {
     /// Whoever holds one acts as the person (confirms a consent, answers a request,
     /// withdraws, records an open or a click), so only the person's mailbox has them.
     fn masked(&self, mut e: OutboxEntry) -> OutboxEntry {
-        let base = self.settings.public_url.trim_end_matches('/');
-        e.mail.body_text = mask_person_links(&e.mail.body_text, base);
-        e.mail.body_html = mask_person_links(&e.mail.body_html, base);
-        e.mail.list_unsubscribe = e.mail.list_unsubscribe.map(|u| mask_person_links(&u, base));
+        e.mail.body_text = mask_person_links(&e.mail.body_text);
+        e.mail.body_html = mask_person_links(&e.mail.body_html);
+        e.mail.list_unsubscribe = e.mail.list_unsubscribe.map(|u| mask_person_links(&u));
         e
     }
 }
@@ -372,26 +371,27 @@ const PERSON_PATHS: [&str; 4] = [
     "/t/",
 ];
 
-/// `text` with every link to one of [`PERSON_PATHS`] under `base` cut after its path:
-/// `https://crm.example/consent/confirm/…`.
-pub fn mask_person_links(text: &str, base: &str) -> String {
+/// `text` with every link to one of [`PERSON_PATHS`] cut after its path
+/// (`https://crm.example/consent/confirm/…`), whatever host it names: a message queued
+/// before `public_url` changed is cut as well.
+pub fn mask_person_links(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find(base) {
-        let after = &rest[i + base.len()..];
-        out.push_str(&rest[..i + base.len()]);
-        match PERSON_PATHS.iter().find(|p| after.starts_with(**p)) {
-            Some(p) => {
-                out.push_str(p);
-                out.push('…');
-                let tail = &after[p.len()..];
-                let end = tail
-                    .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')'))
-                    .unwrap_or(tail.len());
-                rest = &tail[end..];
-            }
-            None => rest = after,
-        }
+    loop {
+        let next = PERSON_PATHS
+            .iter()
+            .filter_map(|p| rest.find(p).map(|i| (i, *p)))
+            .min_by_key(|(i, _)| *i);
+        let Some((i, p)) = next else {
+            break;
+        };
+        out.push_str(&rest[..i + p.len()]);
+        out.push('…');
+        let tail = &rest[i + p.len()..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | ')'))
+            .unwrap_or(tail.len());
+        rest = &tail[end..];
     }
     out.push_str(rest);
     out
@@ -403,11 +403,10 @@ mod tests {
 
     #[test]
     fn the_persons_links_are_cut_and_others_kept() {
-        let base = "https://crm.example";
         let text = "Confirmez : https://crm.example/consent/confirm/abc123 (7 jours)\n\
                     <a href=\"https://crm.example/consent/withdraw/u/newsletter/email/sig\">retirer</a> \
                     <img src=\"https://crm.example/t/o/c/s/sig\"> https://crm.example/privacy";
-        let m = mask_person_links(text, base);
+        let m = mask_person_links(text);
         assert_eq!(
             m,
             "Confirmez : https://crm.example/consent/confirm/… (7 jours)\n\
@@ -415,6 +414,11 @@ mod tests {
              <img src=\"https://crm.example/t/…\"> https://crm.example/privacy"
         );
         assert!(!m.contains("abc123") && !m.contains("sig"));
+        // A link under another host (public_url changed since) is cut too.
+        assert_eq!(
+            mask_person_links("http://old.example/consent/request/s3cr3t ok"),
+            "http://old.example/consent/request/… ok"
+        );
     }
     use candor_domain::communication::{permit, Category, Facts};
     use candor_domain::consent::Channel;

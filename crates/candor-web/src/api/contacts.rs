@@ -215,8 +215,8 @@ pub async fn get_contact(
 
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)), request_body = ContactBody,
     responses(
-        (status = 200, description = "Updated", body = Contact),
-        (status = 403, description = "A field the role may not write", body = ErrorBody),
+        (status = 200, description = "Updated; a body that changes nothing writes nothing and answers the contact as it is", body = Contact),
+        (status = 403, description = "A field the role may not write, or a role that may write no contact field (dpo, marketing), even with an empty body", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 409, description = "Another contact has this email", body = ErrorBody),
         (status = 422, description = "A value breaks a rule", body = ErrorBody),
