@@ -163,6 +163,22 @@ mod tests {
     }
 
     #[test]
+    fn utf16_with_its_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "Nom;Ville\nLefèvre;Besançon\n".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let p = file(&bytes);
+        let (f, rows) = read_all(&p);
+        assert_eq!(
+            (f.encoding, f.bom, f.delimiter),
+            (encoding_rs::UTF_16LE, true, b';')
+        );
+        assert_eq!(rows[0], ["Nom", "Ville"]);
+        assert_eq!(rows[1], ["Lefèvre", "Besançon"]);
+    }
+
+    #[test]
     fn separators_inside_quotes_do_not_count() {
         let p = file(b"\"Name; with; semicolons\",Email,Phone\nA,b@example.org,1\n");
         assert_eq!(sniff(&p).unwrap().delimiter, b',');
