@@ -433,12 +433,9 @@ fn may_carry_a_choice(header: &str) -> bool {
         "desinscri",
         "desabonn",
         "abonne",
-        "abonnement",
         "neplus",
         "nepas",
         "refus",
-        "optoutreason",
-        "unsubreason",
     ];
     WORDS.iter().any(|w| squeezed.contains(w))
 }

@@ -46,16 +46,6 @@ fn rejects(path: &Path) -> Vec<csv::StringRecord> {
         .collect()
 }
 
-async fn contact_id(t: &TestApp, email: &str) -> Option<uuid::Uuid> {
-    let hash = t.app.email_hash_of(email).unwrap();
-    t.app
-        .store
-        .contacts()
-        .id_by_email_hash(&hash)
-        .await
-        .unwrap()
-}
-
 const MAILCHIMP: &str = "\
 Email Address,First Name,Last Name,Phone Number,LANGUAGE,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,MEMBER_RATING
 alice@example.org,Alice,Martin,+33612345678,fr,2024-03-01 10:00:00,192.0.2.1,2024-03-01 10:05:00,3
@@ -123,10 +113,10 @@ async fn a_mailchimp_export_is_imported_with_its_evidence(t: TestApp) {
         "dave@example.org",
         "frank@example.org",
     ] {
-        assert_eq!(contact_id(&t, gone).await, None, "{gone} was rejected");
+        assert_eq!(t.contact_id_of(gone).await, None, "{gone} was rejected");
     }
     // The duplicate was skipped: Alice keeps her name.
-    let alice = contact_id(&t, "alice@example.org").await.expect("alice");
+    let alice = t.contact_id_of("alice@example.org").await.expect("alice");
     let stored = t.app.store.contacts().get(alice).await.unwrap().unwrap();
     assert_eq!(stored.data.last_name.as_str(), "Martin");
 
@@ -143,7 +133,7 @@ async fn a_mailchimp_export_is_imported_with_its_evidence(t: TestApp) {
         ("newsletter", Status::Effective)
     );
     // Gina: an opt-in without confirmation stays pending and she is asked.
-    let gina = contact_id(&t, "gina@example.org").await.expect("gina");
+    let gina = t.contact_id_of("gina@example.org").await.expect("gina");
     let states = t.app.store.consents().states(gina).await.unwrap();
     assert_eq!(states[0].status, Status::Pending, "{states:?}");
     // Erin: no evidence, a consent request (C4). Alice: none.
@@ -197,7 +187,7 @@ async fn duplicates_merge_into_the_existing_contact(t: TestApp) {
     assert!(run(&t, &["import", "contacts", first.to_str().unwrap()])
         .status
         .success());
-    let alice = contact_id(&t, "alice@example.org").await.unwrap();
+    let alice = t.contact_id_of("alice@example.org").await.unwrap();
     let second = write(
         &t,
         "second.csv",
@@ -435,19 +425,6 @@ async fn an_import_killed_again_and_again_ends_with_every_row_once(t: TestApp) {
     assert!(verify.status.success(), "{said}");
 }
 
-/// The `*` (every purpose) state of a person on a channel, if any.
-async fn global_state(t: &TestApp, id: uuid::Uuid, channel: &str) -> Option<Status> {
-    t.app
-        .store
-        .consents()
-        .states(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.purpose == "*" && s.channel.as_str() == channel)
-        .map(|s| s.status)
-}
-
 /// The exports of the tools people leave, with people who had unsubscribed there
 /// (C6, O3): each opted-out person comes in with a global withdrawal on the channel
 /// they refused, the column and its value as evidence, and no email from the import.
@@ -516,10 +493,10 @@ async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: Test
         assert!(res.status.success(), "{name}: {}", stderr(&res));
         let outbox = t.app.store.outbox().list(1000).await.unwrap();
         for (email, channels) in out.iter() {
-            let id = contact_id(&t, email).await.expect(email);
+            let id = t.contact_id_of(email).await.expect(email);
             for c in *channels {
                 assert_eq!(
-                    global_state(&t, id, c).await,
+                    t.global_consent(id, c).await,
                     Some(Status::Withdrawn),
                     "{name}: {email} on {c}"
                 );
@@ -538,8 +515,8 @@ async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: Test
             );
         }
         for email in kept.iter() {
-            let id = contact_id(&t, email).await.expect(email);
-            assert_eq!(global_state(&t, id, "email").await, None, "{name}: {email}");
+            let id = t.contact_id_of(email).await.expect(email);
+            assert_eq!(t.global_consent(id, "email").await, None, "{name}: {email}");
             assert!(
                 outbox.iter().any(|m| m.mail.subject_id == Some(id)),
                 "{name}: {email} is asked for consent"
@@ -547,7 +524,7 @@ async fn people_who_opted_out_come_in_with_their_withdrawal_and_no_email(t: Test
         }
     }
     // Mailchimp's reasons are kept with the withdrawal, and the campaign left out.
-    let ivo = contact_id(&t, "ivo@example.org").await.unwrap();
+    let ivo = t.contact_id_of("ivo@example.org").await.unwrap();
     let events = t.app.store.consents().events(ivo).await.unwrap();
     let note = events.last().unwrap().evidence.note.clone().unwrap();
     assert!(
@@ -589,14 +566,14 @@ async fn a_column_that_may_carry_a_choice_is_never_dropped_unseen(t: TestApp) {
     );
     assert!(res.status.success(), "{}", stderr(&res));
     assert!(stderr(&res).contains("1 rejected"), "{}", stderr(&res));
-    let roux = contact_id(&t, "roux@example.org").await.unwrap();
+    let roux = t.contact_id_of("roux@example.org").await.unwrap();
     assert_eq!(
-        global_state(&t, roux, "email").await,
+        t.global_consent(roux, "email").await,
         Some(Status::Withdrawn)
     );
-    let petit = contact_id(&t, "petit@example.org").await.unwrap();
-    assert_eq!(global_state(&t, petit, "email").await, None);
-    assert_eq!(contact_id(&t, "blanc@example.org").await, None);
+    let petit = t.contact_id_of("petit@example.org").await.unwrap();
+    assert_eq!(t.global_consent(petit, "email").await, None);
+    assert_eq!(t.contact_id_of("blanc@example.org").await, None);
     let rows = rejects(&t.dir.join("crm.csv.rejects.csv"));
     assert_eq!(
         (&rows[0][0], &rows[0][1], &rows[0][2]),
@@ -708,9 +685,9 @@ async fn no_row_that_opted_out_is_ever_emailed(t: TestApp) {
         while t.app.deliver_due(&transport).await.unwrap() > 0 {}
         let outbox = t.app.store.outbox().list(100_000).await.unwrap();
         for email in &said_no {
-            let id = contact_id(&t, email).await.unwrap();
+            let id = t.contact_id_of(email).await.unwrap();
             assert_eq!(
-                global_state(&t, id, "email").await,
+                t.global_consent(id, "email").await,
                 Some(Status::Withdrawn),
                 "case {case} {rows:?} batch {batch}: {email}"
             );

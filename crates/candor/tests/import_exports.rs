@@ -31,28 +31,6 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-async fn contact_id(t: &TestApp, email: &str) -> Option<uuid::Uuid> {
-    let hash = t.app.email_hash_of(email).unwrap();
-    t.app
-        .store
-        .contacts()
-        .id_by_email_hash(&hash)
-        .await
-        .unwrap()
-}
-
-async fn global(t: &TestApp, id: uuid::Uuid, channel: &str) -> Option<Status> {
-    t.app
-        .store
-        .consents()
-        .states(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.purpose == "*" && s.channel.as_str() == channel)
-        .map(|s| s.status)
-}
-
 /// The number in "… N people [would be ]emailed a consent request".
 fn requests_said(said: &str) -> usize {
     let at = said.find(" people ").expect(said);
@@ -233,12 +211,13 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
         );
         assert_eq!(requests_said(&said), would, "{said}");
         for (email, channels) in e.opted_out {
-            let id = contact_id(&t, email)
+            let id = t
+                .contact_id_of(email)
                 .await
                 .unwrap_or_else(|| panic!("{}: {email}", e.file));
             for c in *channels {
                 assert_eq!(
-                    global(&t, id, c).await,
+                    t.global_consent(id, c).await,
                     Some(Status::Withdrawn),
                     "{}: {email} {c}",
                     e.file
@@ -251,7 +230,8 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
             );
         }
         for email in e.undeliverable {
-            let id = contact_id(&t, email)
+            let id = t
+                .contact_id_of(email)
                 .await
                 .unwrap_or_else(|| panic!("{}: {email}", e.file));
             assert!(
@@ -260,13 +240,14 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
                 e.file
             );
             assert_eq!(
-                global(&t, id, "email").await,
+                t.global_consent(id, "email").await,
                 None,
                 "no withdrawal invented: {email}"
             );
         }
         for email in e.asked {
-            let id = contact_id(&t, email)
+            let id = t
+                .contact_id_of(email)
                 .await
                 .unwrap_or_else(|| panic!("{}: {email}", e.file));
             assert!(
@@ -290,35 +271,35 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
         assert_eq!(rules, e.rejected, "{}", e.file);
     }
     // Values as the tools write them.
-    let anna = contact_id(&t, "anna.leroy@example.org").await.unwrap();
+    let anna = t.contact_id_of("anna.leroy@example.org").await.unwrap();
     let c = t.app.store.contacts().get(anna).await.unwrap().unwrap();
     assert_eq!(
         c.data.country.as_ref().map(|c| c.as_str()),
         Some("FR"),
         "\"France\" is FR"
     );
-    let chloe = contact_id(&t, "chloe.dumas@example.org").await.unwrap();
+    let chloe = t.contact_id_of("chloe.dumas@example.org").await.unwrap();
     let c = t.app.store.contacts().get(chloe).await.unwrap().unwrap();
     assert_eq!(
         c.data.country.as_ref().map(|c| c.as_str()),
         Some("BE"),
         "\"Belgique\" is BE"
     );
-    let paul = contact_id(&t, "paul.mercier@example.fr").await.unwrap();
+    let paul = t.contact_id_of("paul.mercier@example.fr").await.unwrap();
     let c = t.app.store.contacts().get(paul).await.unwrap().unwrap();
     assert_eq!(
         c.data.phone.as_ref().map(|p| p.as_str()),
         Some("+590590201234"),
         "Guadeloupe"
     );
-    let theo = contact_id(&t, "theo.lucas@example.fr").await.unwrap();
+    let theo = t.contact_id_of("theo.lucas@example.fr").await.unwrap();
     let c = t.app.store.contacts().get(theo).await.unwrap().unwrap();
     assert_eq!(
         c.data.phone.as_ref().map(|p| p.as_str()),
         Some("+596696201234"),
         "Martinique"
     );
-    let jp = contact_id(&t, "jp.delatour@example.fr").await.unwrap();
+    let jp = t.contact_id_of("jp.delatour@example.fr").await.unwrap();
     let c = t.app.store.contacts().get(jp).await.unwrap().unwrap();
     assert_eq!(
         (
@@ -332,7 +313,8 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
         c.data.address_line.as_ref().map(|a| a.as_str()),
         Some("8 rue de la Paix, Bâtiment B")
     );
-    let brandon = contact_id(&t, "brandon.freeman@azure.example.com")
+    let brandon = t
+        .contact_id_of("brandon.freeman@azure.example.com")
         .await
         .unwrap();
     let c = t.app.store.contacts().get(brandon).await.unwrap().unwrap();
@@ -349,7 +331,7 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
         c.data.first_name.as_ref().map(|n| n.as_str()),
         Some("Brandon")
     );
-    let nina = contact_id(&t, "nina.faure@example.com").await.unwrap();
+    let nina = t.contact_id_of("nina.faure@example.com").await.unwrap();
     let c = t.app.store.contacts().get(nina).await.unwrap().unwrap();
     assert_eq!(
         c.data.phone.as_ref().map(|p| p.as_str()),
@@ -357,7 +339,7 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
         "EspoCRM's ' before +"
     );
     // The withdrawal says where it came from.
-    let lina = contact_id(&t, "lina.robin@example.org").await.unwrap();
+    let lina = t.contact_id_of("lina.robin@example.org").await.unwrap();
     let events = t.app.store.consents().events(lina).await.unwrap();
     let w = events.iter().find(|e| e.purpose == "*").unwrap();
     let note = w.evidence.note.as_deref().unwrap();
@@ -374,7 +356,7 @@ async fn a_windows_1252_file_keeps_its_accents(t: TestApp) {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("windows-1252, ';'-separated"), "{said}");
-    let id = contact_id(&t, "zoe.lefevre@example.fr").await.unwrap();
+    let id = t.contact_id_of("zoe.lefevre@example.fr").await.unwrap();
     let c = t.app.store.contacts().get(id).await.unwrap().unwrap();
     assert_eq!(c.data.last_name.as_str(), "Lefèvre");
     assert_eq!(c.data.city.as_ref().map(|c| c.as_str()), Some("Besançon"));

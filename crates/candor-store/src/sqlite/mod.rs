@@ -102,7 +102,6 @@ impl SqliteStore {
                 // single-column TEXT key; Candor never writes one).
                 nullable: not_null == 0 && pk == 0,
             });
-            let _ = pk;
         }
         // Primary keys in key order, with their column names.
         for (name, t) in schema.tables.iter_mut() {

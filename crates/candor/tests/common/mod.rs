@@ -113,6 +113,34 @@ impl TestApp {
         }
     }
 
+    /// The contact holding this email, found by its blind index.
+    pub async fn contact_id_of(&self, email: &str) -> Option<uuid::Uuid> {
+        let hash = self.app.email_hash_of(email).unwrap();
+        self.app
+            .store
+            .contacts()
+            .id_by_email_hash(&hash)
+            .await
+            .unwrap()
+    }
+
+    /// A contact's global (`*`) consent state on a channel, if any.
+    pub async fn global_consent(
+        &self,
+        id: uuid::Uuid,
+        channel: &str,
+    ) -> Option<candor_domain::consent::Status> {
+        self.app
+            .store
+            .consents()
+            .states(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.purpose == "*" && s.channel.as_str() == channel)
+            .map(|s| s.status)
+    }
+
     /// The person's mailbox: the messages as delivered, newest first, links included
     /// (staff views of the outbox mask them), in the API's JSON shape.
     pub async fn mailbox(&self) -> Vec<Value> {
