@@ -8,8 +8,8 @@ use candor_domain::audit::{AccessEvent, AuditAction};
 use candor_domain::communication::{self, Facts, ALL_PURPOSES};
 use candor_domain::consent;
 use candor_domain::consent::{
-    grant_outcome, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source,
-    StaffRefusal,
+    grant_outcome, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Pending,
+    Source, StaffRefusal,
 };
 use candor_domain::contact::Contact;
 use candor_domain::personal::Locale;
@@ -138,12 +138,12 @@ impl Candor {
         let mut evidence = input.evidence;
         evidence.recorded_by = Some(actor.audit_name.clone());
         let pending = match action {
-            Action::Grant => grant_outcome(contact.data.kind, source, &evidence).map(str::to_owned),
+            Action::Grant => grant_outcome(contact.data.kind, source, &evidence),
             _ => None,
         };
         let at = self.now();
-        let (token, mail) = match pending.as_deref() {
-            Some(consent::PENDING_DOUBLE_OPT_IN) => self
+        let (token, mail) = match pending {
+            Some(Pending::DoubleOptIn) => self
                 .confirmation_request(&contact, &purpose, channel, at)
                 .unzip(),
             _ => (None, None),

@@ -89,8 +89,7 @@ impl Candor {
         let mut e = FieldErrors::default();
         let category = e.check(Category::parse("category", category));
         let channel = e.check(Channel::parse("channel", channel));
-        e.into_result().map_err(AppError::Invalid)?;
-        let (category, channel) = (category.expect("checked"), channel.expect("checked"));
+        let (category, channel) = e.finish((category, channel)).map_err(AppError::Invalid)?;
         let c = self
             .store
             .contacts()

@@ -285,7 +285,7 @@ fn consents(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<ConsentDr
     let mut out = Vec::new();
     let draft = |purpose: &str,
                  action: Action,
-                 pending: Option<&str>,
+                 pending: Option<candor_domain::consent::Pending>,
                  source: Source,
                  evidence: Evidence,
                  at: OffsetDateTime| ConsentDraft {
@@ -293,7 +293,7 @@ fn consents(rng: &mut StdRng, c: &Contact, now: OffsetDateTime) -> Vec<ConsentDr
         purpose: purpose.into(),
         channel: Channel::Email,
         action,
-        pending: pending.map(str::to_owned),
+        pending,
         source,
         evidence,
         at: candor_domain::clock::to_micros(at.min(now)),
@@ -648,7 +648,7 @@ impl Candor {
                     purpose: "newsletter".into(),
                     channel: Channel::Email,
                     action: Action::Grant,
-                    pending: Some(candor_domain::consent::PENDING_DOUBLE_OPT_IN.into()),
+                    pending: Some(candor_domain::consent::Pending::DoubleOptIn),
                     source: Source::Import,
                     evidence: Evidence {
                         wording: Some(WORDING.into()),

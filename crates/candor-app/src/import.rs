@@ -12,7 +12,7 @@ use candor_domain::audit::{AccessEvent, AuditAction};
 use candor_domain::communication::ALL_PURPOSES;
 use candor_domain::company::{Company, CompanyPatch};
 use candor_domain::consent::{
-    grant_outcome, Action, Channel, ConsentDraft, Evidence, Source, PENDING_DOUBLE_OPT_IN,
+    grant_outcome, Action, Channel, ConsentDraft, Evidence, Pending, Source,
 };
 use candor_domain::contact::{Contact, ContactData, ContactKind, ContactPatch};
 use candor_domain::error::{FieldError, FieldErrors};
@@ -1125,8 +1125,7 @@ impl Job<'_> {
         if let Err(errs) = evidence.check(Source::Import, Action::Grant) {
             e.0.extend(errs.0);
         }
-        e.into_result()?;
-        let given = given.expect("checked");
+        let given = e.finish(given)?;
         let pending = grant_outcome(kind, Source::Import, &evidence);
         let mut drafts = Vec::new();
         let mut needs_answer = false;
@@ -1136,13 +1135,13 @@ impl Job<'_> {
                 purpose: p.clone(),
                 channel: Channel::Email,
                 action: Action::Grant,
-                pending: pending.map(str::to_owned),
+                pending,
                 source: Source::Import,
                 evidence: evidence.clone(),
                 at: given,
             });
             match (pending, confirmed) {
-                (Some(PENDING_DOUBLE_OPT_IN), Some(c)) => drafts.push(ConsentDraft {
+                (Some(Pending::DoubleOptIn), Some(c)) => drafts.push(ConsentDraft {
                     subject_id: subject,
                     purpose: p,
                     channel: Channel::Email,
@@ -1314,16 +1313,14 @@ impl Candor {
             }
             // A row that repeats an email of the batch being written waits for it, so
             // that the duplicate is found in the store.
-            if let Some((_, hashes)) = &inflight {
-                if rows
-                    .iter()
+            let repeats = |(_, hashes): &mut (_, HashSet<String>)| {
+                rows.iter()
                     .any(|r| r.email_hash.as_ref().is_some_and(|h| hashes.contains(h)))
-                {
-                    let (write, _) = inflight.take().expect("checked");
-                    write
-                        .await
-                        .map_err(|e| AppError::Internal(e.to_string()))??;
-                }
+            };
+            if let Some((write, _)) = inflight.take_if(repeats) {
+                write
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??;
             }
             let from = job.next_record;
             let n = rows.len() as u64;

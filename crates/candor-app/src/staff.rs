@@ -99,8 +99,7 @@ impl Candor {
         if let Some(em) = &email {
             e.check(check_password(em, password));
         }
-        e.into_result().map_err(AppError::Invalid)?;
-        let (email, locale) = (email.expect("checked"), locale.expect("checked"));
+        let (email, locale) = e.finish((email, locale)).map_err(AppError::Invalid)?;
         let u = StaffUser {
             id: Uuid::now_v7(),
             email: email.as_str().to_owned(),

@@ -260,24 +260,29 @@ impl Evidence {
     }
 }
 
-/// Why a grant is not yet effective.
-pub const PENDING_DOUBLE_OPT_IN: &str = "double_opt_in";
-pub const PENDING_WRITTEN_CONSENT: &str = "written_consent_required";
+/// Why a grant is not yet effective (C1, C3). Its name is what the ledger stores and
+/// hashes, and what the API shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pending {
+    /// A B2C grant waits for the person to confirm through the link emailed to them.
+    #[serde(rename = "double_opt_in")]
+    DoubleOptIn,
+    /// A face-to-face grant waits for the reference of the signed document.
+    #[serde(rename = "written_consent_required")]
+    WrittenConsent,
+}
+names!(Pending, "unknown_pending_reason" { DoubleOptIn => "double_opt_in", WrittenConsent => "written_consent_required" });
 
 /// What a grant becomes when it is recorded: effective, or pending with a reason (C1, C3).
-pub fn grant_outcome(
-    kind: ContactKind,
-    source: Source,
-    evidence: &Evidence,
-) -> Option<&'static str> {
+pub fn grant_outcome(kind: ContactKind, source: Source, evidence: &Evidence) -> Option<Pending> {
     if source.face_to_face() && !evidence.has_written_consent() {
-        return Some(PENDING_WRITTEN_CONSENT);
+        return Some(Pending::WrittenConsent);
     }
     match (kind, source) {
         (ContactKind::B2b, _) => None,
         // The person acted in their own authenticated portal: that is the confirmation.
         (ContactKind::B2c, Source::Portal) => None,
-        (ContactKind::B2c, _) => Some(PENDING_DOUBLE_OPT_IN),
+        (ContactKind::B2c, _) => Some(Pending::DoubleOptIn),
     }
 }
 
@@ -292,7 +297,7 @@ pub struct ConsentEvent {
     pub action: Action,
     /// For a grant: `None` when effective, else why it waits.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending: Option<String>,
+    pub pending: Option<Pending>,
     pub source: Source,
     pub evidence: Evidence,
     #[serde(with = "time::serde::rfc3339")]
@@ -308,7 +313,7 @@ pub struct ConsentDraft {
     pub purpose: String,
     pub channel: Channel,
     pub action: Action,
-    pub pending: Option<String>,
+    pub pending: Option<Pending>,
     pub source: Source,
     pub evidence: Evidence,
     pub at: OffsetDateTime,
@@ -394,7 +399,7 @@ pub struct ConsentState {
     pub channel: Channel,
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<Pending>,
     /// The source of the event that set this status (for a pending grant: the grant's).
     pub source: Source,
     #[serde(with = "time::serde::rfc3339")]
@@ -430,10 +435,10 @@ pub fn apply(before: Option<&ConsentState>, e: &ConsentEvent) -> ConsentState {
         first_opt_in_source: first.map(|f| f.1),
     };
     match e.action {
-        Action::Grant => match &e.pending {
+        Action::Grant => match e.pending {
             Some(reason) => {
                 s.status = Status::Pending;
-                s.reason = Some(reason.clone());
+                s.reason = Some(reason);
             }
             None => {
                 s.status = Status::Effective;

@@ -165,11 +165,11 @@ impl ContractPatch {
                 ));
             }
         }
-        e.into_result()?;
+        let (reference, status, starts_on) = e.finish((reference, status, starts_on))?;
         Ok(ContractData {
-            reference: reference.expect("checked"),
-            status: status.expect("checked"),
-            starts_on: starts_on.expect("checked"),
+            reference,
+            status,
+            starts_on,
             ends_on,
         })
     }

@@ -112,9 +112,9 @@ impl OrderInput {
                 "the total is too large",
             ));
         }
-        e.into_result()?;
+        let (ordered_at, total_cents) = e.finish((ordered_at, total))?;
         Ok(OrderData {
-            ordered_at: crate::clock::to_micros(ordered_at.expect("checked")),
+            ordered_at: crate::clock::to_micros(ordered_at),
             currency: currency.to_owned(),
             lines: self
                 .lines
@@ -124,7 +124,7 @@ impl OrderInput {
                     ..l.clone()
                 })
                 .collect(),
-            total_cents: total.expect("checked"),
+            total_cents,
         })
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::model::{ConsentToken, ImportReject, QueuedMail};
 use candor_domain::audit::{AccessEvent, AuditEntry, GENESIS};
-use candor_domain::consent::{self, ConsentDraft, ConsentEvent, ConsentState, Source};
+use candor_domain::consent::{self, ConsentDraft, ConsentEvent, ConsentState, Pending, Source};
 use candor_domain::contact::Contact;
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -212,7 +212,7 @@ fn event_row(e: &ConsentEvent) -> Vec<Cell> {
         Cell::Text(e.purpose.clone()),
         Cell::Text(e.channel.as_str().into()),
         Cell::Text(e.action.as_str().into()),
-        text(e.pending.as_deref()),
+        text(e.pending.map(Pending::as_str)),
         Cell::Text(e.source.as_str().into()),
         Cell::Json(serde_json::to_string(&e.evidence).unwrap_or_default()),
         Cell::Time(e.at),
@@ -227,7 +227,7 @@ fn state_row(subject: Uuid, s: &ConsentState) -> Vec<Cell> {
         Cell::Text(s.purpose.clone()),
         Cell::Text(s.channel.as_str().into()),
         Cell::Text(s.status.as_str().into()),
-        text(s.reason.as_deref()),
+        text(s.reason.map(Pending::as_str)),
         Cell::Text(s.source.as_str().into()),
         Cell::Time(s.since),
         s.first_opt_in_at.map_or(Cell::Null, Cell::Time),

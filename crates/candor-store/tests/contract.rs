@@ -405,6 +405,113 @@ async fn sqlite_migration_makes_old_timestamps_fixed_width() {
     );
 }
 
+/// A database made before the tables were STRICT keeps every row through migration
+/// 0011 (no parent's rebuild cascades to its children), its references still hold, and
+/// a value of the wrong type, such as a raw UUID (a BLOB to SQLite), is then refused.
+#[tokio::test]
+async fn sqlite_strict_tables_keep_every_row_and_refuse_a_wrong_bind() {
+    let dir = std::env::temp_dir().join(format!("candor-store-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.db");
+    let url = format!("sqlite:{}?mode=rwc", file.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    // The migrations before 0011, as a database made then was migrated.
+    let earlier = dir.join("migrations");
+    std::fs::create_dir_all(&earlier).unwrap();
+    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap() {
+        let f = f.unwrap();
+        let name = f.file_name().into_string().unwrap();
+        if name.as_str() < "0011" {
+            std::fs::copy(f.path(), earlier.join(&name)).unwrap();
+        }
+    }
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let rows = [
+        "INSERT INTO company VALUES ('c1', 'Acme', NULL, 'FR', NULL, NULL, NULL, 't', 't')",
+        "INSERT INTO contact (id, kind, company_id, last_name, locale, created_at, updated_at) VALUES ('p1', 'b2b', 'c1', 'Durand', 'fr', 't', 't')",
+        "INSERT INTO customer_order VALUES ('o1', 'p1', 't', 'EUR', 500, '[]')",
+        "INSERT INTO activity VALUES ('a1', 'p1', 'visit', 't', '{}')",
+        "INSERT INTO contract VALUES ('k1', 'p1', NULL, 'R-1', 'active', '2026-01-01', NULL, 't', 't')",
+        "INSERT INTO segment VALUES ('s1', 'All', '[]', 'u', 't')",
+        "INSERT INTO campaign VALUES ('g1', 'News', 'newsletter', 'email', 's1', '{}', 'sent', NULL, 'u', 't', NULL)",
+        "INSERT INTO campaign_recipient VALUES ('p1', 'g1', 'm1', 't')",
+    ];
+    for sql in rows {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let store = Store::open_file(&file).await.unwrap();
+    store.close().await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for table in [
+        "company",
+        "contact",
+        "customer_order",
+        "activity",
+        "contract",
+        "segment",
+        "campaign",
+        "campaign_recipient",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{table} kept its row");
+        let strict: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
+                .bind(table)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(strict.ends_with("STRICT"), "{table} is STRICT: {strict}");
+    }
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "no reference broken: {broken:?}");
+    let orphan =
+        sqlx::query("INSERT INTO customer_order VALUES ('o2', 'nobody', 't', 'EUR', 1, '[]')")
+            .execute(&pool)
+            .await;
+    assert!(orphan.is_err(), "references are still enforced");
+    let raw = sqlx::query("INSERT INTO activity VALUES ($1, 'p1', 'visit', 't', '{}')")
+        .bind(Uuid::now_v7())
+        .execute(&pool)
+        .await;
+    let err = raw
+        .expect_err("a raw UUID is refused by a text id column")
+        .to_string();
+    assert!(err.contains("BLOB"), "{err}");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM activity")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1, "the refused row changed nothing");
+    // Deleting the person still cascades to what is theirs (the references were renamed
+    // with the tables, not left on the old ones).
+    sqlx::query("DELETE FROM campaign_recipient")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM contact WHERE id = 'p1'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM customer_order")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
 /// Every table of the migrated schema is declared once in the registry, on both
 /// backends, and a table added without an entry is named.
 #[tokio::test]
@@ -532,14 +639,14 @@ mod consent_ledger {
         purpose: &str,
         channel: Channel,
         action: Action,
-        pending: Option<&str>,
+        pending: Option<consent::Pending>,
     ) -> ConsentDraft {
         ConsentDraft {
             subject_id: subject,
             purpose: purpose.into(),
             channel,
             action,
-            pending: pending.map(str::to_owned),
+            pending,
             source: Source::Api,
             evidence: Evidence {
                 recorded_by: Some("token:test".into()),
@@ -558,7 +665,7 @@ mod consent_ledger {
                 "newsletter",
                 Channel::Email,
                 Action::Grant,
-                Some(consent::PENDING_DOUBLE_OPT_IN),
+                Some(consent::Pending::DoubleOptIn),
             ),
             draft(subject, "marketing", Channel::Sms, Action::Grant, None),
             draft(subject, "newsletter", Channel::Email, Action::Confirm, None),

@@ -458,7 +458,67 @@ async fn the_consent_form_records_no_act_of_the_person(t: TestApp) {
     );
 }
 
+/// A trade-show grant without the signed document's reference waits for that reference,
+/// and the contact page says so in the reader's language; it does not claim to wait for
+/// a double opt-in, for which no email went (C3).
+async fn a_pending_grant_says_what_it_waits_for(t: TestApp) {
+    accounts(&t).await;
+    let id = t
+        .contact(
+            serde_json::json!({"kind": "b2c", "last_name": "Petit", "email": "petit@example.fr"}),
+        )
+        .await;
+    let page = format!("/contacts/{id}");
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    v.login("sales@test.example", PASSWORD).await;
+    let csrf = v.csrf(&page).await;
+    let queued = t.mailbox().await.len();
+    let res = v
+        .post(
+            &format!("/contacts/{id}/consents"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "grant"),
+                ("purpose", "newsletter"),
+                ("channel", "email"),
+                ("source", "event"),
+                ("wording", "Oui, la lettre d'information"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(
+        t.mailbox().await.len(),
+        queued,
+        "no confirmation email went"
+    );
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("Waiting for the reference of the signed document"),
+        "{html}"
+    );
+    assert!(!html.contains("confirmation (double opt-in)"), "{html}");
+    for (locale, expected) in [
+        ("fr", "En attente de la référence du document signé"),
+        ("en", "Waiting for the reference of the signed document"),
+    ] {
+        let csrf = v.csrf(&page).await;
+        v.post(
+            "/language",
+            &[
+                ("csrf", csrf.as_str()),
+                ("locale", locale),
+                ("back", page.as_str()),
+            ],
+        )
+        .await;
+        let html = v.get(&page).await.text().await.unwrap();
+        assert!(html.contains(expected), "{locale}: {html}");
+    }
+}
+
 on_both_backends!(
+    a_pending_grant_says_what_it_waits_for,
     a_duplicate_email_is_named_next_to_its_field,
     the_consent_form_records_no_act_of_the_person,
     a_disabled_user_is_signed_out_at_once,

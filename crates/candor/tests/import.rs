@@ -6,7 +6,7 @@
 
 mod common;
 
-use candor_domain::consent::Status;
+use candor_domain::consent::{Pending, Status};
 use candor_store::ContactFilter;
 use common::TestApp;
 use std::path::{Path, PathBuf};
@@ -218,7 +218,7 @@ async fn duplicates_merge_into_the_existing_contact(t: TestApp) {
     let events = t.app.store.consents().events(alice).await.unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].purpose, "commercial");
-    assert_eq!(events[0].pending.as_deref(), Some("double_opt_in"));
+    assert_eq!(events[0].pending, Some(Pending::DoubleOptIn));
     assert_eq!(t.app.store.contacts().count().await.unwrap(), 1);
 }
 

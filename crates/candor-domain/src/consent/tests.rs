@@ -1,7 +1,7 @@
 use super::*;
 use proptest::prelude::*;
 
-fn event(seq: i64, action: Action, pending: Option<&str>, source: Source) -> ConsentEvent {
+fn event(seq: i64, action: Action, pending: Option<Pending>, source: Source) -> ConsentEvent {
     ConsentEvent {
         id: Uuid::now_v7(),
         subject_id: Uuid::nil(),
@@ -9,7 +9,7 @@ fn event(seq: i64, action: Action, pending: Option<&str>, source: Source) -> Con
         purpose: "newsletter".into(),
         channel: Channel::Email,
         action,
-        pending: pending.map(str::to_owned),
+        pending,
         source,
         evidence: Evidence::default(),
         at: time::macros::datetime!(2026-01-01 00:00 UTC) + time::Duration::hours(seq),
@@ -28,11 +28,11 @@ fn b2b_grants_are_effective_at_once_and_b2c_wait_for_double_opt_in() {
     assert_eq!(grant_outcome(ContactKind::B2b, Source::Api, &ev), None);
     assert_eq!(
         grant_outcome(ContactKind::B2c, Source::WebForm, &ev),
-        Some(PENDING_DOUBLE_OPT_IN)
+        Some(Pending::DoubleOptIn)
     );
     assert_eq!(
         grant_outcome(ContactKind::B2c, Source::Import, &ev),
-        Some(PENDING_DOUBLE_OPT_IN)
+        Some(Pending::DoubleOptIn)
     );
     assert_eq!(grant_outcome(ContactKind::B2c, Source::Portal, &ev), None);
 }
@@ -47,12 +47,12 @@ fn face_to_face_needs_written_consent_whatever_the_kind() {
     for source in [Source::Event, Source::BusinessCard] {
         assert_eq!(
             grant_outcome(ContactKind::B2b, source, &none),
-            Some(PENDING_WRITTEN_CONSENT)
+            Some(Pending::WrittenConsent)
         );
         assert_eq!(grant_outcome(ContactKind::B2b, source, &signed), None);
         assert_eq!(
             grant_outcome(ContactKind::B2c, source, &signed),
-            Some(PENDING_DOUBLE_OPT_IN)
+            Some(Pending::DoubleOptIn)
         );
     }
 }
@@ -170,7 +170,7 @@ fn a_confirmation_makes_a_pending_grant_effective_keeping_its_source() {
         event(
             1,
             Action::Grant,
-            Some(PENDING_DOUBLE_OPT_IN),
+            Some(Pending::DoubleOptIn),
             Source::WebForm,
         ),
         event(2, Action::Confirm, None, Source::EmailLink),
@@ -224,14 +224,14 @@ proptest! {
     #[test]
     fn a_withdrawal_overrides_every_earlier_grant(steps in prop::collection::vec(any_event(), 0..20), tail in prop::collection::vec(any_event(), 0..10)) {
         let mut events: Vec<ConsentEvent> = steps.iter().enumerate()
-            .map(|(i, (a, pending, src))| event(i as i64 + 1, *a, pending.then_some(PENDING_DOUBLE_OPT_IN), Source::ALL[*src]))
+            .map(|(i, (a, pending, src))| event(i as i64 + 1, *a, pending.then_some(Pending::DoubleOptIn), Source::ALL[*src]))
             .collect();
         let n = events.len() as i64;
         events.push(event(n + 1, Action::Withdraw, None, Source::EmailLink));
         prop_assert_eq!(fold(&events).unwrap().status, Status::Withdrawn);
         for (i, (a, pending, src)) in tail.iter().enumerate() {
             if *a == Action::Grant { break; }
-            events.push(event(n + 2 + i as i64, *a, pending.then_some(PENDING_DOUBLE_OPT_IN), Source::ALL[*src]));
+            events.push(event(n + 2 + i as i64, *a, pending.then_some(Pending::DoubleOptIn), Source::ALL[*src]));
             prop_assert_ne!(fold(&events).unwrap().status, Status::Effective);
         }
     }
@@ -241,7 +241,7 @@ proptest! {
     #[test]
     fn effective_needs_an_opt_in_since_the_last_no(steps in prop::collection::vec(any_event(), 1..25)) {
         let events: Vec<ConsentEvent> = steps.iter().enumerate()
-            .map(|(i, (a, pending, src))| event(i as i64 + 1, *a, pending.then_some(PENDING_DOUBLE_OPT_IN), Source::ALL[*src]))
+            .map(|(i, (a, pending, src))| event(i as i64 + 1, *a, pending.then_some(Pending::DoubleOptIn), Source::ALL[*src]))
             .collect();
         let state = fold(&events).unwrap();
         if state.status == Status::Effective {

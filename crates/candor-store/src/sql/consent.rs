@@ -8,7 +8,8 @@ use crate::types::{Id, Ts};
 use candor_domain::audit::{AccessEvent, AuditEntry, GENESIS};
 use candor_domain::communication::LastRequest;
 use candor_domain::consent::{
-    self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Source, Status,
+    self, Action, Channel, ConsentDraft, ConsentEvent, ConsentState, Evidence, Pending, Source,
+    Status,
 };
 use sqlx::types::Json;
 use std::collections::HashSet;
@@ -48,7 +49,10 @@ fn event(r: EventRow) -> Result<ConsentEvent> {
         purpose: r.purpose,
         channel: Channel::parse("channel", &r.channel).map_err(|_| corrupt("channel"))?,
         action: Action::parse("action", &r.action).map_err(|_| corrupt("action"))?,
-        pending: r.pending,
+        pending: r
+            .pending
+            .map(|p| Pending::parse("pending", &p).map_err(|_| corrupt("pending")))
+            .transpose()?,
         source: Source::parse("source", &r.source).map_err(|_| corrupt("source"))?,
         evidence: r.evidence.0,
         at: r.at.0,
@@ -76,7 +80,10 @@ impl StateRow {
             purpose: self.purpose,
             channel: Channel::parse("channel", &self.channel).map_err(|_| corrupt("channel"))?,
             status: Status::parse("status", &self.status).map_err(|_| corrupt("status"))?,
-            reason: self.reason,
+            reason: self
+                .reason
+                .map(|p| Pending::parse("reason", &p).map_err(|_| corrupt("reason")))
+                .transpose()?,
             source: Source::parse("source", &self.source).map_err(|_| corrupt("source"))?,
             since: self.since.0,
             first_opt_in_at: self.first_opt_in_at.map(|t| t.0),
@@ -131,7 +138,7 @@ pub(crate) async fn append_in(
     .bind(&e.purpose)
     .bind(e.channel.as_str())
     .bind(e.action.as_str())
-    .bind(&e.pending)
+    .bind(e.pending.map(Pending::as_str))
     .bind(e.source.as_str())
     .bind(Json(&e.evidence))
     .bind(Ts(e.at))
@@ -149,7 +156,7 @@ pub(crate) async fn append_in(
     .bind(&after.purpose)
     .bind(after.channel.as_str())
     .bind(after.status.as_str())
-    .bind(&after.reason)
+    .bind(after.reason.map(Pending::as_str))
     .bind(after.source.as_str())
     .bind(Ts(after.since))
     .bind(after.first_opt_in_at.map(Ts))

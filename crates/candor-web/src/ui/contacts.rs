@@ -11,7 +11,7 @@ use candor_app::consent::{channel_label, ConsentInput};
 use candor_app::contacts::ListQuery;
 use candor_app::{AppError, Candor};
 use candor_domain::catalogue::{Entity, FieldDef, ValueType};
-use candor_domain::consent::{self, Action, Channel, Evidence, Source, Status};
+use candor_domain::consent::{self, Action, Channel, Evidence, Pending, Source, Status};
 use candor_domain::contact::ContactPatch;
 use candor_domain::personal::Locale;
 use candor_domain::Role;
@@ -223,7 +223,8 @@ pub struct StateRow {
     purpose: String,
     channel: String,
     status: String,
-    pending: bool,
+    /// Why the grant waits, in the reader's words; empty when it does not.
+    pending: &'static str,
     since: String,
     source: String,
 }
@@ -235,7 +236,8 @@ pub struct EventRow {
     action: String,
     source: String,
     evidence: String,
-    pending: bool,
+    /// Why the grant waits, in the reader's words; empty when it does not.
+    pending: &'static str,
 }
 
 #[derive(Template)]
@@ -258,6 +260,15 @@ struct ContactPage {
     consent_form: ConsentForm,
     notice: Option<&'static str>,
     governs: bool,
+}
+
+/// Why a grant waits, as the reader says it (a pending state without its reason reads
+/// as the usual double opt-in).
+fn pending_label(t: &Texts, reason: Option<Pending>) -> &'static str {
+    match reason {
+        Some(Pending::WrittenConsent) => t.pending_written,
+        Some(Pending::DoubleOptIn) | None => t.pending_doi,
+    }
 }
 
 fn status_label(t: &Texts, s: Status) -> &'static str {
@@ -483,7 +494,11 @@ async fn contact_page(
             purpose: purpose_label(&s.purpose),
             channel: channel_label(s.channel, loc).to_owned(),
             status: status_label(t, s.status).to_owned(),
-            pending: s.status == Status::Pending,
+            pending: if s.status == Status::Pending {
+                pending_label(t, s.reason)
+            } else {
+                ""
+            },
             since: when(s.since),
             source: source_label(t, s.source).to_owned(),
         })
@@ -540,7 +555,10 @@ async fn contact_page(
                 },
                 source: source_label(t, e.source).to_owned(),
                 evidence: parts.join(" · "),
-                pending: e.pending.is_some(),
+                pending: e
+                    .pending
+                    .map(|p| pending_label(t, Some(p)))
+                    .unwrap_or_default(),
             }
         })
         .collect();

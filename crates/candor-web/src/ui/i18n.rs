@@ -63,6 +63,7 @@ texts! {
     status: "Status", "État";
     since: "Since", "Depuis";
     pending_doi: "Waiting for the person's confirmation (double opt-in)", "En attente de la confirmation de la personne (double opt-in)";
+    pending_written: "Waiting for the reference of the signed document (written consent)", "En attente de la référence du document signé (consentement écrit)";
     never_asked: "Never asked", "Jamais demandé";
     timeline: "Ledger, newest first", "Registre, du plus récent au plus ancien";
     when: "When", "Quand";
