@@ -227,6 +227,7 @@ impl Candor {
                     let retry = (entry.attempts < 8).then(|| {
                         self.now() + time::Duration::minutes(1 << entry.attempts.clamp(0, 10))
                     });
+                    let e = scrub_delivery_error(&e.to_string());
                     tracing::warn!(message = %entry.mail.id, error = %e, "delivery failed");
                     self.store
                         .outbox()
@@ -466,5 +467,34 @@ mod tests {
         assert!(eml.contains(&format!("Message-ID: <{id}@candor>")), "{eml}");
         assert!(eml.contains("To: zoe@example.fr"));
         assert!(eml.contains("multipart/alternative"));
+    }
+}
+
+/// A delivery error as it may be kept and logged: a mail server's reply often repeats
+/// the recipient's address, and may hold any byte. Addresses are cut, control
+/// characters dropped (PostgreSQL cannot store NUL), and the text kept short.
+pub fn scrub_delivery_error(e: &str) -> String {
+    let words: Vec<String> = e
+        .split_whitespace()
+        .map(|w| {
+            if w.contains('@') {
+                "<address>".to_owned()
+            } else {
+                w.chars().filter(|c| !c.is_control()).collect()
+            }
+        })
+        .collect();
+    words.join(" ").chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::scrub_delivery_error;
+
+    #[test]
+    fn a_delivery_error_keeps_no_address_and_no_control_character() {
+        let e = scrub_delivery_error("550 5.1.1 <jeanne.roux@example.fr>: user unknown\u{0}\r\n");
+        assert_eq!(e, "550 5.1.1 <address> user unknown");
+        assert!(scrub_delivery_error(&"x".repeat(1000)).chars().count() == 300);
     }
 }

@@ -250,6 +250,13 @@ impl FieldDef {
                         format!("must be at most {max_length} characters"),
                     ));
                 }
+                if crate::personal::has_stray_control(s) {
+                    return Err(FieldError::new(
+                        field,
+                        "no_control_characters",
+                        "must not contain control characters",
+                    ));
+                }
                 lexicon.refuse_special_categories(field, s)?;
                 Ok(Value::String(s.to_owned()))
             }

@@ -207,6 +207,15 @@ impl Evidence {
                     format!("must be at most {max} characters"),
                 ));
             }
+            // Line breaks and tabs may be part of a wording or a note; other control
+            // characters (NUL among them, which PostgreSQL cannot store) may not.
+            if v.as_deref().is_some_and(crate::personal::has_stray_control) {
+                e.push(FieldError::new(
+                    name,
+                    "no_control_characters",
+                    "must not contain control characters",
+                ));
+            }
         }
         if let Some(ip) = self.ip.as_deref() {
             if ip.parse::<std::net::IpAddr>().is_err() {

@@ -56,6 +56,12 @@ personal_text!(
     Notes
 );
 
+/// A control character other than a line break or a tab (NUL among them).
+pub fn has_stray_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+}
+
 fn has_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control())
 }
@@ -255,9 +261,7 @@ impl Notes {
                 "must be at most 5000 characters",
             ));
         }
-        if s.chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
+        if has_stray_control(s) {
             return Err(FieldError::new(
                 field,
                 "no_control_characters",

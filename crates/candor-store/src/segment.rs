@@ -93,6 +93,8 @@ pub(crate) fn where_clause(
                         let p = next(Cell::Text(like_pattern(v)), &mut binds);
                         parts.push(format!("{col} {ilike} {p} ESCAPE '\\'"));
                     }
+                    // An empty list matches no one (PostgreSQL refuses `IN ()`).
+                    TextOp::In(vs) if vs.is_empty() => parts.push("1 = 0".to_owned()),
                     TextOp::In(vs) => {
                         let ps: Vec<String> = vs
                             .iter()

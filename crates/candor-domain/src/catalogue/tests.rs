@@ -159,6 +159,19 @@ fn custom_fields_join_the_catalogue_and_check_their_values() {
         .rule,
         "special_category_data"
     );
+    // NUL and other control characters are refused here (PostgreSQL cannot store NUL,
+    // so the two backends would otherwise disagree); a line break is text.
+    for bad in ["Ret\u{0}ail", "Retail\u{1b}[2J"] {
+        assert_eq!(
+            f.check_value("custom.industry", &Value::from(bad), &lex)
+                .unwrap_err()
+                .rule,
+            "no_control_characters"
+        );
+    }
+    assert!(f
+        .check_value("custom.industry", &Value::from("Retail\nB2C"), &lex)
+        .is_ok());
     let again = c.add(custom("industry", "identifying", "x")).unwrap_err();
     assert_eq!(again.rule, "duplicate_field");
     let shadow = c.add(custom("email", "identifying", "x")).unwrap_err();

@@ -252,3 +252,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn evidence_with_a_control_character_is_refused() {
+    let e = Evidence {
+        wording: Some("Oui".into()),
+        note: Some("said no\u{0}".into()),
+        ..Default::default()
+    };
+    let errs = e.check(Source::Manual, Action::Withdraw).unwrap_err();
+    assert_eq!(errs.0.len(), 1);
+    assert_eq!(
+        (errs.0[0].field.as_str(), errs.0[0].rule),
+        ("evidence.note", "no_control_characters")
+    );
+    let multi_line = Evidence {
+        wording: Some("Oui,\nla lettre".into()),
+        ..Default::default()
+    };
+    assert!(multi_line.check(Source::Manual, Action::Grant).is_ok());
+}

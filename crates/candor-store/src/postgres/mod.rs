@@ -132,7 +132,6 @@ mod dialect {
     use crate::types::Id;
     use sqlx::{Row, Transaction};
     use std::fmt::Write;
-    use time::format_description::well_known::Rfc3339;
 
     pub const ILIKE: &str = "ILIKE";
     /// Rows read before they are changed are locked: concurrent writers of one chain
@@ -187,7 +186,8 @@ mod dialect {
             Cell::Real(x) => {
                 let _ = write!(out, "{x}");
             }
-            Cell::Time(t) => out.push_str(&t.format(&Rfc3339).unwrap_or_default()),
+            // The same microseconds, truncated, as a bound `Ts` and SQLite's text form.
+            Cell::Time(t) => out.push_str(&crate::types::Ts(*t).to_text()),
             Cell::Date(d) => {
                 let _ = write!(out, "{d}");
             }
