@@ -17,7 +17,8 @@ use candor_domain::consent::{
 use candor_domain::contact::{Contact, ContactData, ContactKind, ContactPatch};
 use candor_domain::error::{FieldError, FieldErrors};
 use candor_domain::personal::Email;
-use candor_store::{ImportBatch, ImportCounts, ImportJob, ImportReject, Page};
+use candor_store::{ImportBatch, ImportJob, Page};
+pub use candor_store::{ImportCounts, ImportReject};
 use csv::StringRecord;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -405,7 +406,7 @@ impl Candor {
 
 /// Whether a header's words suggest a consent, an opt-out or a suppression status, in
 /// the English and French that the tools people leave write them in.
-fn may_carry_a_choice(header: &str) -> bool {
+pub fn may_carry_a_choice(header: &str) -> bool {
     let squeezed = fold(header);
     const WORDS: &[&str] = &[
         "optin",
@@ -817,6 +818,40 @@ pub struct ImportReport {
     pub format: String,
     /// Nothing was written (`--dry-run`).
     pub dry_run: bool,
+    /// The first rejected rows (line, column, rule, message; without their cells), for a
+    /// summary on a page; the rejects file has them all.
+    pub first_rejects: Vec<ImportReject>,
+}
+
+/// How many rejected rows a report carries for a page.
+const FIRST_REJECTS: usize = 20;
+
+/// One column of a file and the field it fills (`None`: left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    pub header: String,
+    pub field: Option<String>,
+}
+
+/// One of the first rows of a file as the import would store it.
+#[derive(Debug, Clone)]
+pub struct PreviewRow {
+    pub line: u64,
+    /// (field, value as stored) of the contact, in catalogue order.
+    pub values: Vec<(String, String)>,
+    /// The consent events the row would record, as `action purpose channel`.
+    pub consents: Vec<String>,
+    /// Why the row would be refused; empty when it would go in.
+    pub errors: Vec<FieldError>,
+}
+
+/// What the back office shows before an import starts: how the file is read, how its
+/// columns map, its first rows as they would be stored, and the dry run of the whole.
+#[derive(Debug, Clone)]
+pub struct ImportPreview {
+    pub columns: Vec<ColumnMap>,
+    pub rows: Vec<PreviewRow>,
+    pub report: ImportReport,
 }
 
 /// The consent events of one row and whether it still needs the person's answer.
@@ -1208,7 +1243,7 @@ impl Candor {
         actor: &Actor,
         path: &Path,
         opts: &ImportOptions,
-        progress: &mut dyn FnMut(ImportProgress),
+        progress: &mut (dyn FnMut(ImportProgress) + Send),
     ) -> Result<ImportReport, AppError> {
         let total_bytes = std::fs::metadata(path)
             .map_err(|e| io_error("reading the file", e))?
@@ -1266,6 +1301,7 @@ impl Candor {
             rejects_file: None,
             format: format.describe(),
             dry_run: opts.dry_run,
+            first_rejects: Vec::new(),
         };
         if report.already_done {
             return Ok(report);
@@ -1377,15 +1413,32 @@ impl Candor {
                 counts: job.counts,
             });
         }
+        let first = |rejects: &[ImportReject]| {
+            rejects
+                .iter()
+                .take(FIRST_REJECTS)
+                .map(|r| ImportReject {
+                    record: Vec::new(),
+                    ..r.clone()
+                })
+                .collect::<Vec<_>>()
+        };
         if opts.dry_run {
             if !run.dry_rejects.is_empty() {
                 run.dry_rejects.sort_by_key(|r| r.line);
                 write_reject_rows(&opts.rejects_path, &headers, &run.dry_rejects)?;
                 report.rejects_file = Some(opts.rejects_path.clone());
+                report.first_rejects = first(&run.dry_rejects);
             }
             return Ok(report);
         }
         if job.counts.rejected > 0 || job.counts.skipped > 0 {
+            let page = self
+                .store
+                .imports()
+                .rejects(&job.id, 0, FIRST_REJECTS as u32)
+                .await?;
+            report.first_rejects = first(&page);
             self.write_rejects(&job, &headers, &opts.rejects_path)
                 .await?;
             report.rejects_file = Some(opts.rejects_path.clone());
@@ -1675,4 +1728,226 @@ fn write_reject_rows(
     }
     w.flush()
         .map_err(|e| io_error("writing the rejects file", e))
+}
+
+/// The field name a target is written as in a preset or `--map`.
+fn target_name(t: &Target) -> String {
+    use ConsentColumn::*;
+    match t {
+        Target::Field(f) => f.clone(),
+        Target::CompanyName => "company_name".into(),
+        Target::FullName => "full_name".into(),
+        Target::Undeliverable => "undeliverable".into(),
+        Target::EmailStatus => "email_status".into(),
+        Target::IsCompany => "is_company".into(),
+        Target::Consent(c) => format!(
+            "consent.{}",
+            match c {
+                Purposes => "purposes",
+                Source => "source",
+                Date => "date",
+                Wording => "wording",
+                Ip => "ip",
+                ConfirmedAt => "confirmed_at",
+                DocumentRef => "document_ref",
+            }
+        ),
+        Target::OptOut(o) => match o {
+            OptOutColumn::Channel(c) => format!("opt_out.{}", c.as_str()),
+            OptOutColumn::All => "opt_out.all".into(),
+            OptOutColumn::Reason => "opt_out.reason".into(),
+        },
+    }
+}
+
+/// The targets a column may be mapped to besides the catalogue's contact fields.
+const SPECIAL_TARGETS: &[&str] = &[
+    "company_name",
+    "full_name",
+    "undeliverable",
+    "email_status",
+    "is_company",
+    "consent.purposes",
+    "consent.source",
+    "consent.date",
+    "consent.wording",
+    "consent.ip",
+    "consent.confirmed_at",
+    "consent.document_ref",
+    "opt_out.all",
+    "opt_out.email",
+    "opt_out.sms",
+    "opt_out.phone",
+    "opt_out.post",
+    "opt_out.reason",
+];
+
+impl Mapping {
+    /// Each column of the file with the field it fills.
+    pub fn columns(&self) -> Vec<ColumnMap> {
+        self.headers
+            .iter()
+            .zip(&self.columns)
+            .map(|(h, t)| ColumnMap {
+                header: h.clone(),
+                field: t.as_ref().map(target_name),
+            })
+            .collect()
+    }
+}
+
+impl Candor {
+    /// The id an import of this file with these options has (or will have): the same
+    /// file and options resume the same job.
+    pub fn import_job_id(&self, path: &Path, opts: &ImportOptions) -> Result<String, AppError> {
+        job_id(path, opts).map_err(|e| io_error("reading the file", e))
+    }
+
+    /// The header of a file, as read (encoding and separator detected).
+    pub fn import_headers(&self, path: &Path) -> Result<Vec<String>, AppError> {
+        let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
+        let mut reader =
+            crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| io_error("reading the header", e))?;
+        Ok(headers.iter().map(str::to_owned).collect())
+    }
+
+    /// Every field a column may be mapped to: the contact fields of the catalogue that
+    /// `role` may write, then the import's own targets (company by name, a whole name,
+    /// consent evidence, opt-outs, bounces).
+    pub fn import_targets(&self, role: candor_domain::Role) -> Vec<String> {
+        let cat = self.catalogue();
+        let mut out: Vec<String> = cat
+            .fields()
+            .iter()
+            .filter(|f| f.entity == candor_domain::catalogue::Entity::Contact && !f.system)
+            .filter(|f| f.can_write(role))
+            .map(|f| f.key())
+            .collect();
+        out.extend(SPECIAL_TARGETS.iter().map(|t| (*t).to_owned()));
+        out
+    }
+
+    /// The first `n` rows of a file as the import would store them, its column mapping,
+    /// and the dry run of the whole file (which writes nothing but the rejects file).
+    pub async fn preview_import(
+        &self,
+        actor: &Actor,
+        path: &Path,
+        opts: &ImportOptions,
+        n: usize,
+    ) -> Result<ImportPreview, AppError> {
+        let dry = ImportOptions {
+            dry_run: true,
+            ..opts.clone()
+        };
+        let report = self.import_contacts(actor, path, &dry, &mut |_| {}).await?;
+        let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
+        let mut reader =
+            crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| io_error("reading the header", e))?
+            .clone();
+        let line_shift = u64::from(reader.position().line() <= 1);
+        let mapping = self.import_mapping(&headers, &dry)?;
+        let mut run = Job {
+            app: self,
+            actor,
+            mapping: &mapping,
+            opts: &dry,
+            file: String::new(),
+            now: self.now(),
+            companies: HashMap::new(),
+            known_companies: HashMap::new(),
+            dry_seen: HashMap::new(),
+            dry_rejects: Vec::new(),
+        };
+        let hash = |e: &str| self.keys.email_hash(e);
+        let mut rows = Vec::new();
+        let mut rec = StringRecord::new();
+        while rows.len() < n
+            && reader
+                .read_record(&mut rec)
+                .map_err(|e| io_error("reading the file", e))?
+        {
+            let line = rec.position().map_or(0, |p| p.line()) + line_shift;
+            let mut row = read_row(&mapping, &rec, line, hash);
+            let mut errors = std::mem::take(&mut row.errors);
+            let mut values = Vec::new();
+            let mut consents = Vec::new();
+            if errors.is_empty() {
+                match run.contact_data(&mut row, None).await? {
+                    Ok(data) => {
+                        values = stored_values(&data, row.company_name.as_deref());
+                        let subject = Uuid::nil();
+                        match run.opt_outs(&row, subject) {
+                            Ok(d) => consents.extend(d.iter().map(describe_draft)),
+                            Err(e) => errors.extend(e.0),
+                        }
+                        match run.consents(&row, subject, data.kind) {
+                            Ok(Some(c)) => consents.extend(c.drafts.iter().map(describe_draft)),
+                            Ok(None) => {}
+                            Err(e) => errors.extend(e.0),
+                        }
+                    }
+                    Err(e) => errors.extend(e.0),
+                }
+            }
+            rows.push(PreviewRow {
+                line,
+                values,
+                consents,
+                errors,
+            });
+        }
+        Ok(ImportPreview {
+            columns: mapping.columns(),
+            rows,
+            report,
+        })
+    }
+}
+
+/// A consent event as a preview lists it: `withdraw * email`, `grant newsletter email`.
+fn describe_draft(d: &ConsentDraft) -> String {
+    format!("{} {} {}", d.action.as_str(), d.purpose, d.channel.as_str())
+}
+
+/// The values of a contact as stored, field by field (empty ones left out).
+fn stored_values(d: &ContactData, company: Option<&str>) -> Vec<(String, String)> {
+    let mut out = vec![("kind".to_owned(), d.kind.as_str().to_owned())];
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            out.push((k.to_owned(), v));
+        }
+    };
+    put("company_name", company.map(str::to_owned));
+    put(
+        "first_name",
+        d.first_name.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    put("last_name", Some(d.last_name.as_str().to_owned()));
+    put("email", d.email.as_ref().map(|v| v.as_str().to_owned()));
+    put("phone", d.phone.as_ref().map(|v| v.as_str().to_owned()));
+    put("locale", Some(d.locale.as_str().to_owned()));
+    put(
+        "address_line",
+        d.address_line.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    put(
+        "postal_code",
+        d.postal_code.as_ref().map(|v| v.as_str().to_owned()),
+    );
+    put("city", d.city.as_ref().map(|v| v.as_str().to_owned()));
+    put("country", d.country.as_ref().map(|v| v.as_str().to_owned()));
+    for (k, v) in &d.custom {
+        put(
+            &format!("custom.{k}"),
+            Some(v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+        );
+    }
+    out
 }

@@ -52,6 +52,9 @@ pub struct Settings {
     pub confirm_ttl: time::Duration,
     /// How long after a refusal no consent request is sent (M2).
     pub refusal_quiet: time::Duration,
+    /// Where files uploaded in the back office wait while they are imported, with their
+    /// rejects (inside the data directory: they hold personal data).
+    pub work_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             mail_from: "Candor <no-reply@candor.invalid>".into(),
             confirm_ttl: time::Duration::days(7),
             refusal_quiet: candor_domain::communication::DEFAULT_REFUSAL_QUIET_PERIOD,
+            work_dir: std::path::PathBuf::from("candor-data").join("uploads"),
         }
     }
 }

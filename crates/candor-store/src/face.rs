@@ -325,6 +325,9 @@ pub trait Imports: Send + Sync {
     /// The import job with this id, if it was ever started.
     async fn job(&self, id: &str) -> Result<Option<ImportJob>>;
 
+    /// The latest jobs, newest first, for the back office's list.
+    async fn recent(&self, limit: u32) -> Result<Vec<ImportJob>>;
+
     /// Records a new import job; one that exists already is left as it is.
     async fn start(&self, job: &ImportJob) -> Result<()>;
 

@@ -1669,6 +1669,24 @@ async fn imports(store: &Store) {
     store.imports().start(&restarted).await.unwrap();
     let got = store.imports().job(id).await.unwrap().unwrap();
     assert_eq!((got.file_name.as_str(), got.started_at), ("people.csv", t0));
+    // The list shows the newest first, and no more than asked.
+    let later = ImportJob {
+        id: "import-job-0".into(),
+        started_at: t0 + Duration::minutes(5),
+        updated_at: t0 + Duration::minutes(5),
+        ..job.clone()
+    };
+    store.imports().start(&later).await.unwrap();
+    let ids: Vec<String> = store
+        .imports()
+        .recent(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(ids, ["import-job-0", "import-job-1"]);
+    assert_eq!(store.imports().recent(1).await.unwrap().len(), 1);
 
     let reject = |line: u64, field: &str| ImportReject {
         line,

@@ -50,6 +50,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         mail_from: cfg.mail_from.clone(),
         confirm_ttl: time::Duration::days(i64::from(cfg.confirm_link_days)),
         refusal_quiet: time::Duration::days(i64::from(cfg.refusal_quiet_days)),
+        work_dir: cfg.data_dir.join("uploads"),
     };
     Candor::new(
         store,

@@ -5,80 +5,10 @@
 mod common;
 
 use candor_domain::Role;
-use common::TestApp;
-use reqwest::{Client, Response, StatusCode};
-use std::net::IpAddr;
+use common::{TestApp, Visitor};
+use reqwest::StatusCode;
 
 const PASSWORD: &str = "a long enough test password";
-
-/// A browser-like client: one cookie, no redirects followed, a chosen source address.
-struct Visitor {
-    http: Client,
-    cookie: Option<String>,
-    base: String,
-}
-
-impl Visitor {
-    fn new(t: &TestApp, from: &str) -> Self {
-        let ip: IpAddr = from.parse().unwrap();
-        Self {
-            http: Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .local_address(ip)
-                .build()
-                .unwrap(),
-            cookie: None,
-            base: t.url.clone(),
-        }
-    }
-
-    fn keep(&mut self, res: &Response) {
-        if let Some(c) = res.headers().get("set-cookie") {
-            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_owned());
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Response {
-        let mut req = self.http.get(format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
-            req = req.header("Cookie", c);
-        }
-        let res = req.send().await.unwrap();
-        self.keep(&res);
-        res
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
-        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
-        if let Some(c) = &self.cookie {
-            req = req.header("Cookie", c);
-        }
-        let res = req.send().await.unwrap();
-        self.keep(&res);
-        res
-    }
-
-    /// The CSRF token of the page at `path`.
-    async fn csrf(&mut self, path: &str) -> String {
-        let html = self.get(path).await.text().await.unwrap();
-        html.split("name=\"csrf\" value=\"")
-            .nth(1)
-            .expect("the page has a form")
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned()
-    }
-
-    async fn login(&mut self, email: &str, password: &str) -> Response {
-        let csrf = self.csrf("/login").await;
-        self.post(
-            "/login",
-            &[("csrf", &csrf), ("email", email), ("password", password)],
-        )
-        .await
-    }
-}
 
 async fn accounts(t: &TestApp) {
     t.staff_accounts(PASSWORD).await;

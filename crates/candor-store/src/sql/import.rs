@@ -76,6 +76,16 @@ impl crate::face::Imports for Store {
         Ok(row.map(ImportJob::from))
     }
 
+    async fn recent(&self, limit: u32) -> Result<Vec<ImportJob>> {
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+            "SELECT {JOB_COLUMNS} FROM import_job ORDER BY started_at DESC, id LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(ImportJob::from).collect())
+    }
+
     /// Records a new import job; one that exists already is left as it is.
     async fn start(&self, j: &ImportJob) -> Result<()> {
         sqlx::query(&format!(

@@ -13,6 +13,7 @@ mod campaigns;
 mod contacts;
 mod governance;
 pub mod i18n;
+mod imports;
 mod limits;
 pub mod session;
 mod settings;
@@ -60,6 +61,18 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/campaigns/new", post(campaigns::create_campaign))
         .route("/campaigns/{id}", get(campaigns::show))
         .route("/campaigns/{id}/send", post(campaigns::send))
+        .route(
+            "/imports",
+            get(imports::index)
+                .post(imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
+        )
+        .route("/imports/{id}", get(imports::preview))
+        .route("/imports/{id}/mapping", post(imports::mapping))
+        .route("/imports/{id}/start", post(imports::start))
+        .route("/imports/{id}/job", get(imports::job))
+        .route("/imports/{id}/rejects.csv", get(imports::rejects))
+        .route("/imports/{id}/delete", post(imports::delete))
         .route("/audit", get(governance::audit))
         .route("/outbox", get(governance::outbox))
         .route("/outbox/{id}", get(governance::outbox_mail))
@@ -70,6 +83,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/assets/candor.css", get(assets::css))
         .route("/assets/htmx.min.js", get(assets::htmx))
         .layer(Extension(Arc::new(limits::LoginLimits::new())))
+        .layer(Extension(Arc::new(imports::ImportRuns::default())))
         .layer(auth_layer)
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -104,6 +118,7 @@ impl Chrome {
             items.push(("/outbox", t.outbox));
         }
         if role == Role::Admin {
+            items.push(("/imports", t.imports));
             items.push(("/settings", t.settings));
         }
         let nav = items
@@ -280,7 +295,7 @@ async fn form<T: DeserializeOwned>(parts: &Parts, bytes: Bytes, app: &Candor) ->
         .map_err(|e| e.body_text())
 }
 
-fn constant_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())

@@ -11,6 +11,7 @@ use candor_store::Store;
 use reqwest::{Client, Response};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -71,6 +72,7 @@ async fn spawn_app_full(
         keys,
         Settings {
             public_url: url.clone(),
+            work_dir: dir.join("uploads"),
             ..Settings::default()
         },
     )
@@ -391,5 +393,74 @@ impl SmtpReceiver {
         dir.filter_map(Result::ok)
             .map(|e| std::fs::read(e.path()).unwrap())
             .collect()
+    }
+}
+
+/// A browser-like client: one cookie, no redirects followed, a chosen source address.
+pub struct Visitor {
+    pub http: Client,
+    pub cookie: Option<String>,
+    pub base: String,
+}
+
+impl Visitor {
+    pub fn new(t: &TestApp, from: &str) -> Self {
+        let ip: IpAddr = from.parse().unwrap();
+        Self {
+            http: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(ip)
+                .build()
+                .unwrap(),
+            cookie: None,
+            base: t.url.clone(),
+        }
+    }
+
+    pub fn keep(&mut self, res: &Response) {
+        if let Some(c) = res.headers().get("set-cookie") {
+            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("Cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        self.keep(&res);
+        res
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
+        if let Some(c) = &self.cookie {
+            req = req.header("Cookie", c);
+        }
+        let res = req.send().await.unwrap();
+        self.keep(&res);
+        res
+    }
+
+    /// The CSRF token of the page at `path`.
+    pub async fn csrf(&mut self, path: &str) -> String {
+        let html = self.get(path).await.text().await.unwrap();
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .expect("the page has a form")
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn login(&mut self, email: &str, password: &str) -> Response {
+        let csrf = self.csrf("/login").await;
+        self.post(
+            "/login",
+            &[("csrf", &csrf), ("email", email), ("password", password)],
+        )
+        .await
     }
 }
