@@ -935,3 +935,150 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
     );
     br.client.clone().close().await.unwrap();
 }
+
+/// Reads `#state` until it says `want` (the job page reloads itself while it runs).
+async fn wait_for_state(b: &Client, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(e) = b.find(Locator::Id("state")).await {
+            if let Ok(text) = e.text().await {
+                if text.contains(want) {
+                    return text;
+                }
+                last = text;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the job page never said {want:?}: {last:?}");
+}
+
+/// The elements that reach past the window's right edge, for a failure message.
+async fn widest(b: &Client) -> String {
+    b.execute(
+        "return 'doc ' + document.documentElement.scrollWidth + ' body ' + document.body.scrollWidth + ' win ' + window.innerWidth + ' ' + [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('div.scroll')).slice(0, 8).map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ':' + Math.round(e.getBoundingClientRect().right)).join(', ')",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Whether the page is wider than the window (a phone scrolls the whole page sideways).
+async fn overflows(b: &Client) -> bool {
+    b.execute(
+        "return document.documentElement.scrollWidth > window.innerWidth + 1",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_bool()
+    .unwrap()
+}
+
+/// An admin imports a HubSpot export from the page (O3, C6): the preset is picked from
+/// the header, the dry run counts the opt-outs, the job runs to its end with the same
+/// figures, in English then French, and the pages fit a 390 px phone.
+#[tokio::test]
+async fn an_admin_imports_an_export_in_the_browser() {
+    if !available("an_admin_imports_an_export_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let br = browser().await;
+    let b = &br.client;
+    let shots = std::env::var("CANDOR_SCREENSHOTS").ok();
+    let shot = |name: &'static str| {
+        let dir = shots.clone();
+        async move {
+            if let Some(dir) = dir {
+                let png = b.screenshot().await.unwrap();
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+            }
+        }
+    };
+    login(b, &t, Role::Admin).await;
+    b.find(Locator::Css("nav a[href='/imports']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/exports/hubspot-crm-exports-all-contacts-2026-11-30.csv");
+    b.find(Locator::Id("i-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.find(Locator::Id("i-kind"))
+        .await
+        .unwrap()
+        .select_by_value("b2c")
+        .await
+        .unwrap();
+    shot("import-upload").await;
+    b.find(Locator::Id("read-file"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("preset")).await.unwrap();
+    assert_eq!(text_of(b, "#preset").await, "hubspot");
+    let withdrawals = text_of(b, "#n-withdrawals").await;
+    let created = text_of(b, "#n-created").await;
+    assert_eq!(withdrawals, "2");
+    shot("import-preview").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot("import-preview-390").await;
+    assert!(
+        !overflows(b).await,
+        "the preview fits a phone: {}",
+        widest(b).await
+    );
+    b.set_window_size(1366, 900).await.unwrap();
+    b.find(Locator::Id("start-import"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_state(b, "Import finished.").await;
+    assert_eq!(text_of(b, "#n-created").await, created);
+    assert_eq!(text_of(b, "#n-withdrawals").await, withdrawals);
+    shot("import-job").await;
+    // In French, the same page.
+    b.find(Locator::Css("form[action='/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("html[lang=fr]"))
+        .await
+        .unwrap();
+    wait_for_state(b, "Import terminé.").await;
+    b.set_window_size(390, 900).await.unwrap();
+    shot("import-job-390-fr").await;
+    assert!(
+        !overflows(b).await,
+        "the job page fits a phone: {}",
+        widest(b).await
+    );
+    b.goto(&format!("{}/imports", t.url)).await.unwrap();
+    assert!(
+        !overflows(b).await,
+        "the imports list fits a phone: {}",
+        widest(b).await
+    );
+    assert!(text_of(b, "#jobs").await.contains("hubspot-crm-exports"));
+    br.client.clone().close().await.unwrap();
+}

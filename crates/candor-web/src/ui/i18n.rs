@@ -220,7 +220,8 @@ texts! {
     imp_column_short: "Column", "Colonne";
     imp_start: "Start the import", "Lancer l'import";
     imp_progress: "Progress", "Avancement";
-    imp_rows_read: "Rows read", "Lignes lues";
+    percent: "%", " %";
+    imp_rows_read: "Rows read:", "Lignes lues :";
     import_running: "Import running: this page follows it.", "Import en cours : cette page le suit.";
     import_done: "Import finished.", "Import terminé.";
     import_failed: "The import stopped on an error; what was written stays, and resuming goes on from there.", "L'import s'est arrêté sur une erreur ; ce qui est écrit le reste, et la reprise continue à partir de là.";
