@@ -578,6 +578,11 @@ impl Candor {
                     active_contract: contracts.contains(&row.id),
                     erased: false,
                     restricted: false,
+                    undeliverable: if row.undeliverable {
+                        &[Channel::Email]
+                    } else {
+                        &[]
+                    },
                     last_request: None,
                     now,
                     refusal_quiet_period: self.settings.refusal_quiet,

@@ -50,6 +50,14 @@ impl Candor {
     ) -> Result<Rule, AppError> {
         let now = self.now();
         let consents = self.store.consents().states(c.id).await?;
+        let undeliverable: Vec<Channel> = self
+            .store
+            .addresses()
+            .undeliverable(c.id)
+            .await?
+            .into_iter()
+            .map(|a| a.channel)
+            .collect();
         let active_contract = match category {
             Category::ContractService | Category::ContractRenewal => {
                 self.store
@@ -70,6 +78,7 @@ impl Candor {
             // contact is gone, so it is never asked about.
             erased: false,
             restricted: false,
+            undeliverable: &undeliverable,
             last_request,
             now,
             refusal_quiet_period: self.settings.refusal_quiet,

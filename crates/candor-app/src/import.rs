@@ -17,7 +17,7 @@ use candor_domain::consent::{
 use candor_domain::contact::{Contact, ContactData, ContactKind, ContactPatch};
 use candor_domain::error::{FieldError, FieldErrors};
 use candor_domain::personal::Email;
-use candor_store::{ImportBatch, ImportJob, Page};
+use candor_store::{AddressStatus, ImportBatch, ImportJob, Page};
 pub use candor_store::{ImportCounts, ImportReject};
 use csv::StringRecord;
 use serde_json::Value;
@@ -624,8 +624,8 @@ struct RowIn {
     email_hash: Option<String>,
     /// The names came from one full-name column.
     split_name: bool,
-    /// The file says the email address does not receive mail.
-    undeliverable: bool,
+    /// The file says the email address does not receive mail: `COLUMN=VALUE`.
+    undeliverable: Option<String>,
     /// What the row itself says that makes it unusable (a company row, an unknown status).
     errors: Vec<FieldError>,
 }
@@ -636,7 +636,7 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
     let mut consent = BTreeMap::new();
     let mut opt_outs = Vec::new();
     let mut full_name = None;
-    let mut undeliverable = false;
+    let mut undeliverable: Option<String> = None;
     let mut errors = Vec::new();
     for (i, t) in m.columns.iter().enumerate() {
         let (Some(t), Some(v)) = (t, rec.get(i).and_then(cell)) else {
@@ -679,16 +679,20 @@ fn read_row(m: &Mapping, rec: &StringRecord, line: u64, hash: impl Fn(&str) -> S
             Target::CompanyName => company_name = Some(v),
             Target::FullName => full_name = Some(v),
             Target::Undeliverable => {
-                undeliverable |= !matches!(
+                if !matches!(
                     v.trim().to_lowercase().as_str(),
                     "no" | "non" | "false" | "faux" | "0" | "n"
-                );
+                ) {
+                    undeliverable = Some(format!("{}={v}", m.headers[i]));
+                }
             }
             Target::EmailStatus => match email_status(&v) {
                 Some(SubStatus::OptedOut) => {
                     opt_outs.push((OptOutColumn::Channel(Channel::Email), m.headers[i].clone(), v))
                 }
-                Some(SubStatus::Undeliverable) => undeliverable = true,
+                Some(SubStatus::Undeliverable) => {
+                    undeliverable = Some(format!("{}={v}", m.headers[i]))
+                }
                 Some(SubStatus::Nothing) => {}
                 None => errors.push(FieldError::new(
                     "email_status",
@@ -1568,11 +1572,21 @@ impl Candor {
             let is_new = base.is_none();
             // A person who said no in the earlier tool gets no message from the import,
             // nor does an address the file says bounces.
-            if row.undeliverable {
+            if let Some(cell) = &row.undeliverable {
                 counts.undeliverable += 1;
+                // The cell may quote a mail server's reply: no address is kept from it.
+                batch.undeliverable.push(AddressStatus {
+                    subject_id: subject,
+                    channel: Channel::Email,
+                    reason: crate::mail::scrub_delivery_error(&format!(
+                        "import {} line {}: {cell}",
+                        run.file, row.line
+                    )),
+                    since: run.now,
+                });
             }
             let needs_answer = opt_outs.is_empty()
-                && !row.undeliverable
+                && row.undeliverable.is_none()
                 && consents.as_ref().is_none_or(|c| c.needs_answer);
             if let Some(c) = consents {
                 counts.consents += c.drafts.len() as u64;
@@ -1612,7 +1626,13 @@ impl Candor {
                 } else {
                     AuditAction::Update
                 },
-                fields: row.patch.fields(),
+                fields: {
+                    let mut f = row.patch.fields();
+                    if row.undeliverable.is_some() {
+                        f.push("address_status.email".into());
+                    }
+                    f
+                },
                 endpoint: endpoint.into(),
                 at: run.now,
             });

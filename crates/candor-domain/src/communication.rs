@@ -90,6 +90,7 @@ pub enum Rule {
     LegalNoticeAlways,
     ErasedLegalOnly,
     RestrictedLegalOnly,
+    AddressUndeliverable,
     SecurityAlways,
     ContractServiceActiveContract,
     ContractServiceNoContract,
@@ -114,6 +115,7 @@ impl Rule {
         Rule::LegalNoticeAlways,
         Rule::ErasedLegalOnly,
         Rule::RestrictedLegalOnly,
+        Rule::AddressUndeliverable,
         Rule::SecurityAlways,
         Rule::ContractServiceActiveContract,
         Rule::ContractServiceNoContract,
@@ -138,6 +140,7 @@ impl Rule {
             Rule::LegalNoticeAlways => "legal_notice_always",
             Rule::ErasedLegalOnly => "erased_legal_only",
             Rule::RestrictedLegalOnly => "restricted_legal_only",
+            Rule::AddressUndeliverable => "address_undeliverable",
             Rule::SecurityAlways => "security_always",
             Rule::ContractServiceActiveContract => "contract_service_active_contract",
             Rule::ContractServiceNoContract => "contract_service_no_contract",
@@ -186,6 +189,10 @@ impl Rule {
             Rule::RestrictedLegalOnly => (
                 "The person restricted the processing of their data or objected to it: only notices the law requires may be sent.",
                 "La personne a demandé la limitation du traitement ou s'y est opposée : seuls les avis exigés par la loi peuvent être envoyés.",
+            ),
+            Rule::AddressUndeliverable => (
+                "The person's address on this channel is known not to receive messages (a bounce): nothing is sent to it until it changes.",
+                "L'adresse de la personne sur ce canal est connue pour ne pas recevoir les messages (rejet) : rien n'y est envoyé tant qu'elle ne change pas.",
             ),
             Rule::SecurityAlways => (
                 "Security notices are always allowed, even after a global opt-out.",
@@ -276,6 +283,8 @@ pub struct Facts<'a> {
     pub erased: bool,
     /// Processing restricted (Art. 18) or objected to (Art. 21).
     pub restricted: bool,
+    /// Channels on which the person's address is known not to receive (a bounce).
+    pub undeliverable: &'a [Channel],
     pub last_request: Option<LastRequest>,
     pub now: OffsetDateTime,
     /// How long a refusal keeps Candor from asking again.
@@ -317,6 +326,9 @@ pub fn decide(category: Category, channel: Channel, f: &Facts<'_>) -> Rule {
     }
     if f.restricted {
         return Rule::RestrictedLegalOnly;
+    }
+    if f.undeliverable.contains(&channel) {
+        return Rule::AddressUndeliverable;
     }
     match category {
         C::LegalNotice => Rule::LegalNoticeAlways,
@@ -424,6 +436,7 @@ impl Facts<'static> {
             active_contract: false,
             erased: false,
             restricted: false,
+            undeliverable: &[],
             last_request: None,
             now,
             refusal_quiet_period,

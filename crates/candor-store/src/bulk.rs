@@ -294,6 +294,8 @@ pub struct ImportBatch {
     pub mails: Vec<(ConsentToken, QueuedMail)>,
     pub audit: Vec<AccessEvent>,
     pub rejects: Vec<ImportReject>,
+    /// Addresses the file says do not receive (kept as first learnt when known).
+    pub undeliverable: Vec<crate::model::AddressStatus>,
 }
 
 /// The rows of a batch that need no read of existing state (new subjects' contacts,
@@ -304,6 +306,7 @@ pub(crate) struct Planned {
     pub merged: Vec<(Contact, Option<String>)>,
     pub existing_consents: Vec<ConsentDraft>,
     pub existing_audit: Vec<AccessEvent>,
+    pub undeliverable: Vec<crate::model::AddressStatus>,
 }
 
 /// Splits a batch into plain rows and appends to existing chains. New contacts' chains
@@ -402,6 +405,7 @@ pub(crate) fn plan(batch: ImportBatch, job_id: &str) -> Planned {
         merged: batch.merged,
         existing_consents,
         existing_audit,
+        undeliverable: batch.undeliverable,
     }
 }
 

@@ -99,6 +99,17 @@ pub trait Audit: Send + Sync {
     async fn search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
+/// Addresses known not to receive (bounces).
+#[async_trait]
+pub trait Addresses: Send + Sync {
+    /// Marks an address undeliverable (kept as first learnt when it is already), with
+    /// its audit entries in the same transaction.
+    async fn mark_undeliverable(&self, s: &AddressStatus, audit: Vec<AccessEvent>) -> Result<()>;
+
+    /// The person's undeliverable addresses.
+    async fn undeliverable(&self, subject: Uuid) -> Result<Vec<AddressStatus>>;
+}
+
 /// The consent ledger, its projection and the tokens of the person's links.
 #[async_trait]
 pub trait Consents: Send + Sync {
@@ -386,6 +397,7 @@ pub trait Backend:
     + CustomFields
     + Audit
     + Consents
+    + Addresses
     + Outbox
     + Contracts
     + Orders

@@ -91,6 +91,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn addresses(&self) -> &dyn face::Addresses {
+        &*self.0
+    }
+
     pub fn outbox(&self) -> &dyn face::Outbox {
         &*self.0
     }

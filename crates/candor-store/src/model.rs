@@ -145,6 +145,17 @@ impl ColumnKind {
     }
 }
 
+/// An address known not to receive on its channel (a bounce, an earlier tool's
+/// "cleaned" or invalid status): the communication rules send nothing to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressStatus {
+    pub subject_id: Uuid,
+    pub channel: candor_domain::consent::Channel,
+    /// Where it was learnt, without the address: `import FILE line N: COLUMN=VALUE`.
+    pub reason: String,
+    pub since: OffsetDateTime,
+}
+
 /// An email to deliver, queued in the transaction of the change that causes it.
 #[derive(Debug, Clone)]
 pub struct QueuedMail {
@@ -307,6 +318,8 @@ pub struct AudienceRow {
     pub locale: String,
     pub company_id: Option<Uuid>,
     pub states: Vec<candor_domain::consent::ConsentState>,
+    /// The person's address on the channel is known not to receive.
+    pub undeliverable: bool,
 }
 
 /// A staff account as stored: the password only as its argon2id PHC string.

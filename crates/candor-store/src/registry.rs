@@ -107,6 +107,12 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
         holds: "emails queued or sent to the person, with their address and content",
     },
     SubjectTable {
+        table: "address_status",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Delete,
+        holds: "which of the person's addresses are known not to receive (bounces), and why",
+    },
+    SubjectTable {
         table: "campaign_recipient",
         subject_column: "subject_id",
         on_erasure: OnErasure::Delete,

@@ -21,9 +21,9 @@ use candor_domain::personal::{City, CountryCode, Email, Locale, PersonName};
 use candor_domain::Role;
 use candor_store::segment::{SegmentCondition, TextOp};
 use candor_store::{
-    ActivityRecord, ApiToken, CampaignRecord, Confirmation, ConsentToken, ImportBatch,
-    ImportCounts, ImportJob, ImportReject, OrderRecord, Page, QueuedMail, SegmentRecord, StaffUser,
-    Store, StoreError, TokenKind,
+    ActivityRecord, AddressStatus, ApiToken, CampaignRecord, Confirmation, ConsentToken,
+    ImportBatch, ImportCounts, ImportJob, ImportReject, OrderRecord, Page, QueuedMail,
+    SegmentRecord, StaffUser, Store, StoreError, TokenKind,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use time::macros::{date, datetime};
@@ -1723,6 +1723,12 @@ async fn imports(store: &Store) {
             access(b.id, AuditAction::Create),
         ],
         rejects: vec![reject(4, "email")],
+        undeliverable: vec![AddressStatus {
+            subject_id: b.id,
+            channel: Channel::Email,
+            reason: "import people.csv line 3: CLEAN_TIME=2024-01-01".into(),
+            since: t0,
+        }],
     };
     job.next_record = 3;
     job.updated_at = t0 + Duration::seconds(1);
@@ -1807,6 +1813,13 @@ async fn imports(store: &Store) {
             reject(5, "postal_code"),
             reject(7, "email"),
         ],
+        // Learnt again: the first reason stays.
+        undeliverable: vec![AddressStatus {
+            subject_id: b.id,
+            channel: Channel::Email,
+            reason: "import other.csv line 9: bounced=yes".into(),
+            since: t0 + Duration::days(1),
+        }],
     };
     job.next_record = 7;
     job.updated_at = t0 + Duration::seconds(3);
@@ -1825,6 +1838,13 @@ async fn imports(store: &Store) {
     store.imports().batch(&job, 3, second).await.unwrap();
     let got = store.imports().job(id).await.unwrap().unwrap();
     assert_eq!((got.next_record, got.counts), (7, job.counts));
+    let bounced = store.addresses().undeliverable(b.id).await.unwrap();
+    assert_eq!(bounced.len(), 1);
+    assert_eq!(
+        (bounced[0].reason.as_str(), bounced[0].since),
+        ("import people.csv line 3: CLEAN_TIME=2024-01-01", t0),
+        "the batch marked it, and the address is kept as first learnt"
+    );
     let merged = store.contacts().get(a.id).await.unwrap().unwrap();
     assert_eq!(merged.data, a2.data);
     assert_eq!(merged.updated_at, a2.updated_at);
@@ -2154,6 +2174,7 @@ async fn bench(store: &Store) {
 
 async fn every_area(store: &Store) {
     contacts(store).await;
+    addresses(store).await;
     companies(store).await;
     api_tokens(store).await;
     custom_fields(store).await;
@@ -2167,6 +2188,84 @@ async fn every_area(store: &Store) {
     imports(store).await;
     demo(store).await;
     bench(store).await;
+}
+
+/// An address marked undeliverable is listed with its reason, audited with the mark,
+/// flagged in the audience read for its channel only, kept when the contact changes
+/// but keeps its email, and forgotten when the email changes.
+async fn addresses(store: &Store) {
+    let mut p = person(Some("bounce@example.com"), "Sample");
+    insert(store, &p, Some("hash-bounce")).await;
+    assert!(store
+        .addresses()
+        .undeliverable(p.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let mark = AddressStatus {
+        subject_id: p.id,
+        channel: Channel::Email,
+        reason: "import a.csv line 2: Email hard bounce reason=Mailbox does not exist".into(),
+        since: now(),
+    };
+    store
+        .addresses()
+        .mark_undeliverable(&mark, vec![access(p.id, AuditAction::Update)])
+        .await
+        .unwrap();
+    assert_eq!(store.audit().list(p.id, 10).await.unwrap().len(), 1);
+    let again = AddressStatus {
+        reason: "later".into(),
+        ..mark.clone()
+    };
+    store
+        .addresses()
+        .mark_undeliverable(&again, vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.addresses().undeliverable(p.id).await.unwrap(),
+        std::slice::from_ref(&mark)
+    );
+    let flagged = |channel: Channel| async move {
+        let conds = [SegmentCondition::Text {
+            column: "email",
+            op: TextOp::Equals("bounce@example.com".into()),
+        }];
+        let mut rx = store.segments().audience(&conds, "newsletter", channel, 10);
+        let mut out = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            out.extend(chunk.unwrap().into_iter().map(|r| r.undeliverable));
+        }
+        out
+    };
+    assert_eq!(flagged(Channel::Email).await, [true]);
+    assert_eq!(flagged(Channel::Sms).await, [false]);
+    // A change that keeps the email keeps what is known of it.
+    p.data.city = Some(City::from_stored("Lille".into()));
+    store
+        .contacts()
+        .update(&p, Some("hash-bounce"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.addresses().undeliverable(p.id).await.unwrap().len(),
+        1
+    );
+    // A new address is not the one that bounced.
+    p.data.email = Some(Email::parse("email", "new@example.com").unwrap());
+    store
+        .contacts()
+        .update(&p, Some("hash-new"), vec![])
+        .await
+        .unwrap();
+    assert!(store
+        .addresses()
+        .undeliverable(p.id)
+        .await
+        .unwrap()
+        .is_empty());
+    store.contacts().delete(p.id, vec![]).await.unwrap();
 }
 
 async fn sqlite() -> Store {

@@ -244,6 +244,22 @@ async fn every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no(t: TestApp
                 None,
                 "no withdrawal invented: {email}"
             );
+            // The bounce is kept: nothing goes to that address later either.
+            for category in ["consent_request", "newsletter", "security"] {
+                let res = t
+                    .post(
+                        candor_domain::Role::Marketing,
+                        "/api/v1/decisions",
+                        &serde_json::json!({"contact_id": id, "category": category, "channel": "email"}),
+                    )
+                    .await;
+                let v: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(
+                    v["rule"], "address_undeliverable",
+                    "{}: {email} {category}",
+                    e.file
+                );
+            }
         }
         for email in e.asked {
             let id = t

@@ -24,6 +24,7 @@ fn facts(consents: &[ConsentState]) -> Facts<'_> {
         active_contract: false,
         erased: false,
         restricted: false,
+        undeliverable: &[],
         last_request: None,
         now: NOW,
         refusal_quiet_period: DEFAULT_REFUSAL_QUIET_PERIOD,
@@ -358,6 +359,12 @@ fn the_rules_decide_each_case_of_the_brief() {
         confirmation_permit(Email, &erased).unwrap_err(),
         Rule::ErasedLegalOnly
     );
+    // A bounced address (the import's `undeliverable`).
+    let bounced = Facts {
+        undeliverable: &[Email],
+        ..facts(none)
+    };
+    covered.insert(decide(C::ConsentRequest, Email, &bounced));
     for r in rows {
         let f = Facts {
             active_contract: r.contract,
@@ -505,4 +512,25 @@ proptest! {
         let f = Facts { erased, restricted: !erased, active_contract: true, ..facts(&consents) };
         prop_assert_eq!(decide(category, Email, &f).allows(), category == C::LegalNotice);
     }
+}
+
+/// An address known to bounce gets nothing on its channel but what the law requires,
+/// and the other channels are unaffected.
+#[test]
+fn an_undeliverable_address_gets_nothing_but_legal_notices() {
+    let consents = [state("newsletter", Email, S::Effective, 3)];
+    let f = Facts {
+        undeliverable: &[Email],
+        active_contract: true,
+        ..facts(&consents)
+    };
+    for c in Category::ALL {
+        let rule = decide(*c, Email, &f);
+        if *c == C::LegalNotice {
+            assert_eq!(rule, Rule::LegalNoticeAlways);
+        } else {
+            assert_eq!(rule, Rule::AddressUndeliverable, "{c:?}");
+        }
+    }
+    assert_eq!(decide(C::Security, Channel::Sms, &f), Rule::SecurityAlways);
 }

@@ -225,7 +225,7 @@ mod dialect {
 
     /// The audience read, typed columns.
     pub const AUDIENCE_SELECT: &str = "SELECT c.id, c.email, c.locale, c.company_id, \
-        n.status, n.source, n.since, g.status, g.source, g.since";
+        n.status, n.source, n.since, g.status, g.source, g.since, a.status";
 
     /// One row of [`AUDIENCE_SELECT`].
     pub fn audience_row(
@@ -255,6 +255,7 @@ mod dialect {
             locale: row.try_get(2)?,
             company_id: company.map(|c| c.0),
             states,
+            undeliverable: row.try_get::<Option<&str>, _>(10)?.is_some(),
         })
     }
 }

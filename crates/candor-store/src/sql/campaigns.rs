@@ -210,6 +210,7 @@ impl crate::face::Segments for Store {
             "{} FROM contact c \
              LEFT JOIN consent_state n ON n.subject_id = c.id AND n.purpose = $1 AND n.channel = $2 \
              LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = $2 \
+             LEFT JOIN address_status a ON a.subject_id = c.id AND a.channel = $2 \
              WHERE {w}",
             dialect::AUDIENCE_SELECT
         );

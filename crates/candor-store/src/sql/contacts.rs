@@ -102,6 +102,17 @@ impl Store {
         request: Option<(&ConsentToken, &QueuedMail)>,
     ) -> Result<Vec<AuditEntry>> {
         let mut tx = self.write().await?;
+        if sql == UPDATE_CONTACT {
+            // A new email address is not the one known to bounce.
+            sqlx::query(
+                "DELETE FROM address_status WHERE subject_id = $1 AND channel = 'email' \
+                 AND NOT EXISTS (SELECT 1 FROM contact WHERE id = $1 AND email_hash IS NOT DISTINCT FROM $2)",
+            )
+            .bind(Id(c.id))
+            .bind(email_hash)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Err(e) = write_contact_in(&mut tx, sql, c, email_hash).await {
             drop(tx);
             return Err(self.explain_contact_error(e, email_hash).await);

@@ -154,6 +154,9 @@ impl crate::face::Imports for Store {
         for d in planned.existing_consents {
             super::append_consent_in(&mut tx, d).await?;
         }
+        for a in &planned.undeliverable {
+            super::addresses::mark_in(&mut tx, a).await?;
+        }
         super::append_audit_in(&mut tx, planned.existing_audit).await?;
         tx.commit().await?;
         Ok(())

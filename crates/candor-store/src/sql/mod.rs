@@ -10,6 +10,7 @@
 //! values on both backends. What really differs (connecting, schema introspection,
 //! bulk writes, the packed audience read) stays in the backend modules.
 
+mod addresses;
 mod audit;
 mod campaigns;
 mod consent;

@@ -230,7 +230,7 @@ mod dialect {
     pub const AUDIENCE_SELECT: &str = "SELECT c.id, c.locale || '|' || COALESCE(c.company_id, '') || '|' || \
         COALESCE(n.status, '') || '|' || COALESCE(n.source, '') || '|' || COALESCE(n.since, '') || '|' || \
         COALESCE(g.status, '') || '|' || COALESCE(g.source, '') || '|' || COALESCE(g.since, '') || '|' || \
-        COALESCE(c.email, '') AS packed";
+        COALESCE(a.status, '') || '|' || COALESCE(c.email, '') AS packed";
 
     /// One row of [`AUDIENCE_SELECT`], unpacked.
     pub fn audience_row(
@@ -243,8 +243,8 @@ mod dialect {
             |w: &str| crate::error::StoreError::Corrupt(format!("unreadable audience {w}"));
         let id: Id = row.try_get(0)?;
         let packed: &str = row.try_get(1)?;
-        let f: Vec<&str> = packed.splitn(9, '|').collect();
-        let [locale, company, n_status, n_source, n_since, g_status, g_source, g_since, email] =
+        let f: Vec<&str> = packed.splitn(10, '|').collect();
+        let [locale, company, n_status, n_source, n_since, g_status, g_source, g_since, address, email] =
             f.as_slice()
         else {
             return Err(corrupt("row"));
@@ -269,6 +269,7 @@ mod dialect {
                 Some(uuid::Uuid::parse_str(company).map_err(|_| corrupt("company"))?)
             },
             states,
+            undeliverable: !address.is_empty(),
         })
     }
 }

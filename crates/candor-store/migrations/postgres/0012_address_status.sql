@@ -1,0 +1,12 @@
+-- Addresses known not to receive (O3): a bounce, a "cleaned" or invalid status an
+-- earlier tool recorded. The communication rules send nothing on that channel
+-- (`address_undeliverable`) until the address changes, which deletes the row.
+
+CREATE TABLE address_status (
+    subject_id UUID NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    channel    TEXT NOT NULL,
+    status     TEXT NOT NULL CHECK (status IN ('undeliverable')),
+    reason     TEXT NOT NULL,
+    since      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (subject_id, channel)
+);
