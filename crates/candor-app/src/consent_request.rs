@@ -7,7 +7,7 @@
 //! establishes.
 
 use crate::keys::secret_hash;
-use crate::{mail, AppError, Candor};
+use crate::{mail, Actor, AppError, Candor};
 use candor_domain::catalogue::{Entity, Text};
 use candor_domain::communication::{self, Category, Facts};
 use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
@@ -75,10 +75,21 @@ impl Candor {
         c: &Contact,
         at: OffsetDateTime,
     ) -> Option<(ConsentToken, QueuedMail)> {
-        let email = c.data.email.as_ref()?;
         let facts = Facts::new_contact(at, self.settings.refusal_quiet);
         let permit =
             communication::permit(Category::ConsentRequest, Channel::Email, &facts).ok()?;
+        self.consent_request_with(c, at, &permit)
+    }
+
+    /// The token and email of a consent request the rules allowed (`permit`); none
+    /// without an email.
+    pub(crate) fn consent_request_with(
+        &self,
+        c: &Contact,
+        at: OffsetDateTime,
+        permit: &communication::Permit,
+    ) -> Option<(ConsentToken, QueuedMail)> {
+        let email = c.data.email.as_ref()?;
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let secret = hex::encode(raw);
@@ -127,7 +138,7 @@ impl Candor {
             mail::queued(
                 Uuid::now_v7(),
                 Some(c.id),
-                &permit,
+                permit,
                 email.as_str(),
                 l,
                 rendered,
@@ -218,5 +229,77 @@ impl Candor {
                 .await?,
             locale,
         ))
+    }
+}
+
+/// What `send_consent_requests` did, or would do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestsSent {
+    /// Contacts with an email never asked (no consent state, no request ever sent).
+    pub never_asked: u64,
+    /// Of them, those the communication rules allow to ask now, whose request was
+    /// queued (or would be, in a dry run).
+    pub queued: u64,
+}
+
+impl Candor {
+    /// Asks for consent (C4) every contact with an email who was never asked: the
+    /// requests an import held (`--no-consent-requests`), or people added before
+    /// requests existed. Each goes only where the communication rules allow it now (a
+    /// bounced address, a global opt-out or a recent refusal stop it), once: the
+    /// request's token marks the person asked. Each request and its audit entry commit
+    /// together. A dry run counts and writes nothing.
+    pub async fn send_consent_requests(
+        &self,
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<RequestsSent, AppError> {
+        let mut out = RequestsSent::default();
+        let mut after = None;
+        loop {
+            let ids = self.store.contacts().never_asked(after, 500).await?;
+            let Some(last) = ids.last().copied() else {
+                break;
+            };
+            after = Some(last);
+            for id in ids {
+                let Some(c) = self.store.contacts().get(id).await? else {
+                    continue;
+                };
+                out.never_asked += 1;
+                let Ok(permit) = self
+                    .permit_for(&c, Category::ConsentRequest, Channel::Email)
+                    .await?
+                else {
+                    continue;
+                };
+                let at = self.now();
+                let Some((token, mail)) = self.consent_request_with(&c, at, &permit) else {
+                    continue;
+                };
+                out.queued += 1;
+                if dry_run {
+                    continue;
+                }
+                let audit = vec![candor_domain::audit::AccessEvent {
+                    subject_id: c.id,
+                    actor: actor.audit_name.clone(),
+                    action: candor_domain::audit::AuditAction::Read,
+                    fields: vec![
+                        "email".into(),
+                        "first_name".into(),
+                        "last_name".into(),
+                        "locale".into(),
+                    ],
+                    endpoint: "send consent requests".into(),
+                    at,
+                }];
+                self.store
+                    .consents()
+                    .queue_request(&token, &mail, audit)
+                    .await?;
+            }
+        }
+        Ok(out)
     }
 }

@@ -48,6 +48,19 @@ impl Candor {
         category: Category,
         channel: Channel,
     ) -> Result<Rule, AppError> {
+        Ok(match self.permit_for(c, category, channel).await? {
+            Ok(p) => p.rule(),
+            Err(rule) => rule,
+        })
+    }
+
+    /// A permit to send `category` to `c` on `channel` now, or the rule that refuses it.
+    pub async fn permit_for(
+        &self,
+        c: &Contact,
+        category: Category,
+        channel: Channel,
+    ) -> Result<Result<communication::Permit, Rule>, AppError> {
         let now = self.now();
         let consents = self.store.consents().states(c.id).await?;
         let undeliverable: Vec<Channel> = self
@@ -83,7 +96,7 @@ impl Candor {
             now,
             refusal_quiet_period: self.settings.refusal_quiet,
         };
-        Ok(communication::decide(category, channel, &facts))
+        Ok(communication::permit(category, channel, &facts))
     }
 
     /// `POST /api/v1/decisions`: may a message of this category go to this contact on

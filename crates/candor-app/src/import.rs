@@ -128,6 +128,9 @@ pub struct ImportOptions {
     /// Read and check everything, write nothing (but the rejects file), and report what
     /// an import would do.
     pub dry_run: bool,
+    /// Queue the consent requests of new contacts never asked (C4); `false` holds them,
+    /// to be sent later by `Candor::send_consent_requests`.
+    pub consent_requests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1233,6 +1236,10 @@ fn job_id(path: &Path, opts: &ImportOptions) -> std::io::Result<String> {
         )
         .as_bytes(),
     );
+    // A run that holds its consent requests is another job (the ids of others stay).
+    if !opts.consent_requests {
+        h.update(b"\nconsent_requests=held");
+    }
     Ok(hex::encode(h.finalize()))
 }
 
@@ -1273,9 +1280,14 @@ impl Candor {
             id: id.clone(),
             file_name: file.clone(),
             options: format!(
-                "preset={} on_duplicate={}",
+                "preset={} on_duplicate={}{}",
                 mapping.preset,
-                opts.on_duplicate.as_str()
+                opts.on_duplicate.as_str(),
+                if opts.consent_requests {
+                    ""
+                } else {
+                    " consent_requests=held"
+                }
             ),
             actor: actor.audit_name.clone(),
             started_at: now,
@@ -1467,6 +1479,8 @@ impl Candor {
             }
         }
         let mut batch = ImportBatch::default();
+        // New contacts of this batch whose consent request is held.
+        let mut held: HashSet<Uuid> = HashSet::new();
         // Rows of this batch by email hash: (in `created`?, index).
         let mut here: HashMap<String, (bool, usize)> = HashMap::new();
         let endpoint = "candor import contacts";
@@ -1610,12 +1624,21 @@ impl Candor {
                 let before = batch.mails.len();
                 batch.mails.retain(|(t, _)| t.subject_id != subject);
                 counts.requests -= (before - batch.mails.len()) as u64;
+                if held.remove(&subject) {
+                    counts.requests_held -= 1;
+                }
             }
-            // C4: a new contact without (effective) consent is asked, once.
+            // C4: a new contact without (effective) consent is asked, once (or later,
+            // when the import holds the requests).
             if is_new && needs_answer {
                 if let Some(request) = self.consent_request(&contact, run.now) {
-                    counts.requests += 1;
-                    batch.mails.push(request);
+                    if run.opts.consent_requests {
+                        counts.requests += 1;
+                        batch.mails.push(request);
+                    } else {
+                        counts.requests_held += 1;
+                        held.insert(subject);
+                    }
                 }
             }
             batch.audit.push(AccessEvent {

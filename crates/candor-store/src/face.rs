@@ -18,6 +18,13 @@ use uuid::Uuid;
 /// Contacts, by id, email hash and filters.
 #[async_trait]
 pub trait Contacts: Send + Sync {
+    /// Contacts with an email that were never asked: no consent state at all and no
+    /// consent request ever sent; in id order, after `after`.
+    async fn never_asked(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Uuid>>;
+
+    /// How many contacts `never_asked` would list in all.
+    async fn count_never_asked(&self) -> Result<i64>;
+
     /// Inserts a contact with its audit entries and, if given, the consent request it
     /// causes (token and email), in one transaction.
     async fn insert(
@@ -113,6 +120,15 @@ pub trait Addresses: Send + Sync {
 /// The consent ledger, its projection and the tokens of the person's links.
 #[async_trait]
 pub trait Consents: Send + Sync {
+    /// Queues a consent request (its token and email) for an existing contact, with
+    /// its audit entries, in one transaction.
+    async fn queue_request(
+        &self,
+        token: &ConsentToken,
+        mail: &QueuedMail,
+        audit: Vec<AccessEvent>,
+    ) -> Result<()>;
+
     /// Appends a consent event and updates the projection in one transaction (C2).
     /// …with the confirmation token and the email the event causes, if any.
     /// …and its access-audit entries, in the same transaction.

@@ -251,6 +251,9 @@ pub struct ImportCounts {
     pub names_split: u64,
     /// Rows whose address the file says does not receive mail (bounced, cleaned).
     pub undeliverable: u64,
+    /// New contacts who would have been asked for consent, not asked because the
+    /// import was told to hold the requests (`--no-consent-requests`).
+    pub requests_held: u64,
 }
 
 /// An import job and its checkpoint: the next record of the file to read.

@@ -2175,6 +2175,7 @@ async fn bench(store: &Store) {
 async fn every_area(store: &Store) {
     contacts(store).await;
     addresses(store).await;
+    never_asked(store).await;
     companies(store).await;
     api_tokens(store).await;
     custom_fields(store).await;
@@ -2266,6 +2267,70 @@ async fn addresses(store: &Store) {
         .unwrap()
         .is_empty());
     store.contacts().delete(p.id, vec![]).await.unwrap();
+}
+
+/// A contact with an email and nothing asked is listed as never asked until a consent
+/// request is queued for it (with its audit entry, in one transaction); one without
+/// an email, or with a consent state, is never listed.
+async fn never_asked(store: &Store) {
+    let before = store.contacts().count_never_asked().await.unwrap();
+    let p = person(Some("never-asked@example.com"), "Sample");
+    insert(store, &p, Some("hash-never-asked")).await;
+    let no_email = person(None, "Sample");
+    insert(store, &no_email, None).await;
+    let answered = person(Some("answered@example.com"), "Sample");
+    insert(store, &answered, Some("hash-answered")).await;
+    store
+        .consents()
+        .append(
+            draft(
+                answered.id,
+                "newsletter",
+                Channel::Email,
+                Action::Refuse,
+                now(),
+            ),
+            None,
+            None,
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.contacts().count_never_asked().await.unwrap(),
+        before + 1
+    );
+    let mut listed = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.contacts().never_asked(after, 2).await.unwrap();
+        let Some(last) = page.last().copied() else {
+            break;
+        };
+        assert!(page.len() <= 2);
+        after = Some(last);
+        listed.extend(page);
+    }
+    assert_eq!(listed.len() as i64, before + 1);
+    assert!(listed.contains(&p.id) && !listed.contains(&no_email.id));
+    assert!(listed.windows(2).all(|w| w[0] < w[1]), "in id order");
+    let req = token(
+        "never-asked-req",
+        TokenKind::Request,
+        p.id,
+        "*",
+        now(),
+        Duration::days(30),
+    );
+    let m = mail(Some(p.id), "never-asked@example.com", now());
+    store
+        .consents()
+        .queue_request(&req, &m, vec![access(p.id, AuditAction::Read)])
+        .await
+        .unwrap();
+    assert_eq!(store.contacts().count_never_asked().await.unwrap(), before);
+    assert_eq!(store.audit().list(p.id, 10).await.unwrap().len(), 1);
+    assert!(store.outbox().entry(m.id).await.unwrap().is_some());
 }
 
 async fn sqlite() -> Store {

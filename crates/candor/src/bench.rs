@@ -328,6 +328,7 @@ async fn import(contacts: u64, postgres: Option<String>, batch: usize) -> Result
         batch_size: batch,
         rejects_path: dir.join("demo.rejects.csv"),
         dry_run: false,
+        consent_requests: true,
     };
     let rss_before = peak_rss_mib().unwrap_or(0.0);
     let started = std::time::Instant::now();

@@ -60,6 +60,10 @@ pub struct ImportArgs {
     /// the import would do: contacts, consent events, withdrawals, emails.
     #[arg(long)]
     dry_run: bool,
+    /// Queue no consent request: the new contacts never asked wait, to be asked later
+    /// with `candor consent-requests send` or from the back office's Imports page.
+    #[arg(long)]
+    no_consent_requests: bool,
 }
 
 impl ImportArgs {
@@ -91,6 +95,7 @@ impl ImportArgs {
             batch_size: self.batch_size.max(1),
             rejects_path: rejects,
             dry_run: self.dry_run,
+            consent_requests: !self.no_consent_requests,
         })
     }
 }
@@ -157,6 +162,13 @@ pub async fn contacts(cfg: &Config, args: ImportArgs) -> Result<()> {
         "Consent events {would}recorded: {} ({} grants, {} confirmations of a double opt-in done in the earlier tool, {} withdrawals the file states); {} people {would}emailed a consent request.",
         c.consents, c.grants, c.confirmations, c.withdrawals, c.requests
     );
+    if c.requests_held > 0 {
+        eprintln!(
+            "{} people {would}left unasked (--no-consent-requests): ask them later with \
+             `candor consent-requests send` (try it with --dry-run), or from Imports in the back office.",
+            c.requests_held
+        );
+    }
     if c.undeliverable > 0 {
         eprintln!(
             "{} addresses the file says bounce (bounced, cleaned, invalid): they {would}get no email from the import.",

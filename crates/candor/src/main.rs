@@ -80,6 +80,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Consent requests (C4) to people never asked.
+    ConsentRequests {
+        #[command(subcommand)]
+        command: ConsentRequestCommand,
+    },
     /// Export data as CSV.
     Export {
         #[command(subcommand)]
@@ -129,6 +134,17 @@ enum UserCommand {
     },
     /// List accounts (never their passwords).
     List,
+}
+
+#[derive(Subcommand)]
+enum ConsentRequestCommand {
+    /// Ask every contact with an email who was never asked (such as those an import
+    /// held with --no-consent-requests), where the communication rules allow it now.
+    Send {
+        /// Count who would be asked, and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -228,6 +244,27 @@ async fn run() -> Result<()> {
         Command::Import {
             command: ImportCommand::Contacts(args),
         } => import::contacts(&cfg, args).await,
+        Command::ConsentRequests {
+            command: ConsentRequestCommand::Send { dry_run },
+        } => {
+            let app = setup::open(&cfg).await?;
+            let actor = candor_app::Actor {
+                id: uuid::Uuid::nil(),
+                role: Role::Admin,
+                audit_name: "cli:consent-requests".into(),
+            };
+            let r = app
+                .send_consent_requests(&actor, dry_run)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let would = if dry_run { "would be " } else { "" };
+            eprintln!(
+                "{} contacts with an email were never asked; {} {would}emailed a consent request \
+                 (the others: an address that bounces, a global opt-out or a recent refusal).",
+                r.never_asked, r.queued
+            );
+            Ok(())
+        }
         Command::Export {
             command: ExportCommand::Contacts { out, role },
         } => export_contacts(&cfg, &out, role).await,

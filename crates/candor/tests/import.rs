@@ -669,6 +669,7 @@ async fn no_row_that_opted_out_is_ever_emailed(t: TestApp) {
         }
         let file = write(&t, &format!("prop-{case}.csv"), &text);
         let opts = candor_app::import::ImportOptions {
+            consent_requests: true,
             preset: Some("candor".into()),
             maps: vec![("unsub".into(), "opt_out.email".into())],
             on_duplicate: candor_app::import::OnDuplicate::Merge,

@@ -444,7 +444,73 @@ async fn bad_rows_are_named_and_nothing_is_guessed(t: TestApp) {
     assert_eq!(t.snapshot().await, before);
 }
 
+/// `--no-consent-requests` queues none and says how many wait; `candor consent-requests
+/// send` then asks exactly the people the import would have asked (C4), no one who said
+/// no or whose address bounces, and a second run asks no one twice.
+async fn held_consent_requests_are_sent_later_to_the_same_people(t: TestApp) {
+    let path = fixture("hubspot-crm-exports-all-contacts-2026-11-30.csv");
+    let file = path.to_str().unwrap();
+    let dry = run(
+        &t,
+        &["import", "contacts", file, "--kind", "b2c", "--dry-run"],
+    );
+    let would = requests_said(&String::from_utf8_lossy(&dry.stderr));
+    assert!(would > 0);
+    let held = run(
+        &t,
+        &[
+            "import",
+            "contacts",
+            file,
+            "--kind",
+            "b2c",
+            "--no-consent-requests",
+        ],
+    );
+    let said = String::from_utf8_lossy(&held.stderr).into_owned();
+    assert!(held.status.success(), "{said}");
+    assert_eq!(requests_said(&said), 0, "{said}");
+    assert!(
+        said.contains(&format!(
+            "{would} people left unasked (--no-consent-requests)"
+        )),
+        "{said}"
+    );
+    assert!(said.contains("candor consent-requests send"), "{said}");
+    assert!(t.mailbox().await.is_empty(), "nothing queued");
+    let dry = run(&t, &["consent-requests", "send", "--dry-run"]);
+    let said = String::from_utf8_lossy(&dry.stderr).into_owned();
+    assert!(
+        said.contains(&format!("{would} would be emailed")),
+        "{said}"
+    );
+    assert!(t.mailbox().await.is_empty(), "the dry run sent nothing");
+    let sent = run(&t, &["consent-requests", "send"]);
+    let said = String::from_utf8_lossy(&sent.stderr).into_owned();
+    assert!(sent.status.success(), "{said}");
+    let mailbox = t.mailbox().await;
+    assert_eq!(mailbox.len(), would, "{said}");
+    for m in &mailbox {
+        assert_eq!(m["category"], "consent_request");
+        let to = m["recipient"].as_str().unwrap();
+        assert!(
+            ![
+                "bruno.caron@example.org",
+                "chloe.dumas@example.org",
+                "david.roy@example.org"
+            ]
+            .contains(&to),
+            "{to} said no or bounces"
+        );
+    }
+    let again = run(&t, &["consent-requests", "send"]);
+    let said = String::from_utf8_lossy(&again.stderr).into_owned();
+    assert!(said.contains(" 0 emailed"), "{said}");
+    assert_eq!(t.mailbox().await.len(), would, "no one asked twice");
+}
+
 on_both_backends!(
+    held_consent_requests_are_sent_later_to_the_same_people,
     every_export_keeps_its_opt_outs_and_mails_nobody_who_said_no,
     a_windows_1252_file_keeps_its_accents,
     bad_rows_are_named_and_nothing_is_guessed,

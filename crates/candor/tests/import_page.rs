@@ -381,7 +381,55 @@ async fn rejects_download_and_refusals(t: TestApp) {
     assert_eq!(t.app.store.contacts().count().await.unwrap(), 1);
 }
 
+/// Consent requests held at upload are counted apart, and sent later from the page.
+async fn held_requests_are_sent_from_the_page(t: TestApp) {
+    let mut v = admin(&t).await;
+    let csrf = v.csrf("/imports").await;
+    let csv = "last_name,email\nMartin,martin@example.org\nPetit,petit@example.org\n";
+    let res = upload(
+        &mut v,
+        Some(&csrf),
+        "held.csv",
+        csv.as_bytes().to_vec(),
+        &[
+            ("kind", "b2c"),
+            ("preset", "candor"),
+            ("hold_requests", "1"),
+        ],
+    )
+    .await;
+    let page = location(&res);
+    let html = v.get(&page).await.text().await.unwrap();
+    assert_eq!(figure(&html, "requests"), 0, "{html}");
+    assert_eq!(figure(&html, "requests-held"), 2, "{html}");
+    let id = page.trim_start_matches("/imports/");
+    let csrf = v.csrf(&page).await;
+    v.post(&format!("/imports/{id}/start"), &[("csrf", &csrf)])
+        .await;
+    for _ in 0..200 {
+        if t.app.store.contacts().count().await.unwrap() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(t.mailbox().await.is_empty(), "nothing sent yet");
+    let html = v.get("/imports").await.text().await.unwrap();
+    assert!(html.contains("<span id=\"never-asked\">2</span>"), "{html}");
+    let csrf = v.csrf("/imports").await;
+    let res = v
+        .post("/imports/consent-requests", &[("csrf", &csrf)])
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("id=\"notice\">2 consent requests queued"),
+        "{html}"
+    );
+    assert_eq!(t.mailbox().await.len(), 2);
+    assert!(!html.contains("id=\"never-asked\""), "no one left to ask");
+}
+
 on_both_backends!(
+    held_requests_are_sent_from_the_page,
     an_export_imports_through_the_page_as_through_the_command,
     a_choice_column_waits_for_the_admin,
     rejects_download_and_refusals,

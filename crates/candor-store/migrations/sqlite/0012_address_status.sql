@@ -10,3 +10,6 @@ CREATE TABLE address_status (
     since      TEXT NOT NULL,
     PRIMARY KEY (subject_id, channel)
 ) STRICT;
+
+-- New contacts an import was told not to ask for consent yet (sent later).
+ALTER TABLE import_job ADD COLUMN requests_held INTEGER NOT NULL DEFAULT 0;

@@ -174,6 +174,20 @@ pub(crate) async fn append_in(
 
 #[async_trait::async_trait]
 impl crate::face::Consents for Store {
+    async fn queue_request(
+        &self,
+        token: &ConsentToken,
+        mail: &QueuedMail,
+        audit: Vec<AccessEvent>,
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        super::outbox::insert_token(&mut tx, token).await?;
+        super::outbox::queue_in(&mut tx, mail).await?;
+        super::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Which of these subjects have an effective consent to `purpose` on `channel`.
     async fn effective(
         &self,

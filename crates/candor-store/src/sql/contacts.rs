@@ -183,8 +183,33 @@ impl Store {
     }
 }
 
+/// A contact with an email, no consent state and no consent request ever sent.
+const NEVER_ASKED: &str = "c.email IS NOT NULL \
+    AND NOT EXISTS (SELECT 1 FROM consent_state s WHERE s.subject_id = c.id) \
+    AND NOT EXISTS (SELECT 1 FROM consent_token t WHERE t.subject_id = c.id AND t.kind = 'request')";
+
 #[async_trait::async_trait]
 impl crate::face::Contacts for Store {
+    async fn count_never_asked(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM contact c WHERE {NEVER_ASKED}"
+        ))
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    async fn never_asked(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Uuid>> {
+        let ids: Vec<Id> = sqlx::query_scalar(&format!(
+            "SELECT c.id FROM contact c WHERE ($1 IS NULL OR c.id > $1) AND {NEVER_ASKED} \
+             ORDER BY c.id LIMIT $2"
+        ))
+        .bind(after.map(Id))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(Uuid::from).collect())
+    }
+
     /// Inserts a contact and its audit entries, with the consent request it causes if
     /// any, in one transaction.
     async fn insert(

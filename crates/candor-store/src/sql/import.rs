@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 const JOB_COLUMNS: &str = "id, file_name, options, actor, started_at, updated_at, finished_at, \
     next_record, created, merged, skipped, rejected, consents, requests, grants, confirmations, \
-    withdrawals, names_split, undeliverable";
+    withdrawals, names_split, undeliverable, requests_held";
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
@@ -32,6 +32,7 @@ struct JobRow {
     withdrawals: i64,
     names_split: i64,
     undeliverable: i64,
+    requests_held: i64,
 }
 
 impl From<JobRow> for ImportJob {
@@ -58,6 +59,7 @@ impl From<JobRow> for ImportJob {
                 withdrawals: n(r.withdrawals),
                 names_split: n(r.names_split),
                 undeliverable: n(r.undeliverable),
+                requests_held: n(r.requests_held),
             },
         }
     }
@@ -89,7 +91,7 @@ impl crate::face::Imports for Store {
     /// Records a new import job; one that exists already is left as it is.
     async fn start(&self, j: &ImportJob) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO import_job ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) \
+            "INSERT INTO import_job ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0) \
              ON CONFLICT (id) DO NOTHING"
         ))
         .bind(&j.id)
@@ -114,7 +116,8 @@ impl crate::face::Imports for Store {
         let moved = sqlx::query(
             "UPDATE import_job SET updated_at = $2, next_record = $3, created = $4, merged = $5, \
              skipped = $6, rejected = $7, consents = $8, requests = $9, grants = $11, \
-             confirmations = $12, withdrawals = $13, names_split = $14, undeliverable = $15 \
+             confirmations = $12, withdrawals = $13, names_split = $14, undeliverable = $15, \
+             requests_held = $16 \
              WHERE id = $1 AND next_record = $10",
         )
         .bind(&job.id)
@@ -132,6 +135,7 @@ impl crate::face::Imports for Store {
         .bind(c.withdrawals as i64)
         .bind(c.names_split as i64)
         .bind(c.undeliverable as i64)
+        .bind(c.requests_held as i64)
         .execute(&mut *tx)
         .await?;
         if moved.rows_affected() == 0 {

@@ -216,6 +216,13 @@ texts! {
     imp_undeliverable: "Addresses that bounce (never emailed)", "Adresses en échec (jamais écrites)";
     imp_names_split: "Whole names split into first and last name", "Noms complets séparés en prénom et nom";
     imp_requests: "People who will be emailed (consent requests and confirmations)", "Personnes à qui un e-mail partira (demandes de consentement et confirmations)";
+    imp_requests_held: "New people left unasked for now (sent later from this page)", "Nouvelles personnes pas encore sollicitées (demande envoyée plus tard depuis cette page)";
+    imp_hold: "Do not email consent requests now: I will send them later from this page", "Ne pas envoyer les demandes de consentement maintenant : je les enverrai plus tard depuis cette page";
+    imp_waiting_title: "People never asked for their consent", "Personnes jamais sollicitées pour leur consentement";
+    imp_waiting: "contacts with an email were never asked for their consent. Each is asked only where the communication rules allow it now: not at an address that bounces, nor after a global opt-out or a recent refusal.", "contacts avec une adresse n'ont jamais été sollicités pour leur consentement. Chacun ne l'est que si les règles de communication le permettent maintenant : pas à une adresse en échec, ni après une opposition globale ou un refus récent.";
+    imp_send_requests: "Email them the consent request", "Leur envoyer la demande de consentement";
+    imp_requests_sent: "consent requests queued;", "demandes de consentement mises en file ;";
+    imp_requests_not_sent: "not sent (the communication rules say no).", "non envoyées (les règles de communication s'y opposent).";
     imp_first_rejects: "First refused rows", "Premières lignes refusées";
     imp_column_short: "Column", "Colonne";
     imp_start: "Start the import", "Lancer l'import";

@@ -52,6 +52,9 @@ struct UploadOptions {
     /// The job, once started: the file is gone when it finishes, the id stays.
     #[serde(default)]
     job_id: Option<String>,
+    /// Queue no consent request now (they are sent later from the imports page).
+    #[serde(default)]
+    hold_requests: bool,
 }
 
 impl UploadOptions {
@@ -73,6 +76,7 @@ impl UploadOptions {
             batch_size: 1000,
             rejects_path: dir.join("rejects.csv"),
             dry_run: false,
+            consent_requests: !self.hold_requests,
         }
     }
 }
@@ -167,6 +171,9 @@ struct IndexPage {
     purposes: Vec<Opt>,
     jobs: Vec<JobLine>,
     error: Option<String>,
+    /// People with an email never asked.
+    never_asked: u64,
+    notice: Option<String>,
 }
 
 fn when(t: time::OffsetDateTime) -> String {
@@ -177,9 +184,22 @@ fn when(t: time::OffsetDateTime) -> String {
 }
 
 async fn index_page(app: &Candor, staff: Staff, error: Option<String>) -> Response {
+    index_page_with(app, staff, error, None).await
+}
+
+async fn index_page_with(
+    app: &Candor,
+    staff: Staff,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
     let t = staff.t();
     let jobs = match app.store.imports().recent(20).await {
         Ok(j) => j,
+        Err(e) => return app_error(t, e.into()),
+    };
+    let never_asked = match app.store.contacts().count_never_asked().await {
+        Ok(n) => n.max(0) as u64,
         Err(e) => return app_error(t, e.into()),
     };
     let page = IndexPage {
@@ -214,6 +234,8 @@ async fn index_page(app: &Candor, staff: Staff, error: Option<String>) -> Respon
             })
             .collect(),
         error,
+        never_asked,
+        notice,
         c: staff.chrome,
     };
     if page.error.is_some() {
@@ -294,6 +316,7 @@ pub async fn upload(
                 opts.kind = (!v.is_empty()).then_some(v);
             }
             "on_duplicate" => opts.on_duplicate = field.text().await.unwrap_or_default(),
+            "hold_requests" => opts.hold_requests = field.text().await.is_ok_and(|v| v == "1"),
             "purposes" => opts.purposes.push(field.text().await.unwrap_or_default()),
             _ => {}
         }
@@ -440,6 +463,11 @@ fn figures(t: &Texts, c: &candor_app::import::ImportCounts) -> Vec<Figure> {
             label: t.imp_requests,
             value: c.requests,
             id: "requests",
+        },
+        Figure {
+            label: t.imp_requests_held,
+            value: c.requests_held,
+            id: "requests-held",
         },
     ]
 }
@@ -872,4 +900,30 @@ pub async fn delete(
         return super::internal();
     }
     Redirect::to("/imports").into_response()
+}
+
+/// `POST /imports/consent-requests`: asks every contact never asked, where the rules
+/// allow it now (the requests an import held, among others).
+pub async fn send_requests(
+    State(app): State<Candor>,
+    staff: Staff,
+    Posted(_): Posted<super::auth::Empty>,
+) -> Response {
+    if let Some(r) = unless_admin(&staff) {
+        return r;
+    }
+    let t = staff.t();
+    match app.send_consent_requests(&staff.actor, false).await {
+        Ok(r) => {
+            let notice = format!(
+                "{} {} {} {}",
+                r.queued,
+                t.imp_requests_sent,
+                r.never_asked - r.queued,
+                t.imp_requests_not_sent
+            );
+            index_page_with(&app, staff, None, Some(notice)).await
+        }
+        Err(e) => app_error(t, e),
+    }
 }

@@ -67,6 +67,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
                 .post(imports::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(imports::UPLOAD_LIMIT)),
         )
+        .route("/imports/consent-requests", post(imports::send_requests))
         .route("/imports/{id}", get(imports::preview))
         .route("/imports/{id}/mapping", post(imports::mapping))
         .route("/imports/{id}/start", post(imports::start))
