@@ -412,6 +412,7 @@ pub(crate) fn plan(batch: ImportBatch, job_id: &str) -> Planned {
 /// The newsletter-by-email audience of every contact, decided in SQL alone: the raw
 /// baseline of `candor bench audience` (same rules as `communication::decide`).
 pub(crate) const BASELINE_AUDIENCE_SQL: &str = "SELECT CAST(c.id AS TEXT), CASE \
+    WHEN a.status IS NOT NULL THEN 'address_undeliverable' \
     WHEN g.status IN ('withdrawn', 'refused') AND NOT COALESCE(n.status = 'effective' AND n.since > g.since, FALSE) THEN 'global_opt_out' \
     WHEN n.status = 'effective' AND c.email IS NULL THEN 'no_email_address' \
     WHEN n.status = 'effective' THEN 'allowed' \
@@ -421,4 +422,5 @@ pub(crate) const BASELINE_AUDIENCE_SQL: &str = "SELECT CAST(c.id AS TEXT), CASE 
     ELSE 'no_opt_in' END \
     FROM contact c \
     LEFT JOIN consent_state n ON n.subject_id = c.id AND n.purpose = 'newsletter' AND n.channel = 'email' \
-    LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = 'email'";
+    LEFT JOIN consent_state g ON g.subject_id = c.id AND g.purpose = '*' AND g.channel = 'email' \
+    LEFT JOIN address_status a ON a.subject_id = c.id AND a.channel = 'email'";

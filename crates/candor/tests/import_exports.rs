@@ -390,7 +390,8 @@ async fn bad_rows_are_named_and_nothing_is_guessed(t: TestApp) {
          b2c,Durand,b@example.org,FR,newsletter,2024-01-01,extra\n\
          b2c,Petit,c@example.org,Atlantide,newsletter,2024-01-01\n\
          b2c,Roux,d@example.org,FR,newsletter,le 3 mars\n\
-         b2c,=HYPERLINK(\"http://example.org\"),e@example.org,@SUM(1),newsletter,2024-01-01\n",
+         b2c,=HYPERLINK(\"http://example.org\"),e@example.org,@SUM(1),newsletter,2024-01-01\n\
+         b2c;Lemoine;f@example.org;FR;newsletter;2024-01-01\n",
     )
     .unwrap();
     let out = run(&t, &["import", "contacts", file.to_str().unwrap()]);
@@ -411,8 +412,11 @@ async fn bad_rows_are_named_and_nothing_is_guessed(t: TestApp) {
             ("4", "country", "unknown_country"),
             ("5", "consent_date", "date_format"),
             ("6", "country", "unknown_country"),
+            // Mixed separators: a `;` row under a `,` header is one cell, not a guess.
+            ("7", "(row)", "cell_count"),
         ]
     );
+    assert!(t.contact_id_of("f@example.org").await.is_none());
     assert!(text.contains("'=HYPERLINK("), "neutralised: {text}");
     assert!(text.contains("'@SUM(1)"), "neutralised: {text}");
     assert!(!text.contains(",=HYPERLINK"), "{text}");

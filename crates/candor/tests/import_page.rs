@@ -428,7 +428,47 @@ async fn held_requests_are_sent_from_the_page(t: TestApp) {
     assert!(!html.contains("id=\"never-asked\""), "no one left to ask");
 }
 
+/// A header two tools could have written is not guessed: the page asks which, and the
+/// admin's choice reads the file.
+async fn an_ambiguous_header_asks_which_tool(t: TestApp) {
+    let mut v = admin(&t).await;
+    let csrf = v.csrf("/imports").await;
+    let csv = "Mailing City,Mailing Zip,Last Name,Email\nLyon,69002,Martin,m@example.org\n";
+    let res = upload(
+        &mut v,
+        Some(&csrf),
+        "both.csv",
+        csv.as_bytes().to_vec(),
+        &[("kind", "b2c")],
+    )
+    .await;
+    let page = location(&res);
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("looks like the export of more than one tool"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("--preset"),
+        "no command-line advice on a page: {html}"
+    );
+    let id = page.trim_start_matches("/imports/");
+    let csrf = v.csrf(&page).await;
+    v.post(
+        &format!("/imports/{id}/mapping"),
+        &[("csrf", &csrf), ("preset", "salesforce")],
+    )
+    .await;
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("<strong id=\"preset\">salesforce</strong>"),
+        "{html}"
+    );
+    assert_eq!(figure(&html, "created"), 1);
+}
+
 on_both_backends!(
+    an_ambiguous_header_asks_which_tool,
     held_requests_are_sent_from_the_page,
     an_export_imports_through_the_page_as_through_the_command,
     a_choice_column_waits_for_the_admin,

@@ -403,6 +403,8 @@ struct PreviewPage {
     format: String,
     preset: String,
     problem: Option<String>,
+    /// The tool the columns are read as: the upload's choice, or detection (empty).
+    presets: Vec<Opt>,
     columns: Vec<ColumnLine>,
     rows: Vec<RowLine>,
     figures: Vec<Figure>,
@@ -481,7 +483,7 @@ fn problem_text(t: &Texts, e: &AppError) -> String {
         .iter()
         .map(|x| match x.rule {
             "preset_undetected" => t.import_preset_undetected.to_owned(),
-            "preset_ambiguous" => format!("{} ({})", t.import_preset_ambiguous, x.message),
+            "preset_ambiguous" => t.import_preset_ambiguous.to_owned(),
             "choice_column_unmapped" => t.import_choice_columns.to_owned(),
             "last_name_column_required" => t.import_no_last_name.to_owned(),
             "required" if x.field == "kind" => t.import_no_kind.to_owned(),
@@ -615,8 +617,17 @@ pub async fn preview(State(app): State<Candor>, staff: Staff, Path(id): Path<Uui
             Vec::new(),
         ),
     };
+    let presets = preset_names()
+        .into_iter()
+        .map(|p| Opt {
+            value: p.to_owned(),
+            label: p.to_owned(),
+            selected: o.preset.as_deref() == Some(p),
+        })
+        .collect();
     let page = PreviewPage {
         id: id.to_string(),
+        presets,
         file_name: o.file_name,
         format,
         preset,
