@@ -788,11 +788,8 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
         .click()
         .await
         .unwrap();
-    let notice = b.wait().for_element(Locator::Id("notice")).await.unwrap();
-    assert_eq!(
-        notice.text().await.unwrap(),
-        format!("Mis en file: {allowed}")
-    );
+    let notice = wait_for_text(b, "notice", "Mis en file").await;
+    assert_eq!(notice, format!("Mis en file: {allowed}"));
     assert_eq!(text_of(b, "#recipients").await, allowed.to_string());
     b.find(Locator::Id("logout"))
         .await
@@ -853,8 +850,8 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
     form.set_by_name("purpose", "commercial").await.unwrap();
     form.set_by_name("access_sales", "rw").await.unwrap();
     form.submit().await.unwrap();
-    let notice = b.wait().for_element(Locator::Id("notice")).await.unwrap();
-    assert!(notice.text().await.unwrap().contains("custom.trade_show"));
+    // The page before the submit has a notice too (the user added): read the new one.
+    wait_for_text(b, "notice", "custom.trade_show").await;
     assert!(text_of(b, "#catalogue")
         .await
         .contains("To know where we met."));
@@ -938,9 +935,15 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
 
 /// Reads `#state` until it says `want` (the job page reloads itself while it runs).
 async fn wait_for_state(b: &Client, want: &str) -> String {
+    wait_for_text(b, "state", want).await
+}
+
+/// Reads the element with this id until it says `want`, across page loads (an element
+/// of the page being left goes stale: it is read again on the next one).
+async fn wait_for_text(b: &Client, id: &str, want: &str) -> String {
     let mut last = String::new();
     for _ in 0..100 {
-        if let Ok(e) = b.find(Locator::Id("state")).await {
+        if let Ok(e) = b.find(Locator::Id(id)).await {
             if let Ok(text) = e.text().await {
                 if text.contains(want) {
                     return text;
@@ -950,7 +953,7 @@ async fn wait_for_state(b: &Client, want: &str) -> String {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("the job page never said {want:?}: {last:?}");
+    panic!("#{id} never said {want:?}: {last:?}");
 }
 
 /// The elements that reach past the window's right edge, for a failure message.
