@@ -85,6 +85,20 @@ pub struct VerifyReport {
     pub subjects: u64,
     pub entries: u64,
     pub breaks: Vec<(Uuid, candor_domain::audit::ChainBreak)>,
+    /// For a ledger with a projection (consents): each purpose × channel whose stored
+    /// state is not the fold of the ledger (C2).
+    pub projection: Vec<ProjectionMismatch>,
+}
+
+/// A stored state that the ledger does not give: `stored` is what decisions read,
+/// `ledger` what the events say (`None`: no such row, or no event for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionMismatch {
+    pub subject: Uuid,
+    pub purpose: String,
+    pub channel: candor_domain::consent::Channel,
+    pub stored: Option<candor_domain::consent::Status>,
+    pub ledger: Option<candor_domain::consent::Status>,
 }
 
 /// A backend's schema, for the check that both backends hold the same tables: each

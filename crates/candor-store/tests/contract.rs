@@ -2,6 +2,7 @@
 //! each backend module runs the same `suite`.
 
 use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::consent::{Action, Channel, Status};
 use candor_domain::contact::{Contact, ContactData, ContactKind};
 use candor_domain::personal::{Email, Locale, PersonName};
 use candor_store::{ContactFilter, Page, Store, StoreError};
@@ -512,6 +513,90 @@ async fn sqlite_strict_tables_keep_every_row_and_refuse_a_wrong_bind() {
     assert_eq!(n, 0);
 }
 
+/// `verify` folds the ledger again and names a current consent changed outside it, and
+/// a state no event gives (C2), on both backends.
+async fn a_projection_edited_by_hand_is_named(store: Store, edit: impl AsyncFn(&str)) {
+    let c = contact("projection@example.com");
+    store
+        .contacts()
+        .insert(&c, Some("hash-projection"), vec![], None)
+        .await
+        .unwrap();
+    let d = consent_ledger::draft(c.id, "newsletter", Channel::Email, Action::Withdraw, None);
+    store
+        .consents()
+        .append(d, None, None, vec![])
+        .await
+        .unwrap();
+    assert!(store
+        .consents()
+        .verify()
+        .await
+        .unwrap()
+        .projection
+        .is_empty());
+    edit(&format!(
+        "UPDATE consent_state SET status = 'effective' WHERE subject_id = '{}'",
+        c.id
+    ))
+    .await;
+    edit(&format!(
+        "INSERT INTO consent_state (subject_id, purpose, channel, status, source, since) \
+         VALUES ('{}', 'marketing', 'sms', 'effective', 'api', '2026-01-01T00:00:00.000000Z')",
+        c.id
+    ))
+    .await;
+    let found = store.consents().verify().await.unwrap().projection;
+    let got: Vec<(&str, &str, Option<Status>, Option<Status>)> = found
+        .iter()
+        .map(|m| (m.purpose.as_str(), m.channel.as_str(), m.stored, m.ledger))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("marketing", "sms", Some(Status::Effective), None),
+            (
+                "newsletter",
+                "email",
+                Some(Status::Effective),
+                Some(Status::Withdrawn)
+            ),
+        ]
+    );
+    assert!(found.iter().all(|m| m.subject == c.id));
+}
+
+#[tokio::test]
+async fn a_projection_edited_by_hand_is_named_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("candor-store-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.db");
+    let store = Store::open_file(&file).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", file.display()))
+        .await
+        .unwrap();
+    a_projection_edited_by_hand_is_named(store, async |sql: &str| {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_projection_edited_by_hand_is_named_on_postgres() {
+    let Some(url) =
+        candor_store::testing::fresh_pg_url("a_projection_edited_by_hand_is_named_on_postgres")
+            .await
+    else {
+        return;
+    };
+    let store = Store::open_url(&url).await.unwrap();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    a_projection_edited_by_hand_is_named(store, async |sql: &str| {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    })
+    .await;
+}
+
 /// Every table of the migrated schema is declared once in the registry, on both
 /// backends, and a table added without an entry is named.
 #[tokio::test]
@@ -634,7 +719,7 @@ mod consent_ledger {
         self, Action, Channel, ConsentDraft, ConsentState, Evidence, Source, Status,
     };
 
-    fn draft(
+    pub(super) fn draft(
         subject: Uuid,
         purpose: &str,
         channel: Channel,

@@ -420,9 +420,23 @@ async fn verify(cfg: &Config) -> Result<()> {
                 B::Truncated { last_seq, head_seq } => println!("BROKEN: {ledger} chain of subject {subject} ends at seq {last_seq} but its head says {head_seq}: entries were removed"),
             }
         }
+        let status =
+            |s: Option<candor_domain::consent::Status>| s.map_or("no state", |s| s.as_str());
+        for m in &report.projection {
+            broken += 1;
+            println!(
+                "BROKEN: the current consent of subject {} for {} by {} says {}, its ledger says {}: \
+                 the state that decisions read was changed outside the ledger",
+                m.subject,
+                m.purpose,
+                m.channel.as_str(),
+                status(m.stored),
+                status(m.ledger)
+            );
+        }
     }
     if broken == 0 {
-        println!("OK: every chain is intact");
+        println!("OK: every chain is intact, and every current consent is its ledger's");
         return Ok(());
     }
     eprintln!("{broken} broken chain(s)");

@@ -342,3 +342,67 @@ async fn verify_names_the_consent_event_edited_by_hand() {
         "{text}"
     );
 }
+
+/// The state decisions read is checked against the ledger it comes from (C2): a
+/// withdrawal turned effective in `consent_state` alone, which would let campaigns
+/// through, is named with its subject, purpose and channel.
+#[tokio::test]
+async fn verify_names_the_current_consent_edited_by_hand() {
+    let dir = common::temp_dir("cli-projection");
+    let app = open(&dir).await;
+    let (tok, _) = app
+        .create_token(candor_domain::Role::Admin, "admin")
+        .await
+        .unwrap();
+    let actor = candor_app::Actor {
+        id: tok.id,
+        role: tok.role,
+        audit_name: format!("token:{}", tok.id),
+    };
+    let patch = candor_domain::contact::ContactPatch {
+        kind: Some(Some("b2c".into())),
+        last_name: Some(Some("Roux".into())),
+        ..Default::default()
+    };
+    let contact: uuid::Uuid = app.create_contact(&actor, patch, "test").await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let input = candor_app::consent::ConsentInput {
+        purpose: "newsletter".into(),
+        channel: "email".into(),
+        action: "withdraw".into(),
+        source: "api".into(),
+        evidence: Default::default(),
+    };
+    app.record_consent(&actor, contact, input, "test")
+        .await
+        .unwrap();
+    app.store.close().await;
+    let ok = candor(&dir, &["verify"]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    assert!(stdout(&ok).contains("every current consent is its ledger's"));
+
+    let url = format!("sqlite://{}", dir.join("candor.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let edited = sqlx::query(
+        "UPDATE consent_state SET status = 'effective' WHERE subject_id = ?1 AND purpose = 'newsletter'",
+    )
+    .bind(contact.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(edited.rows_affected(), 1);
+    pool.close().await;
+
+    let broken = candor(&dir, &["verify"]);
+    assert!(!broken.status.success());
+    let text = stdout(&broken);
+    assert!(
+        text.contains(&format!(
+            "the current consent of subject {contact} for newsletter by email says effective, its ledger says withdrawn"
+        )),
+        "{text}"
+    );
+}

@@ -269,13 +269,15 @@ impl crate::face::Consents for Store {
     }
 
     async fn verify(&self) -> Result<VerifyReport> {
-        super::verify_chains(
+        let mut report = super::verify_chains(
             &self.reader,
             ("consent_event", "consent_head"),
             EVENT_COLUMNS,
             event,
         )
-        .await
+        .await?;
+        report.projection = self.verify_projection().await?;
+        Ok(report)
     }
 
     /// The last consent request sent to a subject (C4), for the communication rules.
@@ -352,5 +354,89 @@ impl crate::face::Consents for Store {
         }
         tx.commit().await?;
         Ok(last.map_or(Confirmation::Unknown, Confirmation::Confirmed))
+    }
+}
+
+impl Store {
+    /// Folds the ledger again, subject by subject, and compares every purpose × channel
+    /// with the stored `consent_state` that decisions read: a row edited, added or
+    /// removed by hand is named. The stored states are held in memory (one small row
+    /// per purpose × channel), the events stream.
+    async fn verify_projection(&self) -> Result<Vec<crate::model::ProjectionMismatch>> {
+        use crate::model::ProjectionMismatch;
+        use futures_util::TryStreamExt;
+        use std::collections::HashMap;
+        type Key = (Uuid, String, Channel);
+        let rows: Vec<(Id, StateRow)> = {
+            let sql = format!(
+                "SELECT subject_id, {STATE_COLUMNS} FROM consent_state ORDER BY subject_id"
+            );
+            let raw: Vec<<Db as sqlx::Database>::Row> =
+                sqlx::query(&sql).fetch_all(&self.reader).await?;
+            raw.iter()
+                .map(|r| {
+                    use sqlx::{FromRow, Row};
+                    Ok((r.try_get::<Id, _>("subject_id")?, StateRow::from_row(r)?))
+                })
+                .collect::<Result<_>>()?
+        };
+        let mut stored: HashMap<Key, ConsentState> = HashMap::with_capacity(rows.len());
+        for (subject, row) in rows {
+            let s = row.into_state()?;
+            stored.insert((subject.0, s.purpose.clone(), s.channel), s);
+        }
+        let mut out = Vec::new();
+        let mut folded: HashMap<(String, Channel), ConsentState> = HashMap::new();
+        let mut current: Option<Uuid> = None;
+        let mut compare = |subject: Uuid,
+                           folded: &mut HashMap<(String, Channel), ConsentState>,
+                           stored: &mut HashMap<Key, ConsentState>| {
+            for ((purpose, channel), want) in folded.drain() {
+                let have = stored.remove(&(subject, purpose.clone(), channel));
+                if have.as_ref() != Some(&want) {
+                    out.push(ProjectionMismatch {
+                        subject,
+                        purpose,
+                        channel,
+                        stored: have.map(|h| h.status),
+                        ledger: Some(want.status),
+                    });
+                }
+            }
+        };
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM consent_event ORDER BY subject_id, seq");
+        let mut events = sqlx::query_as::<_, EventRow>(&sql).fetch(&self.reader);
+        while let Some(row) = events.try_next().await? {
+            let e = event(row)?;
+            if current.is_some_and(|c| c != e.subject_id) {
+                compare(current.unwrap_or(e.subject_id), &mut folded, &mut stored);
+            }
+            current = Some(e.subject_id);
+            let key = (e.purpose.clone(), e.channel);
+            let after = consent::apply(folded.get(&key), &e);
+            folded.insert(key, after);
+        }
+        drop(events);
+        if let Some(c) = current {
+            compare(c, &mut folded, &mut stored);
+        }
+        // States no event gives.
+        for ((subject, purpose, channel), s) in stored {
+            out.push(ProjectionMismatch {
+                subject,
+                purpose,
+                channel,
+                stored: Some(s.status),
+                ledger: None,
+            });
+        }
+        out.sort_by(|a, b| {
+            (a.subject, a.purpose.as_bytes(), a.channel.as_str()).cmp(&(
+                b.subject,
+                b.purpose.as_bytes(),
+                b.channel.as_str(),
+            ))
+        });
+        Ok(out)
     }
 }
