@@ -222,17 +222,21 @@ impl Candor {
                         .await?;
                     sent += 1;
                 }
-                Err(e) => {
-                    // Backoff: 1, 2, 4… minutes; given up after 8 attempts.
-                    let retry = (entry.attempts < 8).then(|| {
+                Err(f) => {
+                    // Backoff: 1, 2, 4… minutes; given up after 8 attempts. A permanent
+                    // refusal (5xx) is not tried again: it would be refused again.
+                    let retry = (!f.permanent && entry.attempts < 8).then(|| {
                         self.now() + time::Duration::minutes(1 << entry.attempts.clamp(0, 10))
                     });
-                    let e = scrub_delivery_error(&e.to_string());
+                    let e = scrub_delivery_error(&f.text);
                     tracing::warn!(message = %entry.mail.id, error = %e, "delivery failed");
                     self.store
                         .outbox()
                         .mark_failed(entry.mail.id, &e, retry)
                         .await?;
+                    if let (true, Some(subject)) = (f.bad_mailbox, entry.mail.subject_id) {
+                        self.mark_bounced(subject, &e).await;
+                    }
                 }
             }
         }
@@ -267,22 +271,59 @@ impl Candor {
         }))
     }
 
-    async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), String> {
-        let msg = build(&entry.mail, &self.settings.mail_from)?;
+    /// The mail server refused the address itself (no such mailbox): nothing more is
+    /// sent to it (`address_undeliverable`) until the contact's email changes. A contact
+    /// erased meanwhile has no address to mark; that is only logged.
+    async fn mark_bounced(&self, subject: Uuid, reply: &str) {
+        let at = self.now();
+        let status = candor_store::AddressStatus {
+            subject_id: subject,
+            channel: candor_domain::consent::Channel::Email,
+            reason: format!("smtp: {reply}"),
+            since: at,
+        };
+        let audit = vec![candor_domain::audit::AccessEvent {
+            subject_id: subject,
+            actor: "system:delivery".into(),
+            action: candor_domain::audit::AuditAction::Update,
+            fields: vec!["address_status.email".into()],
+            endpoint: "outbox delivery".into(),
+            at,
+        }];
+        if let Err(e) = self
+            .store
+            .addresses()
+            .mark_undeliverable(&status, audit)
+            .await
+        {
+            tracing::warn!(error = %e, "a bounced address could not be marked");
+        }
+    }
+
+    async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), Failure> {
+        let msg = build(&entry.mail, &self.settings.mail_from).map_err(Failure::temporary)?;
         match transport {
-            Transport::Smtp(smtp) => smtp.send(msg).await.map(drop).map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => smtp.send(msg).await.map(drop).map_err(|e| {
+                let text = e.to_string();
+                let code = e.status().map(|c| c.to_string()).unwrap_or_default();
+                Failure {
+                    permanent: e.is_permanent(),
+                    bad_mailbox: e.is_permanent() && bad_mailbox(&code, &text),
+                    text,
+                }
+            }),
             Transport::Outbox(dir) => {
                 let bytes = msg.formatted();
                 tokio::fs::create_dir_all(dir)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(Failure::temporary)?;
                 let tmp = dir.join(format!(".{}.eml.tmp", entry.mail.id));
                 tokio::fs::write(&tmp, &bytes)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(Failure::temporary)?;
                 tokio::fs::rename(&tmp, dir.join(format!("{}.eml", entry.mail.id)))
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(Failure::temporary)
             }
         }
     }
@@ -470,6 +511,35 @@ mod tests {
     }
 }
 
+/// Why a message did not go.
+struct Failure {
+    text: String,
+    /// The server said no for good (5xx): trying again changes nothing.
+    permanent: bool,
+    /// …because of the address itself: no such mailbox, mailbox disabled.
+    bad_mailbox: bool,
+}
+
+impl Failure {
+    fn temporary(e: impl std::fmt::Display) -> Self {
+        Self {
+            text: e.to_string(),
+            permanent: false,
+            bad_mailbox: false,
+        }
+    }
+}
+
+/// Whether a permanent refusal is about the mailbox (RFC 3463 `5.1.x` bad destination,
+/// `5.2.1` disabled; or a bare 550, 551 or 553 that names no policy), not about the
+/// message or the sender (`5.7.x`: spam, policy), which says nothing of the address.
+fn bad_mailbox(code: &str, text: &str) -> bool {
+    if text.contains(" 5.7.") || text.contains("(5.7.") {
+        return false;
+    }
+    text.contains(" 5.1.") || text.contains(" 5.2.1") || matches!(code, "550" | "551" | "553")
+}
+
 /// A delivery error as it may be kept and logged: a mail server's reply often repeats
 /// the recipient's address, and may hold any byte. Addresses are cut, control
 /// characters dropped (PostgreSQL cannot store NUL), and the text kept short.
@@ -490,6 +560,28 @@ pub fn scrub_delivery_error(e: &str) -> String {
 #[cfg(test)]
 mod scrub_tests {
     use super::scrub_delivery_error;
+
+    #[test]
+    fn only_a_refusal_of_the_mailbox_marks_the_address() {
+        use super::bad_mailbox;
+        assert!(bad_mailbox(
+            "550",
+            "permanent error (550): 5.1.1 <x@example.org>: user unknown"
+        ));
+        assert!(bad_mailbox(
+            "552",
+            "permanent error (552): 5.2.1 mailbox disabled"
+        ));
+        assert!(bad_mailbox("550", "permanent error (550): no such user"));
+        assert!(!bad_mailbox(
+            "550",
+            "permanent error (550): 5.7.1 message refused as spam"
+        ));
+        assert!(!bad_mailbox(
+            "554",
+            "permanent error (554): transaction failed"
+        ));
+    }
 
     #[test]
     fn a_delivery_error_keeps_no_address_and_no_control_character() {

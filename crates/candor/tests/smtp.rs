@@ -142,7 +142,65 @@ async fn an_unreachable_server_means_a_retry_later_not_a_loss(t: TestApp) {
     assert!(outbox[0]["last_error"].is_string());
 }
 
+/// A server that refuses the address itself (550 5.1.1) is not asked again, and the
+/// address is marked: no later message goes to it (`address_undeliverable`), and the
+/// reply kept names no address. Another person's message still goes.
+async fn a_refused_mailbox_is_not_retried_and_gets_nothing_more(t: TestApp) {
+    let Some(smtp) = common::smtp_receiver_with(
+        "a_refused_mailbox_is_not_retried_and_gets_nothing_more",
+        "refusing.RefuseBounces",
+    )
+    .await
+    else {
+        return;
+    };
+    let transport = Transport::smtp(&SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: smtp.port,
+        security: Security::None,
+        username: None,
+        password: None,
+    })
+    .unwrap();
+    let gone = t
+        .contact(json!({"kind": "b2c", "last_name": "Girard", "email": "bounce.girard@example.fr"}))
+        .await;
+    t.contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux@example.fr"}))
+        .await;
+    assert_eq!(t.app.deliver_due(&transport).await.unwrap(), 1);
+    assert_eq!(smtp.received().len(), 1, "the other person's request went");
+    let outbox: Vec<Value> = t
+        .get(Role::Dpo, "/api/v1/outbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refused = outbox
+        .iter()
+        .find(|m| m["subject_id"] == gone.as_str())
+        .expect("the refused message is listed");
+    assert_eq!(refused["status"], "failed", "{refused}");
+    let error = refused["last_error"].as_str().unwrap();
+    assert!(error.contains("5.1.1"), "{error}");
+    assert!(!error.contains("bounce.girard"), "no address kept: {error}");
+    let v: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/decisions",
+            &json!({"contact_id": gone, "category": "security", "channel": "email"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["rule"], "address_undeliverable", "{v}");
+    // Nothing is due again.
+    assert_eq!(t.app.deliver_due(&transport).await.unwrap(), 0);
+    assert_eq!(smtp.received().len(), 1);
+}
+
 on_both_backends!(
+    a_refused_mailbox_is_not_retried_and_gets_nothing_more,
     double_opt_in_over_real_smtp,
     an_unreachable_server_means_a_retry_later_not_a_loss
 );

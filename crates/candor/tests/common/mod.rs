@@ -324,6 +324,12 @@ impl Drop for SmtpReceiver {
 }
 
 pub async fn smtp_receiver(test: &str) -> Option<SmtpReceiver> {
+    smtp_receiver_with(test, "aiosmtpd.handlers.Mailbox").await
+}
+
+/// The same receiver with another handler class: `refusing.RefuseBounces`
+/// (`tests/fixtures/smtp/`) refuses every address that starts with "bounce".
+pub async fn smtp_receiver_with(test: &str, handler: &str) -> Option<SmtpReceiver> {
     let python = ["/usr/bin/python3", "python3"].into_iter().find(|p| {
         std::process::Command::new(p)
             .args(["-c", "import aiosmtpd"])
@@ -358,9 +364,13 @@ pub async fn smtp_receiver(test: &str) -> Option<SmtpReceiver> {
             "-l",
             &format!("127.0.0.1:{port}"),
             "-c",
-            "aiosmtpd.handlers.Mailbox",
+            handler,
         ])
         .arg(&maildir)
+        .env(
+            "PYTHONPATH",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smtp"),
+        )
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
