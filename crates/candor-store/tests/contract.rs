@@ -419,12 +419,50 @@ async fn sqlite_strict_tables_keep_every_row_and_refuse_a_wrong_bind() {
     // The migrations before 0011, as a database made then was migrated.
     let earlier = dir.join("migrations");
     std::fs::create_dir_all(&earlier).unwrap();
-    for f in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite")).unwrap() {
-        let f = f.unwrap();
-        let name = f.file_name().into_string().unwrap();
-        if name.as_str() < "0011" {
-            std::fs::copy(f.path(), earlier.join(&name)).unwrap();
-        }
+    // Embedded, so the test reads them wherever its binary runs from.
+    for (name, sql) in [
+        (
+            "0001_foundation.sql",
+            include_str!("../migrations/sqlite/0001_foundation.sql"),
+        ),
+        (
+            "0002_consent.sql",
+            include_str!("../migrations/sqlite/0002_consent.sql"),
+        ),
+        (
+            "0003_outbox.sql",
+            include_str!("../migrations/sqlite/0003_outbox.sql"),
+        ),
+        (
+            "0004_import.sql",
+            include_str!("../migrations/sqlite/0004_import.sql"),
+        ),
+        (
+            "0005_contracts.sql",
+            include_str!("../migrations/sqlite/0005_contracts.sql"),
+        ),
+        (
+            "0006_campaigns.sql",
+            include_str!("../migrations/sqlite/0006_campaigns.sql"),
+        ),
+        (
+            "0007_staff.sql",
+            include_str!("../migrations/sqlite/0007_staff.sql"),
+        ),
+        (
+            "0008_sessions.sql",
+            include_str!("../migrations/sqlite/0008_sessions.sql"),
+        ),
+        (
+            "0009_fixed_width_timestamps.sql",
+            include_str!("../migrations/sqlite/0009_fixed_width_timestamps.sql"),
+        ),
+        (
+            "0010_import_counts.sql",
+            include_str!("../migrations/sqlite/0010_import_counts.sql"),
+        ),
+    ] {
+        std::fs::write(earlier.join(name), sql).unwrap();
     }
     sqlx::migrate::Migrator::new(earlier.as_path())
         .await
