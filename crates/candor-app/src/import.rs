@@ -1247,6 +1247,59 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("{what}: {e}"))
 }
 
+/// A CSV file opened as it was written (encoding and separator detected), its header
+/// read.
+struct OpenFile {
+    format: crate::csvfile::FileFormat,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    headers: StringRecord,
+    /// Added to the reader's line numbers: the csv reader counts the header's line only
+    /// when it ends with a bare `\n`; after a `\r\n` header it says the next record is
+    /// on line 1. Line numbers in the rejects file are the file's own.
+    line_shift: u64,
+}
+
+fn open_file(path: &Path) -> Result<OpenFile, AppError> {
+    let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
+    let mut reader =
+        crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| io_error("reading the header", e))?
+        .clone();
+    let line_shift = u64::from(reader.position().line() <= 1);
+    Ok(OpenFile {
+        format,
+        reader,
+        headers,
+        line_shift,
+    })
+}
+
+impl<'a> Job<'a> {
+    fn new(
+        app: &'a Candor,
+        actor: &'a Actor,
+        mapping: &'a Mapping,
+        opts: &'a ImportOptions,
+        file: String,
+        now: OffsetDateTime,
+    ) -> Self {
+        Job {
+            app,
+            actor,
+            mapping,
+            opts,
+            file,
+            now,
+            companies: HashMap::new(),
+            known_companies: HashMap::new(),
+            dry_seen: HashMap::new(),
+            dry_rejects: Vec::new(),
+        }
+    }
+}
+
 impl Candor {
     /// Imports the contacts of a CSV file, or resumes the same job where it stopped.
     pub async fn import_contacts(
@@ -1259,17 +1312,12 @@ impl Candor {
         let total_bytes = std::fs::metadata(path)
             .map_err(|e| io_error("reading the file", e))?
             .len();
-        let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
-        let mut reader =
-            crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
-        let headers = reader
-            .headers()
-            .map_err(|e| io_error("reading the header", e))?
-            .clone();
-        // The csv reader counts the header's line only when it ends with a bare `\n`:
-        // after a `\r\n` header it says the next record is on line 1. Line numbers in
-        // the rejects file are the file's own.
-        let line_shift = u64::from(reader.position().line() <= 1);
+        let OpenFile {
+            format,
+            mut reader,
+            headers,
+            line_shift,
+        } = open_file(path)?;
         let mapping = self.import_mapping(&headers, opts)?;
         let id = job_id(path, opts).map_err(|e| io_error("reading the file", e))?;
         let file = path
@@ -1322,18 +1370,7 @@ impl Candor {
         if report.already_done {
             return Ok(report);
         }
-        let mut run = Job {
-            app: self,
-            actor,
-            mapping: &mapping,
-            opts,
-            file,
-            now,
-            companies: HashMap::new(),
-            known_companies: HashMap::new(),
-            dry_seen: HashMap::new(),
-            dry_rejects: Vec::new(),
-        };
+        let mut run = Job::new(self, actor, &mapping, opts, file, now);
         let mut rec = StringRecord::new();
         let mut read = 0u64;
         while read < job.next_record {
@@ -1848,13 +1885,7 @@ impl Candor {
 
     /// The header of a file, as read (encoding and separator detected).
     pub fn import_headers(&self, path: &Path) -> Result<Vec<String>, AppError> {
-        let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
-        let mut reader =
-            crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
-        let headers = reader
-            .headers()
-            .map_err(|e| io_error("reading the header", e))?;
-        Ok(headers.iter().map(str::to_owned).collect())
+        Ok(open_file(path)?.headers.iter().map(str::to_owned).collect())
     }
 
     /// Every field a column may be mapped to: the contact fields of the catalogue that
@@ -1887,27 +1918,14 @@ impl Candor {
             ..opts.clone()
         };
         let report = self.import_contacts(actor, path, &dry, &mut |_| {}).await?;
-        let format = crate::csvfile::sniff(path).map_err(|e| io_error("reading the file", e))?;
-        let mut reader =
-            crate::csvfile::open(path, &format).map_err(|e| io_error("reading the file", e))?;
-        let headers = reader
-            .headers()
-            .map_err(|e| io_error("reading the header", e))?
-            .clone();
-        let line_shift = u64::from(reader.position().line() <= 1);
+        let OpenFile {
+            mut reader,
+            headers,
+            line_shift,
+            ..
+        } = open_file(path)?;
         let mapping = self.import_mapping(&headers, &dry)?;
-        let mut run = Job {
-            app: self,
-            actor,
-            mapping: &mapping,
-            opts: &dry,
-            file: String::new(),
-            now: self.now(),
-            companies: HashMap::new(),
-            known_companies: HashMap::new(),
-            dry_seen: HashMap::new(),
-            dry_rejects: Vec::new(),
-        };
+        let mut run = Job::new(self, actor, &mapping, &dry, String::new(), self.now());
         let hash = |e: &str| self.keys.email_hash(e);
         let mut rows = Vec::new();
         let mut rec = StringRecord::new();

@@ -6,7 +6,6 @@
 
 mod common;
 
-use candor_app::mail::{Security, SmtpSettings, Transport};
 use candor_domain::Role;
 use common::{expect_error, TestApp};
 use serde_json::{json, Value};
@@ -268,14 +267,7 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
     else {
         return;
     };
-    let transport = Transport::smtp(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: smtp.port,
-        security: Security::None,
-        username: None,
-        password: None,
-    })
-    .unwrap();
+    let transport = common::smtp_transport(smtp.port);
     while t.app.deliver_due(&transport).await.unwrap() > 0 {}
     let mut newsletters = Vec::new();
     for _ in 0..100 {

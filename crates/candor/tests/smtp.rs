@@ -3,7 +3,6 @@
 
 mod common;
 
-use candor_app::mail::{Security, SmtpSettings, Transport};
 use candor_domain::Role;
 use common::TestApp;
 use serde_json::{json, Value};
@@ -31,14 +30,7 @@ async fn double_opt_in_over_real_smtp(t: TestApp) {
     let Some(smtp) = common::smtp_receiver("double_opt_in_over_real_smtp").await else {
         return;
     };
-    let transport = Transport::smtp(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: smtp.port,
-        security: Security::None,
-        username: None,
-        password: None,
-    })
-    .unwrap();
+    let transport = common::smtp_transport(smtp.port);
     let id = t.contact(json!({"kind": "b2c", "first_name": "Léa", "last_name": "Girard", "email": "lea.girard@example.fr"})).await;
     let grant = json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "web_form",
         "evidence": {"form_id": "footer", "wording": "Recevoir la lettre", "ip": "198.51.100.4", "user_agent": "Firefox"}});
@@ -118,14 +110,7 @@ async fn an_unreachable_server_means_a_retry_later_not_a_loss(t: TestApp) {
         .local_addr()
         .unwrap()
         .port();
-    let transport = Transport::smtp(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: closed,
-        security: Security::None,
-        username: None,
-        password: None,
-    })
-    .unwrap();
+    let transport = common::smtp_transport(closed);
     t.contact(json!({"kind": "b2c", "last_name": "Girard", "email": "girard@example.fr"}))
         .await;
     assert_eq!(t.app.deliver_due(&transport).await.unwrap(), 0);
@@ -154,14 +139,7 @@ async fn a_refused_mailbox_is_not_retried_and_gets_nothing_more(t: TestApp) {
     else {
         return;
     };
-    let transport = Transport::smtp(&SmtpSettings {
-        host: "127.0.0.1".into(),
-        port: smtp.port,
-        security: Security::None,
-        username: None,
-        password: None,
-    })
-    .unwrap();
+    let transport = common::smtp_transport(smtp.port);
     let gone = t
         .contact(json!({"kind": "b2c", "last_name": "Girard", "email": "bounce.girard@example.fr"}))
         .await;

@@ -136,6 +136,17 @@ fn upload_file(app: &Candor, id: Uuid, o: &UploadOptions) -> PathBuf {
     upload_dir(app, id).join(stored_name(&o.file_name))
 }
 
+/// An upload's options, for an admin; any other role is refused, an unknown upload is
+/// not found.
+fn upload_of(app: &Candor, staff: &Staff, id: Uuid) -> Result<UploadOptions, Box<Response>> {
+    if let Some(r) = unless_admin(staff) {
+        return Err(Box::new(r));
+    }
+    let t = staff.t();
+    read_options(app, id)
+        .ok_or_else(|| Box::new(super::message_page(StatusCode::NOT_FOUND, t, t.not_found)))
+}
+
 fn read_options(app: &Candor, id: Uuid) -> Option<UploadOptions> {
     let raw = std::fs::read(upload_dir(app, id).join("options.json")).ok()?;
     serde_json::from_slice(&raw).ok()
@@ -413,6 +424,18 @@ struct PreviewPage {
     can_start: bool,
 }
 
+/// Refused rows as a page lists them, the reason in the reader's language.
+fn reject_lines(t: &Texts, rejects: &[candor_app::import::ImportReject]) -> Vec<RejectLine> {
+    rejects
+        .iter()
+        .map(|r| RejectLine {
+            line: r.line,
+            column: r.field.clone(),
+            message: super::i18n::field_message(t, &r.rule, &r.message),
+        })
+        .collect()
+}
+
 /// The summary's figures, in the order a person reads them.
 fn figures(t: &Texts, c: &candor_app::import::ImportCounts) -> Vec<Figure> {
     vec![
@@ -500,13 +523,11 @@ fn problem_text(t: &Texts, e: &AppError) -> String {
 /// `GET /imports/{id}`: how the file is read and mapped, its first rows as stored, and
 /// the dry run of the whole file. Nothing is written but the rejects file.
 pub async fn preview(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    if let Some(r) = unless_admin(&staff) {
-        return r;
-    }
-    let t = staff.t();
-    let Some(o) = read_options(&app, id) else {
-        return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
+    let o = match upload_of(&app, &staff, id) {
+        Ok(o) => o,
+        Err(r) => return *r,
     };
+    let t = staff.t();
     let dir = upload_dir(&app, id);
     let file = upload_file(&app, id, &o);
     let opts = ImportOptions {
@@ -599,15 +620,7 @@ pub async fn preview(State(app): State<Candor>, staff: Staff, Path(id): Path<Uui
                 })
                 .collect(),
             figures(t, &p.report.counts),
-            p.report
-                .first_rejects
-                .iter()
-                .map(|r| RejectLine {
-                    line: r.line,
-                    column: r.field.clone(),
-                    message: super::i18n::field_message(t, &r.rule, &r.message),
-                })
-                .collect::<Vec<_>>(),
+            reject_lines(t, &p.report.first_rejects),
         ),
         None => (
             String::new(),
@@ -651,13 +664,11 @@ pub async fn mapping(
     // `col.N` = the field for column N: `=` keeps what is read, empty leaves it out.
     Posted(cols): Posted<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = unless_admin(&staff) {
-        return r;
-    }
-    let t = staff.t();
-    let Some(mut o) = read_options(&app, id) else {
-        return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
+    let mut o = match upload_of(&app, &staff, id) {
+        Ok(o) => o,
+        Err(r) => return *r,
     };
+    let t = staff.t();
     let headers = match app.import_headers(&upload_file(&app, id, &o)) {
         Ok(h) => h,
         Err(e) => return app_error(t, e),
@@ -693,13 +704,11 @@ pub async fn start(
     Path(id): Path<Uuid>,
     Posted(_): Posted<super::auth::Empty>,
 ) -> Response {
-    if let Some(r) = unless_admin(&staff) {
-        return r;
-    }
-    let t = staff.t();
-    let Some(o) = read_options(&app, id) else {
-        return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
+    let o = match upload_of(&app, &staff, id) {
+        Ok(o) => o,
+        Err(r) => return *r,
     };
+    let t = staff.t();
     let running = runs.get(id).is_some_and(|r| r.outcome.is_none());
     // A finished import has no file left: there is nothing to start again.
     let file_left = upload_file(&app, id, &o).exists();
@@ -771,13 +780,11 @@ pub async fn job(
     staff: Staff,
     Path(id): Path<Uuid>,
 ) -> Response {
-    if let Some(r) = unless_admin(&staff) {
-        return r;
-    }
-    let t = staff.t();
-    let Some(o) = read_options(&app, id) else {
-        return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
+    let o = match upload_of(&app, &staff, id) {
+        Ok(o) => o,
+        Err(r) => return *r,
     };
+    let t = staff.t();
     let dir = upload_dir(&app, id);
     let Some(job_id) = o.job_id.clone() else {
         return Redirect::to(&format!("/imports/{id}")).into_response();
@@ -831,16 +838,7 @@ pub async fn job(
         records,
         figures: figures(t, &counts),
         rejects: report
-            .map(|r| {
-                r.first_rejects
-                    .iter()
-                    .map(|x| RejectLine {
-                        line: x.line,
-                        column: x.field.clone(),
-                        message: super::i18n::field_message(t, &x.rule, &x.message),
-                    })
-                    .collect()
-            })
+            .map(|r| reject_lines(t, &r.first_rejects))
             .unwrap_or_default(),
         has_rejects_file: finished && dir.join("rejects.csv").exists(),
         resumable: !running && !finished && file_left,
@@ -853,13 +851,11 @@ pub async fn job(
 /// `GET /imports/{id}/rejects.csv`: the refused rows with their line, column and rule,
 /// every cell neutralised for spreadsheets.
 pub async fn rejects(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
-    if let Some(r) = unless_admin(&staff) {
-        return r;
-    }
-    let t = staff.t();
-    let Some(o) = read_options(&app, id) else {
-        return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
+    let o = match upload_of(&app, &staff, id) {
+        Ok(o) => o,
+        Err(r) => return *r,
     };
+    let t = staff.t();
     let Ok(body) = std::fs::read(upload_dir(&app, id).join("rejects.csv")) else {
         return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
     };
@@ -896,13 +892,10 @@ pub async fn delete(
     Path(id): Path<Uuid>,
     Posted(_): Posted<super::auth::Empty>,
 ) -> Response {
-    if let Some(r) = unless_admin(&staff) {
-        return r;
+    if let Err(r) = upload_of(&app, &staff, id) {
+        return *r;
     }
     let t = staff.t();
-    if read_options(&app, id).is_none() {
-        return super::message_page(StatusCode::NOT_FOUND, t, t.not_found);
-    }
     if runs.get(id).is_some_and(|r| r.outcome.is_none()) {
         return super::message_page(StatusCode::CONFLICT, t, t.imp_still_running);
     }

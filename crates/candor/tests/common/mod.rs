@@ -393,6 +393,18 @@ pub async fn smtp_receiver_with(test: &str, handler: &str) -> Option<SmtpReceive
     panic!("{test}: aiosmtpd did not start");
 }
 
+/// Candor's SMTP transport to a server on this loopback port, without TLS or login.
+pub fn smtp_transport(port: u16) -> candor_app::mail::Transport {
+    candor_app::mail::Transport::smtp(&candor_app::mail::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: candor_app::mail::Security::None,
+        username: None,
+        password: None,
+    })
+    .unwrap()
+}
+
 impl SmtpReceiver {
     /// The raw messages received so far.
     pub fn received(&self) -> Vec<Vec<u8>> {
