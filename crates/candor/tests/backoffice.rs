@@ -24,7 +24,11 @@ async fn session_cookie_is_safe_rotated_and_ended(t: TestApp) {
     let before = v
         .cookie
         .clone()
-        .expect("the login page opens a session for its token");
+        .expect("the login page sets its token's cookie");
+    assert!(
+        v.cookie_named("candor_session").is_none(),
+        "no session before login: {before}"
+    );
     let res = v
         .post(
             "/login",
@@ -36,7 +40,13 @@ async fn session_cookie_is_safe_rotated_and_ended(t: TestApp) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let set = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let set = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|v| v.starts_with("candor_session="))
+        .expect("login sets the session cookie");
     assert!(set.contains("HttpOnly"), "{set}");
     assert!(set.contains("SameSite=Lax"), "{set}");
     assert!(set.contains("Max-Age=1800"), "idle timeout: {set}");
@@ -127,6 +137,71 @@ async fn forms_without_their_token_change_nothing(t: TestApp) {
     assert_eq!(
         t.app.list_staff_users().await.unwrap().len(),
         users_before + 1
+    );
+}
+
+/// X3: the login page stores nothing for a visitor who has not signed in, and its
+/// token is bound to the browser that read the page.
+async fn anonymous_login_pages_store_no_session(t: TestApp) {
+    accounts(&t).await;
+    let sessions = |s: Vec<(&'static str, i64)>| {
+        s.into_iter()
+            .find(|(table, _)| *table == "staff_session")
+            .unwrap()
+            .1
+    };
+    let before = sessions(t.snapshot().await);
+    for i in 0..300 {
+        let mut v = Visitor::new(&t, "127.0.0.1");
+        let lang = if i % 2 == 0 { "fr" } else { "en" };
+        let res = v.get(&format!("/login?lang={lang}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(v.cookie_named("candor_session").is_none());
+    }
+    assert_eq!(sessions(t.snapshot().await), before, "300 anonymous GETs");
+    // A token read by someone else's browser does not sign this one in.
+    let mut other = Visitor::new(&t, "127.0.0.1");
+    let stolen = other.csrf("/login").await;
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    v.get("/login?lang=en").await;
+    let res = v
+        .post(
+            "/login",
+            &[
+                ("csrf", &stolen),
+                ("lang", "en"),
+                ("email", "sales@test.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(sessions(t.snapshot().await), before);
+    // The refusal is in the language of the page that was read.
+    assert!(res.text().await.unwrap().contains("lang=\"en\""));
+    // A failed login stores nothing either; a good one stores one session.
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    let csrf = v.csrf("/login").await;
+    let res = v
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sales@test.example"),
+                ("password", "not the password"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions(t.snapshot().await), before);
+    assert_eq!(
+        v.login("sales@test.example", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(sessions(t.snapshot().await), before + 1);
+    assert!(
+        v.cookie_named("candor_login").is_none(),
+        "the login token is cleared once used"
     );
 }
 
@@ -457,4 +532,5 @@ on_both_backends!(
     forms_without_their_token_change_nothing,
     login_is_rate_limited_without_locking_the_owner_out,
     pages_are_closed_to_roles_like_the_api,
+    anonymous_login_pages_store_no_session,
 );

@@ -67,6 +67,7 @@ impl crate::face::Demo for Store {
             "contract",
             "segment",
             "campaign",
+            "staff_session",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.reader)

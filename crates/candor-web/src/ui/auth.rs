@@ -3,13 +3,13 @@
 use super::i18n::{self, Texts};
 use super::limits::LoginLimits;
 use super::session::{AuthSession, Credentials, SessionUser};
-use super::{csrf_token, local_path, render_with, Posted, Staff, CSRF_KEY, LOGIN_AT_KEY};
+use super::{local_path, render_with, Posted, Staff, CSRF_KEY, LOGIN_AT_KEY};
 use askama::Template;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
+use axum::{Extension, Form};
 use candor_app::Candor;
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -76,7 +76,40 @@ fn preferred(headers: &HeaderMap) -> &'static str {
         .unwrap_or("fr")
 }
 
+/// The login form's CSRF token travels in its own cookie (double submit), not in a
+/// session: nothing is stored for a visitor who has not signed in (X3), so anonymous
+/// requests to the login page cannot fill the session table.
+pub const LOGIN_COOKIE: &str = "candor_login";
+
+/// The login token the browser already holds, when it looks like one of ours.
+fn login_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == LOGIN_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The `Set-Cookie` value for the login token (`None` clears it).
+fn login_cookie(app: &Candor, token: Option<&str>) -> axum::http::HeaderValue {
+    let secure = if app.settings().public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let (value, age) = token.map_or(("", 0), |t| (t, 3600));
+    let cookie = format!(
+        "{LOGIN_COOKIE}={value}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={age}{secure}"
+    );
+    axum::http::HeaderValue::from_str(&cookie).expect("a hex token makes a valid header")
+}
+
 pub async fn login_page(
+    State(app): State<Candor>,
     auth: AuthSession,
     headers: HeaderMap,
     Query(q): Query<LoginQuery>,
@@ -85,11 +118,7 @@ pub async fn login_page(
         return Redirect::to("/contacts").into_response();
     }
     let t = i18n::texts(q.lang.as_deref().unwrap_or(preferred(&headers)));
-    let _ = auth.session.insert("locale", t.lang).await;
-    let csrf = match csrf_token(&auth.session).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let csrf = login_token(&headers).unwrap_or_else(super::random_token);
     let notice = if q.expired.is_some() {
         Some(t.expired)
     } else if q.bye.is_some() {
@@ -97,21 +126,28 @@ pub async fn login_page(
     } else {
         None
     };
-    render_with(
+    let mut res = render_with(
         StatusCode::OK,
         &LoginPage {
             t,
-            csrf,
+            csrf: csrf.clone(),
             email: String::new(),
             next: local_path(q.next.as_deref(), "/contacts"),
             error: None,
             notice,
         },
-    )
+    );
+    res.headers_mut()
+        .insert(header::SET_COOKIE, login_cookie(&app, Some(&csrf)));
+    res
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
     email: String,
     password: String,
     #[serde(default)]
@@ -123,16 +159,15 @@ pub async fn login(
     mut auth: AuthSession,
     ClientIp(ip): ClientIp,
     Extension(limits): Extension<Arc<LoginLimits>>,
-    Posted(f): Posted<LoginForm>,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
 ) -> Response {
-    let locale: String = auth
-        .session
-        .get("locale")
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    let t = i18n::texts(&locale);
+    let t = i18n::texts(&f.lang);
+    let csrf = f.csrf.clone();
+    let held = login_token(&headers);
+    if !held.is_some_and(|h| !csrf.is_empty() && super::constant_eq(&h, &csrf)) {
+        return super::message_page(StatusCode::FORBIDDEN, t, t.csrf_refused);
+    }
     let again = |status, error, csrf: String| {
         render_with(
             status,
@@ -146,13 +181,6 @@ pub async fn login(
             },
         )
     };
-    let csrf = auth
-        .session
-        .get::<String>(CSRF_KEY)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_default();
     if let Err(wait) = limits.check(&f.email, ip) {
         let mut res = again(StatusCode::TOO_MANY_REQUESTS, t.login_limited, csrf);
         // Whole seconds, rounded up: a client that waits that long is let in.
@@ -190,7 +218,10 @@ pub async fn login(
     if stored.await.is_err() {
         return super::internal();
     }
-    Redirect::to(&local_path(f.next.as_deref(), "/contacts")).into_response()
+    let mut res = Redirect::to(&local_path(f.next.as_deref(), "/contacts")).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, login_cookie(&app, None));
+    res
 }
 
 #[derive(Deserialize)]

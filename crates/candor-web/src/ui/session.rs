@@ -2,7 +2,8 @@
 //! backends), axum-login ties them to a staff account. The cookie carries only a
 //! random id; it is HttpOnly, SameSite=Lax, Secure when Candor is served over TLS,
 //! renewed at login, expires after 30 idle minutes, and dies after 12 hours whatever
-//! happens. Logout deletes the session row.
+//! happens. Logout deletes the session row. No row exists before a sign-in succeeds:
+//! the login form's token is a cookie of its own (see `auth::LOGIN_COOKIE`).
 
 use axum_login::{AuthUser, AuthnBackend, UserId};
 use candor_app::Candor;

@@ -439,10 +439,40 @@ impl Visitor {
         }
     }
 
+    /// Keeps the cookies a response sets, as a browser would: one value per name, a
+    /// cookie set with `Max-Age=0` forgotten.
     pub fn keep(&mut self, res: &Response) {
-        if let Some(c) = res.headers().get("set-cookie") {
-            self.cookie = Some(c.to_str().unwrap().split(';').next().unwrap().to_owned());
+        let mut jar: Vec<(String, String)> = self
+            .cookie
+            .iter()
+            .flat_map(|c| c.split("; "))
+            .filter_map(|p| p.split_once('='))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        for set in res.headers().get_all("set-cookie") {
+            let set = set.to_str().unwrap();
+            let (name, value) = set.split(';').next().unwrap().split_once('=').unwrap();
+            jar.retain(|(n, _)| n != name);
+            if !set.contains("Max-Age=0") {
+                jar.push((name.to_owned(), value.to_owned()));
+            }
         }
+        self.cookie = (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+    }
+
+    /// The value of one cookie this visitor holds.
+    pub fn cookie_named(&self, name: &str) -> Option<String> {
+        self.cookie
+            .iter()
+            .flat_map(|c| c.split("; "))
+            .filter_map(|p| p.split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| format!("{name}={v}"))
     }
 
     pub async fn get(&mut self, path: &str) -> Response {
