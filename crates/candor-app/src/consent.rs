@@ -310,12 +310,10 @@ impl Candor {
         else {
             return Ok((Locale::Fr, Err(Confirmation::Unknown)));
         };
-        let locale = self
-            .store
-            .contacts()
-            .get(t.subject_id)
-            .await?
-            .map_or(Locale::Fr, |c| c.data.locale);
+        let Some(contact) = self.store.contacts().get(t.subject_id).await? else {
+            return Ok((Locale::Fr, Err(Confirmation::Unknown)));
+        };
+        let locale = contact.data.locale;
         Ok((
             locale,
             self.spent(&t).map_or(Ok((t.purpose, t.channel)), Err),
@@ -333,15 +331,16 @@ impl Candor {
     ) -> Result<(Confirmation, Locale, Option<String>), AppError> {
         let hash = secret_hash(secret);
         let token = self.store.consents().token(&hash).await?;
-        let locale = match &token {
-            Some(t) => self
-                .store
-                .contacts()
-                .get(t.subject_id)
-                .await?
-                .map_or(Locale::Fr, |c| c.data.locale),
-            None => Locale::Fr,
+        let contact = match &token {
+            Some(t) => self.store.contacts().get(t.subject_id).await?,
+            None => None,
         };
+        // A link for a person no longer held changes nothing (their tokens outlive a
+        // deletion until erasure removes them).
+        let Some(contact) = contact else {
+            return Ok((Confirmation::Unknown, Locale::Fr, None));
+        };
+        let locale = contact.data.locale;
         let evidence = Evidence {
             ip,
             user_agent: user_agent.map(|u| u.chars().take(500).collect()),

@@ -191,12 +191,11 @@ impl Candor {
         let Some(t) = self.store.consents().token(&hash).await? else {
             return Ok((Confirmation::Unknown, Locale::Fr));
         };
-        let locale = self
-            .store
-            .contacts()
-            .get(t.subject_id)
-            .await?
-            .map_or(Locale::Fr, |c| c.data.locale);
+        // A link for a person no longer held changes nothing.
+        let Some(contact) = self.store.contacts().get(t.subject_id).await? else {
+            return Ok((Confirmation::Unknown, Locale::Fr));
+        };
+        let locale = contact.data.locale;
         let cat = self.catalogue();
         let at = self.now();
         let evidence = Evidence {

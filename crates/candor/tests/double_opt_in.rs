@@ -158,6 +158,53 @@ async fn an_expired_link_changes_nothing(t: TestApp) {
     assert_eq!(state(&t, &id).await["states"][0]["status"], "pending");
 }
 
+/// A link for a person no longer held changes nothing: neither the confirmation nor
+/// the consent request appends an event once the contact is deleted (issue 13).
+async fn a_link_for_a_deleted_contact_changes_nothing(t: TestApp) {
+    let id = b2c_with_pending_grant(&t).await;
+    let (_, confirm) = link(&t).await;
+    let mails = t.mailbox().await;
+    let request = mails
+        .iter()
+        .find(|m| {
+            m["category"] == "consent_request"
+                && m["body_text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("/consent/request/")
+        })
+        .map(|m| {
+            let text = m["body_text"].as_str().unwrap();
+            let start = text.find(&format!("{}/consent/request/", t.url)).unwrap();
+            text[start..].split_whitespace().next().unwrap().to_owned()
+        })
+        .expect("the new contact was asked for consent");
+    let res = t
+        .send(
+            Role::Admin,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let before = t.snapshot().await;
+    let page = t.client.get(&confirm).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    let done = t.client.post(&confirm).send().await.unwrap();
+    assert_eq!(done.status(), 404);
+    assert_eq!(t.client.get(&request).send().await.unwrap().status(), 404);
+    let answered = t
+        .client
+        .post(&request)
+        .form(&[("newsletter", "yes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 404);
+    assert_eq!(t.snapshot().await, before, "no event, no audit entry");
+}
+
 async fn of_two_concurrent_confirmations_exactly_one_succeeds(t: TestApp) {
     let id = b2c_with_pending_grant(&t).await;
     let (_, link) = link(&t).await;
@@ -399,6 +446,7 @@ async fn the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing(t: T
 }
 
 on_both_backends!(
+    a_link_for_a_deleted_contact_changes_nothing,
     public_pages_cannot_be_framed,
     staff_never_see_the_persons_links,
     the_signed_link_withdraws_at_once_and_a_forged_one_changes_nothing,
