@@ -228,6 +228,8 @@ impl Candor {
         name: &str,
         conditions: Vec<Value>,
     ) -> Result<SegmentRecord, AppError> {
+        // A segment is a campaign's audience: who may not run campaigns may not make one.
+        self.check_campaign_role(actor)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
             return Err(AppError::field(
@@ -269,6 +271,7 @@ impl Candor {
         limit: u32,
         endpoint: &str,
     ) -> Result<(i64, Vec<ContactView>), AppError> {
+        self.check_campaign_role(actor)?;
         let conds = self.segment_of(actor, id).await?;
         let count = self.store.segments().count(&conds).await?;
         let page = self

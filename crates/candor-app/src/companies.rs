@@ -145,6 +145,9 @@ impl Candor {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<ListPage<CompanyView>, AppError> {
+        let name =
+            candor_domain::personal::search_term("name", name, 100).map_err(AppError::invalid)?;
+        let name = name.as_deref();
         if name.is_some()
             && !self
                 .catalogue()

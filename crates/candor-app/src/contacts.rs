@@ -4,7 +4,7 @@ use crate::{Actor, AppError, Candor};
 use candor_domain::audit::{AccessEvent, AuditAction};
 use candor_domain::catalogue::{Catalogue, Entity};
 use candor_domain::contact::{Contact, ContactKind, ContactPatch};
-use candor_domain::personal::Email;
+use candor_domain::personal::{search_term, Email};
 use candor_domain::Role;
 use candor_store::{ContactFilter, Page};
 use serde_json::{Map, Value};
@@ -341,32 +341,16 @@ impl Candor {
             let email = Email::parse("email", e).map_err(AppError::invalid)?;
             filter.email_hash = Some(self.keys.email_hash(email.as_str()));
         }
-        if let Some(n) = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let name = search_term("name", q.name.as_deref(), 100).map_err(AppError::invalid)?;
+        if let Some(n) = name {
             readable("last_name")?;
-            if n.chars().count() > 100 {
-                return Err(AppError::field(
-                    "name",
-                    "max_length",
-                    "at most 100 characters",
-                ));
-            }
-            filter.name_prefix = Some(n.to_owned());
+            filter.name_prefix = Some(n);
         }
-        if let Some(n) = q
-            .company
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
+        let company =
+            search_term("company", q.company.as_deref(), 100).map_err(AppError::invalid)?;
+        if let Some(n) = company {
             readable("company_id")?;
-            if n.chars().count() > 100 {
-                return Err(AppError::field(
-                    "company",
-                    "max_length",
-                    "at most 100 characters",
-                ));
-            }
-            filter.company_name = Some(n.to_owned());
+            filter.company_name = Some(n);
         }
         Ok(filter)
     }

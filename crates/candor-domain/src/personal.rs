@@ -62,6 +62,33 @@ pub fn has_stray_control(s: &str) -> bool {
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
+/// A search term: trimmed, `None` when empty, at most `max` characters and free of
+/// control characters (the same rule on both backends: PostgreSQL refuses U+0000).
+pub fn search_term(
+    field: &str,
+    raw: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
+    let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            "max_length",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if has_control(s) {
+        return Err(FieldError::new(
+            field,
+            "no_control_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
 fn has_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control())
 }

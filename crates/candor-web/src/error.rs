@@ -65,6 +65,11 @@ impl ApiError {
         self.detail.field = Some(field.into());
         self
     }
+
+    pub fn with_rule(mut self, rule: &'static str) -> Self {
+        self.detail.rule = Some(rule);
+        self
+    }
 }
 
 impl From<AppError> for ApiError {

@@ -3,8 +3,8 @@
 
 use crate::error::ApiError;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Query, Request};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use candor_app::{Actor, Candor};
@@ -60,6 +60,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(body_error)?;
+        if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+            if let Some(field) = control_in_json(&doc, "") {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_field",
+                    format!("{field}: must not contain control characters"),
+                )
+                .with_field(field)
+                .with_rule("no_control_characters"));
+            }
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de)
             .map(ApiJson)
@@ -98,19 +109,101 @@ fn body_error(e: BytesRejection) -> ApiError {
     }
 }
 
-/// Query parameters: unknown ones are refused.
+/// Query parameters: unknown ones are refused, and every refusal is a 400
+/// `invalid_query` naming the parameter and its rule (`unknown_parameter`, `type`,
+/// `no_control_characters`), before anything is read.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(q)| ApiQuery(q))
-            .map_err(|e: QueryRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.body_text())
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let refused = |field: &str, rule, message: String| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+                .with_field(field)
+                .with_rule(rule)
+        };
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if stray_control(&name) || stray_control(&value) {
+                return Err(refused(
+                    &clean_name(&name),
+                    "no_control_characters",
+                    format!("{}: must not contain control characters", clean_name(&name)),
+                ));
+            }
+        }
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let msg = e.into_inner().to_string();
+                match msg.strip_prefix("unknown field `") {
+                    Some(rest) => {
+                        let name = rest.split('`').next().unwrap_or("").to_owned();
+                        refused(
+                            &name,
+                            "unknown_parameter",
+                            format!("{name}: is not a parameter of this endpoint"),
+                        )
+                    }
+                    None => refused(&path, "type", format!("{path}: {msg}")),
+                }
             })
+    }
+}
+
+/// A page size from the query: `default` when absent, else 1 to `max`; anything
+/// else is refused naming `limit`, never clamped.
+pub fn page_limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, candor_app::AppError> {
+    let limit = given.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(candor_app::AppError::field(
+            "limit",
+            "page_size",
+            format!("must be between 1 and {max}"),
+        ))
+    }
+}
+
+/// A control character other than a line break or a tab: refused at the edge in every
+/// body and query, so no backend ever sees one (PostgreSQL refuses U+0000 in text).
+fn stray_control(s: &str) -> bool {
+    candor_domain::personal::has_stray_control(s)
+}
+
+/// A parameter's name as an error may repeat it: its control characters dropped,
+/// at most 64 characters.
+fn clean_name(name: &str) -> String {
+    name.chars().filter(|c| !c.is_control()).take(64).collect()
+}
+
+/// The path of the first string (key or value) in a JSON document holding a stray
+/// control character.
+fn control_in_json(v: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => stray_control(s).then(|| path.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| control_in_json(item, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let here = if path.is_empty() {
+                clean_name(k)
+            } else {
+                format!("{path}.{}", clean_name(k))
+            };
+            if stray_control(k) {
+                Some(here)
+            } else {
+                control_in_json(item, &here)
+            }
+        }),
+        _ => None,
     }
 }
 

@@ -459,6 +459,137 @@ async fn a_write_without_a_permitted_field_or_a_change_writes_nothing(t: TestApp
     );
 }
 
+/// Control characters (U+0000 among them) are refused at the edge with a 4xx naming
+/// the field, in bodies and queries alike, on both backends; malformed or unknown
+/// query parameters are a 400 naming the parameter; out-of-range page sizes are
+/// refused, never clamped (issue 13). Nothing changes.
+async fn bad_input_at_the_edge_is_named_and_changes_nothing(t: TestApp) {
+    let id = t
+        .contact(json!({"kind": "b2c", "first_name": "Ana", "last_name": "Lopes", "email": "ana@example.fr"}))
+        .await;
+    let seg: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "s", "conditions": []}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let seg = seg["id"].as_str().unwrap().to_owned();
+    let before = t.snapshot().await;
+    let consent = |evidence: Value| {
+        json!({"purpose": "newsletter", "channel": "email", "action": "grant",
+               "source": "web_form", "evidence": evidence})
+    };
+    let campaign = |name: &str, body: &str| {
+        json!({"name": name, "category": "newsletter", "channel": "email", "segment_id": seg,
+               "content": {"fr": {"subject": "Nouvelles", "body": body}}})
+    };
+    let bodies: Vec<(Role, String, Value, &str)> = vec![
+        (
+            Role::Marketing,
+            format!("/api/v1/contacts/{id}/consents"),
+            consent(json!({"form_id": "f", "wording": "Oui", "note": "a\u{0}b"})),
+            "evidence.note",
+        ),
+        (
+            Role::Marketing,
+            format!("/api/v1/contacts/{id}/consents"),
+            consent(json!({"form_id": "f", "wording": "O\u{0}ui"})),
+            "evidence.wording",
+        ),
+        (
+            Role::Marketing,
+            "/api/v1/segments".into(),
+            json!({"name": "a\u{0}", "conditions": []}),
+            "name",
+        ),
+        (
+            Role::Marketing,
+            "/api/v1/segments".into(),
+            json!({"name": "s", "conditions": [{"field": "last_name", "op": "contains", "value": "x\u{0}"}]}),
+            "conditions[0].value",
+        ),
+        (
+            Role::Marketing,
+            "/api/v1/campaigns".into(),
+            campaign("c\u{0}", "Bonjour"),
+            "name",
+        ),
+        (
+            Role::Marketing,
+            "/api/v1/campaigns".into(),
+            campaign("c", "Bon\u{0}jour"),
+            "content.fr.body",
+        ),
+        (
+            Role::Sales,
+            "/api/v1/contacts".into(),
+            json!({"kind": "b2c", "last_name": "Ren\u{202e}\u{7f}"}),
+            "last_name",
+        ),
+    ];
+    for (role, path, body, field) in bodies {
+        let res = t.post(role, &path, &body).await;
+        assert!(
+            res.status().is_client_error(),
+            "{path} {field}: {}",
+            res.status()
+        );
+        let v: Value = res.json().await.unwrap();
+        assert_eq!(v["error"]["field"], field, "{v}");
+        assert_eq!(v["error"]["rule"], "no_control_characters", "{v}");
+    }
+    for (path, field, rule) in [
+        (
+            "/api/v1/contacts?name=a%00b",
+            "name",
+            "no_control_characters",
+        ),
+        (
+            "/api/v1/contacts?company=a%00b",
+            "company",
+            "no_control_characters",
+        ),
+        (
+            "/api/v1/companies?name=a%00b",
+            "name",
+            "no_control_characters",
+        ),
+        ("/api/v1/contacts?after=garbage", "after", "type"),
+        ("/api/v1/companies?after=garbage", "after", "type"),
+        ("/api/v1/contacts?limit=99999999999", "limit", "type"),
+        ("/api/v1/companies?color=blue", "color", "unknown_parameter"),
+    ] {
+        expect_error(
+            t.get(Role::Admin, path).await,
+            400,
+            "invalid_query",
+            Some(field),
+            Some(rule),
+        )
+        .await;
+    }
+    for path in [
+        format!("/api/v1/contacts/{id}/audit?limit=1001"),
+        "/api/v1/outbox?limit=0".to_owned(),
+        "/api/v1/contacts?limit=2147483648".to_owned(),
+        "/api/v1/companies?limit=201".to_owned(),
+    ] {
+        expect_error(
+            t.get(Role::Admin, &path).await,
+            422,
+            "invalid_field",
+            Some("limit"),
+            Some("page_size"),
+        )
+        .await;
+    }
+    assert_eq!(t.snapshot().await, before, "nothing written");
+}
+
 on_both_backends!(
     a_write_without_a_permitted_field_or_a_change_writes_nothing,
     sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited,
@@ -474,4 +605,5 @@ on_both_backends!(
     a_malformed_id_is_a_400_naming_it,
     only_the_dpo_and_admin_read_the_audit,
     requests_without_a_valid_token_are_refused,
+    bad_input_at_the_edge_is_named_and_changes_nothing,
 );

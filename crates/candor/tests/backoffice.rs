@@ -138,6 +138,18 @@ async fn forms_without_their_token_change_nothing(t: TestApp) {
         t.app.list_staff_users().await.unwrap().len(),
         users_before + 1
     );
+    // A control character in any field is refused before the handler, naming it.
+    let before = t.snapshot().await;
+    let csrf = v.csrf("/contacts/new").await;
+    let res = v
+        .post(
+            "/contacts",
+            &[("csrf", &csrf), ("kind", "b2c"), ("last_name", "Nul\u{0}l")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("last_name"));
+    assert_eq!(t.snapshot().await, before);
 }
 
 /// X3: the login page stores nothing for a visitor who has not signed in, and its
@@ -255,6 +267,9 @@ async fn pages_are_closed_to_roles_like_the_api(t: TestApp) {
         (Role::Dpo, "/audit", StatusCode::OK),
         (Role::Dpo, "/outbox", StatusCode::OK),
         (Role::Admin, "/settings", StatusCode::OK),
+        (Role::Dpo, "/settings", StatusCode::OK),
+        (Role::Marketing, "/settings", StatusCode::FORBIDDEN),
+        (Role::Support, "/settings", StatusCode::FORBIDDEN),
     ];
     for (role, path, status) in cases {
         let mut v = Visitor::new(&t, "127.0.0.1");
@@ -267,6 +282,70 @@ async fn pages_are_closed_to_roles_like_the_api(t: TestApp) {
     v.login("dpo@test.example", PASSWORD).await;
     let html = v.get("/audit?from=31-12-2026").await.text().await.unwrap();
     assert!(html.contains("from: must be a date (YYYY-MM-DD)"));
+}
+
+/// The dpo adds custom fields in the back office as through the API (both govern the
+/// catalogue), and sees no staff account there: only an admin manages those.
+async fn the_dpo_adds_a_custom_field_in_the_back_office(t: TestApp) {
+    accounts(&t).await;
+    let mut v = Visitor::new(&t, "127.0.0.1");
+    v.login("dpo@test.example", PASSWORD).await;
+    let html = v.get("/settings").await.text().await.unwrap();
+    assert!(html.contains("id=\"field-form\""), "the field form");
+    assert!(
+        !html.contains("id=\"users\"") && !html.contains("admin@test.example"),
+        "no staff accounts for the dpo"
+    );
+    let csrf = v.csrf("/settings").await;
+    let res = v
+        .post(
+            "/settings/fields",
+            &[
+                ("csrf", &csrf),
+                ("entity", "contact"),
+                ("name", "loyalty_tier"),
+                ("label_fr", "Niveau de fidélité"),
+                ("label_en", "Loyalty tier"),
+                ("value_type", "text"),
+                ("max_length", "20"),
+                ("purpose", "customer_service"),
+                ("basis", "legitimate_interests"),
+                ("why_fr", "Adapter le service au client"),
+                ("why_en", "Fit the service to the customer"),
+                ("retention_fr", "3 ans après le dernier contact"),
+                ("retention_en", "3 years after the last contact"),
+                ("access_dpo", "r"),
+                ("why_dpo", "Contrôle"),
+                ("access_sales", "rw"),
+                ("why_sales", "Suivi du client"),
+            ],
+        )
+        .await;
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        t.app
+            .catalogue()
+            .fields()
+            .iter()
+            .any(|f| f.key() == "custom.loyalty_tier"),
+        "the field is in the catalogue"
+    );
+    let users_before = t.app.list_staff_users().await.unwrap().len();
+    let res = v
+        .post(
+            "/settings/users",
+            &[
+                ("csrf", &csrf),
+                ("email", "new@test.example"),
+                ("role", "admin"),
+                ("locale", "fr"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(t.app.list_staff_users().await.unwrap().len(), users_before);
 }
 
 /// The search behind the contact list: start of a name, part of a company's name,
@@ -533,4 +612,5 @@ on_both_backends!(
     login_is_rate_limited_without_locking_the_owner_out,
     pages_are_closed_to_roles_like_the_api,
     anonymous_login_pages_store_no_session,
+    the_dpo_adds_a_custom_field_in_the_back_office,
 );

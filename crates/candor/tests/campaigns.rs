@@ -552,6 +552,47 @@ async fn bad_segments_and_campaigns_are_refused_and_change_nothing(t: TestApp) {
 }
 
 /// Each kind of condition selects what it says, alone and combined (AND).
+/// Segments are campaign audiences: the roles that may run campaigns make and preview
+/// them, every other role is refused and changes nothing (issue 13's inconsistency).
+async fn segments_follow_the_campaign_roles(t: TestApp) {
+    let seg: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "all", "conditions": []}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let preview = format!("/api/v1/segments/{}/preview", seg["id"].as_str().unwrap());
+    for (role, create, read) in [
+        (Role::Admin, 201, 200),
+        (Role::Marketing, 201, 200),
+        (Role::Dpo, 403, 403),
+        (Role::Sales, 403, 403),
+        (Role::Support, 403, 403),
+    ] {
+        let before = t.snapshot().await;
+        let res = t
+            .post(
+                role,
+                "/api/v1/segments",
+                &json!({"name": "mine", "conditions": []}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), create, "{role:?} creates");
+        if create != 201 {
+            assert_eq!(t.snapshot().await, before, "{role:?} changed something");
+        }
+        assert_eq!(
+            t.get(role, &preview).await.status().as_u16(),
+            read,
+            "{role:?} previews"
+        );
+    }
+}
+
 async fn segment_conditions_select_what_they_say(t: TestApp) {
     let people = people(&t).await;
     let id = |k: &str| people.iter().find(|(n, _)| *n == k).unwrap().1.clone();
@@ -649,4 +690,5 @@ on_both_backends!(
     segment_conditions_select_what_they_say,
     a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp,
     bad_segments_and_campaigns_are_refused_and_change_nothing,
+    segments_follow_the_campaign_roles,
 );

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use candor_app::campaigns::{AudienceReport, CampaignInput, CampaignView, Content, SendOutcome};
 use candor_app::contacts::ContactView;
-use candor_app::{AppError, Candor};
+use candor_app::Candor;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -90,10 +90,7 @@ pub async fn preview_segment(
     ApiPath(id): ApiPath<Uuid>,
     ApiQuery(p): ApiQuery<PreviewParams>,
 ) -> Result<Json<SegmentPreview>, ApiError> {
-    let limit = p.limit.unwrap_or(20);
-    if !(1..=200).contains(&limit) {
-        return Err(AppError::field("limit", "page_size", "must be between 1 and 200").into());
-    }
+    let limit = crate::extract::page_limit(p.limit, 20, 200)?;
     let (count, items) = app
         .preview_segment(&auth.actor, id, limit, "GET /api/v1/segments/{id}/preview")
         .await?;

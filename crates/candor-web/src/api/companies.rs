@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use candor_app::companies::CompanyView;
 use candor_app::contacts::{DEFAULT_PAGE, MAX_PAGE};
-use candor_app::{AppError, Candor};
+use candor_app::Candor;
 use candor_domain::company::CompanyPatch;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -93,15 +93,7 @@ pub async fn list_companies(
     auth: Auth,
     ApiQuery(p): ApiQuery<CompanyListParams>,
 ) -> Result<Json<CompanyPage>, ApiError> {
-    let limit = p.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::field(
-            "limit",
-            "page_size",
-            format!("must be between 1 and {MAX_PAGE}"),
-        )
-        .into());
-    }
+    let limit = crate::extract::page_limit(p.limit, DEFAULT_PAGE, MAX_PAGE)?;
     let page = app
         .list_companies(&auth.actor, p.name.as_deref(), p.after, limit)
         .await?;

@@ -1,5 +1,5 @@
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, Auth};
+use crate::extract::{page_limit, ApiJson, ApiPath, ApiQuery, Auth};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -147,7 +147,7 @@ pub struct ContactListParams {
     /// Part of the company's name, any case.
     company: Option<String>,
     /// The `next_cursor` of the previous page.
-    after: Option<String>,
+    after: Option<Uuid>,
     /// 1 to 200, default 50.
     limit: Option<u32>,
 }
@@ -169,7 +169,7 @@ pub async fn list_contacts(
         email: p.email,
         name: p.name,
         company: p.company,
-        after: p.after,
+        after: p.after.map(|a| a.to_string()),
         limit: p.limit,
     };
     let page = app.list_contacts(&auth.actor, q, &auth.endpoint).await?;
@@ -286,7 +286,7 @@ pub async fn contact_audit(
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Json<Vec<AuditEntry>>, ApiError> {
     Ok(Json(
-        app.contact_audit(&auth.actor, id, p.limit.unwrap_or(100))
+        app.contact_audit(&auth.actor, id, page_limit(p.limit, 100, 1000)?)
             .await?,
     ))
 }

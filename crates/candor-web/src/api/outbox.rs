@@ -48,7 +48,11 @@ pub async fn list_outbox(
     ApiQuery(p): ApiQuery<OutboxParams>,
 ) -> Result<Json<Vec<OutboxMessage>>, ApiError> {
     let entries = app
-        .outbox(&auth.actor, p.limit.unwrap_or(50), &auth.endpoint)
+        .outbox(
+            &auth.actor,
+            crate::extract::page_limit(p.limit, 50, 500)?,
+            &auth.endpoint,
+        )
         .await?;
     Ok(Json(
         entries

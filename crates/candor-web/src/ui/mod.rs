@@ -120,6 +120,8 @@ impl Chrome {
         }
         if role == Role::Admin {
             items.push(("/imports", t.imports));
+        }
+        if role.governs_data() {
             items.push(("/settings", t.settings));
         }
         let nav = items
@@ -274,6 +276,25 @@ impl<T: DeserializeOwned + Send> FromRequest<Candor> for Posted<T> {
         if !ok {
             let t = texts_of(&session).await;
             return Err(message_page(StatusCode::FORBIDDEN, t, t.csrf_refused));
+        }
+        // Control characters are refused at the edge, as in the API: no backend sees one.
+        let stray = form_urlencoded::parse(&bytes).find(|(name, value)| {
+            candor_domain::personal::has_stray_control(name)
+                || candor_domain::personal::has_stray_control(value)
+        });
+        if let Some((name, _)) = stray {
+            let t = texts_of(&session).await;
+            let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+            let message = i18n::field_message(
+                t,
+                "no_control_characters",
+                "must not contain control characters",
+            );
+            return Err(message_page(
+                StatusCode::BAD_REQUEST,
+                t,
+                &format!("{name}: {message}"),
+            ));
         }
         form::<T>(&parts, bytes, app)
             .await

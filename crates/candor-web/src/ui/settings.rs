@@ -56,6 +56,15 @@ struct SettingsPage {
     notice: Option<String>,
     new_password: Option<String>,
     field_form: FieldForm,
+    /// Only an admin manages staff accounts; the dpo sees the catalogue and adds fields.
+    manages_users: bool,
+}
+
+/// The refusal page for anyone who does not govern the catalogue (admin, dpo): the
+/// same roles `add_custom_field` lets through.
+fn unless_governs(staff: &Staff) -> Option<Response> {
+    (!staff.actor.role.governs_data())
+        .then(|| super::message_page(StatusCode::FORBIDDEN, staff.t(), staff.t().forbidden))
 }
 
 /// The refusal page for anyone but an admin.
@@ -65,7 +74,7 @@ fn unless_admin(staff: &Staff) -> Option<Response> {
 }
 
 pub async fn index(State(app): State<Candor>, staff: Staff) -> Response {
-    if let Some(r) = unless_admin(&staff) {
+    if let Some(r) = unless_governs(&staff) {
         return r;
     }
     page(&app, staff, Extra::default(), StatusCode::OK).await
@@ -83,9 +92,14 @@ struct Extra {
 async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> Response {
     let t = staff.t();
     let cat = app.catalogue();
-    let users = match app.list_staff_users().await {
-        Ok(u) => u,
-        Err(e) => return app_error(t, e),
+    let manages_users = staff.actor.role == Role::Admin;
+    let users = if manages_users {
+        match app.list_staff_users().await {
+            Ok(u) => u,
+            Err(e) => return app_error(t, e),
+        }
+    } else {
+        Vec::new()
     };
     let fields = cat
         .fields()
@@ -142,6 +156,7 @@ async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> R
             notice: extra.notice,
             new_password: extra.new_password,
             field_form: extra.field_form,
+            manages_users,
             c: staff.chrome,
         },
     )
@@ -368,7 +383,7 @@ pub async fn add_field(
     staff: Staff,
     Posted(f): Posted<FieldForm>,
 ) -> Response {
-    if let Some(r) = unless_admin(&staff) {
+    if let Some(r) = unless_governs(&staff) {
         return r;
     }
     let def = match parse_field(&f) {
