@@ -159,12 +159,21 @@ pub fn format(m: &QueuedMail, from: &str) -> Result<Vec<u8>, String> {
     build(m, from).map(|msg| msg.formatted())
 }
 
+/// The recipient as SMTP carries it: the address the API accepted (the grammar of
+/// `Email::parse`), its domain in IDNA A-labels. Every address the API accepts is one
+/// the mailer takes (tested), so no message is refused here forever.
+pub fn recipient(address: &str) -> Result<lettre::Address, String> {
+    let email = candor_domain::personal::Email::parse("recipient", address)
+        .map_err(|e| format!("recipient address: {}", e.message))?;
+    email
+        .ascii()
+        .parse()
+        .map_err(|e| format!("recipient address: {e}"))
+}
+
 fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
-    let to: Mailbox = m
-        .recipient
-        .parse()
-        .map_err(|e| format!("recipient address: {e}"))?;
+    let to = Mailbox::new(None, recipient(&m.recipient)?);
     let mut builder = lettre::Message::builder()
         .from(from)
         .to(to)
@@ -555,6 +564,45 @@ pub fn scrub_delivery_error(e: &str) -> String {
         })
         .collect();
     words.join(" ").chars().take(300).collect()
+}
+
+#[cfg(test)]
+mod grammar_tests {
+    use candor_domain::personal::Email;
+
+    /// One address grammar (issue 13): every address the API accepts, the mailer takes;
+    /// what the mailer could never send to, the API refuses.
+    #[test]
+    fn every_address_the_api_accepts_the_mailer_takes() {
+        let candidates = [
+            "jean.dupont@example.fr",
+            "o'brien+news@example.ie",
+            "a!#$%&'*+/=?^_`{|}~-z@example.org",
+            "helene@café.fr",
+            "ivan@пример.рф",
+            "x@sub.domain.example.co.uk",
+            "\"a,b>c\"@example.org",
+            "\"quoted\"@example.org",
+            "a@[127.0.0.1]",
+            "jean@localhost",
+            "<jean@example.org>",
+            "Jean <jean@example.org>",
+            "jean@example.org>",
+            "jean,paul@example.org",
+        ];
+        for raw in candidates {
+            if let Ok(e) = Email::parse("email", raw) {
+                if let Err(err) = super::recipient(e.as_str()) {
+                    panic!("{raw}: accepted by the API, refused by the mailer: {err}");
+                }
+            }
+        }
+        assert!(super::recipient("\"a,b>c\"@example.org").is_err());
+        assert_eq!(
+            super::recipient("helene@café.fr").unwrap().to_string(),
+            "helene@xn--caf-dma.fr"
+        );
+    }
 }
 
 #[cfg(test)]

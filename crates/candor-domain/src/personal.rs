@@ -5,7 +5,6 @@
 
 use crate::error::FieldError;
 use serde::{Serialize, Serializer};
-use std::str::FromStr;
 
 macro_rules! personal_text {
     ($($name:ident),*) => {$(
@@ -62,6 +61,48 @@ pub fn has_stray_control(s: &str) -> bool {
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }
 
+/// An RFC 5322 dot-atom of ASCII `atext`: what the local part of an address may be.
+fn dot_atom(s: &str) -> bool {
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    !s.is_empty() && s.split('.').all(|a| !a.is_empty() && a.chars().all(atext))
+}
+
+/// Whether a domain label mixes letters of the Latin, Greek and Cyrillic scripts, the
+/// three whose look-alike letters make a deceiving address.
+fn mixes_scripts(label: &str) -> bool {
+    let script = |c: char| match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Some(0),
+        0x370..=0x3FF | 0x1F00..=0x1FFF => Some(1),
+        0x400..=0x52F => Some(2),
+        _ => None,
+    };
+    let mut seen = label.chars().filter_map(script);
+    seen.next()
+        .is_some_and(|first| seen.any(|other| other != first))
+}
+
+/// Characters that change how text reads without showing: bidirectional controls
+/// (which can make `Martin` display as a different name), zero-width spaces, word
+/// joiners and byte-order marks. Zero-width (non-)joiners are kept only between two
+/// letters of a script that uses them (not Latin), where they shape the word.
+fn hidden_character(s: &str) -> Option<char> {
+    let chars: Vec<char> = s.chars().collect();
+    let latin_or_none =
+        |c: Option<&char>| c.is_none_or(|c| !c.is_alphabetic() || (*c as u32) < 0x250);
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        let hidden = match c as u32 {
+            0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069 => true,
+            0x200B | 0x2060..=0x2064 | 0xFEFF | 0x180E | 0x00AD => true,
+            0x200C | 0x200D => {
+                latin_or_none(i.checked_sub(1).and_then(|j| chars.get(j)))
+                    || latin_or_none(chars.get(i + 1))
+            }
+            _ => false,
+        };
+        hidden.then_some(c)
+    })
+}
+
 /// A search term: trimmed, `None` when empty, at most `max` characters and free of
 /// control characters (the same rule on both backends: PostgreSQL refuses U+0000).
 pub fn search_term(
@@ -93,9 +134,12 @@ fn has_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control())
 }
 
-/// Trims and checks length and control characters, the rules every short text shares.
+/// Trims, puts in Unicode NFC, and checks length, control and hidden characters: the
+/// rules every short text (names, address lines, cities) shares.
 fn short_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> {
-    let s = raw.trim();
+    use unicode_normalization::UnicodeNormalization;
+    let s: String = raw.trim().nfc().collect();
+    let s = s.as_str();
     if s.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
@@ -113,13 +157,31 @@ fn short_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> 
             "must not contain control characters or line breaks",
         ));
     }
+    if let Some(c) = hidden_character(s) {
+        return Err(FieldError::new(
+            field,
+            "no_hidden_characters",
+            format!(
+                "must not contain invisible or direction-changing characters (U+{:04X})",
+                c as u32
+            ),
+        ));
+    }
     Ok(s.to_owned())
 }
 
 impl Email {
-    /// Trims and lower-cases the address; requires a dotted domain.
+    /// The one address grammar of the API, the imports and the mailer (issue 13): the
+    /// address is trimmed, put in Unicode NFC and lower-cased; the local part is an
+    /// RFC 5322 dot-atom of ASCII letters, digits and ``!#$%&'*+/=?^_`{|}~-`` (no quoted
+    /// strings, no comments: what every SMTP server takes); the domain has a dot, is
+    /// valid under IDNA (UTS 46) and is kept in its Unicode form, so `café.fr`,
+    /// `CAFÉ.fr`, its NFD spelling and `xn--caf-dma.fr` are one address (one blind
+    /// index). A domain label mixing Latin, Greek or Cyrillic letters (`pаypal.com`
+    /// with a Cyrillic `а`) is refused: such spellings exist to deceive.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let s = raw.trim().to_lowercase();
+        use unicode_normalization::UnicodeNormalization;
+        let s: String = raw.trim().nfc().collect::<String>().to_lowercase();
         let invalid = || {
             FieldError::new(
                 field,
@@ -134,12 +196,34 @@ impl Email {
                 "must be at most 254 characters",
             ));
         }
-        let parsed = email_address::EmailAddress::from_str(&s).map_err(|_| invalid())?;
-        let domain = parsed.domain();
-        if !domain.contains('.') || domain.starts_with('[') || s.contains(' ') {
+        let (local, domain) = s.rsplit_once('@').ok_or_else(invalid)?;
+        if !dot_atom(local) || local.len() > 64 {
+            return Err(invalid());
+        }
+        if domain.split('.').any(mixes_scripts) {
+            return Err(FieldError::new(
+                field,
+                "mixed_script",
+                "the domain must not mix Latin, Greek or Cyrillic letters in one label",
+            ));
+        }
+        let ascii = idna::domain_to_ascii_strict(domain).map_err(|_| invalid())?;
+        let (unicode, checked) = idna::domain_to_unicode(&ascii);
+        if checked.is_err() || !ascii.contains('.') || ascii.starts_with('.') {
+            return Err(invalid());
+        }
+        let s = format!("{local}@{unicode}");
+        if !email_address::EmailAddress::is_valid(&format!("{local}@{ascii}")) {
             return Err(invalid());
         }
         Ok(Self(s))
+    }
+
+    /// The address with its domain in ASCII (IDNA A-labels), as SMTP carries it.
+    pub fn ascii(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or((&self.0, ""));
+        let domain = idna::domain_to_ascii(domain).unwrap_or_else(|_| domain.to_owned());
+        format!("{local}@{domain}")
     }
 
     pub fn domain(&self) -> &str {
@@ -381,6 +465,99 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+    }
+
+    /// One address, one spelling (issue 13): NFC and NFD, upper and lower case, the
+    /// Unicode and the IDNA form of a domain are the same address.
+    #[test]
+    fn one_address_has_one_spelling() {
+        let nfc = "h\u{e9}l\u{e8}ne@caf\u{e9}.fr";
+        for raw in [
+            nfc,
+            "he\u{301}le\u{300}ne@cafe\u{301}.fr",
+            "HÉLÈNE@CAFÉ.FR",
+            "hélène@xn--caf-dma.fr",
+        ] {
+            let r = Email::parse("email", raw);
+            // A non-ASCII local part is refused (SMTP servers need SMTPUTF8 for it).
+            assert_eq!(r.unwrap_err().rule, "email_format", "{raw}");
+        }
+        for raw in [
+            "helene@caf\u{e9}.fr",
+            "helene@cafe\u{301}.fr",
+            "HELENE@CAFÉ.FR",
+            "helene@xn--caf-dma.fr",
+        ] {
+            let e = Email::parse("email", raw).unwrap();
+            assert_eq!(e.as_str(), "helene@caf\u{e9}.fr", "{raw}");
+            assert_eq!(e.ascii(), "helene@xn--caf-dma.fr");
+        }
+        let _ = nfc;
+    }
+
+    /// Addresses the mailer could never send to, and look-alike domains, are refused.
+    #[test]
+    fn quoted_local_parts_and_mixed_scripts_are_refused() {
+        for (raw, rule) in [
+            ("\"a,b>c\"@example.org", "email_format"),
+            ("\"jean dupont\"@example.org", "email_format"),
+            ("jean(comment)@example.org", "email_format"),
+            ("jean..dupont@example.org", "email_format"),
+            (".jean@example.org", "email_format"),
+            ("jean@[192.0.2.1]", "email_format"),
+            ("jean@-example.org", "email_format"),
+            ("jean@p\u{430}ypal.com", "mixed_script"),
+            ("jean@\u{3b1}pple.com", "mixed_script"),
+        ] {
+            let r = Email::parse("email", raw);
+            assert_eq!(
+                r.as_ref().map_err(|e| e.rule),
+                Err(rule),
+                "{raw}: {:?}",
+                r.as_ref().map(|e| e.as_str().to_owned())
+            );
+        }
+        // IDNA drops a zero-width space in a domain: the address is the visible one.
+        assert_eq!(
+            Email::parse("email", "jean@exa\u{200b}mple.org")
+                .unwrap()
+                .as_str(),
+            "jean@example.org"
+        );
+        // Whole-script labels of one script are addresses like any other.
+        assert!(Email::parse(
+            "email",
+            "ivan@\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.\u{440}\u{444}"
+        )
+        .is_ok());
+        assert!(Email::parse("email", "o'brien+news@example.ie").is_ok());
+    }
+
+    /// Names are NFC; bidi overrides, zero-width spaces and BOMs are refused; the
+    /// joiners that shape Persian or Indic words are kept there.
+    #[test]
+    fn names_refuse_hidden_characters_and_are_nfc() {
+        let n = PersonName::parse("last_name", "Lefe\u{300}vre").unwrap();
+        assert_eq!(n.as_str(), "Lef\u{e8}vre");
+        for raw in [
+            "Martin\u{202e}nitraM",
+            "Mar\u{200b}tin",
+            "\u{feff}Martin",
+            "Mar\u{2066}tin",
+            "Mar\u{200d}tin",
+        ] {
+            assert_eq!(
+                PersonName::parse("last_name", raw).unwrap_err().rule,
+                "no_hidden_characters",
+                "{raw:?}"
+            );
+        }
+        // Persian "mi-khaham" is written with a zero-width non-joiner.
+        assert!(PersonName::parse(
+            "last_name",
+            "\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}"
+        )
+        .is_ok());
     }
 
     #[test]

@@ -590,6 +590,53 @@ async fn bad_input_at_the_edge_is_named_and_changes_nothing(t: TestApp) {
     assert_eq!(t.snapshot().await, before, "nothing written");
 }
 
+/// NFC and NFD, Unicode and IDNA spellings of one address are one contact; an
+/// address the mailer could not send to, or a look-alike domain, is refused; a
+/// direction override in a name is refused (issue 13).
+async fn one_address_in_two_spellings_is_one_contact(t: TestApp) {
+    let first = t
+        .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "zoe@caf\u{e9}.fr"}))
+        .await;
+    for spelling in ["zoe@cafe\u{301}.fr", "ZOE@xn--caf-dma.fr"] {
+        let res = t
+            .post(
+                Role::Sales,
+                "/api/v1/contacts",
+                &json!({"kind": "b2c", "last_name": "Roux", "email": spelling}),
+            )
+            .await;
+        let v = expect_error(res, 409, "conflict", Some("email"), None).await;
+        assert_eq!(v["error"]["existing_id"], first.as_str());
+    }
+    let before = t.snapshot().await;
+    for (body, field, rule) in [
+        (
+            json!({"kind": "b2c", "last_name": "A", "email": "\"a,b>c\"@example.org"}),
+            "email",
+            "email_format",
+        ),
+        (
+            json!({"kind": "b2c", "last_name": "A", "email": "jean@p\u{430}ypal.com"}),
+            "email",
+            "mixed_script",
+        ),
+        (
+            json!({"kind": "b2c", "last_name": "Martin\u{202e}nitraM"}),
+            "last_name",
+            "no_hidden_characters",
+        ),
+        (
+            json!({"kind": "b2c", "last_name": "\u{feff}Martin"}),
+            "last_name",
+            "no_hidden_characters",
+        ),
+    ] {
+        let res = t.post(Role::Sales, "/api/v1/contacts", &body).await;
+        expect_error(res, 422, "invalid_field", Some(field), Some(rule)).await;
+    }
+    assert_eq!(t.snapshot().await, before);
+}
+
 on_both_backends!(
     a_write_without_a_permitted_field_or_a_change_writes_nothing,
     sales_sees_email_and_phone_marketing_sees_neither_and_both_reads_are_audited,
@@ -606,4 +653,5 @@ on_both_backends!(
     only_the_dpo_and_admin_read_the_audit,
     requests_without_a_valid_token_are_refused,
     bad_input_at_the_edge_is_named_and_changes_nothing,
+    one_address_in_two_spellings_is_one_contact,
 );

@@ -285,6 +285,8 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "postal_code_format" => "doit être un code postal valide pour le pays",
         "name_letters" => "doit contenir des lettres (espaces, traits d'union et apostrophes admis)",
         "no_control_characters" => "ne doit pas contenir de caractères de contrôle",
+        "no_hidden_characters" => "ne doit pas contenir de caractères invisibles ou qui changent le sens de lecture",
+        "mixed_script" => "le domaine ne doit pas mêler alphabets latin, grec ou cyrillique dans un même mot",
         "country_code" => "doit être un code pays ISO à deux lettres (FR, BE, …)",
         "b2b_needs_company" => "un contact B2B est une personne dans une entreprise : choisissez l'entreprise",
         "company_exists" => "aucune entreprise n'a cet identifiant",
