@@ -257,7 +257,12 @@ impl FieldDef {
                         "must not contain control characters",
                     ));
                 }
-                lexicon.refuse_special_categories(field, s)?;
+                // The scan protects fields not declared for such data. A field declared
+                // special-category (only possible in medical mode) exists to hold it, and
+                // is audited and filtered by role like every field.
+                if self.category != DataCategory::SpecialCategory {
+                    lexicon.refuse_special_categories(field, s)?;
+                }
                 Ok(Value::String(s.to_owned()))
             }
             Some(ValueType::Number) => v.as_f64().map(Value::from).ok_or_else(|| wrong("a number")),

@@ -1939,7 +1939,8 @@ async fn demo(store: &Store) {
             "customer_order",
             "import_job",
             "outbox",
-            "segment"
+            "segment",
+            "staff_session"
         ]
     );
     let co = company("Demo Example", Some("35600000000010"));

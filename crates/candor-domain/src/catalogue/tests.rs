@@ -87,6 +87,28 @@ fn special_category_fields_are_refused_unless_medical() {
     medical
         .add(custom("blood_type", "special_category", "x"))
         .unwrap();
+    // In medical mode a field declared for such data takes its values (issue 13): the
+    // free-text scan guards the fields that are not declared for it, still.
+    medical
+        .add(custom("religion", "special_category", "x"))
+        .unwrap();
+    medical.add(custom("industry", "identifying", "x")).unwrap();
+    let lex = Lexicon::default_french_english();
+    let religion = medical.custom_field(Entity::Contact, "religion").unwrap();
+    assert_eq!(
+        religion
+            .check_value("custom.religion", &Value::from("catholique"), &lex)
+            .unwrap(),
+        Value::from("catholique")
+    );
+    let industry = medical.custom_field(Entity::Contact, "industry").unwrap();
+    assert_eq!(
+        industry
+            .check_value("custom.industry", &Value::from("catholique"), &lex)
+            .unwrap_err()
+            .rule,
+        "special_category_data"
+    );
 }
 
 #[test]
