@@ -113,6 +113,85 @@ impl Candor {
             .await?)
     }
 
+    /// Makes a checkpoint of every chain's head now, signed with the checkpoint key, and
+    /// adds it to the anchor file (one line per checkpoint, outside the database).
+    /// `None` when nothing changed since the newest checkpoint.
+    pub async fn checkpoint(
+        &self,
+    ) -> Result<Option<candor_domain::checkpoint::Checkpoint>, AppError> {
+        // Whole seconds: the time reads back the same from both backends.
+        let at = time::OffsetDateTime::from_unix_timestamp(self.now().unix_timestamp())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let keys = &self.keys;
+        let made = self
+            .store
+            .checkpoints()
+            .checkpoint(at, &keys.checkpoint_public_key(), &|h| {
+                keys.sign_checkpoint(h)
+            })
+            .await?;
+        if let (Some(c), Some(path)) = (&made, &self.settings.anchor) {
+            use std::io::Write;
+            let line = format!("{} {} {}\n", c.seq, c.hash, c.signature);
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(line.as_bytes()))
+                .map_err(|e| AppError::Internal(format!("writing the checkpoint anchor: {e}")))?;
+        }
+        Ok(made)
+    }
+
+    /// Checks the global chain of checkpoints: each follows the previous one and is
+    /// signed by this installation's checkpoint key; the heads kept for the newest one
+    /// still give its root; every chain it covered still holds the entry it saw; every
+    /// checkpoint the anchor file lists is in the database.
+    pub async fn verify_checkpoints(&self) -> Result<CheckpointReport, AppError> {
+        use candor_domain::checkpoint::{verify_global, CheckpointBreak};
+        let all = self.store.checkpoints().checkpoints().await?;
+        let mut breaks = verify_global(
+            &all,
+            &self.keys.checkpoint_public_key(),
+            crate::keys::checkpoint_signature_ok,
+        );
+        if let Some(newest) = all.last() {
+            let (chains, root) = self.store.checkpoints().kept_root().await?;
+            if root != newest.root || i64::try_from(chains).ok() != Some(newest.chains) {
+                breaks.push(CheckpointBreak::Root { seq: newest.seq });
+            }
+        }
+        breaks.extend(self.store.checkpoints().kept_heads_broken().await?);
+        if let Some(path) = &self.settings.anchor {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => {
+                    return Err(AppError::Internal(format!(
+                        "reading the checkpoint anchor: {e}"
+                    )))
+                }
+            };
+            for line in text.lines() {
+                let mut parts = line.split(' ');
+                let (Some(seq), Some(hash)) = (parts.next(), parts.next()) else {
+                    continue;
+                };
+                let Ok(seq) = seq.parse::<i64>() else {
+                    continue;
+                };
+                if !all.iter().any(|c| c.seq == seq && c.hash == hash) {
+                    breaks.push(CheckpointBreak::Anchor { seq });
+                }
+            }
+        }
+        Ok(CheckpointReport {
+            checkpoints: all.len() as u64,
+            newest: all.last().cloned(),
+            breaks,
+        })
+    }
+
     /// Checks every hash chain: the access audit's and the consent ledger's.
     pub async fn verify(&self) -> Result<Vec<(&'static str, VerifyReport)>, StoreError> {
         Ok(vec![
@@ -120,4 +199,12 @@ impl Candor {
             ("consent ledger", self.store.consents().verify().await?),
         ])
     }
+}
+
+/// What `verify_checkpoints` found.
+#[derive(Debug, Clone)]
+pub struct CheckpointReport {
+    pub checkpoints: u64,
+    pub newest: Option<candor_domain::checkpoint::Checkpoint>,
+    pub breaks: Vec<candor_domain::checkpoint::CheckpointBreak>,
 }

@@ -14,6 +14,8 @@ pub struct Keys {
     blind_index: [u8; 32],
     withdraw: [u8; 32],
     tracking: [u8; 32],
+    /// The Ed25519 seed that signs checkpoints (S4): its own file, `checkpoint.key`.
+    checkpoint: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -29,28 +31,19 @@ impl Keys {
             blind_index: derive(master, b"candor/blind-index/email/v1"),
             withdraw: derive(master, b"candor/withdraw-link/v1"),
             tracking: derive(master, b"candor/tracking-link/v1"),
+            checkpoint: derive(master, b"candor/checkpoint-signing/v1"),
         }
     }
 
-    /// Reads `master.key` in `dir`, creating it (mode 0600) on first start.
+    /// Reads `master.key` in `dir`, and the checkpoint signing key `checkpoint.key`,
+    /// creating each (mode 0600, 32 random bytes in hex) on first start.
     pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
-        let path = dir.join("master.key");
-        let master = match std::fs::read_to_string(&path) {
-            Ok(text) => parse_hex32(text.trim()).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{} is not 64 hex digits", path.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut k = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut k);
-                write_private(&path, &hex::encode(k))?;
-                k
-            }
-            Err(e) => return Err(e),
-        };
-        Ok(Self::from_master(&master))
+        let master = read_or_create_key(&dir.join("master.key"))?;
+        let checkpoint = read_or_create_key(&dir.join("checkpoint.key"))?;
+        Ok(Self {
+            checkpoint,
+            ..Self::from_master(&master)
+        })
     }
 
     /// The blind-index hash of an already normalised email.
@@ -112,6 +105,53 @@ impl Keys {
     }
 }
 
+impl Keys {
+    fn checkpoint_pair(&self) -> ring::signature::Ed25519KeyPair {
+        ring::signature::Ed25519KeyPair::from_seed_unchecked(&self.checkpoint)
+            .expect("any 32-byte seed is an Ed25519 key")
+    }
+
+    /// The public half of the checkpoint signing key, hex.
+    pub fn checkpoint_public_key(&self) -> String {
+        use ring::signature::KeyPair;
+        hex::encode(self.checkpoint_pair().public_key().as_ref())
+    }
+
+    /// The Ed25519 signature of a checkpoint's hash, hex.
+    pub fn sign_checkpoint(&self, hash: &str) -> String {
+        hex::encode(self.checkpoint_pair().sign(hash.as_bytes()).as_ref())
+    }
+}
+
+/// Whether `signature` (hex) is `public_key`'s (hex) Ed25519 signature of `hash`.
+pub fn checkpoint_signature_ok(public_key: &str, hash: &str, signature: &str) -> bool {
+    let (Ok(pk), Ok(sig)) = (hex::decode(public_key), hex::decode(signature)) else {
+        return false;
+    };
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, pk)
+        .verify(hash.as_bytes(), &sig)
+        .is_ok()
+}
+
+/// A 32-byte key kept in hex in `path`, created on first use.
+fn read_or_create_key(path: &Path) -> std::io::Result<[u8; 32]> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_hex32(text.trim()).ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{} is not 64 hex digits", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut k = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut k);
+            write_private(path, &hex::encode(k))?;
+            Ok(k)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn derive(master: &[u8; 32], label: &[u8]) -> [u8; 32] {
     let mut mac = HmacSha256::new_from_slice(master).expect("any key length");
     mac.update(label);
@@ -157,6 +197,30 @@ mod tests {
         assert_eq!(a.email_hash(email), a.email_hash(email));
         assert_ne!(a.email_hash(email), b.email_hash(email));
         assert!(!a.email_hash(email).contains("alice"));
+    }
+
+    #[test]
+    fn checkpoints_are_signed_by_the_key_file_only() {
+        let dir = std::env::temp_dir().join(format!("candor-keys-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let k = Keys::load_or_create(&dir).unwrap();
+        let pk = k.checkpoint_public_key();
+        let sig = k.sign_checkpoint("abc");
+        assert!(checkpoint_signature_ok(&pk, "abc", &sig));
+        assert!(!checkpoint_signature_ok(&pk, "abd", &sig));
+        // Another key file, the same master key: another signature.
+        std::fs::remove_file(dir.join("checkpoint.key")).unwrap();
+        let other = Keys::load_or_create(&dir).unwrap();
+        assert_ne!(other.checkpoint_public_key(), pk);
+        assert!(!checkpoint_signature_ok(
+            &pk,
+            "abc",
+            &other.sign_checkpoint("abc")
+        ));
+        assert_eq!(
+            other.email_hash("x@example.com"),
+            k.email_hash("x@example.com")
+        );
     }
 
     #[test]

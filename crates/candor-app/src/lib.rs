@@ -55,6 +55,9 @@ pub struct Settings {
     /// Where files uploaded in the back office wait while they are imported, with their
     /// rejects (inside the data directory: they hold personal data).
     pub work_dir: std::path::PathBuf,
+    /// The anchor file: one line per checkpoint (seq, hash, signature), kept outside
+    /// the database so that removing the newest checkpoints from it shows.
+    pub anchor: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             confirm_ttl: time::Duration::days(7),
             refusal_quiet: candor_domain::communication::DEFAULT_REFUSAL_QUIET_PERIOD,
             work_dir: std::path::PathBuf::from("candor-data").join("uploads"),
+            anchor: None,
         }
     }
 }

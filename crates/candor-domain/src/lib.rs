@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod catalogue;
 pub mod chain;
+pub mod checkpoint;
 pub mod clock;
 pub mod communication;
 pub mod company;

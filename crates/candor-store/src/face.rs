@@ -106,6 +106,33 @@ pub trait Audit: Send + Sync {
     async fn search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>>;
 }
 
+/// The global chain of signed checkpoints over every subject chain's head.
+#[async_trait]
+pub trait Checkpoints: Send + Sync {
+    /// Makes a checkpoint, in one transaction: brings the kept heads up to the chains'
+    /// current heads (a kept head moves forward only while its chain still holds the
+    /// entry it names), computes the root over the kept heads, and appends the
+    /// checkpoint that follows the newest one, signed by `sign` (which signs the
+    /// checkpoint's hash). `None`, writing nothing, when nothing changed since the
+    /// newest checkpoint.
+    async fn checkpoint(
+        &self,
+        at: OffsetDateTime,
+        public_key: &str,
+        sign: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+    ) -> Result<Option<candor_domain::checkpoint::Checkpoint>>;
+
+    /// The global chain, oldest first.
+    async fn checkpoints(&self) -> Result<Vec<candor_domain::checkpoint::Checkpoint>>;
+
+    /// The number of kept heads and the root they give now.
+    async fn kept_root(&self) -> Result<(u64, String)>;
+
+    /// The kept heads the chains no longer hold: vanished chains, heads that went back,
+    /// entries rewritten under a kept head.
+    async fn kept_heads_broken(&self) -> Result<Vec<candor_domain::checkpoint::CheckpointBreak>>;
+}
+
 /// Addresses known not to receive (bounces).
 #[async_trait]
 pub trait Addresses: Send + Sync {
@@ -414,6 +441,7 @@ pub trait Backend:
     + Audit
     + Consents
     + Addresses
+    + Checkpoints
     + Outbox
     + Contracts
     + Orders

@@ -91,6 +91,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn checkpoints(&self) -> &dyn face::Checkpoints {
+        &*self.0
+    }
+
     pub fn addresses(&self) -> &dyn face::Addresses {
         &*self.0
     }

@@ -89,6 +89,13 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
         holds: "the head of the person's consent chain",
     },
     SubjectTable {
+        table: "checkpoint_head",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Seal,
+        holds:
+            "the heads of the person's chains as the newest checkpoint saw them (seq and hash only)",
+    },
+    SubjectTable {
         table: "consent_state",
         subject_column: "subject_id",
         on_erasure: OnErasure::Delete,
@@ -152,6 +159,10 @@ pub const OTHER_TABLES: &[OtherTable] = &[
     OtherTable {
         table: "staff_user",
         why: "staff accounts (Candor's users, not the CRM's subjects)",
+    },
+    OtherTable {
+        table: "checkpoint",
+        why: "the global chain of signed checkpoints: counts, hashes and signatures, no subject",
     },
     OtherTable {
         table: "staff_session",

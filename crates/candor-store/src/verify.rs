@@ -9,6 +9,9 @@ pub struct Verifier<E> {
     pub report: VerifyReport,
     current: Vec<E>,
     head: Option<(i64, String)>,
+    /// A subject one of whose entries could not be read: already reported, its other
+    /// entries are counted but not checked.
+    unreadable: Option<uuid::Uuid>,
 }
 
 impl<E> Default for Verifier<E> {
@@ -17,12 +20,17 @@ impl<E> Default for Verifier<E> {
             report: VerifyReport::default(),
             current: Vec::new(),
             head: None,
+            unreadable: None,
         }
     }
 }
 
 impl<E: Chained> Verifier<E> {
     pub fn push(&mut self, e: E, head: Option<(i64, String)>) {
+        if self.unreadable == Some(e.subject()) {
+            self.report.entries += 1;
+            return;
+        }
         if self
             .current
             .first()
@@ -33,6 +41,31 @@ impl<E: Chained> Verifier<E> {
         self.head = head;
         self.report.entries += 1;
         self.current.push(e);
+    }
+
+    /// An entry whose row no longer reads as an entry: reported as altered, by id (nil
+    /// when even the id is unreadable), and its subject's chain is not checked further.
+    pub fn unreadable(&mut self, subject: Option<uuid::Uuid>, id: Option<uuid::Uuid>, seq: i64) {
+        let subject = subject.unwrap_or_default();
+        if self.current.first().is_some_and(|f| f.subject() == subject) {
+            // Entries already read of this subject are part of a broken chain.
+            self.current.clear();
+            self.head = None;
+        } else {
+            self.flush();
+        }
+        self.report.entries += 1;
+        if self.unreadable != Some(subject) {
+            self.report.subjects += 1;
+            self.report.breaks.push((
+                subject,
+                ChainBreak::Altered {
+                    id: id.unwrap_or_default(),
+                    seq,
+                },
+            ));
+        }
+        self.unreadable = Some(subject);
     }
 
     /// A head whose subject has no entries left: the whole chain was removed.

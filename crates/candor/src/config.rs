@@ -31,6 +31,9 @@ pub struct Config {
     pub refusal_quiet_days: u16,
     /// An SMTP server; without it, email goes to the local outbox.
     pub smtp: Option<SmtpConfig>,
+    /// Minutes between two checkpoints of the chains' heads (S4); one is also made at
+    /// shutdown.
+    pub checkpoint_minutes: u32,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -49,6 +52,7 @@ impl Default for Config {
             confirm_link_days: 7,
             refusal_quiet_days: 365,
             smtp: None,
+            checkpoint_minutes: 60,
             log: "info,sqlx=warn".into(),
         }
     }
@@ -155,6 +159,11 @@ refusal_quiet_days = 365
 # security = "starttls"        # or "tls" (port 465), or "none" (local relay only)
 # username = "candor"
 # password_file = "/run/secrets/smtp-password"
+
+# Minutes between two signed checkpoints of every audit and consent chain (one is also
+# made at start and at shutdown). Each is signed with data_dir/checkpoint.key and
+# listed in data_dir/checkpoints.log: keep copies of both away from the database.
+checkpoint_minutes = 60
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

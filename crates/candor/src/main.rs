@@ -59,8 +59,12 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Check every hash chain (access audit) and name the first broken entry.
+    /// Check every hash chain (access audit, consent ledger) and the signed checkpoints
+    /// over them; name every broken entry, vanished chain or rewound head.
     Verify,
+    /// Make a signed checkpoint of every chain's head now (the server makes one every
+    /// `checkpoint_minutes` and at shutdown).
+    Checkpoint,
     /// Fill the database with realistic generated data.
     Demo {
         #[arg(long, default_value_t = 1000)]
@@ -211,6 +215,7 @@ async fn run() -> Result<()> {
         Command::Token { command } => token(&cfg, command).await,
         Command::User { command } => user(&cfg, command).await,
         Command::Verify => verify(&cfg).await,
+        Command::Checkpoint => checkpoint(&cfg).await,
         Command::Demo {
             contacts,
             seed,
@@ -403,6 +408,19 @@ async fn export_contacts(cfg: &Config, out: &std::path::Path, role: Role) -> Res
     Ok(())
 }
 
+async fn checkpoint(cfg: &Config) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    match app.checkpoint().await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        Some(c) => println!(
+            "Checkpoint #{} over {} chains, root {}, signed (public key {})",
+            c.seq, c.chains, c.root, c.public_key
+        ),
+        None => println!("Nothing changed since the newest checkpoint: none made"),
+    }
+    app.store.close().await;
+    Ok(())
+}
+
 async fn verify(cfg: &Config) -> Result<()> {
     use candor_domain::audit::ChainBreak as B;
     let app = setup::open(cfg).await?;
@@ -433,6 +451,32 @@ async fn verify(cfg: &Config) -> Result<()> {
                 status(m.stored),
                 status(m.ledger)
             );
+        }
+    }
+    use candor_domain::checkpoint::CheckpointBreak as C;
+    let cps = app
+        .verify_checkpoints()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match &cps.newest {
+        Some(n) => println!(
+            "checkpoints: {} signed, the newest (#{}, {}) covers {} chains",
+            cps.checkpoints, n.seq, n.at, n.chains
+        ),
+        None => {
+            println!("checkpoints: none yet (run `candor checkpoint`, or the server makes them)")
+        }
+    }
+    for b in &cps.breaks {
+        broken += 1;
+        match b {
+            C::Chain { seq } => println!("BROKEN: checkpoint #{seq} was altered, removed or inserted: it does not follow the previous one"),
+            C::Signature { seq } => println!("BROKEN: checkpoint #{seq} is not signed by this installation's checkpoint key"),
+            C::Root { seq } => println!("BROKEN: the chain heads kept for checkpoint #{seq} were changed: they no longer give its signed root"),
+            C::Anchor { seq } => println!("BROKEN: checkpoint #{seq}, listed in the anchor file, is missing from the database or differs"),
+            C::Vanished { ledger, subject, seq } => println!("BROKEN: the {ledger} chain of subject {subject} is gone with its head; the last checkpoint saw it at seq {seq}"),
+            C::Rewound { ledger, subject, checkpoint_seq, now_seq } => println!("BROKEN: the {ledger} chain of subject {subject} went back from seq {checkpoint_seq} (last checkpoint) to {now_seq}: entries were removed"),
+            C::Rewritten { ledger, subject, seq } => println!("BROKEN: the {ledger} chain of subject {subject} was rewritten: its entry at seq {seq} is not the one the last checkpoint saw"),
         }
     }
     if broken == 0 {

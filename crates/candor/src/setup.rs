@@ -51,6 +51,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         confirm_ttl: time::Duration::days(i64::from(cfg.confirm_link_days)),
         refusal_quiet: time::Duration::days(i64::from(cfg.refusal_quiet_days)),
         work_dir: cfg.data_dir.join("uploads"),
+        anchor: Some(cfg.data_dir.join("checkpoints.log")),
     };
     Candor::new(
         store,
@@ -136,6 +137,7 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         cfg.data_dir.display()
     );
     spawn_mail_worker(app.clone(), transport(cfg)?);
+    spawn_checkpoint_worker(app.clone(), cfg.checkpoint_minutes);
     let service = candor_web::router(app.clone())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
@@ -143,8 +145,30 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    // A last checkpoint at shutdown, so the window it does not cover stays short.
+    match app.checkpoint().await {
+        Ok(Some(c)) => tracing::info!(seq = c.seq, chains = c.chains, "checkpoint at shutdown"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "checkpoint at shutdown failed"),
+    }
     app.store.close().await;
     Ok(())
+}
+
+/// Makes a checkpoint every `minutes` (S4), the first one at start.
+pub fn spawn_checkpoint_worker(app: Candor, minutes: u32) {
+    let every = std::time::Duration::from_secs(u64::from(minutes.max(1)) * 60);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match app.checkpoint().await {
+                Ok(Some(c)) => tracing::info!(seq = c.seq, chains = c.chains, "checkpoint"),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "checkpoint failed"),
+            }
+        }
+    });
 }
 
 /// The configured public address; left at its default, the address Candor listens on

@@ -73,6 +73,7 @@ async fn spawn_app_full(
         Settings {
             public_url: url.clone(),
             work_dir: dir.join("uploads"),
+            anchor: Some(dir.join("checkpoints.log")),
             ..Settings::default()
         },
     )
@@ -189,6 +190,30 @@ impl TestApp {
                 sqlx::raw_sql(q).execute(&pool).await.unwrap();
             }
             pool.close().await;
+        }
+    }
+
+    /// Runs one statement behind the app's back, as someone with write access to the
+    /// database could, and returns the number of rows it changed.
+    pub async fn exec(&self, sql: &str) -> u64 {
+        if self.db_url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+            let n = sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected();
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+            let n = sqlx::raw_sql(sql)
+                .execute(&pool)
+                .await
+                .unwrap()
+                .rows_affected();
+            pool.close().await;
+            n
         }
     }
 
