@@ -165,6 +165,8 @@ impl Candor {
             .consents()
             .append(draft, token.as_ref(), mail.as_ref(), audit)
             .await?;
+        let mut event = event;
+        evidence_for(&self.catalogue(), actor.role, &mut event.evidence);
         Ok((event, state))
     }
 
@@ -179,9 +181,12 @@ impl Candor {
             return Err(AppError::NotFound { what: "contact" });
         }
         let states = self.store.consents().states(contact_id).await?;
-        let events = self.store.consents().events(contact_id).await?;
-        let never_asked = self
-            .catalogue()
+        let cat = self.catalogue();
+        let mut events = self.store.consents().events(contact_id).await?;
+        for e in &mut events {
+            evidence_for(&cat, actor.role, &mut e.evidence);
+        }
+        let never_asked = cat
             .purposes()
             .iter()
             .filter(|p| p.consent)
@@ -489,4 +494,23 @@ impl Candor {
             at: self.now(),
         }
     }
+}
+
+/// Keeps of a consent event's evidence what the catalogue lets `role` read (entity
+/// `consent`): the IP address and browser go to the dpo and admin only, the note and
+/// the recorder to those who collect consents with the person, and so on.
+pub fn evidence_for(cat: &candor_domain::catalogue::Catalogue, role: Role, e: &mut Evidence) {
+    use candor_domain::catalogue::Entity;
+    let hide = |name: &str, v: &mut Option<String>| {
+        if !cat.can_read(role, Entity::Consent, name) {
+            *v = None;
+        }
+    };
+    hide("wording", &mut e.wording);
+    hide("form_id", &mut e.form_id);
+    hide("document_ref", &mut e.document_ref);
+    hide("ip", &mut e.ip);
+    hide("user_agent", &mut e.user_agent);
+    hide("recorded_by", &mut e.recorded_by);
+    hide("note", &mut e.note);
 }

@@ -3,6 +3,8 @@
 //! domain's `decide` names the rule.
 
 use crate::{Actor, AppError, Candor};
+use candor_domain::audit::{AccessEvent, AuditAction};
+use candor_domain::catalogue::Entity;
 use candor_domain::communication::{self, Category, Facts, Rule};
 use candor_domain::consent::Channel;
 use candor_domain::contact::Contact;
@@ -101,17 +103,39 @@ impl Candor {
 
     /// `POST /api/v1/decisions`: may a message of this category go to this contact on
     /// this channel now, and which rule says so.
+    ///
+    /// A decision reads the person's consents, bounces and, for the contract
+    /// categories, whether they have a running contract: a role that may not read a
+    /// contract's status gets no decision on those categories (its answer would tell),
+    /// and every decision is recorded in the person's access audit with the facts it
+    /// read.
     pub async fn decide(
         &self,
-        _actor: &Actor,
+        actor: &Actor,
         contact_id: Uuid,
         category: &str,
         channel: &str,
+        endpoint: &str,
     ) -> Result<Decision, AppError> {
         let mut e = FieldErrors::default();
         let category = e.check(Category::parse("category", category));
         let channel = e.check(Channel::parse("channel", channel));
         let (category, channel) = e.finish((category, channel)).map_err(AppError::Invalid)?;
+        let reads_contracts = matches!(
+            category,
+            Category::ContractService | Category::ContractRenewal
+        );
+        if reads_contracts
+            && !self
+                .catalogue()
+                .can_read(actor.role, Entity::Contract, "status")
+        {
+            return Err(AppError::FieldForbidden {
+                field: "contract.status".into(),
+                role: actor.role,
+                action: "decide on",
+            });
+        }
         let c = self
             .store
             .contacts()
@@ -119,6 +143,22 @@ impl Candor {
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
         let rule = self.rule_for(&c, category, channel).await?;
+        let mut fields = vec![
+            "consents".to_owned(),
+            format!("address_status.{}", channel.as_str()),
+        ];
+        if reads_contracts {
+            fields.push("contract.status".into());
+        }
+        self.audit(vec![AccessEvent {
+            subject_id: contact_id,
+            actor: actor.audit_name.clone(),
+            action: AuditAction::Read,
+            fields,
+            endpoint: endpoint.to_owned(),
+            at: self.now(),
+        }])
+        .await?;
         Ok(Decision::new(contact_id, category, channel, rule))
     }
 }

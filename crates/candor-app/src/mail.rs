@@ -80,8 +80,19 @@ pub fn render(name: &str, locale: Locale, vars: &[(&str, &str)]) -> Option<Rende
 pub enum Transport {
     /// `.eml` files in this directory (the default: the first run needs no mail server).
     Outbox(PathBuf),
-    /// An SMTP server (production).
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// An SMTP server (production), through a pool of connections, and how many
+    /// messages go at once.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, usize),
+}
+
+impl Transport {
+    /// How many messages are handed to the transport at once.
+    fn concurrency(&self) -> usize {
+        match self {
+            Transport::Outbox(_) => 4,
+            Transport::Smtp(_, n) => *n,
+        }
+    }
 }
 
 /// How to reach the SMTP server.
@@ -104,6 +115,8 @@ pub struct SmtpSettings {
     pub security: Security,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// SMTP connections kept open and used at once (at least 1).
+    pub connections: u32,
 }
 
 impl Transport {
@@ -116,14 +129,20 @@ impl Transport {
             }
             Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
         };
+        let connections = s.connections.max(1);
         let builder = builder
             .port(s.port)
-            .timeout(Some(std::time::Duration::from_secs(30)));
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .pool_config(
+                lettre::transport::smtp::PoolConfig::new()
+                    .max_size(connections)
+                    .min_idle(0),
+            );
         let builder = match (&s.username, &s.password) {
             (Some(u), Some(p)) => builder.credentials(Credentials::new(u.clone(), p.clone())),
             _ => builder,
         };
-        Ok(Transport::Smtp(builder.build()))
+        Ok(Transport::Smtp(builder.build(), connections as usize))
     }
 }
 
@@ -171,6 +190,21 @@ pub fn recipient(address: &str) -> Result<lettre::Address, String> {
         .map_err(|e| format!("recipient address: {e}"))
 }
 
+/// The message lettre sends for a queued mail (what `deliver_due` hands the server).
+pub fn message(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
+    build(m, from)
+}
+
+/// The pooled SMTP transport inside, for a baseline that sends the same messages.
+impl Transport {
+    pub fn smtp_client(&self) -> Option<&AsyncSmtpTransport<Tokio1Executor>> {
+        match self {
+            Transport::Smtp(t, _) => Some(t),
+            Transport::Outbox(_) => None,
+        }
+    }
+}
+
 fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to = Mailbox::new(None, recipient(&m.recipient)?);
@@ -211,45 +245,67 @@ fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
 }
 
 impl Candor {
-    /// Delivers the messages that are due; returns how many were delivered.
+    /// Delivers the messages that are due, several at once (as many as the transport's
+    /// connections), each marked sent as soon as the server has accepted it; returns how
+    /// many were delivered. What holds is "at least once": a crash between the server's
+    /// acceptance and the mark sends that message again, with the same Message-ID, on
+    /// which receivers deduplicate.
     pub async fn deliver_due(&self, transport: &Transport) -> Result<u32, AppError> {
-        let due = self.store.outbox().claim(self.now(), 50).await?;
+        use futures_util::StreamExt;
+        let width = transport.concurrency();
+        let limit = u32::try_from(width * 50).unwrap_or(200);
+        let due = self.store.outbox().claim(self.now(), limit).await?;
+        let outcomes: Vec<Result<bool, AppError>> = futures_util::stream::iter(due)
+            .map(|entry| async move { self.deliver_one(transport, entry).await })
+            .buffer_unordered(width)
+            .collect()
+            .await;
         let mut sent = 0;
-        for entry in due {
-            if self.opted_out_since_queued(&entry.mail).await? {
-                self.store
-                    .outbox()
-                    .mark_failed(entry.mail.id, WITHHELD, None)
-                    .await?;
-                continue;
-            }
-            match self.deliver(transport, &entry).await {
-                Ok(()) => {
-                    self.store
-                        .outbox()
-                        .mark_sent(entry.mail.id, self.now())
-                        .await?;
-                    sent += 1;
-                }
-                Err(f) => {
-                    // Backoff: 1, 2, 4… minutes; given up after 8 attempts. A permanent
-                    // refusal (5xx) is not tried again: it would be refused again.
-                    let retry = (!f.permanent && entry.attempts < 8).then(|| {
-                        self.now() + time::Duration::minutes(1 << entry.attempts.clamp(0, 10))
-                    });
-                    let e = scrub_delivery_error(&f.text);
-                    tracing::warn!(message = %entry.mail.id, error = %e, "delivery failed");
-                    self.store
-                        .outbox()
-                        .mark_failed(entry.mail.id, &e, retry)
-                        .await?;
-                    if let (true, Some(subject)) = (f.bad_mailbox, entry.mail.subject_id) {
-                        self.mark_bounced(subject, &e).await;
-                    }
-                }
-            }
+        for o in outcomes {
+            sent += u32::from(o?);
         }
         Ok(sent)
+    }
+
+    /// One claimed message: withheld, delivered and marked sent, or marked failed.
+    async fn deliver_one(
+        &self,
+        transport: &Transport,
+        entry: OutboxEntry,
+    ) -> Result<bool, AppError> {
+        if self.opted_out_since_queued(&entry.mail).await? {
+            self.store
+                .outbox()
+                .mark_failed(entry.mail.id, WITHHELD, None)
+                .await?;
+            return Ok(false);
+        }
+        match self.deliver(transport, &entry).await {
+            Ok(()) => {
+                self.store
+                    .outbox()
+                    .mark_sent(entry.mail.id, self.now())
+                    .await?;
+                Ok(true)
+            }
+            Err(f) => {
+                // Backoff: 1, 2, 4… minutes; given up after 8 attempts. A permanent
+                // refusal (5xx) is not tried again: it would be refused again.
+                let retry = (!f.permanent && entry.attempts < 8).then(|| {
+                    self.now() + time::Duration::minutes(1 << entry.attempts.clamp(0, 10))
+                });
+                let e = scrub_delivery_error(&f.text);
+                tracing::warn!(message = %entry.mail.id, error = %e, "delivery failed");
+                self.store
+                    .outbox()
+                    .mark_failed(entry.mail.id, &e, retry)
+                    .await?;
+                if let (true, Some(subject)) = (f.bad_mailbox, entry.mail.subject_id) {
+                    self.mark_bounced(subject, &e).await;
+                }
+                Ok(false)
+            }
+        }
     }
 
     /// Whether a consent request or confirmation must not go because the person's last
@@ -312,7 +368,7 @@ impl Candor {
     async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), Failure> {
         let msg = build(&entry.mail, &self.settings.mail_from).map_err(Failure::temporary)?;
         match transport {
-            Transport::Smtp(smtp) => smtp.send(msg).await.map(drop).map_err(|e| {
+            Transport::Smtp(smtp, _) => smtp.send(msg).await.map(drop).map_err(|e| {
                 let text = e.to_string();
                 let code = e.status().map(|c| c.to_string()).unwrap_or_default();
                 Failure {

@@ -20,6 +20,8 @@ pub enum Entity {
     Company,
     Contract,
     Order,
+    /// The evidence a consent event keeps (its proof, C2).
+    Consent,
 }
 
 impl Entity {
@@ -29,6 +31,7 @@ impl Entity {
             Entity::Company => "company",
             Entity::Contract => "contract",
             Entity::Order => "order",
+            Entity::Consent => "consent",
         }
     }
 }
@@ -347,6 +350,13 @@ pub const BUILT_IN_FIELDS: &[(Entity, &str)] = &[
     (Entity::Order, "currency"),
     (Entity::Order, "total_cents"),
     (Entity::Order, "lines"),
+    (Entity::Consent, "wording"),
+    (Entity::Consent, "form_id"),
+    (Entity::Consent, "document_ref"),
+    (Entity::Consent, "ip"),
+    (Entity::Consent, "user_agent"),
+    (Entity::Consent, "recorded_by"),
+    (Entity::Consent, "note"),
 ];
 
 #[derive(Debug, Clone)]

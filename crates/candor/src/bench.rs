@@ -5,6 +5,10 @@
 //! `candor bench import`: importing a demo CSV file of contacts with a consent each,
 //! against the raw bulk insert of the same rows into the same schema (multi-row INSERT
 //! on SQLite, COPY on PostgreSQL) in the same run.
+//!
+//! `candor bench deliver`: delivering a queued newsletter to a local aiosmtpd sink,
+//! against a minimal lettre loop sending the same messages through the same pool and
+//! concurrency in the same run.
 
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
@@ -42,6 +46,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2000)]
         batch: usize,
     },
+    /// Delivering a queued newsletter over SMTP to a local aiosmtpd sink, against a
+    /// minimal lettre loop sending the same messages (needs python3-aiosmtpd).
+    Deliver {
+        /// Demo contacts in the database (the newsletter goes to those who agreed).
+        #[arg(long, default_value_t = 20_000)]
+        contacts: u64,
+        /// SMTP connections, for both (the configuration's default).
+        #[arg(long, default_value_t = 16)]
+        connections: u32,
+        /// A PostgreSQL server URL (a database is created on it and dropped after);
+        /// by default a SQLite file in a temporary directory.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// A newsletter audience (allowed ids and exclusions per rule) against hand-written SQL.
     Audience {
         /// Demo contacts in the database.
@@ -67,6 +85,11 @@ pub async fn run(c: BenchCommand) -> Result<()> {
             batch,
         } => import(contacts, postgres, batch).await,
         BenchCommand::Audience { contacts, postgres } => audience(contacts, postgres).await,
+        BenchCommand::Deliver {
+            contacts,
+            connections,
+            postgres,
+        } => deliver(contacts, connections, postgres).await,
     }
 }
 
@@ -486,7 +509,7 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
     for id in &ids {
         let id: uuid::Uuid = id.parse()?;
         let t = std::time::Instant::now();
-        app.decide(&actor, id, "newsletter", "email")
+        app.decide(&actor, id, "newsletter", "email", "bench")
             .await
             .map_err(err)?;
         api.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -525,6 +548,180 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
     app.store.close().await;
     drop_database(pg, &cfg).await;
     let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+/// A local aiosmtpd that accepts and discards every message, until dropped.
+struct Sink(std::process::Child);
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn sink() -> Result<(Sink, u16)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    // Debian's python3 first: python3-aiosmtpd is installed for it.
+    let python = ["/usr/bin/python3", "python3"]
+        .into_iter()
+        .find(|p| {
+            Command::new(p)
+                .args(["-c", "import aiosmtpd"])
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        })
+        .context("aiosmtpd is not installed (apt-get install python3-aiosmtpd)")?;
+    let child = Command::new(python)
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(["-c", "aiosmtpd.handlers.Sink"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("starting python3 -m aiosmtpd (apt-get install python3-aiosmtpd)")?;
+    let sink = Sink(child);
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok((sink, port));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    bail!("aiosmtpd did not start (apt-get install python3-aiosmtpd)")
+}
+
+async fn deliver(contacts: u64, connections: u32, postgres: Option<String>) -> Result<()> {
+    use candor_app::campaigns::{CampaignInput, Content};
+    use futures_util::StreamExt;
+    use lettre::AsyncTransport;
+    let (_sink, port) = sink().await?;
+    let dir = std::env::temp_dir().join(format!("candor-bench-deliver-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir)?;
+    let pg = postgres.as_deref();
+    let cfg = bench_config(&dir, pg, "deliver").await?;
+    let app = crate::setup::open(&cfg).await?;
+    crate::setup::fill_demo(&app, contacts, 42).await?;
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: Role::Admin,
+        audit_name: "cli:bench".into(),
+    };
+    let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
+    let segment = app
+        .create_segment(&actor, "everyone", Vec::new())
+        .await
+        .map_err(err)?;
+    let content = [("fr", "Nouvelles de décembre"), ("en", "December news")]
+        .into_iter()
+        .map(|(l, s)| {
+            (
+                l.to_owned(),
+                Content {
+                    subject: s.into(),
+                    body: format!("{s}\n\nhttps://example.org/news"),
+                },
+            )
+        })
+        .collect();
+    let campaign = app
+        .create_campaign(
+            &actor,
+            CampaignInput {
+                name: "bench".into(),
+                category: "newsletter".into(),
+                channel: "email".into(),
+                segment_id: segment.id,
+                content,
+            },
+        )
+        .await
+        .map_err(err)?;
+    // Messages queued before (consent requests of the demo data) go first, untimed.
+    let settings = candor_app::mail::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        security: candor_app::mail::Security::None,
+        username: None,
+        password: None,
+        connections,
+    };
+    let transport = candor_app::mail::Transport::smtp(&settings).map_err(anyhow::Error::msg)?;
+    while app.deliver_due(&transport).await.map_err(err)? > 0 {}
+    let queued = app
+        .send_campaign(&actor, campaign.id)
+        .await
+        .map_err(err)?
+        .queued;
+    if queued == 0 {
+        bail!("the demo audience is empty: nothing to deliver");
+    }
+    let messages: Vec<lettre::Message> = app
+        .store
+        .outbox()
+        .list(u32::try_from(queued).unwrap_or(u32::MAX))
+        .await?
+        .iter()
+        .map(|e| candor_app::mail::message(&e.mail, &cfg.mail_from))
+        .collect::<Result<_, _>>()
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "candor bench deliver: {queued} newsletter messages to a local aiosmtpd sink, {connections} connections, {}",
+        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    let width = connections.max(1) as usize;
+    let baseline = || async {
+        let client = candor_app::mail::Transport::smtp(&settings).map_err(anyhow::Error::msg)?;
+        let client = client.smtp_client().expect("an SMTP transport").clone();
+        let t = std::time::Instant::now();
+        let failures = futures_util::stream::iter(messages.iter().cloned())
+            .map(|m| {
+                let client = client.clone();
+                async move { client.send(m).await.is_err() }
+            })
+            .buffer_unordered(width)
+            .filter(|failed| std::future::ready(*failed))
+            .count()
+            .await;
+        if failures > 0 {
+            bail!("{failures} messages refused by the sink in the baseline");
+        }
+        Ok::<f64, anyhow::Error>(messages.len() as f64 / t.elapsed().as_secs_f64())
+    };
+    let before = baseline().await?;
+    let t = std::time::Instant::now();
+    let mut sent = 0u64;
+    loop {
+        let n = app.deliver_due(&transport).await.map_err(err)?;
+        if n == 0 {
+            break;
+        }
+        sent += u64::from(n);
+    }
+    let ours = sent as f64 / t.elapsed().as_secs_f64();
+    let after = baseline().await?;
+    let raw = before.max(after);
+    if sent != queued {
+        bail!("Candor delivered {sent} of {queued} messages");
+    }
+    let ratio = ours / raw;
+    println!("  lettre loop (best of two):  {raw:>8.0} messages/s");
+    println!(
+        "  Candor deliver_due:         {ours:>8.0} messages/s (claim, rules, send, mark sent)"
+    );
+    println!(
+        "  ratio {ratio:.2} (target ≥ 0.80: {}), {ours:.0} messages/s (target ≥ 300: {})",
+        pass(ratio >= 0.8),
+        pass(ours >= 300.0)
+    );
+    app.store.close().await;
+    drop_database(pg, &cfg).await;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 

@@ -69,8 +69,15 @@ pub struct SmtpConfig {
     pub security: candor_app::mail::Security,
     pub username: Option<String>,
     pub password: Option<String>,
+    /// SMTP connections kept open and used at once.
+    #[serde(default = "default_connections")]
+    pub connections: u32,
     /// A file holding the password (a secret kept out of the configuration file).
     pub password_file: Option<PathBuf>,
+}
+
+fn default_connections() -> u32 {
+    16
 }
 
 fn default_smtp_port() -> u16 {
@@ -159,6 +166,7 @@ refusal_quiet_days = 365
 # security = "starttls"        # or "tls" (port 465), or "none" (local relay only)
 # username = "candor"
 # password_file = "/run/secrets/smtp-password"
+# connections = 16             # kept open and used at once (lower it if the relay limits them)
 
 # Minutes between two signed checkpoints of every audit and consent chain (one is also
 # made at start and at shutdown). Each is signed with data_dir/checkpoint.key and

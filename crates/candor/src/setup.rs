@@ -219,6 +219,7 @@ pub fn transport(cfg: &Config) -> Result<Transport> {
         port: smtp.port,
         security: smtp.security.clone(),
         username: smtp.username.clone(),
+        connections: smtp.connections,
         password,
     };
     Transport::smtp(&settings).map_err(|e| anyhow::anyhow!("the SMTP settings were refused: {e}"))
@@ -230,8 +231,11 @@ pub fn transport(cfg: &Config) -> Result<Transport> {
 pub fn spawn_mail_worker(app: Candor, transport: Transport) {
     tokio::spawn(async move {
         loop {
-            if let Err(e) = app.deliver_due(&transport).await {
-                tracing::warn!(error = %e, "mail delivery round failed");
+            // No pause while messages are due: the next round starts at once.
+            match app.deliver_due(&transport).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "mail delivery round failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }

@@ -49,7 +49,15 @@ async fn a_b2b_grant_is_effective_at_once_with_its_first_opt_in(t: TestApp) {
     assert_eq!(res.status(), 201);
     let r: Value = res.json().await.unwrap();
     assert_eq!(r["state"]["status"], "effective");
-    assert!(r["event"]["evidence"]["recorded_by"]
+    // Marketing does not read who recorded it (catalogue, entity `consent`); the dpo does.
+    assert!(r["event"]["evidence"].get("recorded_by").is_none(), "{r}");
+    let v: Value = t
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}/consents"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(v["events"][0]["evidence"]["recorded_by"]
         .as_str()
         .unwrap()
         .starts_with("token:"));
@@ -376,6 +384,66 @@ async fn a_consent_and_its_audit_entry_commit_together(t: TestApp) {
     );
 }
 
+/// Each role reads of a consent event's evidence only what the catalogue declares for
+/// it (entity `consent`): the IP address and browser go to the dpo and admin only
+/// (issue 13).
+async fn each_role_reads_the_evidence_its_work_needs(t: TestApp) {
+    let id = b2b(&t).await;
+    let path = format!("/api/v1/contacts/{id}/consents");
+    let res = t
+        .post(
+            Role::Admin,
+            &path,
+            &json!({"purpose": "commercial", "channel": "email", "action": "grant", "source": "manual",
+                    "evidence": {"wording": "Oui pour vos offres", "form_id": "f", "ip": "203.0.113.7",
+                                 "user_agent": "Mozilla/5.0", "document_ref": "SALON-2026-1",
+                                 "note": "a demandé à être rappelée en janvier"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    use Role::*;
+    let all = [
+        "document_ref",
+        "form_id",
+        "ip",
+        "note",
+        "recorded_by",
+        "user_agent",
+        "wording",
+    ];
+    let table: &[(Role, &[&str])] = &[
+        (Admin, &all),
+        (Dpo, &all),
+        (Sales, &["document_ref", "note", "recorded_by", "wording"]),
+        (Support, &["document_ref", "note", "recorded_by", "wording"]),
+        (Marketing, &["form_id", "wording"]),
+    ];
+    for (role, shown) in table {
+        let v: Value = t.get(*role, &path).await.json().await.unwrap();
+        let evidence = v["events"][0]["evidence"].as_object().unwrap();
+        let mut keys: Vec<&str> = evidence.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(&keys, shown, "{role}");
+    }
+    // What a role records comes back filtered the same way.
+    let res = t
+        .post(
+            Marketing,
+            &path,
+            &json!({"purpose": "commercial", "channel": "email", "action": "withdraw", "source": "web_form",
+                    "evidence": {"form_id": "footer", "wording": "Ne plus recevoir d'offres", "ip": "203.0.113.8", "user_agent": "Firefox"}}),
+        )
+        .await;
+    let v: Value = res.json().await.unwrap();
+    let evidence = v["event"]["evidence"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(
+        !evidence.contains_key("ip") && evidence.contains_key("form_id"),
+        "{v}"
+    );
+}
+
 on_both_backends!(
     a_consent_and_its_audit_entry_commit_together,
     staff_cannot_record_the_persons_own_act,
@@ -386,4 +454,5 @@ on_both_backends!(
     a_withdrawal_takes_effect_at_once,
     bad_consents_are_refused_naming_the_field_and_nothing_is_written,
     reading_and_recording_consents_is_audited,
+    each_role_reads_the_evidence_its_work_needs,
 );

@@ -16,7 +16,7 @@ fn grant(purpose: &str) -> Value {
 async fn decide(t: &TestApp, contact: &str, category: &str) -> Value {
     let res = t
         .post(
-            Role::Marketing,
+            Role::Sales,
             "/api/v1/decisions",
             &json!({"contact_id": contact, "category": category, "channel": "email"}),
         )
@@ -261,10 +261,67 @@ async fn a_persons_contract_is_audited(t: TestApp) {
     );
 }
 
+/// A decision is a read of the person's data: it is audited with the facts it read,
+/// and a role that may not read a contract's status gets no answer on the contract
+/// categories, whose answer would tell (issue 13).
+async fn decisions_are_audited_and_tell_each_role_only_what_it_may_read(t: TestApp) {
+    let (_, id) = customer(&t).await;
+    let ask = |role: Role, category: &'static str| {
+        let t = &t;
+        let id = id.clone();
+        async move {
+            t.post(
+                role,
+                "/api/v1/decisions",
+                &json!({"contact_id": id, "category": category, "channel": "email"}),
+            )
+            .await
+        }
+    };
+    let audit_len = || async {
+        let v: Vec<Value> = t
+            .get(
+                Role::Dpo,
+                &format!("/api/v1/contacts/{id}/audit?limit=1000"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        v
+    };
+    for (role, category, status) in [
+        (Role::Marketing, "newsletter", 200),
+        (Role::Marketing, "contract_service", 403),
+        (Role::Marketing, "contract_renewal", 403),
+        (Role::Sales, "contract_service", 200),
+        (Role::Support, "contract_renewal", 200),
+        (Role::Dpo, "contract_service", 200),
+    ] {
+        let res = ask(role, category).await;
+        assert_eq!(res.status().as_u16(), status, "{role} {category}");
+        if status == 403 {
+            expect_error(res, 403, "field_forbidden", Some("contract.status"), None).await;
+        }
+    }
+    let audit = audit_len().await;
+    // Four answers, four entries.
+    let decisions: Vec<&Value> = audit
+        .iter()
+        .filter(|e| e["endpoint"] == "POST /api/v1/decisions")
+        .collect();
+    assert_eq!(decisions.len(), 4, "{audit:?}");
+    assert!(decisions.iter().any(|e| e["fields"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("contract.status"))));
+}
+
 on_both_backends!(
     a_global_opt_out_with_a_running_contract_allows_only_the_contract_notice,
     unsubscribing_from_the_newsletter_stops_the_newsletter_only,
     a_b2c_opt_in_waiting_for_confirmation_is_not_consent,
     bad_questions_and_bad_contracts_are_refused_and_change_nothing,
     a_persons_contract_is_audited,
+    decisions_are_audited_and_tell_each_role_only_what_it_may_read,
 );

@@ -40,9 +40,10 @@ async fn link(t: &TestApp) -> (Value, String) {
     (m, link)
 }
 
+/// The ledger as the dpo reads it (every piece of evidence; sales reads no IP address).
 async fn state(t: &TestApp, id: &str) -> Value {
     let v: Value = t
-        .get(Role::Sales, &format!("/api/v1/contacts/{id}/consents"))
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}/consents"))
         .await
         .json()
         .await

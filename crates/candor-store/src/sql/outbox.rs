@@ -172,7 +172,7 @@ impl crate::face::Outbox for Store {
         let rows: Vec<EntryRow> = sqlx::query_as(&format!(
             "UPDATE outbox SET status = 'sending', next_attempt = $2, attempts = attempts + 1 WHERE id IN \
              (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt <= $1 \
-             ORDER BY next_attempt, id LIMIT $3{}) \
+             ORDER BY CASE WHEN status = 'sending' THEN 0 ELSE 1 END, next_attempt, id LIMIT $3{}) \
              RETURNING {COLUMNS}",
             dialect::SKIP_LOCKED
         ))

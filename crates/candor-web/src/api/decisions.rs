@@ -39,7 +39,8 @@ pub struct DecisionAnswer {
 
 #[utoipa::path(post, path = "/api/v1/decisions", tag = "communication", request_body = DecisionBody,
     responses(
-        (status = 200, description = "Allowed or not, and the rule that decided", body = DecisionAnswer),
+        (status = 200, description = "Allowed or not, and the rule that decided; recorded in the contact's access audit with the facts it read", body = DecisionAnswer),
+        (status = 403, description = "A contract category for a role that may not read a contract's status (the answer would tell)", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
         (status = 422, description = "An unknown category or channel", body = ErrorBody),
     ))]
@@ -49,7 +50,13 @@ pub async fn decide(
     ApiJson(body): ApiJson<DecisionBody>,
 ) -> Result<Json<Decision>, ApiError> {
     Ok(Json(
-        app.decide(&auth.actor, body.contact_id, &body.category, &body.channel)
-            .await?,
+        app.decide(
+            &auth.actor,
+            body.contact_id,
+            &body.category,
+            &body.channel,
+            &auth.endpoint,
+        )
+        .await?,
     ))
 }

@@ -426,6 +426,7 @@ pub fn smtp_transport(port: u16) -> candor_app::mail::Transport {
         security: candor_app::mail::Security::None,
         username: None,
         password: None,
+        connections: 4,
     })
     .unwrap()
 }
