@@ -113,6 +113,12 @@ pub fn search_term(
     let Some(s) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
+    bounded(field, s, max, "must not contain control characters")?;
+    Ok(Some(s.to_owned()))
+}
+
+/// At most `max` characters and no control character (`control` says which rule).
+fn bounded(field: &str, s: &str, max: usize, control: &str) -> Result<(), FieldError> {
     if s.chars().count() > max {
         return Err(FieldError::new(
             field,
@@ -121,13 +127,9 @@ pub fn search_term(
         ));
     }
     if has_control(s) {
-        return Err(FieldError::new(
-            field,
-            "no_control_characters",
-            "must not contain control characters",
-        ));
+        return Err(FieldError::new(field, "no_control_characters", control));
     }
-    Ok(Some(s.to_owned()))
+    Ok(())
 }
 
 fn has_control(s: &str) -> bool {
@@ -143,20 +145,12 @@ fn short_text(field: &str, raw: &str, max: usize) -> Result<String, FieldError> 
     if s.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
-    if s.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "max_length",
-            format!("must be at most {max} characters"),
-        ));
-    }
-    if has_control(s) {
-        return Err(FieldError::new(
-            field,
-            "no_control_characters",
-            "must not contain control characters or line breaks",
-        ));
-    }
+    bounded(
+        field,
+        s,
+        max,
+        "must not contain control characters or line breaks",
+    )?;
     if let Some(c) = hidden_character(s) {
         return Err(FieldError::new(
             field,

@@ -420,7 +420,6 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
-    use candor_app::campaigns::{CampaignInput, Content};
     let dir = std::env::temp_dir().join(format!("candor-bench-audience-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir)?;
     let pg = postgres.as_deref();
@@ -433,35 +432,7 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
         audit_name: "cli:bench".into(),
     };
     let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
-    let segment = app
-        .create_segment(&actor, "everyone", Vec::new())
-        .await
-        .map_err(err)?;
-    let content = [("fr", "Nouvelles"), ("en", "News")]
-        .into_iter()
-        .map(|(l, s)| {
-            (
-                l.to_owned(),
-                Content {
-                    subject: s.into(),
-                    body: s.into(),
-                },
-            )
-        })
-        .collect();
-    let campaign = app
-        .create_campaign(
-            &actor,
-            CampaignInput {
-                name: "bench".into(),
-                category: "newsletter".into(),
-                channel: "email".into(),
-                segment_id: segment.id,
-                content,
-            },
-        )
-        .await
-        .map_err(err)?;
+    let campaign = newsletter_to_everyone(&app, &actor, "News").await?;
     println!(
         "candor bench audience: newsletter by email to all {contacts} demo contacts, {}",
         if pg.is_some() { "PostgreSQL" } else { "SQLite" }
@@ -600,6 +571,44 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
     Ok(())
 }
 
+/// A newsletter by email to every contact, in French and English, not sent yet.
+async fn newsletter_to_everyone(
+    app: &candor_app::Candor,
+    actor: &candor_app::Actor,
+    subject: &str,
+) -> Result<candor_app::campaigns::CampaignView> {
+    use candor_app::campaigns::{CampaignInput, Content};
+    let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
+    let segment = app
+        .create_segment(actor, "everyone", Vec::new())
+        .await
+        .map_err(err)?;
+    let content = ["fr", "en"]
+        .into_iter()
+        .map(|l| {
+            (
+                l.to_owned(),
+                Content {
+                    subject: subject.into(),
+                    body: format!("{subject}\n\nhttps://example.org/news"),
+                },
+            )
+        })
+        .collect();
+    app.create_campaign(
+        actor,
+        CampaignInput {
+            name: "bench".into(),
+            category: "newsletter".into(),
+            channel: "email".into(),
+            segment_id: segment.id,
+            content,
+        },
+    )
+    .await
+    .map_err(err)
+}
+
 /// A local aiosmtpd that accepts and discards every message, until dropped.
 struct Sink(std::process::Child);
 
@@ -646,7 +655,6 @@ async fn sink() -> Result<(Sink, u16)> {
 }
 
 async fn deliver(contacts: u64, connections: u32, postgres: Option<String>) -> Result<()> {
-    use candor_app::campaigns::{CampaignInput, Content};
     use futures_util::StreamExt;
     use lettre::AsyncTransport;
     let (_sink, port) = sink().await?;
@@ -662,35 +670,7 @@ async fn deliver(contacts: u64, connections: u32, postgres: Option<String>) -> R
         audit_name: "cli:bench".into(),
     };
     let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
-    let segment = app
-        .create_segment(&actor, "everyone", Vec::new())
-        .await
-        .map_err(err)?;
-    let content = [("fr", "Nouvelles de décembre"), ("en", "December news")]
-        .into_iter()
-        .map(|(l, s)| {
-            (
-                l.to_owned(),
-                Content {
-                    subject: s.into(),
-                    body: format!("{s}\n\nhttps://example.org/news"),
-                },
-            )
-        })
-        .collect();
-    let campaign = app
-        .create_campaign(
-            &actor,
-            CampaignInput {
-                name: "bench".into(),
-                category: "newsletter".into(),
-                channel: "email".into(),
-                segment_id: segment.id,
-                content,
-            },
-        )
-        .await
-        .map_err(err)?;
+    let campaign = newsletter_to_everyone(&app, &actor, "December news").await?;
     // Messages queued before (consent requests of the demo data) go first, untimed.
     let settings = candor_app::mail::SmtpSettings {
         host: "127.0.0.1".into(),

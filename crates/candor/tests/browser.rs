@@ -316,9 +316,14 @@ async fn browser_login_source(t: &TestApp, role: Role, path: &str) -> String {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let cookie = res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
+    // The session's cookie (the login token's is cleared in the same answer).
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("candor_session="))
+        .expect("login sets the session cookie")
         .split(';')
         .next()
         .unwrap()
