@@ -19,7 +19,12 @@ fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn builders_of(pattern: &str) -> Vec<String> {
-    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    // Read when the test runs (cargo sets it), so a binary built in another checkout
+    // reads this one.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let crates = manifest.parent().unwrap();
     let mut files = Vec::new();
     sources(crates, &mut files);
     let mut found = Vec::new();

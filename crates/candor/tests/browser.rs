@@ -639,9 +639,7 @@ async fn screenshots() {
     let dir = if Path::new(&dir).is_absolute() {
         PathBuf::from(dir)
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir)
+        common::manifest_dir().join("../..").join(dir)
     };
     std::fs::create_dir_all(&dir).unwrap();
     let t = spawn_app().await;
@@ -1017,7 +1015,7 @@ async fn an_admin_imports_an_export_in_the_browser() {
         .click()
         .await
         .unwrap();
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+    let file = common::manifest_dir()
         .join("tests/fixtures/exports/hubspot-crm-exports-all-contacts-2026-11-30.csv");
     b.find(Locator::Id("i-file"))
         .await

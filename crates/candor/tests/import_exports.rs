@@ -26,7 +26,7 @@ fn run(t: &TestApp, args: &[&str]) -> Output {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    common::manifest_dir()
         .join("tests/fixtures/exports")
         .join(name)
 }

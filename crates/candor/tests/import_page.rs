@@ -13,13 +13,12 @@ use candor_domain::Role;
 use common::{TestApp, Visitor};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
-use std::path::Path;
 
 const PASSWORD: &str = "a long enough test password";
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        common::manifest_dir()
             .join("tests/fixtures/exports")
             .join(name),
     )

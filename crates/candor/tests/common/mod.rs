@@ -25,6 +25,14 @@ pub struct TestApp {
     pub client: Client,
 }
 
+/// The package's directory, read when the test runs (cargo sets it), so that a test
+/// binary built in another checkout reads this checkout's fixtures.
+pub fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 pub fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("candor-test-{tag}-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -392,10 +400,7 @@ pub async fn smtp_receiver_with(test: &str, handler: &str) -> Option<SmtpReceive
             handler,
         ])
         .arg(&maildir)
-        .env(
-            "PYTHONPATH",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/smtp"),
-        )
+        .env("PYTHONPATH", manifest_dir().join("tests/fixtures/smtp"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
