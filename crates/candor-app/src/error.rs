@@ -53,6 +53,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Duplicate { field, existing } => Self::Conflict { field, existing },
+            StoreError::NotFound { what } => Self::NotFound { what },
             StoreError::MissingReference { field } => Self::field(
                 field,
                 "reference_exists",

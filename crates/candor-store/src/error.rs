@@ -11,6 +11,9 @@ pub enum StoreError {
     /// A reference to a record that does not exist.
     #[error("{field} refers to a record that does not exist")]
     MissingReference { field: &'static str },
+    /// The record to change does not exist (any more).
+    #[error("no such {what}")]
+    NotFound { what: &'static str },
     /// A record still referenced by others.
     #[error("still referenced by {by}")]
     StillReferenced { by: &'static str },

@@ -281,6 +281,24 @@ async fn contacts(store: &Store) {
     assert_eq!(back.data.email, a.data.email);
     assert_eq!(store.audit().list(a.id, 10).await.unwrap().len(), 1);
 
+    // A contact that does not exist is not updated, and no audit entry is written.
+    let mut ghost = a.clone();
+    ghost.id = Uuid::now_v7();
+    match store
+        .contacts()
+        .update(
+            &ghost,
+            Some("hash-ghost"),
+            vec![access(ghost.id, AuditAction::Update)],
+        )
+        .await
+    {
+        Err(StoreError::NotFound { what: "contact" }) => {}
+        other => panic!("expected no such contact, got {other:?}"),
+    }
+    assert!(store.audit().list(ghost.id, 10).await.unwrap().is_empty());
+    assert!(store.contacts().get(ghost.id).await.unwrap().is_none());
+
     // A company that does not exist is a missing reference.
     let mut orphan = a.clone();
     orphan.data.kind = ContactKind::B2b;

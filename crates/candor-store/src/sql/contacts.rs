@@ -85,11 +85,11 @@ pub(super) async fn write_contact_in(
     sql: &'static str,
     c: &Contact,
     email_hash: Option<&str>,
-) -> std::result::Result<(), sqlx::Error> {
+) -> std::result::Result<u64, sqlx::Error> {
     bind_contact(sqlx::query(sql), ContactRow::of(c), email_hash)
         .execute(&mut **tx)
         .await
-        .map(drop)
+        .map(|done| done.rows_affected())
 }
 
 impl Store {
@@ -113,9 +113,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        if let Err(e) = write_contact_in(&mut tx, sql, c, email_hash).await {
-            drop(tx);
-            return Err(self.explain_contact_error(e, email_hash).await);
+        match write_contact_in(&mut tx, sql, c, email_hash).await {
+            Err(e) => {
+                drop(tx);
+                return Err(self.explain_contact_error(e, email_hash).await);
+            }
+            // An update of a contact that is gone writes nothing, not even its audit.
+            Ok(0) => return Err(StoreError::NotFound { what: "contact" }),
+            Ok(_) => {}
         }
         let entries = super::append_audit_in(&mut tx, audit).await?;
         if let Some((token, mail)) = request {
