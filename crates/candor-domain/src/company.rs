@@ -204,9 +204,9 @@ impl CompanyPatch {
         if name.is_none() && !e.0.iter().any(|x| x.field == "name") {
             e.push(FieldError::new("name", "required", "is required"));
         }
-        e.clone().into_result()?;
+        let name = e.finish(name)?;
         Ok(CompanyData {
-            name: name.expect("checked above"),
+            name,
             siret,
             country,
             address_line,

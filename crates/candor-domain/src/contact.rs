@@ -297,12 +297,12 @@ impl ContactPatch {
             )),
             _ => {}
         }
-        e.clone().into_result()?;
+        let (kind, last_name) = e.finish((kind, last_name))?;
         Ok(ContactData {
-            kind: kind.expect("checked above"),
+            kind,
             company_id,
             first_name,
-            last_name: last_name.expect("checked above"),
+            last_name,
             email,
             phone,
             locale: locale.unwrap_or_default(),
