@@ -111,3 +111,53 @@ fn the_contact_schema_names_every_catalogued_contact_field() {
         );
     }
 }
+
+/// Every API operation documents the refusals that come before its handler (400, 401;
+/// 413 and 415 with a body), and the server gives them: a body that is not JSON is a
+/// 415 on every operation that takes one, a missing token a 401 on every operation.
+#[tokio::test]
+async fn every_operation_documents_and_gives_its_edge_errors() {
+    let t = spawn_app().await;
+    let doc = serde_json::to_value(candor_web::openapi()).unwrap();
+    let mut with_body = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for method in ["get", "post", "patch", "put", "delete"] {
+            let Some(op) = item.get(method) else { continue };
+            let responses = op["responses"].as_object().unwrap();
+            for status in ["400", "401"] {
+                assert!(
+                    responses.contains_key(status),
+                    "{method} {path} lacks {status}"
+                );
+            }
+            let concrete = path.replace("{id}", &uuid::Uuid::now_v7().to_string());
+            let url = format!("{}{concrete}", t.url);
+            let m: reqwest::Method = method.to_uppercase().parse().unwrap();
+            let anonymous = t.client.request(m.clone(), &url).send().await.unwrap();
+            assert_eq!(anonymous.status(), 401, "{method} {path} without a token");
+            if op.get("requestBody").is_some() {
+                with_body += 1;
+                for status in ["413", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} lacks {status}"
+                    );
+                }
+                let res = t
+                    .client
+                    .request(m, &url)
+                    .bearer_auth(&t.tokens[&Role::Admin])
+                    .header("content-type", "text/plain")
+                    .body("{}")
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 415, "{method} {path} with a text body");
+            }
+        }
+    }
+    assert!(with_body >= 8, "only {with_body} operations take a body");
+}

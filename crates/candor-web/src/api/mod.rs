@@ -140,7 +140,59 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 ),
         ),
     );
+    document_edge_errors(&mut doc);
     doc
+}
+
+/// The refusals every API operation can give before its handler runs, added to each
+/// operation that does not describe them itself: 400 (an unknown or unreadable
+/// parameter, a malformed id or body), 401 (no valid token); and for an operation with
+/// a body, 413 (larger than the limit) and 415 (not JSON).
+fn document_edge_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        let operations = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in operations.into_iter().flatten() {
+            let mut add = |status: &str, description: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description).into());
+            };
+            add(
+                "400",
+                "An unknown or unreadable query parameter, a malformed id or body: `invalid_query`, `invalid_path`, `invalid_json` or `unknown_field`, naming it",
+            );
+            add("401", "No valid API token: `unauthenticated`");
+            if op.request_body.is_some() {
+                add(
+                    "413",
+                    "The body is larger than the limit: `payload_too_large`",
+                );
+                add("415", "The body is not sent as JSON: `invalid_json`");
+            }
+        }
+    }
 }
 
 /// The whole HTTP application.
