@@ -85,16 +85,6 @@ pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>, usize),
 }
 
-impl Transport {
-    /// How many messages are handed to the transport at once.
-    fn concurrency(&self) -> usize {
-        match self {
-            Transport::Outbox(_) => 4,
-            Transport::Smtp(_, n) => *n,
-        }
-    }
-}
-
 /// How to reach the SMTP server.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -144,6 +134,22 @@ impl Transport {
         };
         Ok(Transport::Smtp(builder.build(), connections as usize))
     }
+
+    /// How many messages are handed to the transport at once.
+    fn concurrency(&self) -> usize {
+        match self {
+            Transport::Outbox(_) => 4,
+            Transport::Smtp(_, n) => *n,
+        }
+    }
+
+    /// The pooled SMTP transport inside, for a baseline that sends the same messages.
+    pub fn smtp_client(&self) -> Option<&AsyncSmtpTransport<Tokio1Executor>> {
+        match self {
+            Transport::Smtp(t, _) => Some(t),
+            Transport::Outbox(_) => None,
+        }
+    }
 }
 
 /// A queued message with a fixed Message-ID.
@@ -175,7 +181,7 @@ pub fn queued(
 
 /// The RFC 5322 form of a queued message.
 pub fn format(m: &QueuedMail, from: &str) -> Result<Vec<u8>, String> {
-    build(m, from).map(|msg| msg.formatted())
+    message(m, from).map(|msg| msg.formatted())
 }
 
 /// The recipient as SMTP carries it: the address the API accepted (the grammar of
@@ -192,20 +198,6 @@ pub fn recipient(address: &str) -> Result<lettre::Address, String> {
 
 /// The message lettre sends for a queued mail (what `deliver_due` hands the server).
 pub fn message(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
-    build(m, from)
-}
-
-/// The pooled SMTP transport inside, for a baseline that sends the same messages.
-impl Transport {
-    pub fn smtp_client(&self) -> Option<&AsyncSmtpTransport<Tokio1Executor>> {
-        match self {
-            Transport::Smtp(t, _) => Some(t),
-            Transport::Outbox(_) => None,
-        }
-    }
-}
-
-fn build(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
     let from: Mailbox = from.parse().map_err(|e| format!("sender address: {e}"))?;
     let to = Mailbox::new(None, recipient(&m.recipient)?);
     let mut builder = lettre::Message::builder()
@@ -366,7 +358,7 @@ impl Candor {
     }
 
     async fn deliver(&self, transport: &Transport, entry: &OutboxEntry) -> Result<(), Failure> {
-        let msg = build(&entry.mail, &self.settings.mail_from).map_err(Failure::temporary)?;
+        let msg = message(&entry.mail, &self.settings.mail_from).map_err(Failure::temporary)?;
         match transport {
             Transport::Smtp(smtp, _) => smtp.send(msg).await.map(drop).map_err(|e| {
                 let text = e.to_string();

@@ -124,14 +124,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 .with_field(field)
                 .with_rule(rule)
         };
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            if stray_control(&name) || stray_control(&value) {
-                return Err(refused(
-                    &clean_name(&name),
-                    "no_control_characters",
-                    format!("{}: must not contain control characters", clean_name(&name)),
-                ));
-            }
+        if let Some(name) = stray_control_field(query.as_bytes()) {
+            return Err(refused(
+                &name,
+                "no_control_characters",
+                format!("{name}: must not contain control characters"),
+            ));
         }
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(de)
@@ -173,6 +171,15 @@ pub fn page_limit(given: Option<u32>, default: u32, max: u32) -> Result<u32, can
 /// body and query, so no backend ever sees one (PostgreSQL refuses U+0000 in text).
 fn stray_control(s: &str) -> bool {
     candor_domain::personal::has_stray_control(s)
+}
+
+/// The name (as `clean_name` gives it) of the first field of a URL-encoded query or
+/// form whose name or value holds a stray control character: the one check of the
+/// API's queries and the back office's forms.
+pub fn stray_control_field(encoded: &[u8]) -> Option<String> {
+    form_urlencoded::parse(encoded)
+        .find(|(name, value)| stray_control(name) || stray_control(value))
+        .map(|(name, _)| clean_name(&name))
 }
 
 /// A parameter's name as an error may repeat it: its control characters dropped,

@@ -420,17 +420,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("candor-bench-audience-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir)?;
     let pg = postgres.as_deref();
-    let cfg = bench_config(&dir, pg, "audience").await?;
-    let app = crate::setup::open(&cfg).await?;
-    crate::setup::fill_demo(&app, contacts, 42).await?;
-    let actor = candor_app::Actor {
-        id: uuid::Uuid::nil(),
-        role: Role::Admin,
-        audit_name: "cli:bench".into(),
-    };
+    let (dir, cfg, app, actor) = demo_app("audience", contacts, pg).await?;
     let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
     let campaign = newsletter_to_everyone(&app, &actor, "News").await?;
     println!(
@@ -571,6 +562,31 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
     Ok(())
 }
 
+/// A temporary directory, a fresh database (SQLite there, or a new database on `pg`)
+/// filled with demo data, and an admin actor for the use cases.
+async fn demo_app(
+    tag: &str,
+    contacts: u64,
+    pg: Option<&str>,
+) -> Result<(
+    std::path::PathBuf,
+    Config,
+    candor_app::Candor,
+    candor_app::Actor,
+)> {
+    let dir = std::env::temp_dir().join(format!("candor-bench-{tag}-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir)?;
+    let cfg = bench_config(&dir, pg, tag).await?;
+    let app = crate::setup::open(&cfg).await?;
+    crate::setup::fill_demo(&app, contacts, 42).await?;
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: Role::Admin,
+        audit_name: "cli:bench".into(),
+    };
+    Ok((dir, cfg, app, actor))
+}
+
 /// A newsletter by email to every contact, in French and English, not sent yet.
 async fn newsletter_to_everyone(
     app: &candor_app::Candor,
@@ -658,17 +674,8 @@ async fn deliver(contacts: u64, connections: u32, postgres: Option<String>) -> R
     use futures_util::StreamExt;
     use lettre::AsyncTransport;
     let (_sink, port) = sink().await?;
-    let dir = std::env::temp_dir().join(format!("candor-bench-deliver-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir)?;
     let pg = postgres.as_deref();
-    let cfg = bench_config(&dir, pg, "deliver").await?;
-    let app = crate::setup::open(&cfg).await?;
-    crate::setup::fill_demo(&app, contacts, 42).await?;
-    let actor = candor_app::Actor {
-        id: uuid::Uuid::nil(),
-        role: Role::Admin,
-        audit_name: "cli:bench".into(),
-    };
+    let (dir, cfg, app, actor) = demo_app("deliver", contacts, pg).await?;
     let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
     let campaign = newsletter_to_everyone(&app, &actor, "December news").await?;
     // Messages queued before (consent requests of the demo data) go first, untimed.

@@ -206,6 +206,21 @@ async fn anonymous_login_pages_store_no_session(t: TestApp) {
         .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(sessions(t.snapshot().await), before);
+    // A control character in the login form is refused at the edge, naming the field,
+    // as in every other form (PostgreSQL would refuse a NUL in the lookup).
+    let res = v
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "sales\u{0}@test.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("email:"));
+    assert_eq!(sessions(t.snapshot().await), before);
     assert_eq!(
         v.login("sales@test.example", PASSWORD).await.status(),
         StatusCode::SEE_OTHER

@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
+use axum::Extension;
 use candor_app::Candor;
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -160,9 +160,16 @@ pub async fn login(
     ClientIp(ip): ClientIp,
     Extension(limits): Extension<Arc<LoginLimits>>,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    body: axum::body::Bytes,
 ) -> Response {
+    let Ok(f) = serde_urlencoded::from_bytes::<LoginForm>(&body) else {
+        let t = i18n::texts("");
+        return super::message_page(StatusCode::BAD_REQUEST, t, t.csrf_refused);
+    };
     let t = i18n::texts(&f.lang);
+    if let Some(refusal) = super::refuse_controls(t, &body) {
+        return refusal;
+    }
     let csrf = f.csrf.clone();
     let held = login_token(&headers);
     if !held.is_some_and(|h| !csrf.is_empty() && super::constant_eq(&h, &csrf)) {

@@ -277,30 +277,30 @@ impl<T: DeserializeOwned + Send> FromRequest<Candor> for Posted<T> {
             let t = texts_of(&session).await;
             return Err(message_page(StatusCode::FORBIDDEN, t, t.csrf_refused));
         }
-        // Control characters are refused at the edge, as in the API: no backend sees one.
-        let stray = form_urlencoded::parse(&bytes).find(|(name, value)| {
-            candor_domain::personal::has_stray_control(name)
-                || candor_domain::personal::has_stray_control(value)
-        });
-        if let Some((name, _)) = stray {
-            let t = texts_of(&session).await;
-            let name: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
-            let message = i18n::field_message(
-                t,
-                "no_control_characters",
-                "must not contain control characters",
-            );
-            return Err(message_page(
-                StatusCode::BAD_REQUEST,
-                t,
-                &format!("{name}: {message}"),
-            ));
+        if let Some(refusal) = refuse_controls(texts_of(&session).await, &bytes) {
+            return Err(refusal);
         }
         form::<T>(&parts, bytes, app)
             .await
             .map(Posted)
             .map_err(|e| (StatusCode::BAD_REQUEST, e).into_response())
     }
+}
+
+/// Control characters are refused at the edge, as in the API (no backend sees one): the
+/// page naming the field, in the reader's language.
+pub(crate) fn refuse_controls(t: &'static Texts, body: &[u8]) -> Option<Response> {
+    let name = crate::extract::stray_control_field(body)?;
+    let message = i18n::field_message(
+        t,
+        "no_control_characters",
+        "must not contain control characters",
+    );
+    Some(message_page(
+        StatusCode::BAD_REQUEST,
+        t,
+        &format!("{name}: {message}"),
+    ))
 }
 
 async fn form<T: DeserializeOwned>(parts: &Parts, bytes: Bytes, app: &Candor) -> Result<T, String> {
