@@ -573,6 +573,8 @@ impl Candor {
                 }
                 _ => Default::default(),
             };
+            let ids: Vec<Uuid> = page.iter().map(|c| c.id).collect();
+            let restricted = self.store.requests().restricted_among(&ids).await?;
             let mut allowed = Vec::new();
             for row in page {
                 report.segment_size += 1;
@@ -580,7 +582,7 @@ impl Candor {
                     consents: &row.states,
                     active_contract: contracts.contains(&row.id),
                     erased: false,
-                    restricted: false,
+                    restricted: restricted.contains(&row.id),
                     undeliverable: if row.undeliverable {
                         &[Channel::Email]
                     } else {

@@ -86,13 +86,15 @@ impl Candor {
             Category::ConsentRequest => self.store.consents().last_request(c.id).await?,
             _ => None,
         };
+        // A restriction request (Art. 18) that holds: nothing but legal notices.
+        let restricted = self.store.requests().restricted(c.id).await?;
         let facts = Facts {
             consents: &consents,
             active_contract,
-            // Erasure and restriction arrive with the data subject rights; a deleted
-            // contact is gone, so it is never asked about.
+            // Erasure arrives with its own issue; a deleted contact is gone, so it is
+            // never asked about.
             erased: false,
-            restricted: false,
+            restricted,
             undeliverable: &undeliverable,
             last_request,
             now,

@@ -54,6 +54,12 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::Duplicate { field, existing } => Self::Conflict { field, existing },
             StoreError::NotFound { what } => Self::NotFound { what },
+            // Another writer moved the record first (a request's status, an import
+            // run twice at once): the caller reads it again.
+            StoreError::Conflict(_) => Self::Conflict {
+                field: "status",
+                existing: None,
+            },
             StoreError::MissingReference { field } => Self::field(
                 field,
                 "reference_exists",

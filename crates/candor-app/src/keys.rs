@@ -134,7 +134,7 @@ pub fn checkpoint_signature_ok(public_key: &str, hash: &str, signature: &str) ->
 }
 
 /// A 32-byte key kept in hex in `path`, created on first use.
-fn read_or_create_key(path: &Path) -> std::io::Result<[u8; 32]> {
+pub(crate) fn read_or_create_key(path: &Path) -> std::io::Result<[u8; 32]> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse_hex32(text.trim()).ok_or_else(|| {
             std::io::Error::new(
@@ -147,6 +147,29 @@ fn read_or_create_key(path: &Path) -> std::io::Result<[u8; 32]> {
             rand::rngs::OsRng.fill_bytes(&mut k);
             write_private(path, &hex::encode(k))?;
             Ok(k)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// This node's name, `node.id` in the data directory, made once (a UUID): the owner of
+/// the leases the node takes, stable across its restarts and distinct between nodes
+/// that share one database (each has its own data directory).
+pub fn node_id(dir: &Path) -> std::io::Result<String> {
+    let path = dir.join("node.id");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => uuid::Uuid::parse_str(text.trim())
+            .map(|u| u.to_string())
+            .map_err(|_| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{} is not a UUID", path.display()),
+                )
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let id = uuid::Uuid::now_v7().to_string();
+            write_private(&path, &id)?;
+            Ok(id)
         }
         Err(e) => Err(e),
     }

@@ -17,9 +17,12 @@ pub mod demo;
 mod error;
 pub mod export;
 pub mod import;
+pub mod jobs;
 pub mod keys;
 pub mod mail;
 pub mod orders;
+pub mod receipts;
+pub mod requests;
 pub mod staff;
 pub mod tracking;
 
@@ -58,6 +61,16 @@ pub struct Settings {
     /// The anchor file: one line per checkpoint (seq, hash, signature), kept outside
     /// the database so that removing the newest checkpoints from it shows.
     pub anchor: Option<std::path::PathBuf>,
+    /// This node's name, kept in its data directory (`node.id`): the owner of the
+    /// leases it takes on work (email deliveries), so that after a restart it takes
+    /// back its own at once and never another node's.
+    pub node: String,
+    /// The organisation's name, on receipts and in the emails to people.
+    pub organisation: String,
+    /// How people and the digest reach the data protection officer (an email address).
+    pub dpo_contact: String,
+    /// The lengths of a request's deadline and of its one extension (R1).
+    pub deadlines: candor_domain::request::Deadlines,
 }
 
 impl Default for Settings {
@@ -69,6 +82,10 @@ impl Default for Settings {
             refusal_quiet: candor_domain::communication::DEFAULT_REFUSAL_QUIET_PERIOD,
             work_dir: std::path::PathBuf::from("candor-data").join("uploads"),
             anchor: None,
+            node: "local".into(),
+            organisation: "Candor".into(),
+            dpo_contact: "dpo@candor.invalid".into(),
+            deadlines: candor_domain::request::Deadlines::default(),
         }
     }
 }
@@ -84,6 +101,7 @@ pub struct Candor {
     audit: audit::AuditWriter,
     tokens: Arc<auth::TokenCache>,
     settings: Arc<Settings>,
+    receipt_keys: Arc<receipts::ReceiptKeys>,
 }
 
 impl Candor {
@@ -95,6 +113,7 @@ impl Candor {
         lexicon: Lexicon,
         clock: Arc<dyn Clock>,
         keys: keys::Keys,
+        receipt_keys: receipts::ReceiptKeys,
         settings: Settings,
     ) -> Result<Self, AppError> {
         for def in store.catalogue().fields().await? {
@@ -110,6 +129,7 @@ impl Candor {
             audit,
             tokens: Arc::default(),
             settings: Arc::new(settings),
+            receipt_keys: Arc::new(receipt_keys),
         })
     }
 

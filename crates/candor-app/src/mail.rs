@@ -4,13 +4,14 @@
 
 use crate::{AppError, Candor};
 use candor_domain::communication::{Category, Permit, ALL_PURPOSES};
-use candor_domain::consent::{Channel, Status};
+use candor_domain::consent::{Channel, ConsentState, Status};
 use candor_domain::personal::Locale;
 use candor_store::{OutboxEntry, QueuedMail};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -44,6 +45,14 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("consent_request", Locale::En) => Some(t!("consent_request", "en")),
         ("campaign", Locale::Fr) => Some(t!("campaign", "fr")),
         ("campaign", Locale::En) => Some(t!("campaign", "en")),
+        ("request_receipt", Locale::Fr) => Some(t!("request_receipt", "fr")),
+        ("request_receipt", Locale::En) => Some(t!("request_receipt", "en")),
+        ("request_extended", Locale::Fr) => Some(t!("request_extended", "fr")),
+        ("request_extended", Locale::En) => Some(t!("request_extended", "en")),
+        ("request_refused", Locale::Fr) => Some(t!("request_refused", "fr")),
+        ("request_refused", Locale::En) => Some(t!("request_refused", "en")),
+        ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
+        ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
         _ => None,
     }
 }
@@ -246,9 +255,25 @@ impl Candor {
         use futures_util::StreamExt;
         let width = transport.concurrency();
         let limit = u32::try_from(width * 50).unwrap_or(200);
-        let due = self.store.outbox().claim(self.now(), limit).await?;
+        let due = self
+            .store
+            .outbox()
+            .claim(self.now(), limit, &self.settings.node)
+            .await?;
+        // One read of the consent states of every person a consent request goes to in
+        // this round, not one per message.
+        let asked: Vec<Uuid> = due
+            .iter()
+            .filter(|e| e.mail.category == Category::ConsentRequest.as_str())
+            .filter_map(|e| e.mail.subject_id)
+            .collect();
+        let states = self.store.consents().states_of(&asked).await?;
+        let states = &states;
         let outcomes: Vec<Result<bool, AppError>> = futures_util::stream::iter(due)
-            .map(|entry| async move { self.deliver_one(transport, entry).await })
+            .map(|entry| async move {
+                let withheld = opted_out_since_queued(&entry.mail, states);
+                self.deliver_one(transport, entry, withheld).await
+            })
             .buffer_unordered(width)
             .collect()
             .await;
@@ -259,13 +284,25 @@ impl Candor {
         Ok(sent)
     }
 
+    /// At a node's start: the messages it was sending when it stopped are due again at
+    /// once rather than when their leases run out (at least once, with the same
+    /// Message-ID). Returns how many.
+    pub async fn release_own_leases(&self) -> Result<u64, AppError> {
+        Ok(self
+            .store
+            .outbox()
+            .release_leases(&self.settings.node, self.now())
+            .await?)
+    }
+
     /// One claimed message: withheld, delivered and marked sent, or marked failed.
     async fn deliver_one(
         &self,
         transport: &Transport,
         entry: OutboxEntry,
+        withheld: bool,
     ) -> Result<bool, AppError> {
-        if self.opted_out_since_queued(&entry.mail).await? {
+        if withheld {
             self.store
                 .outbox()
                 .mark_failed(entry.mail.id, WITHHELD, None)
@@ -298,34 +335,6 @@ impl Candor {
                 Ok(false)
             }
         }
-    }
-
-    /// Whether a consent request or confirmation must not go because the person's last
-    /// word on email is "nothing from you" (C6): a global opt-out with no grant after it.
-    /// A withdrawal recorded after the message was queued — by phone, by a link, or by a
-    /// later import row of the same person — stops it; a confirmation the person asked
-    /// for after opting out (a pending grant newer than the opt-out) still goes.
-    async fn opted_out_since_queued(&self, m: &QueuedMail) -> Result<bool, AppError> {
-        let Some(subject) = m.subject_id else {
-            return Ok(false);
-        };
-        if m.category != Category::ConsentRequest.as_str() {
-            return Ok(false);
-        }
-        let states = self.store.consents().states(subject).await?;
-        let Some(no) = states.iter().find(|s| {
-            s.purpose == ALL_PURPOSES
-                && s.channel == Channel::Email
-                && matches!(s.status, Status::Withdrawn | Status::Refused)
-        }) else {
-            return Ok(false);
-        };
-        Ok(!states.iter().any(|s| {
-            s.purpose != ALL_PURPOSES
-                && s.channel == Channel::Email
-                && matches!(s.status, Status::Pending | Status::Effective)
-                && s.since > no.since
-        }))
     }
 
     /// The mail server refused the address itself (no such mailbox): nothing more is
@@ -685,4 +694,35 @@ mod scrub_tests {
         assert_eq!(e, "550 5.1.1 <address> user unknown");
         assert!(scrub_delivery_error(&"x".repeat(1000)).chars().count() == 300);
     }
+}
+
+/// Whether a consent request must not go because the person's last word on email is
+/// "nothing from you" (C6): a global opt-out with no grant after it. A withdrawal
+/// recorded after the message was queued — by phone, by a link, or by a later import
+/// row of the same person — stops it; a confirmation the person asked for after opting
+/// out (a pending grant newer than the opt-out) still goes. `states` holds the current
+/// consent states of the round's consent-request recipients.
+fn opted_out_since_queued(m: &QueuedMail, states: &HashMap<Uuid, Vec<ConsentState>>) -> bool {
+    let Some(subject) = m.subject_id else {
+        return false;
+    };
+    if m.category != Category::ConsentRequest.as_str() {
+        return false;
+    }
+    let Some(states) = states.get(&subject) else {
+        return false;
+    };
+    let Some(no) = states.iter().find(|s| {
+        s.purpose == ALL_PURPOSES
+            && s.channel == Channel::Email
+            && matches!(s.status, Status::Withdrawn | Status::Refused)
+    }) else {
+        return false;
+    };
+    !states.iter().any(|s| {
+        s.purpose != ALL_PURPOSES
+            && s.channel == Channel::Email
+            && matches!(s.status, Status::Pending | Status::Effective)
+            && s.since > no.since
+    })
 }

@@ -20,6 +20,8 @@ pub enum ContactKind {
 }
 
 impl ContactKind {
+    pub const ALL: &'static [ContactKind] = &[ContactKind::B2b, ContactKind::B2c];
+
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         match raw.trim().to_lowercase().as_str() {
             "b2b" => Ok(Self::B2b),

@@ -17,6 +17,7 @@ pub mod error;
 pub mod lexicon;
 pub mod order;
 pub mod personal;
+pub mod request;
 pub mod role;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -415,6 +415,8 @@ pub enum Locale {
 }
 
 impl Locale {
+    pub const ALL: &'static [Locale] = &[Locale::Fr, Locale::En];
+
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         match raw.trim().to_lowercase().as_str() {
             "fr" | "fr-fr" => Ok(Locale::Fr),

@@ -12,6 +12,7 @@ use candor_domain::catalogue::FieldDef;
 use candor_domain::company::Company;
 use candor_domain::consent::{ConsentDraft, ConsentEvent, ConsentState, Evidence};
 use candor_domain::contact::Contact;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -191,6 +192,11 @@ pub trait Consents: Send + Sync {
     /// A subject's current consent state per purpose × channel.
     async fn states(&self, subject: Uuid) -> Result<Vec<ConsentState>>;
 
+    /// The current states of several subjects at once (one query per 900 ids), for
+    /// work that decides for many people, such as a round of deliveries. A subject
+    /// without any state is absent from the map.
+    async fn states_of(&self, subjects: &[Uuid]) -> Result<HashMap<Uuid, Vec<ConsentState>>>;
+
     async fn verify(&self) -> Result<VerifyReport>;
 
     /// The last consent request sent to a subject (C4), for the communication rules.
@@ -211,8 +217,14 @@ pub trait Consents: Send + Sync {
 /// Outgoing email.
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Takes messages due for delivery, leased for five minutes.
-    async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Takes messages due for delivery, leased for five minutes to `owner` (the node).
+    async fn claim(&self, now: OffsetDateTime, limit: u32, owner: &str)
+        -> Result<Vec<OutboxEntry>>;
+
+    /// Makes the messages `owner` held when it stopped due again at once (their leases
+    /// would otherwise run out in five minutes); another node's leases are left alone.
+    /// For a node's start only, before it delivers anything. Returns how many.
+    async fn release_leases(&self, owner: &str, now: OffsetDateTime) -> Result<u64>;
 
     async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()>;
 
@@ -426,9 +438,87 @@ pub trait Bench: Send + Sync {
 
     async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>>;
 
+    /// The raw baseline of `candor bench checkpoint`: every chain's head read from the
+    /// ledgers' head tables in order and hashed into a root, writing nothing.
+    async fn heads_root(&self) -> Result<(u64, String)>;
+
     /// Writes rows as they are, in one transaction, the fastest way the backend offers
     /// (multi-row INSERT on SQLite, COPY on PostgreSQL).
     async fn write_raw(&self, tables: &[Rows]) -> Result<()>;
+}
+
+/// Data subject requests and their timelines (R1).
+#[async_trait]
+pub trait Requests: Send + Sync {
+    /// Records a new request with its first timeline step, the receipt email if any
+    /// and its audit entries, in one transaction.
+    async fn insert(
+        &self,
+        r: &candor_domain::request::SubjectRequest,
+        event: &candor_domain::request::RequestEvent,
+        mail: Option<&QueuedMail>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<()>;
+
+    /// Writes a change (see `RequestChange`); `Conflict` when the request no longer has
+    /// the expected status, `NotFound` when it does not exist; nothing written then.
+    async fn update(&self, c: RequestChange<'_>) -> Result<()>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<candor_domain::request::SubjectRequest>>;
+
+    /// Requests by deadline (soonest first), then id.
+    async fn list(&self, f: &RequestFilter) -> Result<Vec<candor_domain::request::SubjectRequest>>;
+
+    /// A request's timeline, oldest first.
+    async fn events(&self, id: Uuid) -> Result<Vec<candor_domain::request::RequestEvent>>;
+
+    /// Whether a restriction request holds for this subject now (Art. 18).
+    async fn restricted(&self, subject: Uuid) -> Result<bool>;
+
+    /// Which of these subjects a restriction holds for now.
+    async fn restricted_among(&self, subjects: &[Uuid]) -> Result<std::collections::HashSet<Uuid>>;
+}
+
+/// Jobs: scheduled once, claimed with a lease, done once.
+#[async_trait]
+pub trait Jobs: Send + Sync {
+    /// Schedules a job; with a dedupe key already held, schedules nothing and says so
+    /// (`false`).
+    async fn schedule(&self, job: &JobRecord) -> Result<bool>;
+
+    /// Takes due jobs (queued and due, or running with a lease that ran out), leased
+    /// for five minutes to `owner`.
+    async fn claim(&self, now: OffsetDateTime, limit: u32, owner: &str) -> Result<Vec<JobRecord>>;
+
+    /// Marks a job done, with the job it schedules next and the email it sends, in one
+    /// transaction, only while `owner` still holds its lease: `false` (nothing written)
+    /// when another node took it meanwhile, so a job is done once.
+    async fn complete(
+        &self,
+        id: Uuid,
+        owner: &str,
+        now: OffsetDateTime,
+        next: Option<&JobRecord>,
+        mail: Option<&QueuedMail>,
+    ) -> Result<bool>;
+
+    /// A failed run: queued again at `retry_at`, or failed for good.
+    async fn fail(
+        &self,
+        id: Uuid,
+        owner: &str,
+        error: &str,
+        retry_at: Option<OffsetDateTime>,
+    ) -> Result<()>;
+
+    /// Cancels the queued job holding this key, if any.
+    async fn cancel(&self, dedupe_key: &str, now: OffsetDateTime) -> Result<bool>;
+
+    /// The jobs `owner` was running when it stopped become due at once.
+    async fn release_leases(&self, owner: &str, now: OffsetDateTime) -> Result<u64>;
+
+    /// The newest jobs first.
+    async fn list(&self, limit: u32) -> Result<Vec<JobRecord>>;
 }
 
 /// A backend: every area, and what only the backend itself knows.
@@ -442,6 +532,8 @@ pub trait Backend:
     + Consents
     + Addresses
     + Checkpoints
+    + Requests
+    + Jobs
     + Outbox
     + Contracts
     + Orders

@@ -99,6 +99,14 @@ impl Store {
         &*self.0
     }
 
+    pub fn requests(&self) -> &dyn face::Requests {
+        &*self.0
+    }
+
+    pub fn jobs(&self) -> &dyn face::Jobs {
+        &*self.0
+    }
+
     pub fn outbox(&self) -> &dyn face::Outbox {
         &*self.0
     }

@@ -350,3 +350,75 @@ pub struct StaffUser {
     pub created_at: OffsetDateTime,
     pub disabled_at: Option<OffsetDateTime>,
 }
+
+/// Filters of the request list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    pub status: Option<candor_domain::request::RequestStatus>,
+    pub kind: Option<candor_domain::request::RequestKind>,
+    /// Only open requests whose deadline is on or before this day.
+    pub due_by: Option<time::Date>,
+    /// Only requests recorded by this actor (sales and support see their own).
+    pub recorded_by: Option<String>,
+    pub subject_id: Option<Uuid>,
+    pub limit: u32,
+}
+
+/// A change to a request, written with its timeline step, in one transaction with the
+/// email and the consent events it causes and its audit entries.
+pub struct RequestChange<'a> {
+    pub request: &'a candor_domain::request::SubjectRequest,
+    /// The status the request must still have, or the change is refused (another
+    /// writer moved it first).
+    pub expected: candor_domain::request::RequestStatus,
+    pub event: &'a candor_domain::request::RequestEvent,
+    pub mail: Option<&'a QueuedMail>,
+    pub consents: Vec<candor_domain::consent::ConsentDraft>,
+    pub audit: Vec<candor_domain::audit::AccessEvent>,
+}
+
+/// A job: work to run at a time, once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    pub id: Uuid,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: OffsetDateTime,
+    /// queued, running, done, failed or cancelled.
+    pub status: String,
+    pub attempts: i64,
+    pub lease_owner: Option<String>,
+    pub last_error: Option<String>,
+    /// At most one job holds a key: scheduling the same key twice schedules it once.
+    pub dedupe_key: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
+}
+
+impl JobRecord {
+    pub fn new(
+        kind: &str,
+        payload: serde_json::Value,
+        run_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            kind: kind.to_owned(),
+            payload,
+            run_at,
+            status: "queued".into(),
+            attempts: 0,
+            lease_owner: None,
+            last_error: None,
+            dedupe_key: None,
+            created_at: now,
+            finished_at: None,
+        }
+    }
+
+    pub fn dedupe(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+}

@@ -125,6 +125,18 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
         on_erasure: OnErasure::Delete,
         holds: "which campaigns were sent to the person (an anonymous count stays on the campaign)",
     },
+    SubjectTable {
+        table: "subject_request",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::LegalHold,
+        holds: "the person's requests (access, rectification, erasure…): kind, channel, dates, status, identity step, receipt; kept as proof that they were answered (Art. 5(2)), minimised",
+    },
+    SubjectTable {
+        table: "request_event",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::LegalHold,
+        holds: "each step of the person's requests: who, when, what",
+    },
 ];
 
 pub const OTHER_TABLES: &[OtherTable] = &[
@@ -167,6 +179,10 @@ pub const OTHER_TABLES: &[OtherTable] = &[
     OtherTable {
         table: "staff_session",
         why: "staff back-office sessions",
+    },
+    OtherTable {
+        table: "job",
+        why: "work to run later (digests, notices, reminders): kinds, times and ids, never a personal value",
     },
 ];
 

@@ -259,7 +259,7 @@ async fn timestamps_compare_as_instants(store: &Store) {
         .unwrap();
     let claimed = store
         .outbox()
-        .claim(datetime!(2026-01-01 10:00:05.5 UTC), 10)
+        .claim(datetime!(2026-01-01 10:00:05.5 UTC), 10, "node-a")
         .await
         .unwrap();
     assert_eq!(
@@ -885,7 +885,7 @@ async fn two_workers_never_take_the_same_message(store: Store) {
             let mut taken = Vec::new();
             loop {
                 let now = time::OffsetDateTime::now_utc();
-                let batch = store.outbox().claim(now, 7).await.unwrap();
+                let batch = store.outbox().claim(now, 7, "node-a").await.unwrap();
                 if batch.is_empty() {
                     break;
                 }

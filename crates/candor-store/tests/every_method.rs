@@ -904,6 +904,17 @@ async fn consents(store: &Store) {
         .await
         .unwrap()
         .is_empty());
+
+    // Several subjects' states in one read: the same as one read each; a subject with
+    // no state (or unknown) is absent; an empty list reads nothing.
+    let many = store.consents().states_of(&ids).await.unwrap();
+    for id in ids {
+        let one = store.consents().states(id).await.unwrap();
+        assert_eq!(many.get(&id).cloned().unwrap_or_default(), one, "{id}");
+    }
+    assert!(!many.is_empty());
+    assert!(!many.contains_key(&ids[4]));
+    assert!(store.consents().states_of(&[]).await.unwrap().is_empty());
     let report = store.consents().verify().await.unwrap();
     assert!(report.breaks.is_empty(), "{:?}", report.breaks);
 }
@@ -970,7 +981,7 @@ async fn outbox(store: &Store) {
         |v: Vec<candor_store::OutboxEntry>| v.into_iter().map(|e| e.mail.id).collect::<Vec<_>>();
     let claimed = store
         .outbox()
-        .claim(t0 + Duration::seconds(1), 10)
+        .claim(t0 + Duration::seconds(1), 10, "node-a")
         .await
         .unwrap();
     assert_eq!(ids(claimed), [m.id]);
@@ -990,11 +1001,11 @@ async fn outbox(store: &Store) {
     assert_eq!(e.sent_at, None);
     assert!(store
         .outbox()
-        .claim(retry - Duration::minutes(1), 10)
+        .claim(retry - Duration::minutes(1), 10, "node-a")
         .await
         .unwrap()
         .is_empty());
-    let claimed = store.outbox().claim(retry, 10).await.unwrap();
+    let claimed = store.outbox().claim(retry, 10, "node-a").await.unwrap();
     assert_eq!(
         claimed
             .iter()
@@ -1014,7 +1025,7 @@ async fn outbox(store: &Store) {
     assert_eq!(e.last_error.as_deref(), Some("550 no such mailbox"));
     assert!(store
         .outbox()
-        .claim(t0 + Duration::days(1), 10)
+        .claim(t0 + Duration::days(1), 10, "node-a")
         .await
         .unwrap()
         .is_empty());
@@ -1036,7 +1047,10 @@ async fn outbox(store: &Store) {
         .insert(&c2, Some("hash-outbox-2"), vec![], Some((&req2, &m2)))
         .await
         .unwrap();
-    assert_eq!(ids(store.outbox().claim(t1, 10).await.unwrap()), [m2.id]);
+    assert_eq!(
+        ids(store.outbox().claim(t1, 10, "node-a").await.unwrap()),
+        [m2.id]
+    );
     store
         .outbox()
         .mark_failed(m2.id, "timeout", Some(t1 + Duration::minutes(2)))
@@ -1044,7 +1058,7 @@ async fn outbox(store: &Store) {
         .unwrap();
     let taken = store
         .outbox()
-        .claim(t1 + Duration::minutes(2), 10)
+        .claim(t1 + Duration::minutes(2), 10, "node-a")
         .await
         .unwrap();
     assert_eq!(ids(taken), [m2.id]);
@@ -1053,6 +1067,79 @@ async fn outbox(store: &Store) {
     let e = store.outbox().entry(m2.id).await.unwrap().unwrap();
     assert_eq!((e.status.as_str(), e.attempts), ("sent", 2));
     assert_eq!((e.sent_at, e.last_error), (Some(sent_at), None));
+
+    // Leases after a crash: node A dies holding a message. Another node's start
+    // releases nothing of A's and cannot take it before the lease ends; A's own start
+    // makes it due at once, and it goes first.
+    let c3 = person(Some("outbox-3@example.com"), "Sample");
+    let t2 = t1 + Duration::hours(1);
+    let m3 = mail(Some(c3.id), "outbox-3@example.com", t2);
+    let req3 = token(
+        "outbox-req-3",
+        TokenKind::Request,
+        c3.id,
+        "*",
+        now(),
+        Duration::days(30),
+    );
+    store
+        .contacts()
+        .insert(&c3, Some("hash-outbox-3"), vec![], Some((&req3, &m3)))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store.outbox().claim(t2, 10, "node-a").await.unwrap()),
+        [m3.id]
+    );
+    let restart = t2 + Duration::seconds(30);
+    assert_eq!(
+        store
+            .outbox()
+            .release_leases("node-b", restart)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(store
+        .outbox()
+        .claim(restart, 10, "node-b")
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .outbox()
+            .release_leases("node-a", restart)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .outbox()
+            .release_leases("node-a", restart)
+            .await
+            .unwrap(),
+        0
+    );
+    let again = store.outbox().claim(restart, 10, "node-a").await.unwrap();
+    assert_eq!(
+        again
+            .iter()
+            .map(|e| (e.mail.id, e.attempts))
+            .collect::<Vec<_>>(),
+        [(m3.id, 2)]
+    );
+    // A sent message is no lease to release.
+    store.outbox().mark_sent(m3.id, restart).await.unwrap();
+    assert_eq!(
+        store
+            .outbox()
+            .release_leases("node-a", restart)
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 async fn contracts(store: &Store) {
@@ -2139,6 +2226,24 @@ async fn bench(store: &Store) {
         let is = left_after.get(*outcome).copied().unwrap_or(0);
         assert_eq!(is - was, GROUP as u64, "{outcome}");
     }
+
+    // The heads' root, read without writing: once a checkpoint keeps every head, the
+    // root it keeps is the same.
+    let (chains, root) = store.bench().heads_root().await.unwrap();
+    assert!(chains > 0);
+    assert_eq!(
+        store.bench().heads_root().await.unwrap(),
+        (chains, root.clone())
+    );
+    store
+        .checkpoints()
+        .checkpoint(t0, "bench-key", &|h| format!("signed {h}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.checkpoints().kept_root().await.unwrap(),
+        (chains, root)
+    );
 
     // Sample ids: the first contacts in id order.
     let total = store.contacts().count().await.unwrap();

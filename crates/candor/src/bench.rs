@@ -6,6 +6,8 @@
 //! against the raw bulk insert of the same rows into the same schema (multi-row INSERT
 //! on SQLite, COPY on PostgreSQL) in the same run.
 //!
+//! `candor bench checkpoint`: see `bench_checkpoint.rs`.
+//!
 //! `candor bench deliver`: delivering a queued newsletter to a local aiosmtpd sink,
 //! against a minimal lettre loop sending the same messages through the same pool and
 //! concurrency in the same run.
@@ -60,6 +62,18 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Making a signed checkpoint over every chain's head, against reading and hashing
+    /// the same heads with nothing written.
+    Checkpoint {
+        /// Demo contacts in the database (each with its consent chain, and an audit
+        /// chain once read).
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// A PostgreSQL server URL (a database is created on it and dropped after);
+        /// by default a SQLite file in a temporary directory.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// A newsletter audience (allowed ids and exclusions per rule) against hand-written SQL.
     Audience {
         /// Demo contacts in the database.
@@ -85,6 +99,9 @@ pub async fn run(c: BenchCommand) -> Result<()> {
             batch,
         } => import(contacts, postgres, batch).await,
         BenchCommand::Audience { contacts, postgres } => audience(contacts, postgres).await,
+        BenchCommand::Checkpoint { contacts, postgres } => {
+            crate::bench_checkpoint::run(contacts, postgres).await
+        }
         BenchCommand::Deliver {
             contacts,
             connections,
@@ -268,7 +285,7 @@ fn millis(s: &str) -> f64 {
 }
 
 /// The peak resident memory of this process so far, in MiB (Linux).
-fn peak_rss_mib() -> Option<f64> {
+pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -302,7 +319,7 @@ async fn bench_config(dir: &std::path::Path, postgres: Option<&str>, tag: &str) 
     })
 }
 
-async fn drop_database(postgres: Option<&str>, cfg: &Config) {
+pub(crate) async fn drop_database(postgres: Option<&str>, cfg: &Config) {
     if let (Some(url), Some(db)) = (postgres, &cfg.database) {
         if let (Ok(admin), Some((_, name))) =
             (sqlx::PgPool::connect(url).await, db.rsplit_once('/'))
@@ -564,7 +581,7 @@ async fn audience(contacts: u64, postgres: Option<String>) -> Result<()> {
 
 /// A temporary directory, a fresh database (SQLite there, or a new database on `pg`)
 /// filled with demo data, and an admin actor for the use cases.
-async fn demo_app(
+pub(crate) async fn demo_app(
     tag: &str,
     contacts: u64,
     pg: Option<&str>,

@@ -34,6 +34,15 @@ pub struct Config {
     /// Minutes between two checkpoints of the chains' heads (S4); one is also made at
     /// shutdown.
     pub checkpoint_minutes: u32,
+    /// The organisation's name, on request receipts and in the emails to people.
+    pub organisation: String,
+    /// How people reach the data protection officer (an email address): on receipts,
+    /// and where the daily digest of due requests goes.
+    pub dpo_email: String,
+    /// Calendar months to answer a data subject request (Art. 12(3): one).
+    pub request_months: u8,
+    /// The most one extension may add, in calendar months (Art. 12(3): two).
+    pub request_extension_months: u8,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -53,6 +62,10 @@ impl Default for Config {
             refusal_quiet_days: 365,
             smtp: None,
             checkpoint_minutes: 60,
+            organisation: "Candor".into(),
+            dpo_email: "dpo@candor.invalid".into(),
+            request_months: 1,
+            request_extension_months: 2,
             log: "info,sqlx=warn".into(),
         }
     }
@@ -105,7 +118,11 @@ impl Config {
         let file = file.map(Path::to_path_buf).unwrap_or(default_file);
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
-            .merge(Env::prefixed("CANDOR_").ignore(&["test_strict", "test_pg_url"]))
+            // `CANDOR_TEST_*` variables belong to the test suite, not to the server.
+            .merge(
+                Env::prefixed("CANDOR_")
+                    .filter(|k| !k.as_str().to_ascii_lowercase().starts_with("test_")),
+            )
             .merge(Serialized::defaults(flags))
             .extract()
             .map_err(Box::new)
@@ -172,6 +189,16 @@ refusal_quiet_days = 365
 # made at start and at shutdown). Each is signed with data_dir/checkpoint.key and
 # listed in data_dir/checkpoints.log: keep copies of both away from the database.
 checkpoint_minutes = 60
+
+# Data subject requests: the organisation named on the signed receipts, the data
+# protection officer's address (on receipts; the daily digest of due and overdue
+# requests goes there), the months to answer (Art. 12(3): one) and the most one
+# extension may add (two). The seed's "deux mois" is request_months = 2 with
+# request_extension_months = 1.
+organisation = "Candor"
+dpo_email = "dpo@candor.invalid"
+request_months = 1
+request_extension_months = 2
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

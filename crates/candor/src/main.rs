@@ -1,8 +1,10 @@
 //! `candor`: the server and the tools around it.
 
 mod bench;
+mod bench_checkpoint;
 mod config;
 mod import;
+mod requests_cli;
 mod setup;
 
 use anyhow::{Context, Result};
@@ -98,6 +100,21 @@ enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// Data subject requests (R1, R7).
+    Requests {
+        #[command(subcommand)]
+        command: requests_cli::RequestsCommand,
+    },
+    /// Signed acknowledgements of receipt of requests (R2): verify one offline.
+    Receipt {
+        #[command(subcommand)]
+        command: requests_cli::ReceiptCommand,
+    },
+    /// Scheduled work (the DPO's daily digest…): list, or run what is due now.
+    Jobs {
+        #[command(subcommand)]
+        command: requests_cli::JobsCommand,
     },
     /// Benchmarks that print figures and their ratio to the raw database.
     Bench {
@@ -216,6 +233,9 @@ async fn run() -> Result<()> {
         Command::User { command } => user(&cfg, command).await,
         Command::Verify => verify(&cfg).await,
         Command::Checkpoint => checkpoint(&cfg).await,
+        Command::Requests { command } => requests_cli::requests(&cfg, command).await,
+        Command::Receipt { command } => requests_cli::receipt(&cfg, command),
+        Command::Jobs { command } => requests_cli::jobs(&cfg, command).await,
         Command::Demo {
             contacts,
             seed,

@@ -52,13 +52,28 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         refusal_quiet: time::Duration::days(i64::from(cfg.refusal_quiet_days)),
         work_dir: cfg.data_dir.join("uploads"),
         anchor: Some(cfg.data_dir.join("checkpoints.log")),
+        node: candor_app::keys::node_id(&cfg.data_dir).context("reading the node id")?,
+        organisation: cfg.organisation.clone(),
+        dpo_contact: candor_domain::personal::Email::parse("dpo_email", &cfg.dpo_email)
+            .map_err(|e| anyhow::anyhow!("dpo_email: {}", e.message))?
+            .as_str()
+            .to_owned(),
+        deadlines: candor_domain::request::Deadlines {
+            months: cfg.request_months,
+            max_extension_months: cfg.request_extension_months,
+        },
     };
+    if cfg.request_months == 0 {
+        anyhow::bail!("request_months must be at least 1");
+    }
     Candor::new(
         store,
         catalogue,
         lexicon,
         Arc::new(SystemClock),
         keys,
+        candor_app::receipts::ReceiptKeys::load_or_create(&cfg.data_dir)
+            .context("reading the receipt signing key")?,
         settings,
     )
     .await
@@ -136,7 +151,31 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         "Candor listens on {url} (data in {}, API description at {url}/api/openapi.json)",
         cfg.data_dir.display()
     );
+    let released = app
+        .release_own_leases()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if released > 0 {
+        tracing::info!(
+            messages = released,
+            "messages this node was sending when it stopped are due again"
+        );
+    }
+    let jobs = app
+        .release_own_jobs()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if jobs > 0 {
+        tracing::info!(
+            jobs,
+            "jobs this node was running when it stopped are due again"
+        );
+    }
+    app.schedule_recurring_jobs()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     spawn_mail_worker(app.clone(), transport(cfg)?);
+    spawn_job_worker(app.clone());
     spawn_checkpoint_worker(app.clone(), cfg.checkpoint_minutes);
     let service = candor_web::router(app.clone())
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -153,6 +192,20 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
     }
     app.store.close().await;
     Ok(())
+}
+
+/// Runs due jobs every ten seconds (and again at once while some completed).
+pub fn spawn_job_worker(app: Candor) {
+    tokio::spawn(async move {
+        loop {
+            match app.run_due_jobs().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "job round failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        }
+    });
 }
 
 /// Makes a checkpoint every `minutes` (S4), the first one at start.

@@ -261,6 +261,7 @@ async fn custom_fields_survive_a_restart(t: TestApp) {
         candor_domain::lexicon::Lexicon::default_french_english(),
         std::sync::Arc::new(candor_domain::SystemClock),
         candor_app::keys::Keys::load_or_create(&t.dir).unwrap(),
+        candor_app::receipts::ReceiptKeys::load_or_create(&t.dir).unwrap(),
         candor_app::Settings::default(),
     )
     .await

@@ -31,6 +31,7 @@ async fn open(dir: &Path) -> Candor {
         candor_domain::lexicon::Lexicon::default_french_english(),
         std::sync::Arc::new(candor_domain::SystemClock),
         candor_app::keys::Keys::load_or_create(dir).unwrap(),
+        candor_app::receipts::ReceiptKeys::load_or_create(dir).unwrap(),
         candor_app::Settings::default(),
     )
     .await

@@ -226,6 +226,7 @@ async fn queued_mail_is_delivered_once_with_a_stable_message_id(t: TestApp) {
         candor_domain::lexicon::Lexicon::default_french_english(),
         std::sync::Arc::new(candor_domain::SystemClock),
         candor_app::keys::Keys::load_or_create(&t.dir).unwrap(),
+        candor_app::receipts::ReceiptKeys::load_or_create(&t.dir).unwrap(),
         candor_app::Settings::default(),
     )
     .await

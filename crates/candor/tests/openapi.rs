@@ -161,3 +161,86 @@ async fn every_operation_documents_and_gives_its_edge_errors() {
     }
     assert!(with_body >= 8, "only {with_body} operations take a body");
 }
+
+/// The vocabularies are read from the domain's own lists: the consent sources the
+/// document offers are those staff may record (never the person's own acts or the
+/// import's), a creation requires its fields while a PATCH requires none, and response
+/// objects are closed so that an undocumented key is a schema violation.
+#[test]
+fn vocabularies_requirements_and_closed_responses_come_from_the_real_types() {
+    let doc = serde_json::to_value(candor_web::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let words = |schema: &str, prop: &str| -> Vec<String> {
+        schemas[schema]["properties"][prop]["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}.{prop} has no enum"))
+            .iter()
+            .map(|v| v.as_str().unwrap_or("null").to_owned())
+            .collect()
+    };
+    let sources = words("ConsentBody", "source");
+    for own in ["portal", "email_link", "import"] {
+        assert!(!sources.contains(&own.to_owned()), "{own} offered to staff");
+    }
+    for staff in [
+        "web_form",
+        "event",
+        "business_card",
+        "phone",
+        "manual",
+        "api",
+    ] {
+        assert!(sources.contains(&staff.to_owned()), "{staff} missing");
+    }
+    assert_eq!(
+        words("ConsentBody", "action"),
+        ["grant", "withdraw", "refuse"]
+    );
+    assert_eq!(
+        words("ConsentBody", "channel"),
+        ["email", "sms", "phone", "post"]
+    );
+    assert_eq!(words("ContactBody", "kind"), ["b2b", "b2c", "null"]);
+    assert!(words("DecisionAnswer", "rule").contains(&"global_opt_out".to_owned()));
+    assert_eq!(
+        schemas["NewContact"]["required"],
+        serde_json::json!(["kind", "last_name"])
+    );
+    assert!(schemas["ContactBody"]["required"].is_null());
+    assert_eq!(
+        doc["paths"]["/api/v1/contacts"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/NewContact"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/contacts/{id}"]["patch"]["requestBody"]["content"]
+            ["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ContactBody"
+    );
+    for closed in [
+        "Contact",
+        "Company",
+        "Contract",
+        "Order",
+        "ErrorDetail",
+        "OutboxMessage",
+    ] {
+        assert_eq!(
+            schemas[closed]["additionalProperties"], false,
+            "{closed} is not closed"
+        );
+    }
+    let limit = doc["paths"]["/api/v1/contacts"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(
+        (
+            limit["schema"]["minimum"].as_i64(),
+            limit["schema"]["maximum"].as_i64()
+        ),
+        (Some(1), Some(200))
+    );
+}

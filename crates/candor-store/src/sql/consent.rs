@@ -12,7 +12,7 @@ use candor_domain::consent::{
     Status,
 };
 use sqlx::types::Json;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -266,6 +266,39 @@ impl crate::face::Consents for Store {
                 .cmp(&(b.purpose.as_bytes(), b.channel.as_str()))
         });
         Ok(states)
+    }
+
+    async fn states_of(&self, subjects: &[Uuid]) -> Result<HashMap<Uuid, Vec<ConsentState>>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            subject_id: Id,
+            #[sqlx(flatten)]
+            state: StateRow,
+        }
+        let mut out: HashMap<Uuid, Vec<ConsentState>> = HashMap::new();
+        for chunk in subjects.chunks(LIST) {
+            let ps: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT subject_id, {STATE_COLUMNS} FROM consent_state WHERE subject_id IN ({})",
+                ps.join(", ")
+            );
+            let mut q = sqlx::query_as::<Db, Row>(&sql);
+            for id in chunk {
+                q = q.bind(Id(*id));
+            }
+            for r in q.fetch_all(&self.reader).await? {
+                out.entry(r.subject_id.0)
+                    .or_default()
+                    .push(r.state.into_state()?);
+            }
+        }
+        for states in out.values_mut() {
+            states.sort_by(|a, b| {
+                (a.purpose.as_bytes(), a.channel.as_str())
+                    .cmp(&(b.purpose.as_bytes(), b.channel.as_str()))
+            });
+        }
+        Ok(out)
     }
 
     async fn verify(&self) -> Result<VerifyReport> {

@@ -118,6 +118,21 @@ impl crate::face::Bench for Store {
         Ok(ids.into_iter().map(|i| i.0.to_string()).collect())
     }
 
+    async fn heads_root(&self) -> Result<(u64, String)> {
+        use futures_util::TryStreamExt;
+        let mut root = candor_domain::checkpoint::Root::default();
+        for (ledger, heads) in [("audit", "audit_head"), ("consent", "consent_head")] {
+            let sql = format!(
+                "SELECT subject_id, seq, hash FROM {heads} WHERE seq > 0 ORDER BY subject_id"
+            );
+            let mut rows = sqlx::query_as::<_, (Id, i64, String)>(&sql).fetch(&self.reader);
+            while let Some((subject, seq, hash)) = rows.try_next().await? {
+                root.push(ledger, subject.0, seq, &hash);
+            }
+        }
+        Ok(root.finish())
+    }
+
     /// The hand-written SQL baseline of `candor bench audience`: the allowed ids and
     /// the number left out per rule, for a newsletter by email to every contact.
     async fn newsletter_audience(&self) -> Result<(Vec<String>, BTreeMap<String, u64>)> {

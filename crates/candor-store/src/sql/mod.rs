@@ -19,7 +19,9 @@ mod contacts;
 mod contracts;
 mod demo;
 mod import;
+mod jobs;
 mod outbox;
+mod requests;
 mod staff;
 mod tokens;
 

@@ -168,9 +168,15 @@ pub(super) async fn use_token(
 impl crate::face::Outbox for Store {
     /// Takes up to `limit` messages due at `now` and leases them for five minutes: a
     /// worker killed mid-delivery leaves them to be taken again after the lease.
-    async fn claim(&self, now: OffsetDateTime, limit: u32) -> Result<Vec<OutboxEntry>> {
+    async fn claim(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+        owner: &str,
+    ) -> Result<Vec<OutboxEntry>> {
         let rows: Vec<EntryRow> = sqlx::query_as(&format!(
-            "UPDATE outbox SET status = 'sending', next_attempt = $2, attempts = attempts + 1 WHERE id IN \
+            "UPDATE outbox SET status = 'sending', next_attempt = $2, attempts = attempts + 1, \
+             lease_owner = $4 WHERE id IN \
              (SELECT id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt <= $1 \
              ORDER BY CASE WHEN status = 'sending' THEN 0 ELSE 1 END, next_attempt, id LIMIT $3{}) \
              RETURNING {COLUMNS}",
@@ -179,9 +185,22 @@ impl crate::face::Outbox for Store {
         .bind(Ts(now))
         .bind(Ts(now + time::Duration::minutes(5)))
         .bind(i64::from(limit))
+        .bind(owner)
         .fetch_all(&self.writer)
         .await?;
         Ok(rows.into_iter().map(OutboxEntry::from).collect())
+    }
+
+    async fn release_leases(&self, owner: &str, now: OffsetDateTime) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE outbox SET next_attempt = $2 WHERE status = 'sending' AND lease_owner = $1 \
+             AND next_attempt > $2",
+        )
+        .bind(owner)
+        .bind(Ts(now))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<()> {

@@ -50,6 +50,7 @@ pub struct SegmentPreview {
 #[into_params(parameter_in = Query)]
 pub struct PreviewParams {
     /// 1 to 200, default 20.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -144,6 +145,7 @@ pub async fn create_campaign(
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The campaign, with its report once sent", body = Object),
+        (status = 403, description = "Only admin and marketing run campaigns; security and contract-service notices are the admin's", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
     ))]
 pub async fn get_campaign(
@@ -157,6 +159,7 @@ pub async fn get_campaign(
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/audience", tag = "campaigns", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Who it would reach now and, rule by rule, who it leaves out", body = Object),
+        (status = 403, description = "Only admin and marketing run campaigns; security and contract-service notices are the admin's", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
     ))]
 pub async fn campaign_audience(
@@ -170,6 +173,7 @@ pub async fn campaign_audience(
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/send", tag = "campaigns", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "Queued one email per allowed contact; `already_sent` when it had been sent before (nothing sent again)", body = Object),
+        (status = 403, description = "Only admin and marketing run campaigns; security and contract-service notices are the admin's", body = ErrorBody),
         (status = 404, description = "No such campaign", body = ErrorBody),
         (status = 422, description = "The content lacks a language the audience reads: nothing was sent", body = ErrorBody),
     ))]

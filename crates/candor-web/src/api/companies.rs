@@ -83,6 +83,7 @@ pub struct CompanyListParams {
     name: Option<String>,
     after: Option<Uuid>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -134,7 +135,9 @@ pub async fn get_company(
 #[utoipa::path(patch, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = Uuid, Path)), request_body = CompanyBody,
     responses(
         (status = 200, description = "Updated", body = Company),
+        (status = 403, description = "A field the role may not write", body = ErrorBody),
         (status = 404, description = "No such company", body = ErrorBody),
+        (status = 409, description = "Another company has this SIRET (`existing_id`)", body = ErrorBody),
         (status = 422, description = "A value breaks a rule", body = ErrorBody),
     ))]
 pub async fn update_company(
@@ -151,6 +154,7 @@ pub async fn update_company(
 #[utoipa::path(delete, path = "/api/v1/companies/{id}", tag = "companies", params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 403, description = "The role may not delete companies", body = ErrorBody),
         (status = 404, description = "No such company", body = ErrorBody),
         (status = 409, description = "Contacts still belong to it", body = ErrorBody),
     ))]

@@ -149,6 +149,7 @@ pub struct ContactListParams {
     /// The `next_cursor` of the previous page.
     after: Option<Uuid>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -253,6 +254,7 @@ pub async fn delete_contact(
 #[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// At most this many entries, newest first (default 100, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
 }
 

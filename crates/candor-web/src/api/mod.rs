@@ -12,6 +12,8 @@ mod decisions;
 mod orders;
 mod outbox;
 mod pages;
+mod requests;
+mod schema;
 mod system;
 mod tracking;
 
@@ -48,6 +50,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "orders", description = "What a contact bought: lines and totals"),
         (name = "communication", description = "The communication rules: may a message of a category go to a contact on a channel now"),
         (name = "campaigns", description = "Segments and campaigns: audiences, reports rule by rule, sending with one-click unsubscribe"),
+        (name = "requests", description = "Data subject requests: intake with a signed receipt, deadlines, identity, extension, refusal, answers"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "outbox", description = "Emails Candor queued and delivered"),
         (name = "pages", description = "HTML pages people reach from Candor's emails"),
@@ -119,6 +122,16 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(pages::request_page, pages::answer_request))
         .routes(routes!(tracking::open))
         .routes(routes!(tracking::click))
+        .routes(routes!(requests::list_requests, requests::create_request))
+        .routes(routes!(requests::get_request))
+        .routes(routes!(requests::request_receipt))
+        .routes(routes!(requests::verify_identity))
+        .routes(routes!(requests::start_request))
+        .routes(routes!(requests::extend_request))
+        .routes(routes!(requests::refuse_request))
+        .routes(routes!(requests::answer_request))
+        .routes(routes!(requests::lift_restriction))
+        .routes(routes!(requests::receipt_public_key))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }
@@ -141,6 +154,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ),
     );
     document_edge_errors(&mut doc);
+    schema::tighten(&mut doc);
     doc
 }
 
@@ -162,9 +176,7 @@ fn document_edge_errors(doc: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for (path, item) in doc.paths.paths.iter_mut() {
-        if !path.starts_with("/api/v1/") {
-            continue;
-        }
+        let api = path.starts_with("/api/v1/");
         let operations = [
             item.get.as_mut(),
             item.post.as_mut(),
@@ -179,11 +191,21 @@ fn document_edge_errors(doc: &mut utoipa::openapi::OpenApi) {
                     .entry(status.to_owned())
                     .or_insert_with(|| error(description).into());
             };
+            if !api {
+                continue;
+            }
             add(
                 "400",
                 "An unknown or unreadable query parameter, a malformed id or body: `invalid_query`, `invalid_path`, `invalid_json` or `unknown_field`, naming it",
             );
             add("401", "No valid API token: `unauthenticated`");
+            let limited = op.parameters.iter().flatten().any(|p| p.name == "limit");
+            if limited {
+                add(
+                    "422",
+                    "A readable value outside its rule, such as `limit=0`: `invalid_field`, naming it (never clamped)",
+                );
+            }
             if op.request_body.is_some() {
                 add(
                     "413",

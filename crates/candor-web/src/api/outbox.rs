@@ -13,6 +13,7 @@ use uuid::Uuid;
 #[into_params(parameter_in = Query)]
 pub struct OutboxParams {
     /// At most this many messages, newest first (default 50, at most 500).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

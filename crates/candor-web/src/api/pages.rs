@@ -205,7 +205,19 @@ fn purpose_label(app: &Candor, purpose: &str, locale: Locale) -> String {
         .unwrap_or_default()
 }
 
-type WithdrawPath = Path<(uuid::Uuid, String, String, String)>;
+/// The link's parts as written: a subject that is not even a UUID is a forged link like
+/// any other, answered with the same page.
+type WithdrawPath = Path<(String, String, String, String)>;
+
+/// The answer to a link Candor did not make, or no longer knows: nothing changed.
+pub(super) fn unknown_link() -> Response {
+    page(
+        &FR,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("<p>{}</p><p lang=\"en\">{}</p>", FR.unknown, EN.unknown),
+    )
+}
 
 #[utoipa::path(get, path = "/consent/withdraw/{subject}/{purpose}/{channel}/{signature}", tag = "pages", security(()),
     params(("subject" = Uuid, Path), ("purpose" = String, Path), ("channel" = String, Path), ("signature" = String, Path)),
@@ -214,16 +226,14 @@ pub async fn withdraw_page(
     State(app): State<Candor>,
     Path((subject, purpose, channel, sig)): WithdrawPath,
 ) -> Result<Response, ApiError> {
+    let Ok(subject) = uuid::Uuid::parse_str(&subject) else {
+        return Ok(unknown_link());
+    };
     let Some((locale, ch, _)) = app
         .withdrawal_page(subject, &purpose, &channel, &sig)
         .await?
     else {
-        return Ok(page(
-            &FR,
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("<p>{}</p><p lang=\"en\">{}</p>", FR.unknown, EN.unknown),
-        ));
+        return Ok(unknown_link());
     };
     let t = texts(locale);
     let ask = t
@@ -252,17 +262,15 @@ pub async fn withdraw(
     headers: HeaderMap,
     ConnectIp(ip): ConnectIp,
 ) -> Result<Response, ApiError> {
+    let Ok(subject) = uuid::Uuid::parse_str(&subject) else {
+        return Ok(unknown_link());
+    };
     let ua = user_agent(&headers);
     let Some((locale, was_active)) = app
         .withdraw_by_link(subject, &purpose, &channel, &sig, ip, ua)
         .await?
     else {
-        return Ok(page(
-            &FR,
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("<p>{}</p><p lang=\"en\">{}</p>", FR.unknown, EN.unknown),
-        ));
+        return Ok(unknown_link());
     };
     let t = texts(locale);
     let (code, text) = if was_active {

@@ -13,12 +13,15 @@ use uuid::Uuid;
 
 #[utoipa::path(get, path = "/t/o/{campaign}/{subject}/{signature}", tag = "pages", security(()),
     params(("campaign" = Uuid, Path), ("subject" = Uuid, Path), ("signature" = String, Path)),
-    responses((status = 200, description = "A transparent 1×1 GIF; the open is recorded if the person agreed to be measured")))]
+    responses((status = 200, description = "A transparent 1×1 GIF, whatever the link; the open is recorded if the link is Candor's and the person agreed to be measured")))]
 pub async fn open(
     State(app): State<Candor>,
-    Path((campaign, subject, sig)): Path<(Uuid, Uuid, String)>,
+    Path((campaign, subject, sig)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    app.record_open(campaign, subject, &sig).await?;
+    // A link whose ids are not even UUIDs is forged like any other: nothing recorded.
+    if let (Ok(campaign), Ok(subject)) = (Uuid::parse_str(&campaign), Uuid::parse_str(&subject)) {
+        app.record_open(campaign, subject, &sig).await?;
+    }
     Ok((
         [
             (header::CONTENT_TYPE, "image/gif"),
@@ -35,10 +38,14 @@ pub async fn open(
         (status = 404, description = "A forged link: nothing recorded")))]
 pub async fn click(
     State(app): State<Candor>,
-    Path((campaign, subject, target, sig)): Path<(Uuid, Uuid, String, String)>,
+    Path((campaign, subject, target, sig)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
+    let (Ok(campaign), Ok(subject)) = (Uuid::parse_str(&campaign), Uuid::parse_str(&subject))
+    else {
+        return Ok(super::pages::unknown_link());
+    };
     match app.record_click(campaign, subject, &target, &sig).await? {
         Some(url) => Ok((StatusCode::FOUND, [(header::LOCATION, url)]).into_response()),
-        None => Ok(StatusCode::NOT_FOUND.into_response()),
+        None => Ok(super::pages::unknown_link()),
     }
 }

@@ -59,6 +59,16 @@ pub async fn spawn_app_with_clock(clock: Arc<dyn candor_domain::Clock>) -> TestA
     spawn_app_full(dir, db_url, clock).await
 }
 
+/// The app over a fresh PostgreSQL database on a clock the test moves, or `None` when
+/// the test is skipped.
+pub async fn spawn_pg_app_with_clock(
+    test: &str,
+    clock: Arc<dyn candor_domain::Clock>,
+) -> Option<TestApp> {
+    let db_url = candor_store::testing::fresh_pg_url(test).await?;
+    Some(spawn_app_full(temp_dir("api-pg"), db_url, clock).await)
+}
+
 async fn spawn_app_on(dir: PathBuf, db_url: String) -> TestApp {
     spawn_app_full(dir, db_url, Arc::new(SystemClock)).await
 }
@@ -78,6 +88,7 @@ async fn spawn_app_full(
         Lexicon::default_french_english(),
         clock,
         keys,
+        candor_app::receipts::ReceiptKeys::load_or_create(&dir).unwrap(),
         Settings {
             public_url: url.clone(),
             work_dir: dir.join("uploads"),
@@ -109,6 +120,27 @@ async fn spawn_app_full(
 }
 
 impl TestApp {
+    /// Another node on the same database (its own name, the same keys and clock), as a
+    /// second server would be.
+    pub async fn another_node(&self, clock: Arc<dyn candor_domain::Clock>, node: &str) -> Candor {
+        Candor::new(
+            Store::open_url(&self.db_url).await.unwrap(),
+            Catalogue::default_catalogue(),
+            Lexicon::default_french_english(),
+            clock,
+            Keys::load_or_create(&self.dir).unwrap(),
+            candor_app::receipts::ReceiptKeys::load_or_create(&self.dir).unwrap(),
+            Settings {
+                public_url: self.url.clone(),
+                work_dir: self.dir.join("uploads"),
+                node: node.into(),
+                ..Settings::default()
+            },
+        )
+        .await
+        .unwrap()
+    }
+
     /// One staff account per role, `<role>@test.example`, all with `password`.
     pub async fn staff_accounts(&self, password: &str) {
         for role in Role::ALL {

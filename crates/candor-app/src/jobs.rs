@@ -1,0 +1,164 @@
+//! Jobs: work that runs later, once. A job is scheduled in the transaction of the
+//! change that causes it, or at a time; the server's worker (and `candor jobs
+//! run-pending`) claims due jobs with a lease naming the node, runs each, and marks it
+//! done in one transaction with what it produced (the next occurrence, an email), only
+//! while the lease is still the node's: of two nodes that ran one job, one completes it.
+//! Failures are retried with backoff (1, 2, 4… minutes), 8 attempts.
+//!
+//! Kinds today: `dpo_digest`, every day at 07:00 UTC, the DPO's email of the requests
+//! overdue and due within 7 days (R7). The outbox keeps its own worker: an email is a
+//! row of its own with its own lease, retried per message.
+
+use crate::{AppError, Candor};
+use candor_domain::personal::Locale;
+use candor_domain::request::{self, RequestStatus};
+use candor_store::{JobRecord, QueuedMail, RequestFilter};
+use time::{OffsetDateTime, Time};
+
+pub const DPO_DIGEST: &str = "dpo_digest";
+
+/// The hour (UTC) the DPO's digest goes.
+const DIGEST_AT: Time = time::macros::time!(07:00);
+
+/// What a job run produced, committed with its completion.
+#[derive(Default)]
+struct Outcome {
+    next: Option<JobRecord>,
+    mail: Option<QueuedMail>,
+}
+
+impl Candor {
+    /// The next digest at 07:00 UTC, today's if it is not yet past, keyed by its day.
+    fn next_digest(&self, after: OffsetDateTime) -> JobRecord {
+        let mut day = after.date();
+        if after.time() >= DIGEST_AT {
+            day = day.next_day().unwrap_or(day);
+        }
+        let at = day.with_time(DIGEST_AT).assume_utc();
+        JobRecord::new(
+            DPO_DIGEST,
+            serde_json::json!({ "day": day.to_string() }),
+            at,
+            self.now(),
+        )
+        .dedupe(format!("{DPO_DIGEST}:{day}"))
+    }
+
+    /// Schedules the recurring jobs if they are not already (at every start: a key
+    /// makes it once, whichever node starts first).
+    pub async fn schedule_recurring_jobs(&self) -> Result<(), AppError> {
+        self.store
+            .jobs()
+            .schedule(&self.next_digest(self.now()))
+            .await?;
+        Ok(())
+    }
+
+    /// The jobs this node was running when it stopped are due again at once.
+    pub async fn release_own_jobs(&self) -> Result<u64, AppError> {
+        Ok(self
+            .store
+            .jobs()
+            .release_leases(&self.settings.node, self.now())
+            .await?)
+    }
+
+    /// Runs the jobs due now; returns how many completed.
+    pub async fn run_due_jobs(&self) -> Result<u32, AppError> {
+        let node = self.settings.node.clone();
+        let due = self.store.jobs().claim(self.now(), 20, &node).await?;
+        let mut done = 0;
+        for job in due {
+            match self.run_job(&job).await {
+                Ok(out) => {
+                    let completed = self
+                        .store
+                        .jobs()
+                        .complete(
+                            job.id,
+                            &node,
+                            self.now(),
+                            out.next.as_ref(),
+                            out.mail.as_ref(),
+                        )
+                        .await?;
+                    done += u32::from(completed);
+                }
+                Err(e) => {
+                    let retry = (job.attempts < 8).then(|| {
+                        self.now() + time::Duration::minutes(1 << job.attempts.clamp(0, 10))
+                    });
+                    tracing::warn!(job = %job.id, kind = job.kind, error = %e, "job failed");
+                    self.store
+                        .jobs()
+                        .fail(job.id, &node, &e.to_string(), retry)
+                        .await?;
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    async fn run_job(&self, job: &JobRecord) -> Result<Outcome, AppError> {
+        match job.kind.as_str() {
+            DPO_DIGEST => self.dpo_digest(job).await,
+            other => Err(AppError::Internal(format!("unknown job kind {other}"))),
+        }
+    }
+
+    /// R7: the requests overdue and due within 7 days, emailed to the DPO when there
+    /// are any; the next day's digest scheduled with it.
+    async fn dpo_digest(&self, job: &JobRecord) -> Result<Outcome, AppError> {
+        let today = self.now().date();
+        let due = self
+            .store
+            .requests()
+            .list(&RequestFilter {
+                due_by: Some(today + time::Duration::days(7)),
+                limit: 1000,
+                ..RequestFilter::default()
+            })
+            .await?;
+        let next = Some(self.next_digest(job.run_at.max(self.now())));
+        if due.is_empty() {
+            return Ok(Outcome { next, mail: None });
+        }
+        let overdue = due.iter().filter(|r| r.deadline < today).count();
+        let list: String = due
+            .iter()
+            .map(|r| {
+                let days = request::days_left(r.deadline, today);
+                format!(
+                    "{} {} {} ({}) {}\n",
+                    r.deadline,
+                    r.kind.as_str(),
+                    r.status.as_str(),
+                    if days < 0 {
+                        format!("{} d late", -days)
+                    } else {
+                        format!("{days} d left")
+                    },
+                    r.id
+                )
+            })
+            .collect();
+        debug_assert!(due.iter().all(|r| r.status != RequestStatus::Answered));
+        let locale = Locale::Fr;
+        let m = self.legal_notice(
+            None,
+            &self.settings.dpo_contact,
+            locale,
+            "dpo_digest",
+            &[
+                ("today", &today.to_string()),
+                ("overdue", &overdue.to_string()),
+                ("soon", &(due.len() - overdue).to_string()),
+                ("list", &list),
+            ],
+        )?;
+        Ok(Outcome {
+            next,
+            mail: Some(m),
+        })
+    }
+}

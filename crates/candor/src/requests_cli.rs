@@ -1,0 +1,186 @@
+//! `candor jobs …`, `candor receipt …` and `candor requests …`.
+
+use crate::config::Config;
+use crate::setup;
+use anyhow::{Context, Result};
+use candor_domain::Role;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand)]
+pub enum JobsCommand {
+    /// List the newest jobs (kind, when, status, attempts, node).
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Run the jobs due now, as the server's worker does, and say how many completed.
+    RunPending,
+}
+
+#[derive(Subcommand)]
+pub enum ReceiptCommand {
+    /// Verify a signed receipt file offline: against this installation's keys (current
+    /// and earlier), or the public key given (PEM, base64 or hex). Exits 1 naming what
+    /// is wrong on any change.
+    Verify {
+        file: PathBuf,
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Print this installation's receipt public key (PEM) and its id.
+    PublicKey,
+    /// Make a new receipt signing key; the old public key is kept so that older
+    /// receipts still verify.
+    RotateKey,
+}
+
+#[derive(Subcommand)]
+pub enum RequestsCommand {
+    /// List data subject requests by deadline: all open ones, or the overdue ones.
+    List {
+        #[arg(long)]
+        overdue: bool,
+        /// Only requests due within this many days.
+        #[arg(long)]
+        due_within_days: Option<u32>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+}
+
+fn cli_actor(name: &str) -> candor_app::Actor {
+    candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: Role::Admin,
+        audit_name: format!("cli:{name}"),
+    }
+}
+
+pub async fn jobs(cfg: &Config, c: JobsCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
+    match c {
+        JobsCommand::List { limit } => {
+            for j in app.store.jobs().list(limit).await? {
+                println!(
+                    "{}  {:<12} {:<10} run at {}  attempts {}  node {}{}",
+                    j.id,
+                    j.kind,
+                    j.status,
+                    candor_domain::contact::rfc3339(j.run_at),
+                    j.attempts,
+                    j.lease_owner.as_deref().unwrap_or("-"),
+                    j.last_error
+                        .map(|e| format!("  error: {e}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        JobsCommand::RunPending => {
+            app.schedule_recurring_jobs().await.map_err(err)?;
+            let n = app.run_due_jobs().await.map_err(err)?;
+            println!("{n} job(s) completed");
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+pub fn receipt(cfg: &Config, c: ReceiptCommand) -> Result<()> {
+    use candor_app::receipts::{self, ReceiptKeys};
+    match c {
+        ReceiptCommand::Verify { file, public_key } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let known = match public_key {
+                Some(p) => {
+                    let text = std::fs::read_to_string(&p)
+                        .with_context(|| format!("reading {}", p.display()))?;
+                    let pk = receipts::parse_public_key(&text).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{} holds no Ed25519 public key (PEM, base64 or hex)",
+                            p.display()
+                        )
+                    })?;
+                    [(receipts::key_id(&pk), pk)].into()
+                }
+                None => ReceiptKeys::load_or_create(&cfg.data_dir)
+                    .context("reading the receipt keys")?
+                    .known()
+                    .clone(),
+            };
+            match receipts::verify(&bytes, &known) {
+                Ok(r) => {
+                    println!(
+                        "OK: receipt of request {} ({}, received {}, deadline {}), signed by key {}",
+                        r["request_id"].as_str().unwrap_or("?"),
+                        r["kind"].as_str().unwrap_or("?"),
+                        r["received_on"].as_str().unwrap_or("?"),
+                        r["deadline"].as_str().unwrap_or("?"),
+                        r["key_id"].as_str().unwrap_or("?"),
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    println!("NOT VALID: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
+        ReceiptCommand::PublicKey => {
+            let keys =
+                ReceiptKeys::load_or_create(&cfg.data_dir).context("reading the receipt key")?;
+            println!("key id {}", keys.key_id());
+            print!("{}", receipts::public_pem(&keys.public_key()));
+            Ok(())
+        }
+        ReceiptCommand::RotateKey => {
+            let (old, new) = receipts::rotate(&cfg.data_dir).context("rotating the receipt key")?;
+            println!("Receipts are now signed with key {new}; key {old} is kept to verify older receipts (restart the server).");
+            Ok(())
+        }
+    }
+}
+
+pub async fn requests(cfg: &Config, c: RequestsCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    match c {
+        RequestsCommand::List {
+            overdue,
+            due_within_days,
+            limit,
+        } => {
+            let list = app
+                .list_requests(
+                    &cli_actor("requests"),
+                    candor_app::requests::ListRequests {
+                        status: None,
+                        kind: None,
+                        due_within_days,
+                        overdue,
+                        limit,
+                    },
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for r in list {
+                println!(
+                    "{}  {:<13} {:<17} received {}  deadline {}{}",
+                    r.id,
+                    r.kind.as_str(),
+                    r.status.as_str(),
+                    r.received_on,
+                    r.deadline,
+                    match r.days_left {
+                        Some(d) if d < 0 => format!("  OVERDUE by {} days", -d),
+                        Some(d) => format!("  {d} days left"),
+                        None => String::new(),
+                    }
+                );
+            }
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
