@@ -2043,9 +2043,12 @@ async fn demo(store: &Store) {
             "contract",
             "customer_order",
             "import_job",
+            "job",
             "outbox",
+            "request_event",
             "segment",
-            "staff_session"
+            "staff_session",
+            "subject_request"
         ]
     );
     let co = company("Demo Example", Some("35600000000010"));

@@ -407,3 +407,90 @@ async fn verify_names_the_current_consent_edited_by_hand() {
         "{text}"
     );
 }
+
+/// R2: `candor receipt verify` checks a receipt offline against this installation's
+/// keys, or a public key given, and names what is wrong once a byte changed; after a
+/// key rotation older receipts still verify. `candor jobs` lists and runs the jobs.
+#[tokio::test]
+async fn a_receipt_verifies_offline_and_fails_once_changed() {
+    let dir = common::temp_dir("cli-receipt");
+    let app = open(&dir).await;
+    let actor = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: candor_domain::Role::Dpo,
+        audit_name: "token:cli-test".into(),
+    };
+    let r = app
+        .record_request(
+            &actor,
+            candor_app::requests::RequestInput {
+                kind: "access".into(),
+                channel: "letter".into(),
+                received_on: Some("2026-01-31".into()),
+                email: Some("nobody@example.org".into()),
+                ..Default::default()
+            },
+            "POST /api/v1/requests",
+        )
+        .await
+        .unwrap();
+    let file = dir.join("receipt.json");
+    std::fs::write(&file, app.request_receipt(&actor, r.id).await.unwrap()).unwrap();
+    app.store.close().await;
+
+    let ok = candor(&dir, &["receipt", "verify", file.to_str().unwrap()]);
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    assert!(
+        stdout(&ok).contains("deadline 2026-02-28"),
+        "{}",
+        stdout(&ok)
+    );
+
+    // Against the published key alone (PEM), as the person would.
+    let pem = candor(&dir, &["receipt", "public-key"]);
+    let pem_text: String = stdout(&pem)
+        .lines()
+        .skip(1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let key_file = dir.join("receipt.pub");
+    std::fs::write(&key_file, pem_text).unwrap();
+    let ok = candor(
+        &dir,
+        &[
+            "receipt",
+            "verify",
+            file.to_str().unwrap(),
+            "--public-key",
+            key_file.to_str().unwrap(),
+        ],
+    );
+    assert!(ok.status.success(), "{}", stdout(&ok));
+
+    let mut bytes = std::fs::read(&file).unwrap();
+    let at = bytes.iter().position(|b| *b == b'2').unwrap();
+    bytes[at] = b'3';
+    let changed = dir.join("changed.json");
+    std::fs::write(&changed, bytes).unwrap();
+    let bad = candor(&dir, &["receipt", "verify", changed.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).starts_with("NOT VALID: "), "{}", stdout(&bad));
+
+    let rotated = candor(&dir, &["receipt", "rotate-key"]);
+    assert!(rotated.status.success());
+    let still = candor(&dir, &["receipt", "verify", file.to_str().unwrap()]);
+    assert!(
+        still.status.success(),
+        "an older receipt after rotation: {}",
+        stdout(&still)
+    );
+
+    let run = candor(&dir, &["jobs", "run-pending"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let list = candor(&dir, &["jobs", "list"]);
+    assert!(stdout(&list).contains("dpo_digest"), "{}", stdout(&list));
+}

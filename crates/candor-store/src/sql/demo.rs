@@ -68,6 +68,9 @@ impl crate::face::Demo for Store {
             "segment",
             "campaign",
             "staff_session",
+            "subject_request",
+            "request_event",
+            "job",
         ] {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                 .fetch_one(&self.reader)
