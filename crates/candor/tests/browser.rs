@@ -1088,3 +1088,163 @@ async fn an_admin_imports_an_export_in_the_browser() {
     assert!(text_of(b, "#jobs").await.contains("hubspot-crm-exports"));
     br.client.clone().close().await.unwrap();
 }
+
+/// R1, R2 in a real browser: the dpo records a letter received on 31 January, sees its
+/// deadline, verifies the identity, reads the printable receipt; the queue, the request
+/// and the receipt fit a phone, in English and in French.
+#[tokio::test]
+async fn the_dpo_records_and_handles_a_request_in_the_browser() {
+    if !available("the_dpo_records_and_handles_a_request_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = t
+        .contact(json!({"kind": "b2c", "first_name": "Zoé", "last_name": "Lefèvre", "email": "zoe.browser@example.fr"}))
+        .await;
+    let br = browser().await;
+    let b = &br.client;
+    let shots = std::env::var("CANDOR_SCREENSHOTS").ok();
+    let shot = |name: &'static str| {
+        let dir = shots.clone();
+        async move {
+            if let Some(dir) = dir {
+                let png = b.screenshot().await.unwrap();
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+            }
+        }
+    };
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Dpo).await;
+    b.find(Locator::Css("nav a[href='/requests']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("r-kind")).await.unwrap();
+    b.find(Locator::Id("r-channel"))
+        .await
+        .unwrap()
+        .select_by_value("letter")
+        .await
+        .unwrap();
+    b.execute(
+        "document.getElementById('r-received').value = '2026-01-31';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.find(Locator::Id("r-contact"))
+        .await
+        .unwrap()
+        .send_keys(&id)
+        .await
+        .unwrap();
+    b.find(Locator::Id("r-details"))
+        .await
+        .unwrap()
+        .send_keys("All the data you hold on me")
+        .await
+        .unwrap();
+    b.find(Locator::Id("record-request"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("request-deadline"))
+        .await
+        .unwrap();
+    assert_eq!(text_of(b, "#request-deadline").await, "2026-02-28");
+    shot("request").await;
+    b.find(Locator::Id("s-method"))
+        .await
+        .unwrap()
+        .send_keys("ID card copy enclosed with the letter")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-identity button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("notice")).await.unwrap();
+    assert_eq!(text_of(b, "#request-status").await, "Identity verified");
+    assert!(text_of(b, "#request-timeline")
+        .await
+        .contains("identity_verified"));
+    b.find(Locator::Id("receipt-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("receipt-signature"))
+        .await
+        .unwrap();
+    assert!(text_of(b, "#receipt").await.contains("2026-02-28"));
+    shot("request-receipt").await;
+    for (lang, switch) in [("en", false), ("fr", true)] {
+        if switch {
+            b.find(Locator::Css("form[action='/language'] button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait()
+                .for_element(Locator::Css("html[lang=fr]"))
+                .await
+                .unwrap();
+        }
+        b.set_window_size(390, 900).await.unwrap();
+        b.goto(&format!("{}/requests", t.url)).await.unwrap();
+        assert!(
+            !overflows(b).await,
+            "the queue fits a phone ({lang}): {}",
+            widest(b).await
+        );
+        b.find(Locator::Css("#requests a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait()
+            .for_element(Locator::Id("request-deadline"))
+            .await
+            .unwrap();
+        assert!(
+            !overflows(b).await,
+            "the request fits a phone ({lang}): {}",
+            widest(b).await
+        );
+        b.find(Locator::Id("receipt-link"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait()
+            .for_element(Locator::Id("receipt-signature"))
+            .await
+            .unwrap();
+        assert!(
+            !overflows(b).await,
+            "the receipt fits a phone ({lang}): {}",
+            widest(b).await
+        );
+        if lang == "fr" {
+            assert!(text_of(b, "h1").await.contains("Accusé de réception signé"));
+            shot("request-receipt-390-fr").await;
+        }
+        b.set_window_size(1366, 900).await.unwrap();
+    }
+    br.client.clone().close().await.unwrap();
+}

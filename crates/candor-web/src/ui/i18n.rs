@@ -158,6 +158,75 @@ texts! {
     yes: "Yes", "Oui";
     no: "No", "Non";
     forbidden: "Your role may not do this.", "Votre rôle ne permet pas cela.";
+    rq_title: "Requests from people", "Demandes des personnes";
+    rq_access: "Access", "Accès";
+    rq_rectification: "Rectification", "Rectification";
+    rq_erasure: "Erasure", "Effacement";
+    rq_portability: "Portability", "Portabilité";
+    rq_restriction: "Restriction", "Limitation";
+    rq_objection: "Objection", "Opposition";
+    rq_information: "Information", "Information";
+    rq_in_person: "In person", "En personne";
+    rq_letter: "Letter", "Courrier";
+    rq_phone: "Phone", "Téléphone";
+    rq_portal: "Privacy portal", "Portail de confidentialité";
+    rq_received: "Received", "Reçue";
+    rq_identity_verified: "Identity verified", "Identité vérifiée";
+    rq_in_progress: "In progress", "En cours";
+    rq_answered: "Answered", "Répondue";
+    rq_refused: "Refused", "Refusée";
+    rq_unfounded: "Manifestly unfounded (Art. 12(5))", "Manifestement infondée (art. 12.5)";
+    rq_excessive: "Excessive (Art. 12(5))", "Excessive (art. 12.5)";
+    rq_identity_not_established: "Identity not established (Art. 12(6))", "Identité non établie (art. 12.6)";
+    rq_days_left: "{n} days left", "{n} jours restants";
+    rq_days_late: "{n} days late", "{n} jours de retard";
+    rq_due: "Due", "Échéance";
+    rq_due_week: "Within 7 days or late", "Sous 7 jours ou en retard";
+    rq_due_late: "Late", "En retard";
+    rq_deadline: "Deadline", "Échéance";
+    rq_days: "Time left", "Temps restant";
+    rq_received_on: "Received on", "Reçue le";
+    rq_new: "Record a request", "Enregistrer une demande";
+    rq_new_help: "A request received by letter, email, phone or at the desk. Date it from its receipt: the deadline runs from then. Name the contact, or write what the person gave if no contact matches.", "Une demande reçue par courrier, e-mail, téléphone ou au guichet. Datez-la de sa réception : le délai court à partir de là. Indiquez le contact, ou ce que la personne a donné si aucun contact ne correspond.";
+    rq_contact: "Contact id (if known)", "Identifiant du contact (s'il est connu)";
+    rq_postal_address: "Postal address", "Adresse postale";
+    rq_details: "What the person asks", "Ce que demande la personne";
+    rq_done_received: "The request is recorded; its signed receipt is ready and was emailed to the person if an address is known.", "La demande est enregistrée ; son accusé de réception signé est prêt et a été envoyé à la personne si une adresse est connue.";
+    rq_subject: "Concerns", "Concerne";
+    rq_contact_record: "the contact's record", "la fiche du contact";
+    rq_no_contact: "no contact matched", "aucun contact ne correspond";
+    rq_identity: "Identity", "Identité";
+    rq_identity_pending: "not verified yet: nothing is disclosed or changed before", "pas encore vérifiée : rien n'est communiqué ni modifié avant";
+    rq_extension: "Extension", "Prolongation";
+    rq_restricts: "Processing restricted: only legal notices go to this person", "Traitement limité : seuls les avis légaux partent vers cette personne";
+    rq_receipt: "Signed acknowledgement of receipt", "Accusé de réception signé";
+    rq_receipt_file: "Download the signed file", "Télécharger le fichier signé";
+    rq_steps: "Handle the request", "Traiter la demande";
+    rq_identity_method: "What was checked to establish the person's identity", "Ce qui a été vérifié pour établir l'identité de la personne";
+    rq_verify: "Identity verified", "Identité vérifiée";
+    rq_answer_note: "How the request was answered", "Comment la demande a été traitée";
+    rq_answer: "Answer and close", "Répondre et clore";
+    rq_answered_by_act: "This request is answered by its act: the bundle delivered, the data corrected or erased.", "Cette demande est close par son acte : les données remises, corrigées ou effacées.";
+    rq_months: "Extension, in months", "Prolongation, en mois";
+    rq_extension_reason: "Why more time is needed (the person is told)", "Pourquoi plus de temps est nécessaire (la personne en est informée)";
+    rq_extend: "Extend the deadline", "Prolonger le délai";
+    rq_refusal_reason: "Reason for refusing", "Motif du refus";
+    rq_refuse: "Refuse the request", "Refuser la demande";
+    rq_lift_note: "Why the restriction ends (the person is told beforehand)", "Pourquoi la limitation prend fin (la personne en est informée au préalable)";
+    rq_lift: "Lift the restriction", "Lever la limitation";
+    rq_timeline: "Timeline", "Historique";
+    rq_changed_meanwhile: "Someone changed this request meanwhile: here it is as it stands now.", "Quelqu'un a modifié cette demande entre-temps : la voici telle qu'elle est maintenant.";
+    rq_reference: "Request reference", "Référence de la demande";
+    rq_organisation: "Organisation", "Organisme";
+    rq_dpo: "Data protection officer", "Délégué à la protection des données";
+    rq_issued_at: "Issued at", "Émis le";
+    rq_key_id: "Signing key", "Clé de signature";
+    rq_heading: "Request: {kind}", "Demande : {kind}";
+    rq_signature: "Signature", "Signature";
+    rq_signature_help: "Ed25519 signature over this receipt in canonical JSON (RFC 8785). Anyone can check it offline with `candor receipt verify` and the public key published at /api/v1/receipts/public-key.", "Signature Ed25519 de cet accusé en JSON canonique (RFC 8785). Chacun peut la vérifier hors ligne avec `candor receipt verify` et la clé publique publiée à /api/v1/receipts/public-key.";
+    rq_public_key: "Public key (base64)", "Clé publique (base64)";
+    rq_print: "Print this page with your browser (Ctrl+P): the menu is left out", "Imprimez cette page avec votre navigateur (Ctrl+P) : le menu n'est pas imprimé";
+    rq_back: "Back to the request", "Retour à la demande";
     not_found: "Not found.", "Introuvable.";
     error_title: "Something went wrong", "Un problème est survenu";
     imports: "Imports", "Imports";
@@ -296,6 +365,22 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "already_taken" => "un autre contact a déjà cette valeur : cherchez-le plutôt que d'en créer un second",
         "person_only_source" => "seule la personne enregistre cela, depuis son portail ou un lien que Candor lui envoie",
         "import_only_source" => "seul l'import enregistre cette source",
+        "request_kind" => "doit être un type de demande : accès, rectification, effacement, portabilité, limitation, opposition ou information",
+        "request_channel" => "doit être un canal : en personne, courrier, e-mail, téléphone ou API",
+        "not_in_future" => "ne peut pas être postérieure à aujourd'hui",
+        "date_format" => "doit être une date (AAAA-MM-JJ)",
+        "subject_required" => "indiquez le contact, ou ce que la personne a donné d'elle-même (nom, e-mail ou adresse postale)",
+        "reference_exists" => "aucun contact n'a cet identifiant",
+        "uuid" => "doit être un identifiant de contact (UUID)",
+        "identity_not_verified" => "vérifiez d'abord l'identité de la personne : rien n'est communiqué ni modifié avant",
+        "identity_already_verified" => "l'identité a déjà été vérifiée",
+        "request_closed" => "la demande est close : plus rien ne la modifie",
+        "extended_once" => "le délai a déjà été prolongé ; il ne peut l'être qu'une fois",
+        "extension_length" => "la prolongation est d'un ou deux mois",
+        "extension_too_late" => "une prolongation doit être décidée et annoncée pendant le premier mois",
+        "answered_by_its_act" => "cette demande est close par son acte (données remises, corrigées ou effacées), pas par une note",
+        "no_restriction" => "cette demande ne limite plus rien",
+        "refusal_reason" => "doit être un motif : manifestement infondée, excessive ou identité non établie",
         "special_category_data" => {
             return format!(
                 "révèle une donnée sensible (RGPD art. 9), refusée ici — {message}"

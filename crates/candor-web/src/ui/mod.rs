@@ -15,6 +15,7 @@ mod governance;
 pub mod i18n;
 mod imports;
 mod limits;
+mod requests;
 pub mod session;
 mod settings;
 
@@ -74,6 +75,11 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/imports/{id}/job", get(imports::job))
         .route("/imports/{id}/rejects.csv", get(imports::rejects))
         .route("/imports/{id}/delete", post(imports::delete))
+        .route("/requests", get(requests::queue).post(requests::create))
+        .route("/requests/{id}", get(requests::show))
+        .route("/requests/{id}/receipt", get(requests::receipt))
+        .route("/requests/{id}/receipt.json", get(requests::receipt_file))
+        .route("/requests/{id}/{step}", post(requests::step))
         .route("/audit", get(governance::audit))
         .route("/outbox", get(governance::outbox))
         .route("/outbox/{id}", get(governance::outbox_mail))
@@ -113,6 +119,9 @@ impl Chrome {
         let mut items = vec![("/contacts", t.contacts), ("/companies", t.companies)];
         if matches!(role, Role::Admin | Role::Marketing) {
             items.push(("/campaigns", t.campaigns));
+        }
+        if role != Role::Marketing {
+            items.push(("/requests", t.rq_title));
         }
         if role.governs_data() {
             items.push(("/audit", t.audit));
