@@ -813,6 +813,56 @@ impl Candor {
         self.change(before, &r, event, None, consents, audit).await
     }
 
+    /// The access or portability bundle of a request's subject (R3, R4), written into
+    /// `out`, once the identity is verified; the request's timeline records it.
+    pub async fn request_bundle<W: std::io::Write + std::io::Seek>(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        out: W,
+        endpoint: &str,
+    ) -> Result<crate::bundle::Manifest, AppError> {
+        let r = self.handled_request(actor, id).await?;
+        if !matches!(r.kind, RequestKind::Access | RequestKind::Portability) {
+            return Err(AppError::field(
+                "kind",
+                "bundle_for_access_or_portability",
+                format!(
+                    "a bundle answers an access or portability request, not a {} request",
+                    r.kind.as_str()
+                ),
+            ));
+        }
+        if r.identity.is_none() {
+            return Err(AppError::field(
+                "status",
+                "identity_not_verified",
+                "verify the person's identity first: nothing is disclosed or changed before",
+            ));
+        }
+        let Some(subject) = r.subject_id else {
+            return Err(AppError::field(
+                "subject_id",
+                "no_contact",
+                "no contact matched this person: the answer is that nothing is held on them",
+            ));
+        };
+        let manifest = self.write_bundle(actor, subject, out, endpoint).await?;
+        use sha2::Digest;
+        let event = self.step(
+            &r,
+            actor,
+            "bundle_produced",
+            serde_json::json!({
+                "files": manifest.files.len(),
+                "manifest_sha256": hex::encode(sha2::Sha256::digest(manifest.signed.as_bytes())),
+            }),
+        );
+        self.change(r.status, &r, event, None, vec![], vec![])
+            .await?;
+        Ok(manifest)
+    }
+
     /// Ends a restriction (Art. 18(3): the person is told before it is lifted).
     pub async fn lift_restriction(
         &self,

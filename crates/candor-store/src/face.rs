@@ -479,6 +479,14 @@ pub trait Requests: Send + Sync {
     async fn restricted_among(&self, subjects: &[Uuid]) -> Result<std::collections::HashSet<Uuid>>;
 }
 
+/// Everything held on one person, table by table (the access bundle, R3).
+#[async_trait]
+pub trait Subjects: Send + Sync {
+    /// The person's rows of every registered subject table (`registry::SUBJECT_TABLES`,
+    /// in its order), every column, as JSON objects.
+    async fn rows(&self, subject: Uuid) -> Result<Vec<(&'static str, Vec<serde_json::Value>)>>;
+}
+
 /// Jobs: scheduled once, claimed with a lease, done once.
 #[async_trait]
 pub trait Jobs: Send + Sync {
@@ -533,6 +541,7 @@ pub trait Backend:
     + Addresses
     + Checkpoints
     + Requests
+    + Subjects
     + Jobs
     + Outbox
     + Contracts

@@ -103,6 +103,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn subjects(&self) -> &dyn face::Subjects {
+        &*self.0
+    }
+
     pub fn jobs(&self) -> &dyn face::Jobs {
         &*self.0
     }

@@ -184,6 +184,14 @@ enum ExportCommand {
         #[arg(long)]
         role: Role,
     },
+    /// Everything held on one person, as the zip of an access request (R3, R4):
+    /// report.html, data.json, CSV files, contact.vcf, a signed manifest.
+    Subject {
+        #[arg(long)]
+        contact: uuid::Uuid,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -293,6 +301,9 @@ async fn run() -> Result<()> {
         Command::Export {
             command: ExportCommand::Contacts { out, role },
         } => export_contacts(&cfg, &out, role).await,
+        Command::Export {
+            command: ExportCommand::Subject { contact, out },
+        } => requests_cli::export_subject(&cfg, contact, &out).await,
         Command::Config {
             command: ConfigCommand::Example,
         } => {

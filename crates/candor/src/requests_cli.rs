@@ -184,3 +184,32 @@ pub async fn requests(cfg: &Config, c: RequestsCommand) -> Result<()> {
     app.store.close().await;
     Ok(())
 }
+
+/// `candor export subject`: the bundle of one contact, written to a file.
+pub async fn export_subject(
+    cfg: &Config,
+    contact: uuid::Uuid,
+    out: &std::path::Path,
+) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let m = app
+        .write_bundle(
+            &cli_actor("export-subject"),
+            contact,
+            file,
+            "cli export subject",
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "Wrote {} ({} files, manifest signed):",
+        out.display(),
+        m.files.len() + 1
+    );
+    for (name, size, sha) in &m.files {
+        println!("  {name:<28} {size:>9} bytes  sha256 {sha}");
+    }
+    app.store.close().await;
+    Ok(())
+}

@@ -126,6 +126,12 @@ impl PgStore {
 
 /// What PostgreSQL spells its own way, for the shared queries of `crate::sql`.
 mod dialect {
+    /// Each row of `table` whose `column` is `$1`, as one JSON object (text), its keys
+    /// the column names.
+    pub fn row_json(table: &str, column: &str, _columns: &[String]) -> String {
+        format!("SELECT row_to_json(t)::text FROM {table} t WHERE t.{column} = $1")
+    }
+
     use super::Db;
     use crate::bulk::{Cell, Rows};
     use crate::error::Result;

@@ -23,6 +23,7 @@ mod jobs;
 mod outbox;
 mod requests;
 mod staff;
+mod subjects;
 mod tokens;
 
 use audit::append_in as append_audit_in;

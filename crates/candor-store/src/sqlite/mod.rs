@@ -157,6 +157,16 @@ mod dialect {
     pub const FOR_UPDATE: &str = "";
     pub const SKIP_LOCKED: &str = "";
 
+    /// Each row of `table` whose `column` is `$1`, as one JSON object (text), its keys
+    /// the column names.
+    pub fn row_json(table: &str, column: &str, columns: &[String]) -> String {
+        let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', \"{c}\"")).collect();
+        format!(
+            "SELECT json_object({}) FROM {table} WHERE {column} = $1",
+            pairs.join(", ")
+        )
+    }
+
     pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \
         (id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, fields TEXT NOT NULL, at TEXT NOT NULL)";
 

@@ -132,6 +132,8 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(requests::answer_request))
         .routes(routes!(requests::lift_restriction))
         .routes(routes!(requests::receipt_public_key))
+        .routes(routes!(requests::request_bundle))
+        .routes(routes!(requests::export_schema))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }

@@ -184,6 +184,46 @@ pub async fn request_receipt(
         .into_response())
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/{id}/bundle", tag = "requests", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The zip: report.html, data.json (schema at /api/v1/schemas/export.json), one CSV per kind of record, contact.vcf, manifest.json signed; recorded on the request and in the person's audit", content_type = "application/zip"),
+        (status = 403, description = "Only the dpo and admin produce bundles", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 409, description = "The request changed meanwhile", body = ErrorBody),
+        (status = 422, description = "Not an access or portability request, identity not verified, or no contact matched", body = ErrorBody),
+    ))]
+pub async fn request_bundle(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    app.request_bundle(
+        &auth.actor,
+        id,
+        &mut buf,
+        "POST /api/v1/requests/{id}/bundle",
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"data-{id}.zip\""),
+            ),
+        ],
+        buf.into_inner(),
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/schemas/export.json", tag = "requests", security(()),
+    responses((status = 200, description = "The JSON Schema (draft 2020-12) of a bundle's data.json", body = Object)))]
+pub async fn export_schema() -> Json<serde_json::Value> {
+    Json(candor_app::bundle::export_schema())
+}
+
 /// The identity step: what was checked.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1,0 +1,35 @@
+//! Every row held on one person, table by table, for the access bundle (R3): the
+//! registry names the tables and their subject columns, the schema their columns, so a
+//! table added to the registry is in the bundle the day it exists.
+
+use super::{dialect, Db, Store};
+use crate::error::{Result, StoreError};
+use crate::registry::SUBJECT_TABLES;
+use crate::types::Id;
+use uuid::Uuid;
+
+#[async_trait::async_trait]
+impl crate::face::Subjects for Store {
+    async fn rows(&self, subject: Uuid) -> Result<Vec<(&'static str, Vec<serde_json::Value>)>> {
+        let schema = self.schema().await?;
+        let mut out = Vec::with_capacity(SUBJECT_TABLES.len());
+        for t in SUBJECT_TABLES {
+            let info = schema
+                .tables
+                .get(t.table)
+                .ok_or_else(|| StoreError::Corrupt(format!("no table {}", t.table)))?;
+            let columns: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
+            let sql = dialect::row_json(t.table, t.subject_column, &columns);
+            let rows: Vec<String> = sqlx::query_scalar::<Db, String>(&sql)
+                .bind(Id(subject))
+                .fetch_all(&self.reader)
+                .await?;
+            let rows = rows
+                .iter()
+                .map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(e.to_string())))
+                .collect::<Result<Vec<_>>>()?;
+            out.push((t.table, rows));
+        }
+        Ok(out)
+    }
+}
