@@ -14,6 +14,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod csvfile;
 pub mod decisions;
+pub mod delivery;
 pub mod demo;
 mod error;
 pub mod export;

@@ -51,6 +51,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("request_extended", Locale::En) => Some(t!("request_extended", "en")),
         ("request_refused", Locale::Fr) => Some(t!("request_refused", "fr")),
         ("request_refused", Locale::En) => Some(t!("request_refused", "en")),
+        ("request_bundle", Locale::Fr) => Some(t!("request_bundle", "fr")),
+        ("request_bundle", Locale::En) => Some(t!("request_bundle", "en")),
         ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
         ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
         _ => None,
@@ -471,8 +473,9 @@ impl Candor {
     }
 }
 
-/// The paths of links that act for the person they were sent to.
-const PERSON_PATHS: [&str; 4] = [
+/// The paths of links that act for the person they were sent to (or open their data).
+const PERSON_PATHS: [&str; 5] = [
+    "/download/",
     "/consent/confirm/",
     "/consent/request/",
     "/consent/withdraw/",

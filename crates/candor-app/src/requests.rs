@@ -90,7 +90,7 @@ pub struct RefusalView {
     pub note: String,
 }
 
-fn view(r: &SubjectRequest, today: Date) -> RequestView {
+pub(crate) fn view(r: &SubjectRequest, today: Date) -> RequestView {
     let open = r.status.is_open();
     let days = request::days_left(r.deadline, today);
     RequestView {
@@ -225,7 +225,10 @@ impl Candor {
 
     /// Where and in which language the person is written to: the contact's address,
     /// else the one they gave.
-    async fn reach(&self, r: &SubjectRequest) -> Result<Option<(String, Locale)>, AppError> {
+    pub(crate) async fn reach(
+        &self,
+        r: &SubjectRequest,
+    ) -> Result<Option<(String, Locale)>, AppError> {
         if let Some(id) = r.subject_id {
             if let Some(c) = self.store.contacts().get(id).await? {
                 if let Some(e) = c.data.email {
@@ -433,7 +436,7 @@ impl Candor {
         Ok(view(&r, self.today()))
     }
 
-    fn step(
+    pub(crate) fn step(
         &self,
         r: &SubjectRequest,
         actor: &Actor,
@@ -450,7 +453,7 @@ impl Candor {
         }
     }
 
-    fn request_audit(
+    pub(crate) fn request_audit(
         &self,
         actor: &Actor,
         r: &SubjectRequest,
@@ -485,7 +488,11 @@ impl Candor {
         }
     }
 
-    async fn handled_request(&self, actor: &Actor, id: Uuid) -> Result<SubjectRequest, AppError> {
+    pub(crate) async fn handled_request(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<SubjectRequest, AppError> {
         if !handles(actor.role) {
             return Err(AppError::RoleForbidden {
                 role: actor.role,
@@ -591,6 +598,7 @@ impl Candor {
                 mail: mail.as_ref(),
                 consents,
                 audit,
+                link: None,
             })
             .await?;
         Ok(view(r, self.today()))

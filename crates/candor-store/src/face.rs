@@ -472,6 +472,12 @@ pub trait Requests: Send + Sync {
     /// A request's timeline, oldest first.
     async fn events(&self, id: Uuid) -> Result<Vec<candor_domain::request::RequestEvent>>;
 
+    /// A bundle download link by its token's hash.
+    async fn link(&self, token_hash: &str) -> Result<Option<BundleLink>>;
+
+    /// Counts one download of a link.
+    async fn count_download(&self, token_hash: &str) -> Result<()>;
+
     /// Whether a restriction request holds for this subject now (Art. 18).
     async fn restricted(&self, subject: Uuid) -> Result<bool>;
 

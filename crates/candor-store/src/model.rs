@@ -375,6 +375,19 @@ pub struct RequestChange<'a> {
     pub mail: Option<&'a QueuedMail>,
     pub consents: Vec<candor_domain::consent::ConsentDraft>,
     pub audit: Vec<candor_domain::audit::AccessEvent>,
+    /// A download link of the request's bundle, created with the change.
+    pub link: Option<&'a BundleLink>,
+}
+
+/// A download link of a request's bundle (R5): the token's hash only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundleLink {
+    pub token_hash: String,
+    pub request_id: Uuid,
+    pub subject_id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub downloads: i64,
 }
 
 /// A job: work to run at a time, once.

@@ -132,6 +132,12 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
         holds: "the person's requests (access, rectification, erasure…): kind, channel, dates, status, identity step, receipt; kept as proof that they were answered (Art. 5(2)), minimised",
     },
     SubjectTable {
+        table: "bundle_link",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Delete,
+        holds: "the hashes of the download links of the person's data, with their expiry and download count",
+    },
+    SubjectTable {
         table: "request_event",
         subject_column: "subject_id",
         on_erasure: OnErasure::LegalHold,

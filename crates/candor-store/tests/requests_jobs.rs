@@ -173,6 +173,7 @@ async fn requests(store: &Store) {
             mail: None,
             consents: vec![draft],
             audit: audit(s),
+            link: None,
         })
         .await
         .unwrap();
@@ -191,6 +192,7 @@ async fn requests(store: &Store) {
             mail: None,
             consents: vec![],
             audit: audit(s),
+            link: None,
         })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
@@ -205,6 +207,7 @@ async fn requests(store: &Store) {
                 mail: None,
                 consents: vec![],
                 audit: vec![],
+                link: None,
             })
             .await,
         Err(StoreError::NotFound { .. })
@@ -231,6 +234,7 @@ async fn requests(store: &Store) {
             mail: None,
             consents: vec![],
             audit: vec![],
+            link: None,
         })
         .await
         .unwrap();

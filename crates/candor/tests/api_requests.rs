@@ -594,6 +594,189 @@ async fn the_dpo_digest_runs_once_a_day_even_with_two_nodes(t: TestApp, c: Arc<F
     assert_eq!(mails_to(&t, "dpo@candor.invalid").await.len(), 2);
 }
 
+async fn access_request(t: &TestApp, email: &str) -> String {
+    let id = person(t, email).await;
+    let r = record(
+        t,
+        Role::Dpo,
+        json!({"kind": "access", "channel": "email", "contact_id": id}),
+    )
+    .await;
+    let rid = r["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        step(
+            t,
+            Role::Dpo,
+            &rid,
+            "identity",
+            json!({"method": "lien envoyé à l'adresse connue"})
+        )
+        .await
+        .status(),
+        200
+    );
+    rid
+}
+
+async fn a_bundle_is_delivered_by_each_channel_and_recorded(t: TestApp, c: Arc<FixedClock>) {
+    // By email: the person gets a link, never the data; staff see it cut.
+    let rid = access_request(&t, "deliver.email@example.fr").await;
+    let res = step(
+        &t,
+        Role::Dpo,
+        &rid,
+        "deliveries",
+        json!({"channel": "email"}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let d: Value = res.json().await.unwrap();
+    assert_eq!(d["request"]["status"], "answered");
+    let link = d["link"].as_str().unwrap().to_owned();
+    let mails = mails_to(&t, "deliver.email@example.fr").await;
+    let mail = mails
+        .iter()
+        .find(|m| m["body_text"].as_str().unwrap().contains(&link))
+        .expect("the link is emailed");
+    assert!(
+        !mail["body_text"].as_str().unwrap().contains("\"format\""),
+        "never the data in the body"
+    );
+    let outbox: Vec<Value> = t
+        .get(Role::Dpo, "/api/v1/outbox")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        outbox
+            .iter()
+            .all(|m| !m["body_text"].as_str().unwrap_or_default().contains(&link)),
+        "staff views cut the link"
+    );
+    // The link: a page that changes nothing, then the zip; a forged one gets nothing.
+    let page = t.client.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("<form method=\"post\">"));
+    let zip = t.client.post(&link).send().await.unwrap();
+    assert_eq!(zip.status(), 200);
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    assert!(zip.bytes().await.unwrap().starts_with(b"PK"));
+    let forged = t
+        .client
+        .post(format!("{}/download/{}", t.url, "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    let full: Value = t
+        .get(Role::Dpo, &format!("/api/v1/requests/{rid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let delivered = full["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "delivered")
+        .expect("recorded");
+    assert_eq!(
+        (
+            delivered["detail"]["channel"].as_str(),
+            delivered["actor"].as_str().is_some()
+        ),
+        (Some("email"), true)
+    );
+    // Delivered once: the request is closed.
+    let before = t.snapshot().await;
+    expect_error(
+        step(
+            &t,
+            Role::Dpo,
+            &rid,
+            "deliveries",
+            json!({"channel": "post"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("status"),
+        Some("request_closed"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, before);
+    // Seven days later the link is spent.
+    c.advance(time::Duration::days(8));
+    assert_eq!(t.client.post(&link).send().await.unwrap().status(), 404);
+
+    // Written to a drive: an absolute existing directory only.
+    let rid = access_request(&t, "deliver.drive@example.fr").await;
+    expect_error(
+        step(
+            &t,
+            Role::Dpo,
+            &rid,
+            "deliveries",
+            json!({"channel": "removable_drive", "path": "relative/dir"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("path"),
+        Some("existing_directory"),
+    )
+    .await;
+    expect_error(
+        step(
+            &t,
+            Role::Dpo,
+            &rid,
+            "deliveries",
+            json!({"channel": "pigeon"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("channel"),
+        Some("delivery_channel"),
+    )
+    .await;
+    let drive = common::temp_dir("usb-key");
+    let d: Value = step(
+        &t,
+        Role::Dpo,
+        &rid,
+        "deliveries",
+        json!({"channel": "removable_drive", "path": drive.to_str().unwrap()}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let file = d["file"].as_str().unwrap();
+    assert!(std::fs::read(file).unwrap().starts_with(b"PK"));
+    // By post: recorded and answered.
+    let rid = access_request(&t, "deliver.post@example.fr").await;
+    let d: Value = step(
+        &t,
+        Role::Dpo,
+        &rid,
+        "deliveries",
+        json!({"channel": "post"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(d["request"]["status"], "answered");
+    assert_eq!(d["link"], Value::Null);
+}
+
 on_both_backends_with_clock!(
     a_letter_is_received_extended_verified_and_its_receipt_holds,
     an_extension_after_the_first_month_is_refused,
@@ -601,4 +784,5 @@ on_both_backends_with_clock!(
     each_role_sees_and_does_what_it_may,
     a_restriction_holds_until_lifted_and_an_objection_withdraws,
     the_dpo_digest_runs_once_a_day_even_with_two_nodes,
+    a_bundle_is_delivered_by_each_channel_and_recorded,
 );

@@ -140,6 +140,32 @@ async fn a_bundle_holds_every_row_of_its_subject_and_no_other(t: TestApp) {
         )
         .await;
     assert_eq!(sent.status(), 200);
+    // An earlier access request of hers, answered by a download link.
+    let first: Value = t
+        .post(
+            Role::Dpo,
+            "/api/v1/requests",
+            &json!({"kind": "access", "channel": "phone", "contact_id": a}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fid = first["id"].as_str().unwrap();
+    t.post(
+        Role::Dpo,
+        &format!("/api/v1/requests/{fid}/identity"),
+        &json!({"method": "rappel"}),
+    )
+    .await;
+    let d = t
+        .post(
+            Role::Dpo,
+            &format!("/api/v1/requests/{fid}/deliveries"),
+            &json!({"channel": "download"}),
+        )
+        .await;
+    assert_eq!(d.status(), 200);
     t.app.checkpoint().await.unwrap();
     // The access request, verified, and its bundle.
     let r: Value = t

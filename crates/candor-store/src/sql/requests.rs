@@ -2,7 +2,7 @@
 
 use super::{Db, Store, Tx, LIST};
 use crate::error::{Result, StoreError};
-use crate::model::{QueuedMail, RequestChange, RequestFilter};
+use crate::model::{BundleLink, QueuedMail, RequestChange, RequestFilter};
 use crate::personal::corrupt;
 use crate::types::{Id, Ts};
 use candor_domain::audit::AccessEvent;
@@ -220,6 +220,20 @@ impl crate::face::Requests for Store {
         for d in c.consents {
             super::append_consent_in(&mut tx, d).await?;
         }
+        if let Some(l) = c.link {
+            sqlx::query(
+                "INSERT INTO bundle_link (token_hash, request_id, subject_id, created_at, expires_at, downloads) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&l.token_hash)
+            .bind(Id(l.request_id))
+            .bind(Id(l.subject_id))
+            .bind(Ts(l.created_at))
+            .bind(Ts(l.expires_at))
+            .bind(l.downloads)
+            .execute(&mut *tx)
+            .await?;
+        }
         super::append_audit_in(&mut tx, c.audit).await?;
         tx.commit().await?;
         Ok(())
@@ -282,6 +296,32 @@ impl crate::face::Requests for Store {
                 },
             )
             .collect())
+    }
+
+    async fn link(&self, token_hash: &str) -> Result<Option<BundleLink>> {
+        let row: Option<(String, Id, Id, Ts, Ts, i64)> = sqlx::query_as(
+            "SELECT token_hash, request_id, subject_id, created_at, expires_at, downloads \
+             FROM bundle_link WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|(token_hash, r, s, c, e, downloads)| BundleLink {
+            token_hash,
+            request_id: r.0,
+            subject_id: s.0,
+            created_at: c.0,
+            expires_at: e.0,
+            downloads,
+        }))
+    }
+
+    async fn count_download(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("UPDATE bundle_link SET downloads = downloads + 1 WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     async fn restricted(&self, subject: Uuid) -> Result<bool> {

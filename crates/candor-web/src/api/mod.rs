@@ -9,6 +9,7 @@ mod consents;
 mod contacts;
 mod contracts;
 mod decisions;
+mod download;
 mod orders;
 mod outbox;
 mod pages;
@@ -134,6 +135,8 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(requests::receipt_public_key))
         .routes(routes!(requests::request_bundle))
         .routes(routes!(requests::export_schema))
+        .routes(routes!(requests::deliver_request))
+        .routes(routes!(download::download_page, download::download))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))
 }

@@ -224,6 +224,60 @@ pub async fn export_schema() -> Json<serde_json::Value> {
     Json(candor_app::bundle::export_schema())
 }
 
+/// How the bundle reaches the person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryBody {
+    /// download (a link valid 7 days, given back here), email (that link, sent to the
+    /// address on file), removable_drive (the zip written in `path`), post (report.html
+    /// printed and posted).
+    #[schema(example = "email")]
+    channel: String,
+    /// For removable_drive: the absolute path of the mounted drive's directory.
+    path: Option<String>,
+}
+
+/// A delivery done: the request answered, and the link or file it made.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryDoc {
+    #[schema(value_type = Request)]
+    request: RequestView,
+    /// The download link (download and email): give it to the person only.
+    link: Option<String>,
+    /// Where the zip was written (removable_drive).
+    file: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/deliveries", tag = "requests", params(("id" = Uuid, Path)), request_body = DeliveryBody,
+    responses(
+        (status = 200, description = "Delivered and recorded (channel, date, staff member); the request is answered", body = DeliveryDoc),
+        (status = 403, description = "Only the dpo and admin deliver", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 409, description = "The request changed meanwhile", body = ErrorBody),
+        (status = 422, description = "Not an access or portability request, identity not verified, closed, an unknown channel, no address, a path that is not a directory", body = ErrorBody),
+    ))]
+pub async fn deliver_request(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<DeliveryBody>,
+) -> Result<Json<DeliveryDoc>, ApiError> {
+    let d = app
+        .deliver_request(
+            &auth.actor,
+            id,
+            &b.channel,
+            b.path.as_deref(),
+            "POST /api/v1/requests/{id}/deliveries",
+        )
+        .await?;
+    Ok(Json(DeliveryDoc {
+        request: d.request,
+        link: d.link,
+        file: d.file.map(|f| f.display().to_string()),
+    }))
+}
+
 /// The identity step: what was checked.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -176,6 +176,7 @@ const CLOSED: &[&str] = &[
     "Request",
     "RequestWithTimeline",
     "ReceiptKey",
+    "DeliveryDoc",
 ];
 
 pub(super) fn tighten(doc: &mut OpenApi) {

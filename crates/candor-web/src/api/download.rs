@@ -1,0 +1,52 @@
+//! The person's download of their data (R5): the emailed link shows one button (a GET
+//! changes nothing, so a mail scanner following it spends nothing); the POST makes the
+//! bundle and sends it. An unknown or expired link gets the page every forged link gets.
+
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use candor_app::Candor;
+
+const PAGE: &str = "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width\"><title>Vos données · Your data</title>\
+<style>body{font-family:sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#1a1a1a}\
+button{font-size:1.1rem;padding:.6rem 1.4rem;background:#0b5394;color:#fff;border:0;border-radius:4px}</style></head>\
+<body data-code=\"download\"><main><h1>Vos données</h1>\
+<p>Le fichier contient un rapport lisible, vos données (JSON, CSV), votre fiche de contact et un manifeste signé.</p>\
+<form method=\"post\"><button type=\"submit\">Télécharger mes données</button></form>\
+<h2 lang=\"en\">Your data</h2><p lang=\"en\">The file holds a readable report, your data (JSON, CSV), your contact card and a signed manifest.</p>\
+<form method=\"post\"><button type=\"submit\" lang=\"en\">Download my data</button></form></main></body></html>";
+
+#[utoipa::path(get, path = "/download/{token}", tag = "pages", security(()), params(("token" = String, Path)),
+    responses((status = 200, description = "HTML page with the button that downloads; changes nothing")))]
+pub async fn download_page(Path(_token): Path<String>) -> Response {
+    (StatusCode::OK, Html(PAGE)).into_response()
+}
+
+#[utoipa::path(post, path = "/download/{token}", tag = "pages", security(()), params(("token" = String, Path)),
+    responses(
+        (status = 200, description = "The bundle (zip), made now", content_type = "application/zip"),
+        (status = 404, description = "Unknown or expired link: nothing made"),
+    ))]
+pub async fn download(
+    State(app): State<Candor>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    match app.download_bundle(&token, &mut buf).await? {
+        Some(()) => Ok((
+            [
+                (header::CONTENT_TYPE, "application/zip"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"my-data.zip\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            buf.into_inner(),
+        )
+            .into_response()),
+        None => Ok(super::pages::unknown_link()),
+    }
+}
