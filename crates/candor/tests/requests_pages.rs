@@ -148,6 +148,26 @@ async fn the_queue_records_and_handles_a_letter(t: TestApp) {
     candor_app::receipts::verify(&file, t.app.receipt_keys().known())
         .expect("the downloaded receipt verifies");
 
+    // The bundle, then its delivery by a link shown once to the staff member.
+    let csrf = dpo.csrf(&page).await;
+    let zip = dpo
+        .post(&format!("/requests/{rid}/bundle"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(zip.headers()["content-type"], "application/zip");
+    let res = dpo
+        .post(
+            &format!("/requests/{rid}/deliveries"),
+            &[("csrf", &csrf), ("channel", "download"), ("path", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Remis. Le lien de téléchargement") && html.contains("/download/"),
+        "{html}"
+    );
+    assert!(html.contains("Répondue"));
+
     // Support sees only what it recorded; marketing has no requests page.
     let mut admin = signed_in(&t, Role::Admin).await;
     let csrf = admin.csrf("/requests").await;

@@ -227,6 +227,17 @@ texts! {
     rq_public_key: "Public key (base64)", "Clé publique (base64)";
     rq_print: "Print this page with your browser (Ctrl+P): the menu is left out", "Imprimez cette page avec votre navigateur (Ctrl+P) : le menu n'est pas imprimé";
     rq_back: "Back to the request", "Retour à la demande";
+    rq_bundle_help: "The person's data in one zip: a readable report, JSON and CSV, a vCard and a signed manifest. Not filtered by your role: it is theirs.", "Les données de la personne en un zip : un rapport lisible, JSON et CSV, une vCard et un manifeste signé. Non filtré par votre rôle : ce sont les siennes.";
+    rq_bundle: "Download the bundle", "Télécharger le dossier";
+    rq_delivery: "Deliver the answer", "Remettre la réponse";
+    rq_by_email: "By email: a download link to the address on file", "Par e-mail : un lien de téléchargement à l'adresse connue";
+    rq_by_link: "By a download link given to the person", "Par un lien de téléchargement remis à la personne";
+    rq_by_drive: "Written to a removable drive", "Sur une clé USB";
+    rq_by_post: "Printed report sent by post", "Rapport imprimé envoyé par courrier";
+    rq_drive_path: "Drive directory (removable drive only)", "Dossier de la clé (clé USB seulement)";
+    rq_deliver: "Deliver and close", "Remettre et clore";
+    rq_link_given: "Delivered. The download link, valid 7 days, for the person only: {link}", "Remis. Le lien de téléchargement, valable 7 jours, pour la personne seule : {link}";
+    rq_file_written: "Delivered. The bundle is written to {file}", "Remis. Le dossier est écrit dans {file}";
     not_found: "Not found.", "Introuvable.";
     error_title: "Something went wrong", "Un problème est survenu";
     imports: "Imports", "Imports";
@@ -380,6 +391,12 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "extension_too_late" => "une prolongation doit être décidée et annoncée pendant le premier mois",
         "answered_by_its_act" => "cette demande est close par son acte (données remises, corrigées ou effacées), pas par une note",
         "no_restriction" => "cette demande ne limite plus rien",
+        "bundle_for_access_or_portability" => "un dossier répond à une demande d'accès ou de portabilité",
+        "no_contact" => "aucun contact ne correspond : la réponse est que nous ne détenons rien",
+        "delivery_channel" => "doit être e-mail, lien, clé USB ou courrier",
+        "no_address" => "aucune adresse e-mail n'est connue pour cette personne : remettez-lui le lien autrement",
+        "existing_directory" => "doit être le chemin absolu d'un dossier existant (la clé montée)",
+        "writable" => "le dossier n'a pas pu y être écrit",
         "refusal_reason" => "doit être un motif : manifestement infondée, excessive ou identité non établie",
         "special_category_data" => {
             return format!(

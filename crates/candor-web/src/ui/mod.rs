@@ -79,6 +79,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/requests/{id}", get(requests::show))
         .route("/requests/{id}/receipt", get(requests::receipt))
         .route("/requests/{id}/receipt.json", get(requests::receipt_file))
+        .route("/requests/{id}/bundle", post(requests::bundle))
         .route("/requests/{id}/{step}", post(requests::step))
         .route("/audit", get(governance::audit))
         .route("/outbox", get(governance::outbox))

@@ -280,10 +280,11 @@ struct RequestPage {
     open: bool,
     verified: bool,
     can_answer: bool,
+    bundles: bool,
     handles: bool,
     timeline: Vec<(String, String, String)>,
     refusals: Vec<Choice>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     errors: Vec<String>,
 }
 
@@ -296,7 +297,7 @@ async fn request_page(
     app: &Candor,
     staff: Staff,
     id: Uuid,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     errors: Vec<String>,
     status: StatusCode,
 ) -> Response {
@@ -374,6 +375,7 @@ async fn request_page(
                 r.kind,
                 RequestKind::Restriction | RequestKind::Objection | RequestKind::Information
             ),
+            bundles: matches!(r.kind, RequestKind::Access | RequestKind::Portability),
             handles,
             timeline,
             refusals: choices(RefusalReason::ALL, RefusalReason::as_str, |x| {
@@ -395,9 +397,12 @@ pub async fn show(
     Query(p): Query<ShowParams>,
 ) -> Response {
     let t = staff.t();
-    let notice = p.done.as_deref().map(|d| match d {
-        "received" => t.rq_done_received,
-        _ => t.saved,
+    let notice = p.done.as_deref().map(|d| {
+        match d {
+            "received" => t.rq_done_received,
+            _ => t.saved,
+        }
+        .to_owned()
     });
     request_page(&app, staff, id, notice, Vec::new(), StatusCode::OK).await
 }
@@ -412,6 +417,10 @@ pub struct StepForm {
     reason: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    path: String,
 }
 
 /// One step of a request, from its page.
@@ -447,6 +456,25 @@ pub async fn step(
         }
         "answer" => app.answer_request(a, id, note.as_deref(), ep).await,
         "lift-restriction" => app.lift_restriction(a, id, note.as_deref(), ep).await,
+        "deliveries" => {
+            match app
+                .deliver_request(a, id, &f.channel, opt(&f.path).as_deref(), ep)
+                .await
+            {
+                // The link to hand over is shown once, on the page, to the staff member.
+                Ok(d) => {
+                    let t = staff.t();
+                    let shown = d.link.map(|l| t.rq_link_given.replace("{link}", &l)).or(d
+                        .file
+                        .map(|f| {
+                            t.rq_file_written
+                                .replace("{file}", &f.display().to_string())
+                        }));
+                    return request_page(&app, staff, id, shown, Vec::new(), StatusCode::OK).await;
+                }
+                Err(e) => Err(e),
+            }
+        }
         _ => Err(AppError::NotFound { what: "step" }),
     };
     match result {
@@ -578,6 +606,45 @@ pub async fn receipt_file(
             f,
         )
             .into_response(),
+        Err(e) => app_error(staff.t(), e),
+    }
+}
+
+/// The bundle of an access or portability request, downloaded by staff (R3).
+pub async fn bundle(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(_f): Posted<StepForm>,
+) -> Response {
+    let mut buf = std::io::Cursor::new(Vec::new());
+    match app
+        .request_bundle(&staff.actor, id, &mut buf, "POST /requests/{id}/bundle")
+        .await
+    {
+        Ok(_) => (
+            [
+                (header::CONTENT_TYPE, "application/zip".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"data-{id}.zip\""),
+                ),
+            ],
+            buf.into_inner(),
+        )
+            .into_response(),
+        Err(AppError::Invalid(e)) => {
+            let errors = field_errors(staff.t(), &e);
+            request_page(
+                &app,
+                staff,
+                id,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => app_error(staff.t(), e),
     }
 }
