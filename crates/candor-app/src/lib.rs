@@ -24,6 +24,7 @@ pub mod keys;
 pub mod mail;
 pub mod orders;
 pub mod receipts;
+pub mod rectification;
 pub mod requests;
 pub mod staff;
 pub mod tracking;

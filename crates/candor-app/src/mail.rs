@@ -53,6 +53,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("request_refused", Locale::En) => Some(t!("request_refused", "en")),
         ("request_bundle", Locale::Fr) => Some(t!("request_bundle", "fr")),
         ("request_bundle", Locale::En) => Some(t!("request_bundle", "en")),
+        ("request_rectified", Locale::Fr) => Some(t!("request_rectified", "fr")),
+        ("request_rectified", Locale::En) => Some(t!("request_rectified", "en")),
         ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
         ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
         _ => None,

@@ -777,6 +777,106 @@ async fn a_bundle_is_delivered_by_each_channel_and_recorded(t: TestApp, c: Arc<F
     assert_eq!(d["link"], Value::Null);
 }
 
+async fn a_rectification_is_validated_applied_and_told(t: TestApp, _c: Arc<FixedClock>) {
+    let id = person(&t, "rectify@example.fr").await;
+    let r = record(&t, Role::Support, json!({"kind": "rectification", "channel": "phone", "contact_id": id, "details": "Mon numéro a changé"})).await;
+    let rid = r["id"].as_str().unwrap();
+    let fix = json!({"phone": "06 98 76 54 32", "city": "Lyon"});
+    expect_error(
+        step(&t, Role::Dpo, rid, "rectification", fix.clone()).await,
+        422,
+        "invalid_field",
+        Some("status"),
+        Some("identity_not_verified"),
+    )
+    .await;
+    step(
+        &t,
+        Role::Dpo,
+        rid,
+        "identity",
+        json!({"method": "rappel au numéro connu"}),
+    )
+    .await;
+    // An invalid value is named and changes nothing.
+    let before = t.snapshot().await;
+    expect_error(
+        step(&t, Role::Dpo, rid, "rectification", json!({"phone": "12"})).await,
+        422,
+        "invalid_field",
+        Some("phone"),
+        Some("phone_format"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, before);
+    let done = step(&t, Role::Dpo, rid, "rectification", fix).await;
+    assert_eq!(done.status(), 200);
+    let done: Value = done.json().await.unwrap();
+    assert_eq!(done["status"], "answered");
+    let c: Value = t
+        .get(Role::Sales, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (c["phone"].as_str(), c["city"].as_str()),
+        (Some("+33698765432"), Some("Lyon"))
+    );
+    // The timeline names the fields, never the values; the audit names the request.
+    let full: Value = t
+        .get(Role::Dpo, &format!("/api/v1/requests/{rid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let step_json = full["timeline"].to_string();
+    assert!(
+        step_json.contains("rectified")
+            && step_json.contains("phone")
+            && !step_json.contains("98765432"),
+        "{step_json}"
+    );
+    let audit: Vec<Value> = t
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}/audit"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e["action"] == "update"
+        && e["actor"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/request:{rid}"))
+        && e["fields"].as_array().unwrap().iter().any(|f| f == "phone")));
+    assert!(mails_to(&t, "rectify@example.fr")
+        .await
+        .iter()
+        .any(|m| m["subject"] == "Vos données sont corrigées"));
+    // Only a rectification request takes corrections.
+    let other = record(
+        &t,
+        Role::Dpo,
+        json!({"kind": "information", "channel": "phone", "contact_id": id}),
+    )
+    .await;
+    expect_error(
+        step(
+            &t,
+            Role::Dpo,
+            other["id"].as_str().unwrap(),
+            "rectification",
+            json!({"city": "Paris"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("kind"),
+        Some("rectification_only"),
+    )
+    .await;
+}
+
 on_both_backends_with_clock!(
     a_letter_is_received_extended_verified_and_its_receipt_holds,
     an_extension_after_the_first_month_is_refused,
@@ -785,4 +885,5 @@ on_both_backends_with_clock!(
     a_restriction_holds_until_lifted_and_an_objection_withdraws,
     the_dpo_digest_runs_once_a_day_even_with_two_nodes,
     a_bundle_is_delivered_by_each_channel_and_recorded,
+    a_rectification_is_validated_applied_and_told,
 );

@@ -278,6 +278,31 @@ pub async fn deliver_request(
     }))
 }
 
+#[utoipa::path(post, path = "/api/v1/requests/{id}/rectification", tag = "requests", params(("id" = Uuid, Path)), request_body = super::contacts::ContactBody,
+    responses(
+        (status = 200, description = "The corrections applied with the validation of every change, the person told, the request answered; the audit names the fields and the request, the timeline the field names only", body = Request),
+        (status = 403, description = "Only the dpo and admin handle requests", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 409, description = "The request changed meanwhile, or another contact has this email", body = ErrorBody),
+        (status = 422, description = "Not a rectification request, identity not verified, closed, or a value that breaks its rule: nothing changed", body = ErrorBody),
+    ))]
+pub async fn rectify_request(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<super::contacts::ContactBody>,
+) -> Result<Json<RequestView>, ApiError> {
+    Ok(Json(
+        app.rectify_request(
+            &auth.actor,
+            id,
+            b.into(),
+            "POST /api/v1/requests/{id}/rectification",
+        )
+        .await?,
+    ))
+}
+
 /// The identity step: what was checked.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
