@@ -201,7 +201,7 @@ impl Candor {
             ),
             (
                 "data.json".into(),
-                serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?,
+                serde_json::to_vec(&data).map_err(|e| AppError::Internal(e.to_string()))?,
             ),
             ("contact.vcf".into(), vcard(&contact).into_bytes()),
         ];

@@ -159,7 +159,25 @@ impl Candor {
                         "must be the absolute path of an existing directory (the mounted drive)",
                     ));
                 }
-                let target = dir.join(format!("data-{}.zip", r.id));
+                let real = dir.canonicalize().map_err(|_| {
+                    AppError::field(
+                        "path",
+                        "existing_directory",
+                        "must be the absolute path of an existing directory (the mounted drive)",
+                    )
+                })?;
+                let under_a_root = self.settings.drive_roots.iter().any(|root| {
+                    root.canonicalize()
+                        .is_ok_and(|r| real.starts_with(&r) && real != r)
+                });
+                if !under_a_root {
+                    return Err(AppError::field(
+                        "path",
+                        "drive_root",
+                        "must be a drive mounted under /media, /mnt or /run/media (the `drive_roots` setting)",
+                    ));
+                }
+                let target = real.join(format!("data-{}.zip", r.id));
                 let out = std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)

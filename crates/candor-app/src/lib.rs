@@ -74,6 +74,9 @@ pub struct Settings {
     pub dpo_contact: String,
     /// The lengths of a request's deadline and of its one extension (R1).
     pub deadlines: candor_domain::request::Deadlines,
+    /// Where removable drives are mounted: a bundle is written to a drive only under one
+    /// of these directories (never anywhere else the server may write).
+    pub drive_roots: Vec<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -89,6 +92,10 @@ impl Default for Settings {
             organisation: "Candor".into(),
             dpo_contact: "dpo@candor.invalid".into(),
             deadlines: candor_domain::request::Deadlines::default(),
+            drive_roots: ["/media", "/mnt", "/run/media"]
+                .into_iter()
+                .map(std::path::PathBuf::from)
+                .collect(),
         }
     }
 }

@@ -74,6 +74,20 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// One person's access bundle (many audit and activity events) against reading the
+    /// same rows and serialising them to JSON.
+    Export {
+        /// Demo contacts in the database.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// Audit entries, and web visits, of the person.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+        /// A PostgreSQL server URL (a database is created on it and dropped after);
+        /// by default a SQLite file in a temporary directory.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// A newsletter audience (allowed ids and exclusions per rule) against hand-written SQL.
     Audience {
         /// Demo contacts in the database.
@@ -99,6 +113,11 @@ pub async fn run(c: BenchCommand) -> Result<()> {
             batch,
         } => import(contacts, postgres, batch).await,
         BenchCommand::Audience { contacts, postgres } => audience(contacts, postgres).await,
+        BenchCommand::Export {
+            contacts,
+            events,
+            postgres,
+        } => crate::bench_export::run(contacts, events, postgres).await,
         BenchCommand::Checkpoint { contacts, postgres } => {
             crate::bench_checkpoint::run(contacts, postgres).await
         }

@@ -43,6 +43,9 @@ pub struct Config {
     pub request_months: u8,
     /// The most one extension may add, in calendar months (Art. 12(3): two).
     pub request_extension_months: u8,
+    /// Directories under which removable drives are mounted: a request's bundle is
+    /// written to a drive only below one of them.
+    pub drive_roots: Vec<PathBuf>,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -66,6 +69,7 @@ impl Default for Config {
             dpo_email: "dpo@candor.invalid".into(),
             request_months: 1,
             request_extension_months: 2,
+            drive_roots: vec!["/media".into(), "/mnt".into(), "/run/media".into()],
             log: "info,sqlx=warn".into(),
         }
     }
@@ -199,6 +203,8 @@ organisation = "Candor"
 dpo_email = "dpo@candor.invalid"
 request_months = 1
 request_extension_months = 2
+# A request's bundle is written to a removable drive only below these directories.
+drive_roots = ["/media", "/mnt", "/run/media"]
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_checkpoint;
+mod bench_export;
 mod config;
 mod import;
 mod requests_cli;

@@ -62,6 +62,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
             months: cfg.request_months,
             max_extension_months: cfg.request_extension_months,
         },
+        drive_roots: cfg.drive_roots.clone(),
     };
     if cfg.request_months == 0 {
         anyhow::bail!("request_months must be at least 1");

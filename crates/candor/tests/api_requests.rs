@@ -746,6 +746,25 @@ async fn a_bundle_is_delivered_by_each_channel_and_recorded(t: TestApp, c: Arc<F
         Some("delivery_channel"),
     )
     .await;
+    // Never a directory outside the drives' mount points.
+    let before = t.snapshot().await;
+    expect_error(
+        step(
+            &t,
+            Role::Dpo,
+            &rid,
+            "deliveries",
+            json!({"channel": "removable_drive", "path": "/etc"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("path"),
+        Some("drive_root"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, before);
+    assert!(!std::path::Path::new(&format!("/etc/data-{rid}.zip")).exists());
     let drive = common::temp_dir("usb-key");
     let d: Value = step(
         &t,

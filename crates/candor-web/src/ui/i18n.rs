@@ -397,6 +397,7 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "no_address" => "aucune adresse e-mail n'est connue pour cette personne : remettez-lui le lien autrement",
         "existing_directory" => "doit être le chemin absolu d'un dossier existant (la clé montée)",
         "writable" => "le dossier n'a pas pu y être écrit",
+        "drive_root" => "doit être une clé montée sous /media, /mnt ou /run/media",
         "refusal_reason" => "doit être un motif : manifestement infondée, excessive ou identité non établie",
         "special_category_data" => {
             return format!(

@@ -93,6 +93,8 @@ async fn spawn_app_full(
             public_url: url.clone(),
             work_dir: dir.join("uploads"),
             anchor: Some(dir.join("checkpoints.log")),
+            // Test "drives" are directories under the system's temporary directory.
+            drive_roots: vec![std::env::temp_dir()],
             ..Settings::default()
         },
     )
