@@ -4,11 +4,11 @@
 //! posted. Each delivery is recorded with its channel, date and staff member, and
 //! answers the request.
 
-use crate::requests::{view, RequestView};
+use crate::requests::RequestView;
 use crate::{keys, Actor, AppError, Candor};
 use candor_domain::audit::AuditAction;
-use candor_domain::request::{self, RequestKind, Step};
-use candor_store::{BundleLink, RequestChange};
+use candor_domain::request::RequestKind;
+use candor_store::BundleLink;
 use rand::RngCore;
 use std::path::{Path, PathBuf};
 use uuid::Uuid;
@@ -76,26 +76,14 @@ impl Candor {
         endpoint: &str,
     ) -> Result<Delivered, AppError> {
         let channel = DeliveryChannel::parse(channel)?;
-        let mut r = self.handled_request(actor, id).await?;
-        if !matches!(r.kind, RequestKind::Access | RequestKind::Portability) {
-            return Err(AppError::field(
-                "kind",
+        let (mut r, before, subject) = self
+            .answerable(
+                actor,
+                id,
+                &[RequestKind::Access, RequestKind::Portability],
                 "bundle_for_access_or_portability",
-                format!(
-                    "a bundle answers an access or portability request, not a {} request",
-                    r.kind.as_str()
-                ),
-            ));
-        }
-        let before = r.status;
-        r.status = request::next(before, Step::Answer).map_err(AppError::invalid)?;
-        let Some(subject) = r.subject_id else {
-            return Err(AppError::field(
-                "subject_id",
-                "no_contact",
-                "no contact matched this person: the answer is that nothing is held on them",
-            ));
-        };
+            )
+            .await?;
         let now = self.now();
         let mut link = None;
         let mut link_row = None;
@@ -119,24 +107,19 @@ impl Candor {
                     downloads: 0,
                 });
                 if channel == DeliveryChannel::Email {
-                    let Some((to, locale)) = self.reach(&r).await? else {
-                        return Err(AppError::field("channel", "no_address", "no email address is known for this person: give them the link another way"));
-                    };
                     let expires = (now + time::Duration::days(LINK_DAYS)).date().to_string();
-                    mail = Some(self.legal_notice(
-                        Some(subject),
-                        &to,
-                        locale,
-                        "request_bundle",
-                        &[
-                            ("kind", crate::requests::kind_label(r.kind, locale)),
-                            ("link", &url),
-                            ("expires", &expires),
-                            ("request", &r.id.to_string()),
-                            ("organisation", &self.settings.organisation),
-                            ("dpo", &self.settings.dpo_contact),
-                        ],
-                    )?);
+                    mail = self
+                        .notice_to_person(&r, "request_bundle", |_| {
+                            vec![("link", url.clone()), ("expires", expires.clone())]
+                        })
+                        .await?;
+                    if mail.is_none() {
+                        return Err(AppError::field(
+                            "channel",
+                            "no_address",
+                            "no email address is known for this person: give them the link another way",
+                        ));
+                    }
                 }
                 link = Some(url);
             }
@@ -203,20 +186,11 @@ impl Candor {
             "file": file.as_ref().map(|f| f.display().to_string()),
         }));
         let audit = self.request_audit(actor, &r, AuditAction::Update, endpoint);
-        self.store
-            .requests()
-            .update(RequestChange {
-                request: &r,
-                expected: before,
-                event: &event,
-                mail: mail.as_ref(),
-                consents: vec![],
-                audit,
-                link: link_row.as_ref(),
-            })
+        let request = self
+            .change_with_link(before, &r, event, mail, vec![], audit, link_row.as_ref())
             .await?;
         Ok(Delivered {
-            request: view(&r, now.date()),
+            request,
             link,
             file,
         })

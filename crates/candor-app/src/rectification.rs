@@ -4,13 +4,12 @@
 //! request's timeline records the field names only, never the old or new values, so
 //! nothing of the former data outlives the answer.
 
-use crate::requests::{view, RequestView};
+use crate::requests::RequestView;
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::AuditAction;
 use candor_domain::contact::ContactPatch;
-use candor_domain::request::{self, RequestKind, Step};
+use candor_domain::request::RequestKind;
 use candor_domain::Role;
-use candor_store::RequestChange;
 use uuid::Uuid;
 
 impl Candor {
@@ -22,26 +21,14 @@ impl Candor {
         patch: ContactPatch,
         endpoint: &str,
     ) -> Result<RequestView, AppError> {
-        let mut r = self.handled_request(actor, id).await?;
-        if r.kind != RequestKind::Rectification {
-            return Err(AppError::field(
-                "kind",
+        let (mut r, before, subject) = self
+            .answerable(
+                actor,
+                id,
+                &[RequestKind::Rectification],
                 "rectification_only",
-                format!(
-                    "corrections answer a rectification request, not a {} request",
-                    r.kind.as_str()
-                ),
-            ));
-        }
-        let before = r.status;
-        r.status = request::next(before, Step::Answer).map_err(AppError::invalid)?;
-        let Some(subject) = r.subject_id else {
-            return Err(AppError::field(
-                "subject_id",
-                "no_contact",
-                "no contact matched this person: nothing to correct",
-            ));
-        };
+            )
+            .await?;
         let fields = patch.fields();
         if fields.is_empty() {
             return Err(AppError::field(
@@ -62,22 +49,12 @@ impl Candor {
             .await?;
         r.answer = Some(format!("rectified: {}", fields.join(", ")));
         r.closed_at = Some(self.now());
-        let mail = match self.reach(&r).await? {
-            Some((to, locale)) => Some(self.legal_notice(
-                Some(subject),
-                &to,
-                locale,
-                "request_rectified",
-                &[
-                    ("kind", crate::requests::kind_label(r.kind, locale)),
-                    ("fields", &fields.join(", ")),
-                    ("request", &r.id.to_string()),
-                    ("organisation", &self.settings.organisation),
-                    ("dpo", &self.settings.dpo_contact),
-                ],
-            )?),
-            None => None,
-        };
+        let changed = fields.join(", ");
+        let mail = self
+            .notice_to_person(&r, "request_rectified", |_| {
+                vec![("fields", changed.clone())]
+            })
+            .await?;
         let event = self.step(
             &r,
             actor,
@@ -85,18 +62,6 @@ impl Candor {
             serde_json::json!({ "fields": fields, "told_by_email": mail.is_some() }),
         );
         let audit = self.request_audit(actor, &r, AuditAction::Update, endpoint);
-        self.store
-            .requests()
-            .update(RequestChange {
-                request: &r,
-                expected: before,
-                event: &event,
-                mail: mail.as_ref(),
-                consents: vec![],
-                audit,
-                link: None,
-            })
-            .await?;
-        Ok(view(&r, self.now().date()))
+        self.change(before, &r, event, mail, vec![], audit).await
     }
 }

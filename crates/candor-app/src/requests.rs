@@ -239,6 +239,68 @@ impl Candor {
         Ok(r.requester.email.clone().map(|e| (e, Locale::Fr)))
     }
 
+    /// The email that tells the person about their request (a legal notice), in their
+    /// language, when an address is known: the request's kind, reference, organisation
+    /// and DPO, and `extra` placeholders.
+    pub(crate) async fn notice_to_person(
+        &self,
+        r: &SubjectRequest,
+        template: &str,
+        extra: impl Fn(Locale) -> Vec<(&'static str, String)>,
+    ) -> Result<Option<QueuedMail>, AppError> {
+        let Some((to, locale)) = self.reach(r).await? else {
+            return Ok(None);
+        };
+        let id = r.id.to_string();
+        let received = r.received_on.to_string();
+        let more = extra(locale);
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("kind", kind_label(r.kind, locale)),
+            ("request", &id),
+            ("received", &received),
+            ("organisation", &self.settings.organisation),
+            ("dpo", &self.settings.dpo_contact),
+        ];
+        vars.extend(more.iter().map(|(k, v)| (*k, v.as_str())));
+        self.legal_notice(r.subject_id, &to, locale, template, &vars)
+            .map(Some)
+    }
+
+    /// A request answered by its own act (a delivery, corrections): the dpo or admin
+    /// handles it, it is of one of `kinds` (else `rule`), its identity is verified and
+    /// it names a contact. The request, the status it had, and the contact.
+    pub(crate) async fn answerable(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        kinds: &[RequestKind],
+        rule: &'static str,
+    ) -> Result<(SubjectRequest, RequestStatus, Uuid), AppError> {
+        let mut r = self.handled_request(actor, id).await?;
+        if !kinds.contains(&r.kind) {
+            let allowed: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            return Err(AppError::field(
+                "kind",
+                rule,
+                format!(
+                    "this answers a {} request, not a {} request",
+                    allowed.join(" or "),
+                    r.kind.as_str()
+                ),
+            ));
+        }
+        let before = r.status;
+        r.status = request::next(before, Step::Answer).map_err(AppError::invalid)?;
+        let Some(subject) = r.subject_id else {
+            return Err(AppError::field(
+                "subject_id",
+                "no_contact",
+                "no contact matched this person: the answer is that nothing is held on them",
+            ));
+        };
+        Ok((r, before, subject))
+    }
+
     fn receipt_content(&self, r: &SubjectRequest) -> serde_json::Value {
         serde_json::json!({
             "type": "candor/request-receipt/v1",
@@ -401,24 +463,11 @@ impl Candor {
         r.receipt_signature = signed.signature;
         let deadline = r.deadline.to_string();
         let received = r.received_on.to_string();
-        let id = r.id.to_string();
-        let mail = match self.reach(&r).await? {
-            Some((to, locale)) => Some(self.legal_notice(
-                subject_id,
-                &to,
-                locale,
-                "request_receipt",
-                &[
-                    ("kind", kind_label(kind, locale)),
-                    ("received", &received),
-                    ("deadline", &deadline),
-                    ("request", &id),
-                    ("organisation", &self.settings.organisation),
-                    ("dpo", &self.settings.dpo_contact),
-                ],
-            )?),
-            None => None,
-        };
+        let mail = self
+            .notice_to_person(&r, "request_receipt", |_| {
+                vec![("deadline", deadline.clone())]
+            })
+            .await?;
         let event = self.step(
             &r,
             actor,
@@ -580,7 +629,7 @@ impl Candor {
     }
 
     /// Writes a change, checking that the request still has the status it was read with.
-    async fn change(
+    pub(crate) async fn change(
         &self,
         before: RequestStatus,
         r: &SubjectRequest,
@@ -588,6 +637,22 @@ impl Candor {
         mail: Option<QueuedMail>,
         consents: Vec<ConsentDraft>,
         audit: Vec<AccessEvent>,
+    ) -> Result<RequestView, AppError> {
+        self.change_with_link(before, r, event, mail, consents, audit, None)
+            .await
+    }
+
+    /// `change`, with the download link a delivery makes.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn change_with_link(
+        &self,
+        before: RequestStatus,
+        r: &SubjectRequest,
+        event: RequestEvent,
+        mail: Option<QueuedMail>,
+        consents: Vec<ConsentDraft>,
+        audit: Vec<AccessEvent>,
+        link: Option<&candor_store::BundleLink>,
     ) -> Result<RequestView, AppError> {
         self.store
             .requests()
@@ -598,7 +663,7 @@ impl Candor {
                 mail: mail.as_ref(),
                 consents,
                 audit,
-                link: None,
+                link,
             })
             .await?;
         Ok(view(r, self.today()))
@@ -679,24 +744,14 @@ impl Candor {
             at: self.now(),
         });
         let new_deadline = deadline.to_string();
-        let mail = match self.reach(&r).await? {
-            Some((to, locale)) => Some(self.legal_notice(
-                r.subject_id,
-                &to,
-                locale,
-                "request_extended",
-                &[
-                    ("kind", kind_label(r.kind, locale)),
-                    ("received", &r.received_on.to_string()),
-                    ("deadline", &new_deadline),
-                    ("reason", &reason),
-                    ("request", &r.id.to_string()),
-                    ("organisation", &self.settings.organisation),
-                    ("dpo", &self.settings.dpo_contact),
-                ],
-            )?),
-            None => None,
-        };
+        let mail = self
+            .notice_to_person(&r, "request_extended", |_| {
+                vec![
+                    ("deadline", new_deadline.clone()),
+                    ("reason", reason.clone()),
+                ]
+            })
+            .await?;
         let event = self.step(&r, actor, "extended", serde_json::json!({
             "months": months, "reason": reason, "deadline": new_deadline, "told_by_email": mail.is_some(),
         }));
@@ -723,24 +778,14 @@ impl Candor {
         r.status = request::next(before, Step::Refuse(why)).map_err(AppError::invalid)?;
         r.refusal = Some((why, note.clone()));
         r.closed_at = Some(self.now());
-        let mail = match self.reach(&r).await? {
-            Some((to, locale)) => Some(self.legal_notice(
-                r.subject_id,
-                &to,
-                locale,
-                "request_refused",
-                &[
-                    ("kind", kind_label(r.kind, locale)),
-                    ("received", &r.received_on.to_string()),
-                    ("reason", refusal_label(why, locale)),
-                    ("note", &note),
-                    ("request", &r.id.to_string()),
-                    ("organisation", &self.settings.organisation),
-                    ("dpo", &self.settings.dpo_contact),
-                ],
-            )?),
-            None => None,
-        };
+        let mail = self
+            .notice_to_person(&r, "request_refused", |locale| {
+                vec![
+                    ("reason", refusal_label(why, locale).to_owned()),
+                    ("note", note.clone()),
+                ]
+            })
+            .await?;
         let event = self.step(
             &r,
             actor,

@@ -204,7 +204,14 @@ fn document_edge_errors(doc: &mut utoipa::openapi::OpenApi) {
                 "400",
                 "An unknown or unreadable query parameter, a malformed id or body: `invalid_query`, `invalid_path`, `invalid_json` or `unknown_field`, naming it",
             );
-            add("401", "No valid API token: `unauthenticated`");
+            // A public operation (an empty security requirement) needs no token.
+            let public = op
+                .security
+                .as_ref()
+                .is_some_and(|s| s.iter().all(|r| *r == Default::default()) && !s.is_empty());
+            if !public {
+                add("401", "No valid API token: `unauthenticated`");
+            }
             let limited = op.parameters.iter().flatten().any(|p| p.name == "limit");
             if limited {
                 add(
