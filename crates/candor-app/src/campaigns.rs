@@ -560,6 +560,8 @@ impl Candor {
             self.store
                 .segments()
                 .audience(&conds, purpose, Channel::Email, PAGE as usize);
+        // Restrictions (Art. 18) are few: read once for the whole audience.
+        let restricted = self.store.requests().restricted_subjects().await?;
         while let Some(page) = chunks.recv().await {
             let page = page?;
             let contracts = match category {
@@ -573,8 +575,6 @@ impl Candor {
                 }
                 _ => Default::default(),
             };
-            let ids: Vec<Uuid> = page.iter().map(|c| c.id).collect();
-            let restricted = self.store.requests().restricted_among(&ids).await?;
             let mut allowed = Vec::new();
             for row in page {
                 report.segment_size += 1;

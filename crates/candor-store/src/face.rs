@@ -481,8 +481,8 @@ pub trait Requests: Send + Sync {
     /// Whether a restriction request holds for this subject now (Art. 18).
     async fn restricted(&self, subject: Uuid) -> Result<bool>;
 
-    /// Which of these subjects a restriction holds for now.
-    async fn restricted_among(&self, subjects: &[Uuid]) -> Result<std::collections::HashSet<Uuid>>;
+    /// Every subject a restriction holds for now: few, read once for a whole audience.
+    async fn restricted_subjects(&self) -> Result<std::collections::HashSet<Uuid>>;
 }
 
 /// Everything held on one person, table by table (the access bundle, R3).

@@ -452,6 +452,44 @@ async fn a_restriction_holds_until_lifted_and_an_objection_withdraws(
         decision(&t, &id, "newsletter").await,
         "restricted_legal_only"
     );
+    // A newsletter's audience leaves her out, naming the rule.
+    let seg: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "all", "conditions": []}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let camp: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/campaigns",
+            &json!({"name": "Lettre", "category": "newsletter", "channel": "email", "segment_id": seg["id"],
+                    "content": {"fr": {"subject": "Nouvelles", "body": "Bonjour"}}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let audience: Value = t
+        .get(
+            Role::Marketing,
+            &format!(
+                "/api/v1/campaigns/{}/audience",
+                camp["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audience.to_string().contains("restricted_legal_only"),
+        "{audience}"
+    );
     let rid = r["id"].as_str().unwrap();
     expect_error(
         step(&t, Role::Dpo, rid, "answer", json!({"note": "x"})).await,

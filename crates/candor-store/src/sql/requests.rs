@@ -1,6 +1,6 @@
 //! Data subject requests and their timelines.
 
-use super::{Db, Store, Tx, LIST};
+use super::{Db, Store, Tx};
 use crate::error::{Result, StoreError};
 use crate::model::{BundleLink, QueuedMail, RequestChange, RequestFilter};
 use crate::personal::corrupt;
@@ -334,21 +334,13 @@ impl crate::face::Requests for Store {
         Ok(n > 0)
     }
 
-    async fn restricted_among(&self, subjects: &[Uuid]) -> Result<HashSet<Uuid>> {
-        let mut out = HashSet::new();
-        for chunk in subjects.chunks(LIST) {
-            let ps: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT DISTINCT r.subject_id FROM subject_request r WHERE {RESTRICTS} \
-                 AND r.subject_id IN ({})",
-                ps.join(", ")
-            );
-            let mut q = sqlx::query_scalar::<Db, Id>(&sql);
-            for id in chunk {
-                q = q.bind(Id(*id));
-            }
-            out.extend(q.fetch_all(&self.reader).await?.into_iter().map(|i| i.0));
-        }
-        Ok(out)
+    async fn restricted_subjects(&self) -> Result<HashSet<Uuid>> {
+        let ids: Vec<Id> = sqlx::query_scalar(&format!(
+            "SELECT DISTINCT r.subject_id FROM subject_request r WHERE {RESTRICTS} \
+             AND r.subject_id IS NOT NULL"
+        ))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(|i| i.0).collect())
     }
 }
