@@ -121,7 +121,10 @@ impl Candor {
                         ));
                     }
                 }
-                link = Some(url);
+                // Emailed, the link is the person's alone: staff are not given it.
+                if channel == DeliveryChannel::Download {
+                    link = Some(url);
+                }
             }
             DeliveryChannel::RemovableDrive => {
                 let dir = path

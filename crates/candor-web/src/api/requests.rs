@@ -242,7 +242,8 @@ pub struct DeliveryBody {
 pub struct DeliveryDoc {
     #[schema(value_type = Request)]
     request: RequestView,
-    /// The download link (download and email): give it to the person only.
+    /// The download link (download only: emailed, it goes to the person alone); give
+    /// it to the person only.
     link: Option<String>,
     /// Where the zip was written (removable_drive).
     file: Option<String>,
