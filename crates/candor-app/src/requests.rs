@@ -380,28 +380,18 @@ impl Candor {
         );
         let postal = e.check(text("postal_address", input.postal_address.as_deref(), 500));
         let details = e.check(text("details", input.details.as_deref(), 4000));
-        let (
-            Some(kind),
-            Some(channel),
-            Some(received_on),
-            Some(contact),
-            Some(name),
-            Some(email),
-            Some(postal),
-            Some(details),
-        ) = (
-            kind,
-            channel,
-            received_on,
-            contact,
-            name,
-            email,
-            postal,
-            details,
-        )
-        else {
-            return Err(AppError::Invalid(e));
-        };
+        let (kind, channel, received_on, contact, name, email, postal, details) = e
+            .finish((
+                kind,
+                channel,
+                received_on,
+                contact,
+                name,
+                email,
+                postal,
+                details,
+            ))
+            .map_err(AppError::Invalid)?;
         // The contact named, or the one the address the person gave belongs to.
         let subject_id = match contact {
             Some(id) => {
@@ -586,12 +576,7 @@ impl Candor {
                 "must be 0 to 3660",
             ));
         }
-        let (Some(status), Some(kind)) = (status, kind) else {
-            return Err(AppError::Invalid(e));
-        };
-        if !e.is_empty() {
-            return Err(AppError::Invalid(e));
-        }
+        let (status, kind) = e.finish((status, kind)).map_err(AppError::Invalid)?;
         let due_by = match (filter.overdue, filter.due_within_days) {
             (true, _) => Some(today - time::Duration::days(1)),
             (false, Some(d)) => Some(today + time::Duration::days(i64::from(d))),

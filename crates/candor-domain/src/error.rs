@@ -105,6 +105,7 @@ macro_rules! parsed_tuple {
 parsed_tuple!(A, B);
 parsed_tuple!(A, B, C);
 parsed_tuple!(A, B, C, D);
+parsed_tuple!(A, B, C, D, E, F, G, H);
 
 impl From<FieldError> for FieldErrors {
     fn from(e: FieldError) -> Self {

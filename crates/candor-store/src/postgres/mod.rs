@@ -126,10 +126,16 @@ impl PgStore {
 
 /// What PostgreSQL spells its own way, for the shared queries of `crate::sql`.
 mod dialect {
-    /// Each row of `table` whose `column` is `$1`, as one JSON object (text), its keys
-    /// the column names.
-    pub fn row_json(table: &str, column: &str, _columns: &[String]) -> String {
-        format!("SELECT row_to_json(t)::text FROM {table} t WHERE t.{column} = $1")
+    /// The query giving each row of `table` whose `column` is `$1` as one JSON object
+    /// (text), keyed by column name.
+    pub async fn row_json(
+        _pool: &sqlx::Pool<Db>,
+        table: &str,
+        column: &str,
+    ) -> crate::error::Result<String> {
+        Ok(format!(
+            "SELECT row_to_json(t)::text FROM {table} t WHERE t.{column} = $1"
+        ))
     }
 
     use super::Db;

@@ -1,6 +1,7 @@
 //! Every row held on one person, table by table, for the access bundle (R3): the
-//! registry names the tables and their subject columns, the schema their columns, so a
-//! table added to the registry is in the bundle the day it exists.
+//! registry names the tables and their subject columns (SQLite's query names each
+//! column, read from the table), so a table added to the registry is in the bundle the
+//! day it exists.
 
 use super::{dialect, Db, Store};
 use crate::error::{Result, StoreError};
@@ -11,15 +12,9 @@ use uuid::Uuid;
 #[async_trait::async_trait]
 impl crate::face::Subjects for Store {
     async fn rows(&self, subject: Uuid) -> Result<Vec<(&'static str, Vec<serde_json::Value>)>> {
-        let schema = self.schema().await?;
         let mut out = Vec::with_capacity(SUBJECT_TABLES.len());
         for t in SUBJECT_TABLES {
-            let info = schema
-                .tables
-                .get(t.table)
-                .ok_or_else(|| StoreError::Corrupt(format!("no table {}", t.table)))?;
-            let columns: Vec<String> = info.columns.iter().map(|c| c.name.clone()).collect();
-            let sql = dialect::row_json(t.table, t.subject_column, &columns);
+            let sql = dialect::row_json(&self.reader, t.table, t.subject_column).await?;
             let rows: Vec<String> = sqlx::query_scalar::<Db, String>(&sql)
                 .bind(Id(subject))
                 .fetch_all(&self.reader)

@@ -157,14 +157,19 @@ mod dialect {
     pub const FOR_UPDATE: &str = "";
     pub const SKIP_LOCKED: &str = "";
 
-    /// Each row of `table` whose `column` is `$1`, as one JSON object (text), its keys
-    /// the column names.
-    pub fn row_json(table: &str, column: &str, columns: &[String]) -> String {
+    /// The query giving each row of `table` whose `column` is `$1` as one JSON object
+    /// (text), keyed by column name: `json_object` needs the names, read from the table.
+    pub async fn row_json(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> Result<String> {
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                .bind(table)
+                .fetch_all(pool)
+                .await?;
         let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', \"{c}\"")).collect();
-        format!(
+        Ok(format!(
             "SELECT json_object({}) FROM {table} WHERE {column} = $1",
             pairs.join(", ")
-        )
+        ))
     }
 
     pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \
