@@ -62,6 +62,12 @@ pub fn export_schema() -> Value {
     })
 }
 
+/// An anonymous temporary file a bundle is written into before it is sent, so a large
+/// bundle is never held in memory whole (deleted when dropped).
+pub fn spool() -> Result<std::fs::File, AppError> {
+    tempfile::tempfile().map_err(io_err)
+}
+
 /// What a bundle holds, as its manifest says.
 #[derive(Debug, Clone)]
 pub struct Manifest {
@@ -86,24 +92,101 @@ fn cell(v: &Value) -> String {
     }
 }
 
-fn csv_of(rows: &[Value]) -> Result<Vec<u8>, AppError> {
-    let mut columns: Vec<String> = Vec::new();
-    for r in rows {
-        for k in r.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !columns.contains(k) {
-                columns.push(k.clone());
-            }
+/// A writer that counts and hashes what goes through it: the manifest's size and
+/// SHA-256 of a file written once, as it is written.
+struct Tally<W> {
+    inner: W,
+    hash: Sha256,
+    len: u64,
+}
+
+impl<W: Write> Tally<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hash: Sha256::new(),
+            len: 0,
         }
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| AppError::Internal(e.to_string());
-    w.write_record(&columns).map_err(io)?;
-    for r in rows {
-        w.write_record(columns.iter().map(|c| cell(&r[c])))
-            .map_err(io)?;
+
+    fn listed(self, name: &str) -> (String, u64, String) {
+        (name.to_owned(), self.len, hex::encode(self.hash.finalize()))
     }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+impl<W: Write> Write for Tally<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn io_err(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(format!("writing the bundle: {e}"))
+}
+
+fn csv_io(e: csv::Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}
+
+/// A value as a person reads it in a cell: text as is, nothing for null.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// A role as a person reads it.
+fn role_label(r: Role, fr: bool) -> &'static str {
+    match (r, fr) {
+        (Role::Admin, true) => "administration",
+        (Role::Admin, false) => "administration",
+        (Role::Dpo, true) => "délégué à la protection des données",
+        (Role::Dpo, false) => "data protection officer",
+        (Role::Sales, true) => "équipe commerciale",
+        (Role::Sales, false) => "sales team",
+        (Role::Marketing, true) => "équipe marketing",
+        (Role::Marketing, false) => "marketing team",
+        (Role::Support, true) => "service client",
+        (Role::Support, false) => "customer support",
+    }
+}
+
+/// A kind of record, titled for a person (the registry's own words otherwise).
+fn table_title(table: &str, fr: bool) -> Option<&'static str> {
+    Some(match (table, fr) {
+        ("contact", true) => "Votre fiche",
+        ("contact", false) => "Your record",
+        ("customer_order", true) => "Vos commandes",
+        ("customer_order", false) => "Your orders",
+        ("activity", true) => "Vos visites et lectures de nos emails",
+        ("activity", false) => "Your visits and reads of our emails",
+        ("contract", true) => "Vos contrats",
+        ("contract", false) => "Your contracts",
+        ("audit_entry", true) => "Qui a consulté ou modifié vos données",
+        ("audit_entry", false) => "Who read or changed your data",
+        ("consent_event", true) => "L'historique de vos consentements",
+        ("consent_event", false) => "The history of your consents",
+        ("consent_state", true) => "Vos consentements aujourd'hui",
+        ("consent_state", false) => "Your consents today",
+        ("outbox", true) => "Les emails que nous vous avons envoyés",
+        ("outbox", false) => "The emails we sent you",
+        ("campaign_recipient", true) => "Les campagnes qui vous ont été envoyées",
+        ("campaign_recipient", false) => "The campaigns sent to you",
+        ("subject_request", true) => "Vos demandes",
+        ("subject_request", false) => "Your requests",
+        ("request_event", true) => "Le suivi de vos demandes",
+        ("request_event", false) => "The steps of your requests",
+        _ => return None,
+    })
 }
 
 /// A lawful basis in words a person reads (Art. 6(1)).
@@ -164,11 +247,51 @@ fn vcard(contact: &Map<String, Value>) -> String {
     v + "END:VCARD\r\n"
 }
 
+const REPORT_STYLE: &str = "body{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.5}\
+table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}\
+.wide{overflow-x:auto;max-width:100%}td{overflow-wrap:anywhere}.muted{color:#555}\
+@media (max-width:40rem){body{padding:0 .5rem}table{font-size:.8rem}}";
+
+/// One row of a kind of record in the report; staff who accessed the data are named
+/// by their role, never by name.
+fn report_row(
+    out: &mut impl Write,
+    columns: &[String],
+    row: &Map<String, Value>,
+    roles: &BTreeMap<String, Role>,
+    fr: bool,
+) -> std::io::Result<()> {
+    out.write_all(b"<tr>")?;
+    for c in columns {
+        let mut s = row.get(c).map(shown).unwrap_or_default();
+        // An actor column, or one inside evidence (`recorded_by`).
+        if s.contains("user:") || s.contains("token:") {
+            for (name, role) in roles {
+                if s.contains(name.as_str()) {
+                    let staff = format!(
+                        "{} ({})",
+                        if fr { "personnel" } else { "staff" },
+                        role_label(*role, fr)
+                    );
+                    s = s.replace(name.as_str(), &staff);
+                }
+            }
+        }
+        write!(out, "<td>{}</td>", escape_html(&s))?;
+    }
+    out.write_all(b"</tr>")
+}
+
 impl Candor {
     /// Writes the bundle of a contact into `out` (a file, a buffer); returns its
     /// manifest. Not filtered by any role: it is the person's data. Audited as an
     /// export of every field, by `actor`.
-    pub async fn write_bundle<W: Write + Seek>(
+    ///
+    /// The person's rows are read once, table by table, as the database yields them:
+    /// each CSV goes straight into the zip while `data.json` and `report.html` gather
+    /// in temporary files copied in at the end, so the memory used does not grow with
+    /// the number of records; each file is hashed as it is written.
+    pub async fn write_bundle<W: Write + Seek + Send>(
         &self,
         actor: &Actor,
         subject: Uuid,
@@ -184,54 +307,132 @@ impl Candor {
         let contact: Map<String, Value> = std::iter::once(("id".to_owned(), json!(c.id)))
             .chain(c.field_values())
             .collect();
-        let tables = self.store.subjects().rows(subject).await?;
-        let data = json!({
-            "format": FORMAT,
-            "generated_at": candor_domain::contact::rfc3339(self.now()),
-            "subject_id": subject,
-            "contact": contact,
-            "tables": tables.iter().map(|(t, rows)| ((*t).to_owned(), Value::Array(rows.clone()))).collect::<Map<_, _>>(),
-        });
         let roles = self.actor_roles().await?;
-        let mut files: Vec<(String, Vec<u8>)> = vec![
-            (
-                "report.html".into(),
-                self.report(&c.data.locale, &contact, &tables, &roles)
-                    .into_bytes(),
-            ),
-            (
-                "data.json".into(),
-                serde_json::to_vec(&data).map_err(|e| AppError::Internal(e.to_string()))?,
-            ),
-            ("contact.vcf".into(), vcard(&contact).into_bytes()),
-        ];
-        for (t, rows) in &tables {
-            files.push((format!("csv/{t}.csv"), csv_of(rows)?));
+        let fr = c.data.locale == Locale::Fr;
+        let generated_at = candor_domain::contact::rfc3339(self.now());
+        let mut zip = zip::ZipWriter::new(out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true);
+        let spill = || -> Result<_, AppError> {
+            Ok(Tally::new(std::io::BufWriter::new(
+                tempfile::tempfile().map_err(io_err)?,
+            )))
+        };
+        let mut data = spill()?;
+        let mut report = spill()?;
+        write!(
+            data,
+            "{{\"format\":{},\"generated_at\":{},\"subject_id\":{},\"contact\":{},\"tables\":{{",
+            json!(FORMAT),
+            json!(generated_at),
+            json!(subject),
+            Value::Object(contact.clone())
+        )
+        .map_err(io_err)?;
+        self.report_head(&mut report, fr, &contact, &generated_at)
+            .map_err(io_err)?;
+        let mut csvs = Vec::with_capacity(SUBJECT_TABLES.len());
+        for (i, t) in SUBJECT_TABLES.iter().enumerate() {
+            let name = format!("csv/{}.csv", t.table);
+            write!(
+                data,
+                "{}{}:[",
+                if i == 0 { "" } else { "," },
+                json!(t.table)
+            )
+            .map_err(io_err)?;
+            write!(
+                report,
+                "<h2>{}</h2><p class=\"muted\">{}</p><div class=\"wide\"><table>",
+                escape_html(table_title(t.table, fr).unwrap_or(t.table)),
+                escape_html(t.holds),
+            )
+            .map_err(io_err)?;
+            zip.start_file(name.as_str(), opts).map_err(io_err)?;
+            let mut csv = csv::Writer::from_writer(Tally::new(&mut zip));
+            let mut columns: Option<Vec<String>> = None;
+            let n = self
+                .store
+                .subjects()
+                .each_row(subject, t.table, &mut |text| {
+                    let row: Map<String, Value> =
+                        serde_json::from_str(text).map_err(std::io::Error::other)?;
+                    let first = columns.is_none();
+                    if !first {
+                        data.write_all(b",")?;
+                    }
+                    data.write_all(text.as_bytes())?;
+                    let cols = columns.get_or_insert_with(|| row.keys().cloned().collect());
+                    if first {
+                        csv.write_record(cols.iter()).map_err(csv_io)?;
+                        report.write_all(b"<tr>")?;
+                        for c in cols.iter() {
+                            write!(report, "<th>{}</th>", escape_html(c))?;
+                        }
+                        report.write_all(b"</tr>")?;
+                    }
+                    csv.write_record(
+                        cols.iter()
+                            .map(|c| row.get(c).map(cell).unwrap_or_default()),
+                    )
+                    .map_err(csv_io)?;
+                    report_row(&mut report, cols, &row, &roles, fr)
+                })
+                .await?;
+            let tally = csv.into_inner().map_err(io_err)?;
+            csvs.push(tally.listed(&name));
+            data.write_all(b"]").map_err(io_err)?;
+            write!(
+                report,
+                "</table></div><p class=\"muted\">{n} {}</p>",
+                if fr { "enregistrement(s)" } else { "record(s)" }
+            )
+            .map_err(io_err)?;
         }
-        let listed: Vec<(String, u64, String)> = files
-            .iter()
-            .map(|(n, b)| (n.clone(), b.len() as u64, hex::encode(Sha256::digest(b))))
-            .collect();
+        data.write_all(b"}}").map_err(io_err)?;
+        write!(
+            report,
+            "<p class=\"muted\">{} {}</p></body></html>",
+            if fr {
+                "Questions, rectification, effacement : écrivez à notre délégué à la protection des données,"
+            } else {
+                "Questions, corrections, erasure: write to our data protection officer,"
+            },
+            escape_html(&self.settings.dpo_contact)
+        )
+        .map_err(io_err)?;
+
+        let mut listed = Vec::with_capacity(csvs.len() + 3);
+        for (name, spilled) in [("report.html", report), ("data.json", data)] {
+            let Tally { inner, hash, len } = spilled;
+            let mut file = inner.into_inner().map_err(io_err)?;
+            file.seek(std::io::SeekFrom::Start(0)).map_err(io_err)?;
+            zip.start_file(name, opts).map_err(io_err)?;
+            std::io::copy(&mut file, &mut zip).map_err(io_err)?;
+            listed.push((name.to_owned(), len, hex::encode(hash.finalize())));
+        }
+        let vcf = vcard(&contact);
+        zip.start_file("contact.vcf", opts).map_err(io_err)?;
+        zip.write_all(vcf.as_bytes()).map_err(io_err)?;
+        listed.push((
+            "contact.vcf".to_owned(),
+            vcf.len() as u64,
+            hex::encode(Sha256::digest(vcf.as_bytes())),
+        ));
+        listed.extend(csvs);
         let signed = self
             .receipt_keys
             .sign(json!({
                 "type": "candor/bundle-manifest/v1",
                 "subject_id": subject,
-                "generated_at": data["generated_at"],
+                "generated_at": generated_at,
                 "files": listed.iter().map(|(n, s, h)| json!({"name": n, "size": s, "sha256": h})).collect::<Vec<_>>(),
             }))
             .map_err(AppError::Internal)?;
-        files.push(("manifest.json".into(), signed.file.clone().into_bytes()));
-        let mut zip = zip::ZipWriter::new(out);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Stored);
-        let io = |e: zip::result::ZipError| AppError::Internal(format!("writing the bundle: {e}"));
-        for (name, bytes) in &files {
-            zip.start_file(name.as_str(), opts).map_err(io)?;
-            zip.write_all(bytes)
-                .map_err(|e| AppError::Internal(format!("writing the bundle: {e}")))?;
-        }
-        zip.finish().map_err(io)?;
+        zip.start_file("manifest.json", opts).map_err(io_err)?;
+        zip.write_all(signed.file.as_bytes()).map_err(io_err)?;
+        zip.finish().map_err(io_err)?;
         let fields: Vec<String> = contact.keys().filter(|k| *k != "id").cloned().collect();
         let access = self.access(actor, subject, AuditAction::Export, fields, endpoint);
         self.store.audit().append(vec![access]).await?;
@@ -253,35 +454,34 @@ impl Candor {
         Ok(out)
     }
 
-    fn report(
+    /// The report's beginning: the person's fields, each with its purpose, lawful
+    /// basis, retention and who may see it and why (from the catalogue).
+    fn report_head(
         &self,
-        locale: &Locale,
+        h: &mut impl Write,
+        fr: bool,
         contact: &Map<String, Value>,
-        tables: &[(&'static str, Vec<Value>)],
-        roles: &BTreeMap<String, Role>,
-    ) -> String {
-        let fr = *locale == Locale::Fr;
+        generated_at: &str,
+    ) -> std::io::Result<()> {
         let w = |en: &'static str, f: &'static str| if fr { f } else { en };
         let cat = self.catalogue();
         let pick =
             |t: &candor_domain::catalogue::Text| if fr { t.fr.clone() } else { t.en.clone() };
-        let mut h = format!(
-            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\
-             <style>body{{font-family:sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;line-height:1.5}}\
-             table{{border-collapse:collapse;width:100%;font-size:.9rem}}td,th{{border:1px solid #ccc;padding:.3rem;text-align:left;vertical-align:top}}\
-             .muted{{color:#555}}</style></head><body>",
+        let org = escape_html(&self.settings.organisation);
+        let title = w("Your data held by ", "Vos données détenues par ");
+        write!(
+            h,
+            "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}{org}</title><style>{REPORT_STYLE}</style></head><body>\
+             <h1>{title}{org}</h1><p class=\"muted\">{} {}</p>",
             if fr { "fr" } else { "en" },
-            w("Your data held by ", "Vos données détenues par ").to_owned() + &escape_html(&self.settings.organisation)
-        );
-        h += &format!(
-            "<h1>{}{}</h1><p class=\"muted\">{} {}</p>",
-            w("Your data held by ", "Vos données détenues par "),
-            escape_html(&self.settings.organisation),
             w("Generated on", "Établi le"),
-            escape_html(&candor_domain::contact::rfc3339(self.now()))
-        );
-        h += &format!(
-            "<h2>{}</h2><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            escape_html(generated_at)
+        )?;
+        write!(
+            h,
+            "<h2>{}</h2><div class=\"wide\"><table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
             w("What we hold on you", "Ce que nous détenons sur vous"),
             w("Item", "Donnée"),
             w("Value", "Valeur"),
@@ -289,85 +489,30 @@ impl Candor {
             w("Lawful basis", "Base légale"),
             w("How long", "Durée de conservation"),
             w("Who may see it, and why", "Qui peut la voir, et pourquoi")
-        );
+        )?;
         for (key, value) in contact.iter().filter(|(k, _)| *k != "id") {
             let Some(def) = cat.field(Entity::Contact, key) else {
                 continue;
-            };
-            let shown = match value {
-                Value::String(s) => s.clone(),
-                Value::Null => String::new(),
-                other => other.to_string(),
             };
             let who: Vec<String> = Role::ALL
                 .iter()
                 .filter_map(|r| {
                     def.access
                         .get(r)
-                        .map(|a| format!("{} : {}", r.as_str(), pick(&a.why)))
+                        .map(|a| format!("{} : {}", role_label(*r, fr), pick(&a.why)))
                 })
                 .collect();
-            h += &format!(
+            write!(
+                h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape_html(&pick(&def.label)),
-                escape_html(&shown),
+                escape_html(&shown(value)),
                 escape_html(&pick(&def.why)),
                 basis_label(def.basis, fr),
                 escape_html(&pick(&def.retention)),
                 escape_html(&who.join(" ; "))
-            );
+            )?;
         }
-        h += "</table>";
-        for (table, rows) in tables {
-            let holds = SUBJECT_TABLES
-                .iter()
-                .find(|t| t.table == *table)
-                .map_or("", |t| t.holds);
-            h += &format!(
-                "<h2>{}</h2><p class=\"muted\">{} — {} {}</p>",
-                escape_html(table),
-                escape_html(holds),
-                rows.len(),
-                w("record(s)", "enregistrement(s)")
-            );
-            if rows.is_empty() {
-                continue;
-            }
-            let cols: Vec<String> = rows[0]
-                .as_object()
-                .map(|o| o.keys().cloned().collect())
-                .unwrap_or_default();
-            h += "<table><tr>";
-            for c in &cols {
-                h += &format!("<th>{}</th>", escape_html(c));
-            }
-            h += "</tr>";
-            for r in rows {
-                h += "<tr>";
-                for c in &cols {
-                    let v = &r[c];
-                    let mut s = match v {
-                        Value::String(s) => s.clone(),
-                        Value::Null => String::new(),
-                        other => other.to_string(),
-                    };
-                    // Who accessed the data: staff are named by their role.
-                    if c == "actor" {
-                        if let Some(role) = roles.get(&s) {
-                            s = format!("{} ({})", w("staff", "personnel"), role.as_str());
-                        }
-                    }
-                    h += &format!("<td>{}</td>", escape_html(&s));
-                }
-                h += "</tr>";
-            }
-            h += "</table>";
-        }
-        h += &format!(
-            "<p class=\"muted\">{} {}</p></body></html>",
-            w("Questions, corrections, erasure: write to our data protection officer,", "Questions, rectification, effacement : écrivez à notre délégué à la protection des données,"),
-            escape_html(&self.settings.dpo_contact)
-        );
-        h
+        h.write_all(b"</table></div>")
     }
 }

@@ -201,7 +201,7 @@ impl Candor {
 
     /// The person's download (R5): the bundle made now, once the link is checked.
     /// `None` for a link that is unknown or expired (nothing written).
-    pub async fn download_bundle<W: std::io::Write + std::io::Seek>(
+    pub async fn download_bundle<W: std::io::Write + std::io::Seek + Send>(
         &self,
         token: &str,
         out: W,

@@ -27,6 +27,25 @@ struct Outcome {
     mail: Option<QueuedMail>,
 }
 
+/// A request's kind as staff name it.
+fn staff_kind(k: request::RequestKind, fr: bool) -> &'static str {
+    use request::RequestKind as K;
+    match (k, fr) {
+        (K::Access, true) => "accès",
+        (K::Access, false) => "access",
+        (K::Rectification, _) => "rectification",
+        (K::Erasure, true) => "effacement",
+        (K::Erasure, false) => "erasure",
+        (K::Portability, true) => "portabilité",
+        (K::Portability, false) => "portability",
+        (K::Restriction, true) => "limitation",
+        (K::Restriction, false) => "restriction",
+        (K::Objection, true) => "opposition",
+        (K::Objection, false) => "objection",
+        (K::Information, _) => "information",
+    }
+}
+
 impl Candor {
     /// The next digest at 07:00 UTC, today's if it is not yet past, keyed by its day.
     fn next_digest(&self, after: OffsetDateTime) -> JobRecord {
@@ -124,26 +143,40 @@ impl Candor {
             return Ok(Outcome { next, mail: None });
         }
         let overdue = due.iter().filter(|r| r.deadline < today).count();
+        // In the language of the DPO's own staff account, French when there is none.
+        let locale = self
+            .store
+            .staff()
+            .list()
+            .await?
+            .into_iter()
+            .find(|u| {
+                u.disabled_at.is_none() && u.email.eq_ignore_ascii_case(&self.settings.dpo_contact)
+            })
+            .and_then(|u| Locale::parse("locale", &u.locale).ok())
+            .unwrap_or(Locale::Fr);
+        let fr = locale == Locale::Fr;
+        let base = self.settings.public_url.trim_end_matches('/');
         let list: String = due
             .iter()
             .map(|r| {
                 let days = request::days_left(r.deadline, today);
+                let when = match (days < 0, fr) {
+                    (true, true) => format!("en retard de {} j", -days),
+                    (true, false) => format!("{} d late", -days),
+                    (false, true) => format!("{days} j restants"),
+                    (false, false) => format!("{days} d left"),
+                };
                 format!(
-                    "{} {} {} ({}) {}\n",
+                    "{} · {} ({}) · {base}/requests/{}\n",
                     r.deadline,
-                    r.kind.as_str(),
-                    r.status.as_str(),
-                    if days < 0 {
-                        format!("{} d late", -days)
-                    } else {
-                        format!("{days} d left")
-                    },
+                    staff_kind(r.kind, fr),
+                    when,
                     r.id
                 )
             })
             .collect();
         debug_assert!(due.iter().all(|r| r.status != RequestStatus::Answered));
-        let locale = Locale::Fr;
         let m = self.legal_notice(
             None,
             &self.settings.dpo_contact,

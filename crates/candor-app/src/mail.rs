@@ -189,6 +189,7 @@ pub fn queued(
         body_html: r.html,
         created_at: at,
         list_unsubscribe: None,
+        attachment: None,
     }
 }
 
@@ -231,21 +232,32 @@ pub fn message(m: &QueuedMail, from: &str) -> Result<lettre::Message, String> {
                 "List-Unsubscribe=One-Click".into(),
             ));
     }
-    let msg = builder
-        .multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(m.body_text.clone()),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(m.body_html.clone()),
-                ),
+    let body = MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(m.body_text.clone()),
         )
-        .map_err(|e| e.to_string())?;
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(m.body_html.clone()),
+        );
+    let msg = match &m.attachment {
+        None => builder.multipart(body),
+        Some(a) => {
+            let kind = if a.name.ends_with(".json") {
+                "application/json"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            let kind = ContentType::parse(kind).map_err(|e| e.to_string())?;
+            builder.multipart(MultiPart::mixed().multipart(body).singlepart(
+                lettre::message::Attachment::new(a.name.clone()).body(a.content.clone(), kind),
+            ))
+        }
+    }
+    .map_err(|e| e.to_string())?;
     Ok(msg)
 }
 
@@ -579,6 +591,28 @@ mod tests {
         assert!(eml.contains(&format!("Message-ID: <{id}@candor>")), "{eml}");
         assert!(eml.contains("To: zoe@example.fr"));
         assert!(eml.contains("multipart/alternative"));
+        assert!(
+            !eml.contains("multipart/mixed"),
+            "no attachment, no mixed part"
+        );
+
+        // A receipt travels as an attached file, byte for byte, beside both bodies.
+        let mut m = m;
+        let receipt = r#"{"payload":{"kind":"access"},"signature":"c2ln"}"#;
+        m.attachment = Some(candor_store::MailAttachment {
+            name: format!("receipt-{id}.json"),
+            content: receipt.into(),
+        });
+        let eml =
+            String::from_utf8(format(&m, "Candor <no-reply@candor.invalid>").unwrap()).unwrap();
+        assert!(eml.contains("multipart/mixed") && eml.contains("multipart/alternative"));
+        assert!(
+            eml.contains("Content-Disposition: attachment;")
+                && eml.contains(&format!("\"receipt-{id}.json\"")),
+            "{eml}"
+        );
+        assert!(eml.contains("Content-Type: application/json"), "{eml}");
+        assert!(eml.contains(receipt), "{eml}");
     }
 }
 

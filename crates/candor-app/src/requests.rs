@@ -453,11 +453,29 @@ impl Candor {
         r.receipt_signature = signed.signature;
         let deadline = r.deadline.to_string();
         let received = r.received_on.to_string();
+        // The signed receipt itself goes with the email, as the file `candor receipt
+        // verify` (or anyone with the published key) checks.
+        let file = format!("receipt-{}.json", r.id);
+        let key = format!(
+            "{}/api/v1/receipts/public-key",
+            self.settings.public_url.trim_end_matches('/')
+        );
         let mail = self
             .notice_to_person(&r, "request_receipt", |_| {
-                vec![("deadline", deadline.clone())]
+                vec![
+                    ("deadline", deadline.clone()),
+                    ("file", file.clone()),
+                    ("key", key.clone()),
+                ]
             })
-            .await?;
+            .await?
+            .map(|mut m| {
+                m.attachment = Some(candor_store::MailAttachment {
+                    name: file.clone(),
+                    content: r.receipt.clone(),
+                });
+                m
+            });
         let event = self.step(
             &r,
             actor,
@@ -853,7 +871,7 @@ impl Candor {
 
     /// The access or portability bundle of a request's subject (R3, R4), written into
     /// `out`, once the identity is verified; the request's timeline records it.
-    pub async fn request_bundle<W: std::io::Write + std::io::Seek>(
+    pub async fn request_bundle<W: std::io::Write + std::io::Seek + Send>(
         &self,
         actor: &Actor,
         id: Uuid,

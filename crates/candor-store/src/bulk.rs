@@ -128,6 +128,8 @@ const OUTBOX: &[&str] = &[
     "next_attempt",
     "created_at",
     "list_unsubscribe",
+    "attachment_name",
+    "attachment",
 ];
 const TOKEN: &[&str] = &[
     "token_hash",
@@ -266,6 +268,8 @@ fn mail_row(m: &QueuedMail) -> Vec<Cell> {
         Cell::Time(m.created_at),
         Cell::Time(m.created_at),
         text(m.list_unsubscribe.as_deref()),
+        text(m.attachment.as_ref().map(|a| a.name.as_str())),
+        text(m.attachment.as_ref().map(|a| a.content.as_str())),
     ]
 }
 

@@ -24,6 +24,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// What a reader handed the rows to could not take them (a bundle being written).
+    #[error("writing: {0}")]
+    Io(#[from] std::io::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

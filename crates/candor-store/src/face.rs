@@ -491,6 +491,17 @@ pub trait Subjects: Send + Sync {
     /// The person's rows of every registered subject table (`registry::SUBJECT_TABLES`,
     /// in its order), every column, as JSON objects.
     async fn rows(&self, subject: Uuid) -> Result<Vec<(&'static str, Vec<serde_json::Value>)>>;
+
+    /// The person's rows of one registered subject table, each as the text of one JSON
+    /// object (every column by name), handed to `each` as the database yields them: the
+    /// memory used does not grow with the number of rows. Returns how many there were;
+    /// an error from `each` stops the read and is returned.
+    async fn each_row(
+        &self,
+        subject: Uuid,
+        table: &'static str,
+        each: &mut (dyn for<'r> FnMut(&'r str) -> std::io::Result<()> + Send),
+    ) -> Result<u64>;
 }
 
 /// Jobs: scheduled once, claimed with a lease, done once.

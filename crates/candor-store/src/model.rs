@@ -187,6 +187,15 @@ pub struct QueuedMail {
     pub created_at: OffsetDateTime,
     /// The one-click unsubscribe URL (RFC 8058) of a campaign email.
     pub list_unsubscribe: Option<String>,
+    /// A file sent with the message (a request's signed receipt).
+    pub attachment: Option<MailAttachment>,
+}
+
+/// A text file attached to a message: its name and content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailAttachment {
+    pub name: String,
+    pub content: String,
 }
 
 /// A queued email with its delivery state.

@@ -241,6 +241,7 @@ async fn timestamps_compare_as_instants(store: &Store) {
         body_html: "<p>b</p>".into(),
         created_at: t0,
         list_unsubscribe: None,
+        attachment: None,
     };
     let token = candor_store::ConsentToken {
         token_hash: format!("due-{}", c.id),
@@ -866,6 +867,7 @@ async fn queue_mails(store: &Store, n: usize) {
             body_html: "<p>b</p>".into(),
             created_at: now,
             list_unsubscribe: None,
+            attachment: None,
         };
         store
             .contacts()

@@ -108,6 +108,7 @@ fn mail(subject: Option<Uuid>, recipient: &str, at: OffsetDateTime) -> QueuedMai
         body_html: "<p>Tell us what you agree to.</p>".into(),
         created_at: at,
         list_unsubscribe: None,
+        attachment: None,
     }
 }
 
@@ -1636,6 +1637,7 @@ async fn campaigns(store: &Store) {
     let newsletter = |subject: Uuid, to: &str| QueuedMail {
         category: "newsletter".into(),
         list_unsubscribe: Some(format!("https://crm.example.com/u/{subject}")),
+        attachment: None,
         ..mail(Some(subject), to, t0)
     };
     let reads = |ids: &[Uuid]| {

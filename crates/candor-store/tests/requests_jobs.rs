@@ -432,6 +432,52 @@ async fn jobs(store: &Store) {
         .all(|j| j.id != reminder.id));
 }
 
+/// A person's rows streamed table by table (`each_row`) are the rows read at once
+/// (`rows`), in order and whole; an error from the reader stops the read and comes back.
+async fn subject_rows(store: &Store) {
+    let s = contact(store).await;
+    let other = contact(store).await;
+    store.audit().append(audit(s)).await.unwrap();
+    store.audit().append(audit(s)).await.unwrap();
+    store.audit().append(audit(other)).await.unwrap();
+    let all = store.subjects().rows(s).await.unwrap();
+    assert_eq!(all.len(), candor_store::registry::SUBJECT_TABLES.len());
+    for (table, rows) in &all {
+        let mut streamed = Vec::new();
+        let n = store
+            .subjects()
+            .each_row(s, table, &mut |text| {
+                streamed.push(serde_json::from_str::<serde_json::Value>(text).unwrap());
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(n as usize, rows.len(), "{table}");
+        assert_eq!(&streamed, rows, "{table}");
+    }
+    let audited = all.iter().find(|(t, _)| *t == "audit_entry").unwrap();
+    assert_eq!(
+        audited.1.len(),
+        2,
+        "her two entries, not the other person's"
+    );
+    let mut seen = 0;
+    let stopped = store
+        .subjects()
+        .each_row(s, "audit_entry", &mut |_| {
+            seen += 1;
+            Err(std::io::Error::other("disk full"))
+        })
+        .await;
+    assert!(matches!(stopped, Err(StoreError::Io(_))), "{stopped:?}");
+    assert_eq!(seen, 1, "the read stops at the first error");
+    let unknown = store
+        .subjects()
+        .each_row(s, "staff_user", &mut |_| Ok(()))
+        .await;
+    assert!(matches!(unknown, Err(StoreError::NotFound { .. })));
+}
+
 async fn sqlite() -> Store {
     let dir = std::env::temp_dir().join(format!("candor-store-{}", Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -443,6 +489,7 @@ async fn requests_and_jobs_on_sqlite() {
     let store = sqlite().await;
     requests(&store).await;
     jobs(&store).await;
+    subject_rows(&store).await;
 }
 
 #[tokio::test]
@@ -454,4 +501,5 @@ async fn requests_and_jobs_on_postgres() {
     let store = Store::open_url(&url).await.unwrap();
     requests(&store).await;
     jobs(&store).await;
+    subject_rows(&store).await;
 }

@@ -304,6 +304,20 @@ fn millis(s: &str) -> f64 {
 }
 
 /// The peak resident memory of this process so far, in MiB (Linux).
+/// Resets the peak resident memory to the current one (Linux: `5` into
+/// `/proc/self/clear_refs`), so the next `peak_rss_mib` tells one step's peak.
+pub(crate) fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// The resident memory now, in MiB (Linux).
+pub(crate) fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
 pub(crate) fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;

@@ -126,6 +126,22 @@ async fn a_letter_is_received_extended_verified_and_its_receipt_holds(
         (content["deadline"].as_str(), content["kind"].as_str()),
         (Some("2026-02-28"), Some("access"))
     );
+    // The same signed file went with the email, and the email says how to check it.
+    assert_eq!(
+        receipt_mail["attachment"]["name"],
+        format!("receipt-{rid}.json")
+    );
+    assert_eq!(
+        receipt_mail["attachment"]["content"]
+            .as_str()
+            .unwrap()
+            .as_bytes(),
+        &file[..]
+    );
+    assert!(receipt_mail["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("/api/v1/receipts/public-key"));
     let mut changed = file.to_vec();
     let at = changed.iter().position(|b| *b == b'8').unwrap();
     changed[at] = b'9';
@@ -627,9 +643,43 @@ async fn the_dpo_digest_runs_once_a_day_even_with_two_nodes(t: TestApp, c: Arc<F
         2,
         "today's done, tomorrow's queued"
     );
+    assert!(
+        digests[0]["body_text"]
+            .as_str()
+            .unwrap()
+            .contains("accès (4 j restants)"),
+        "{}",
+        digests[0]["body_text"]
+    );
+    // The DPO's own account reads English: the next digest is in English.
+    t.app
+        .create_staff_user(
+            "dpo@candor.invalid",
+            Role::Dpo,
+            "en",
+            "une phrase assez longue",
+        )
+        .await
+        .unwrap();
     c.advance(time::Duration::days(1));
     assert_eq!(t.app.run_due_jobs().await.unwrap(), 1);
-    assert_eq!(mails_to(&t, "dpo@candor.invalid").await.len(), 2);
+    let digests = mails_to(&t, "dpo@candor.invalid").await;
+    assert_eq!(digests.len(), 2);
+    let english = digests
+        .iter()
+        .find(|m| m["locale"] == "en")
+        .expect("the second digest follows the DPO's language");
+    assert!(
+        english["subject"]
+            .as_str()
+            .unwrap()
+            .contains("0 overdue, 1 due within 7 days")
+            && english["body_text"]
+                .as_str()
+                .unwrap()
+                .contains("access (3 d left)"),
+        "{english}"
+    );
 }
 
 async fn access_request(t: &TestApp, email: &str) -> String {

@@ -154,6 +154,11 @@ async fn the_queue_records_and_handles_a_letter(t: TestApp) {
         .post(&format!("/requests/{rid}/bundle"), &[("csrf", &csrf)])
         .await;
     assert_eq!(zip.headers()["content-type"], "application/zip");
+    let bytes = zip.bytes().await.unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a whole zip");
+    assert!(archive
+        .file_names()
+        .any(|n| n.is_ok_and(|n| n == "manifest.json")));
     let res = dpo
         .post(
             &format!("/requests/{rid}/deliveries"),
@@ -197,4 +202,146 @@ async fn the_queue_records_and_handles_a_letter(t: TestApp) {
     assert!(!nav.contains("href=\"/requests\""));
 }
 
-on_both_backends!(the_queue_records_and_handles_a_letter);
+/// R6 from the request page: the correction form shows the contact's fields; a bad
+/// value comes back next to its field in French with nothing changed; a good one is
+/// saved, the person told and the request answered.
+async fn a_rectification_is_applied_from_its_request_page(t: TestApp) {
+    t.staff_accounts(PASSWORD).await;
+    let id = t
+        .contact(
+            serde_json::json!({"kind": "b2c", "last_name": "Roux", "phone": "06 12 34 56 78",
+                                    "email": "roux.rectify@example.fr"}),
+        )
+        .await;
+    let mut dpo = signed_in(&t, Role::Dpo).await;
+    let csrf = dpo.csrf("/requests").await;
+    let res = dpo
+        .post(
+            "/requests",
+            &[
+                ("csrf", &csrf),
+                ("kind", "rectification"),
+                ("channel", "email"),
+                ("contact_id", &id),
+                ("details", "Mon numéro a changé"),
+            ],
+        )
+        .await;
+    let page = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let rid = page.trim_start_matches("/requests/").to_owned();
+    // Not before the identity step: the page says so and shows no form.
+    assert!(!dpo
+        .get(&page)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("rectify-link"));
+    let early = dpo.get(&format!("/requests/{rid}/rectification")).await;
+    assert_eq!(early.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let csrf = dpo.csrf(&page).await;
+    dpo.post(
+        &format!("/requests/{rid}/identity"),
+        &[
+            ("csrf", &csrf),
+            ("method", "Réponse depuis l'adresse connue"),
+        ],
+    )
+    .await;
+    let html = dpo.get(&page).await.text().await.unwrap();
+    assert!(html.contains("rectify-link"), "{html}");
+    let form = dpo
+        .get(&format!("/requests/{rid}/rectification"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains("Appliquer les corrections") && form.contains("value=\"+33612345678\""),
+        "{form}"
+    );
+
+    let csrf = dpo.csrf(&format!("/requests/{rid}/rectification")).await;
+    // Reading the contact to correct it is itself audited: everything else stays.
+    let unread = |mut s: Vec<(&'static str, i64)>| {
+        s.retain(|(table, _)| *table != "audit_entry");
+        s
+    };
+    let before = unread(t.snapshot().await);
+    let bad = dpo
+        .post(
+            &format!("/requests/{rid}/rectification"),
+            &[
+                ("csrf", &csrf),
+                ("last_name", "Roux"),
+                ("phone", "pas un numéro"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(
+        html.contains("id=\"e-phone\""),
+        "the error is next to the phone: {html}"
+    );
+    assert!(
+        html.contains("value=\"pas un numéro\""),
+        "what was typed stays"
+    );
+    assert_eq!(unread(t.snapshot().await), before, "nothing changed");
+    let unchanged: serde_json::Value = t
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unchanged["phone"], "+33612345678");
+
+    let good = dpo
+        .post(
+            &format!("/requests/{rid}/rectification"),
+            &[
+                ("csrf", &csrf),
+                ("last_name", "Roux"),
+                ("phone", "07 98 76 54 32"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status(), StatusCode::SEE_OTHER);
+    let html = dpo
+        .get(&format!("{page}?done=rectified"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Corrigé") && html.contains("Répondue"),
+        "{html}"
+    );
+    let contact: serde_json::Value = t
+        .get(Role::Dpo, &format!("/api/v1/contacts/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contact["phone"], "+33798765432");
+    let told = t.mailbox().await.into_iter().any(|m| {
+        m["recipient"] == "roux.rectify@example.fr"
+            && m["body_text"]
+                .as_str()
+                .unwrap()
+                .contains("corrigé : Téléphone.")
+    });
+    assert!(told, "the person is told which fields were corrected");
+}
+
+on_both_backends!(
+    the_queue_records_and_handles_a_letter,
+    a_rectification_is_applied_from_its_request_page
+);

@@ -2,7 +2,9 @@
 
 use super::{dialect, Store, Tx};
 use crate::error::{Result, StoreError};
-use crate::model::{Confirmation, ConsentToken, OutboxEntry, QueuedMail, TokenKind};
+use crate::model::{
+    Confirmation, ConsentToken, MailAttachment, OutboxEntry, QueuedMail, TokenKind,
+};
 use crate::types::{Id, Ts};
 use candor_domain::consent::Channel;
 use time::OffsetDateTime;
@@ -10,7 +12,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str =
     "id, subject_id, message_id, category, recipient, locale, mail_subject, body_text, body_html, \
-    created_at, status, attempts, sent_at, last_error, list_unsubscribe";
+    created_at, status, attempts, sent_at, last_error, list_unsubscribe, attachment_name, attachment";
 
 #[derive(sqlx::FromRow)]
 struct EntryRow {
@@ -29,6 +31,8 @@ struct EntryRow {
     sent_at: Option<Ts>,
     last_error: Option<String>,
     list_unsubscribe: Option<String>,
+    attachment_name: Option<String>,
+    attachment: Option<String>,
 }
 
 impl From<EntryRow> for OutboxEntry {
@@ -46,6 +50,10 @@ impl From<EntryRow> for OutboxEntry {
                 body_html: r.body_html,
                 created_at: r.created_at.0,
                 list_unsubscribe: r.list_unsubscribe,
+                attachment: r
+                    .attachment_name
+                    .zip(r.attachment)
+                    .map(|(name, content)| MailAttachment { name, content }),
             },
             status: r.status,
             attempts: r.attempts,
@@ -57,8 +65,8 @@ impl From<EntryRow> for OutboxEntry {
 
 pub(crate) const QUEUE: &str = "INSERT INTO outbox (id, subject_id, message_id, category, \
     recipient, locale, mail_subject, body_text, body_html, status, attempts, next_attempt, \
-    created_at, list_unsubscribe) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10, $11)";
+    created_at, list_unsubscribe, attachment_name, attachment) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10, $11, $12, $13)";
 
 pub(crate) async fn queue_in(tx: &mut Tx<'_>, m: &QueuedMail) -> Result<()> {
     sqlx::query(QUEUE)
@@ -73,6 +81,8 @@ pub(crate) async fn queue_in(tx: &mut Tx<'_>, m: &QueuedMail) -> Result<()> {
         .bind(&m.body_html)
         .bind(Ts(m.created_at))
         .bind(&m.list_unsubscribe)
+        .bind(m.attachment.as_ref().map(|a| &a.name))
+        .bind(m.attachment.as_ref().map(|a| &a.content))
         .execute(&mut **tx)
         .await?;
     Ok(())

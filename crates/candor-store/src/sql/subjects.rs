@@ -27,4 +27,29 @@ impl crate::face::Subjects for Store {
         }
         Ok(out)
     }
+
+    async fn each_row(
+        &self,
+        subject: Uuid,
+        table: &'static str,
+        each: &mut (dyn for<'r> FnMut(&'r str) -> std::io::Result<()> + Send),
+    ) -> Result<u64> {
+        use futures_util::TryStreamExt;
+        let t = SUBJECT_TABLES
+            .iter()
+            .find(|t| t.table == table)
+            .ok_or(StoreError::NotFound {
+                what: "subject table",
+            })?;
+        let sql = dialect::row_json(&self.reader, t.table, t.subject_column).await?;
+        let mut rows = sqlx::query_scalar::<Db, String>(&sql)
+            .bind(Id(subject))
+            .fetch(&self.reader);
+        let mut n = 0;
+        while let Some(row) = rows.try_next().await? {
+            each(&row)?;
+            n += 1;
+        }
+        Ok(n)
+    }
 }

@@ -6,7 +6,35 @@ use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use candor_app::Candor;
+use candor_app::{AppError, Candor};
+use std::io::{Seek, SeekFrom};
+
+/// A bundle written into its temporary file, sent as the response body chunk by chunk
+/// (a large bundle is never held in memory whole).
+pub(crate) fn zip_response(mut file: std::fs::File, filename: &str) -> Result<Response, AppError> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| AppError::Internal(format!("reading the bundle: {e}")))?;
+    let file = tokio::fs::File::from_std(file);
+    let chunks = futures_util::stream::try_unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        let n = f.read(&mut buf).await?;
+        buf.truncate(n);
+        Ok::<_, std::io::Error>((n > 0).then(|| (axum::body::Bytes::from(buf), f)))
+    });
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response())
+}
 
 const PAGE: &str = "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width\"><title>Vos données · Your data</title>\
@@ -33,20 +61,9 @@ pub async fn download(
     State(app): State<Candor>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let mut buf = std::io::Cursor::new(Vec::new());
-    match app.download_bundle(&token, &mut buf).await? {
-        Some(()) => Ok((
-            [
-                (header::CONTENT_TYPE, "application/zip"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"my-data.zip\"",
-                ),
-                (header::CACHE_CONTROL, "no-store"),
-            ],
-            buf.into_inner(),
-        )
-            .into_response()),
+    let mut file = candor_app::bundle::spool()?;
+    match app.download_bundle(&token, &mut file).await? {
+        Some(()) => Ok(zip_response(file, "my-data.zip")?),
         None => Ok(super::pages::unknown_link()),
     }
 }

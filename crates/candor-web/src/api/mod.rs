@@ -10,6 +10,7 @@ mod contacts;
 mod contracts;
 mod decisions;
 mod download;
+pub(crate) use download::zip_response;
 mod orders;
 mod outbox;
 mod pages;

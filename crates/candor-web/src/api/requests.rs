@@ -197,25 +197,18 @@ pub async fn request_bundle(
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, ApiError> {
-    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut file = candor_app::bundle::spool()?;
     app.request_bundle(
         &auth.actor,
         id,
-        &mut buf,
+        &mut file,
         "POST /api/v1/requests/{id}/bundle",
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/zip".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"data-{id}.zip\""),
-            ),
-        ],
-        buf.into_inner(),
-    )
-        .into_response())
+    Ok(super::download::zip_response(
+        file,
+        &format!("data-{id}.zip"),
+    )?)
 }
 
 #[utoipa::path(get, path = "/api/v1/schemas/export.json", tag = "requests", security(()),

@@ -650,9 +650,10 @@ async fn company_choices(app: &Candor, staff: &Staff, fields: &mut [FieldRow]) {
 #[template(path = "contact_edit.html")]
 struct EditPage {
     c: Chrome,
-    /// Empty for a new contact.
-    id: String,
-    name: String,
+    heading: String,
+    /// Where the form posts, and where "cancel" goes.
+    action: String,
+    back: String,
     fields: Vec<FieldRow>,
     failed: bool,
     /// Errors about no field of the form.
@@ -674,8 +675,9 @@ pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>)
     }
     company_choices(&app, &staff, &mut fields).await;
     render(&EditPage {
-        id: id.to_string(),
-        name: title(t, &view),
+        heading: format!("{} · {}", t.edit, title(t, &view)),
+        action: format!("/contacts/{id}"),
+        back: format!("/contacts/{id}"),
         fields,
         failed: false,
         other: Vec::new(),
@@ -741,16 +743,48 @@ fn patch_from_form(
 
 /// The edit (or new-contact) form again, with what was typed and each error next to
 /// its field.
-async fn refused_form(
+/// What a contact form changes: a contact (or a new one), or a contact through a
+/// rectification request (with the rights the correction is made with).
+#[derive(Clone, Copy)]
+pub(super) enum Target {
+    Contact(Option<Uuid>),
+    Rectification(Uuid),
+}
+
+impl Target {
+    fn action(self) -> String {
+        match self {
+            Target::Contact(Some(id)) => format!("/contacts/{id}"),
+            Target::Contact(None) => "/contacts".to_owned(),
+            Target::Rectification(r) => format!("/requests/{r}/rectification"),
+        }
+    }
+
+    fn back(self) -> String {
+        match self {
+            Target::Rectification(r) => format!("/requests/{r}"),
+            other => other.action(),
+        }
+    }
+
+    fn role(self, staff: &Staff) -> Role {
+        match self {
+            Target::Rectification(_) => Role::Admin,
+            Target::Contact(_) => staff.actor.role,
+        }
+    }
+}
+
+pub(super) async fn refused_form(
     app: &Candor,
     staff: Staff,
-    id: Option<Uuid>,
+    target: Target,
     current: &Map<String, Value>,
     form: &HashMap<String, String>,
     errs: &candor_domain::FieldErrors,
 ) -> Response {
     let t = staff.t();
-    let mut fields = field_rows(&app.catalogue(), t, staff.actor.role, current, true);
+    let mut fields = field_rows(&app.catalogue(), t, target.role(&staff), current, true);
     company_choices(app, &staff, &mut fields).await;
     for row in &mut fields {
         if let Some(sent) = form.get(&row.key) {
@@ -781,12 +815,13 @@ async fn refused_form(
     render_with(
         StatusCode::UNPROCESSABLE_ENTITY,
         &EditPage {
-            id: id.map(|i| i.to_string()).unwrap_or_default(),
-            name: if id.is_some() {
-                title(t, current)
-            } else {
-                t.new_contact.to_owned()
+            heading: match target {
+                Target::Contact(Some(_)) => format!("{} · {}", t.edit, title(t, current)),
+                Target::Contact(None) => t.new_contact.to_owned(),
+                Target::Rectification(_) => format!("{} · {}", t.rq_rectify, title(t, current)),
             },
+            action: target.action(),
+            back: target.back(),
             fields,
             failed: true,
             other,
@@ -820,10 +855,26 @@ pub async fn update(
     {
         Ok(_) => Redirect::to(&format!("/contacts/{id}?saved=1")).into_response(),
         Err(AppError::Invalid(errs)) => {
-            refused_form(&app, staff, Some(id), &current, &form, &errs).await
+            refused_form(
+                &app,
+                staff,
+                Target::Contact(Some(id)),
+                &current,
+                &form,
+                &errs,
+            )
+            .await
         }
         Err(AppError::Conflict { field, .. }) => {
-            let mut res = refused_form(&app, staff, Some(id), &current, &form, &taken(field)).await;
+            let mut res = refused_form(
+                &app,
+                staff,
+                Target::Contact(Some(id)),
+                &current,
+                &form,
+                &taken(field),
+            )
+            .await;
             *res.status_mut() = StatusCode::CONFLICT;
             res
         }
@@ -842,6 +893,38 @@ fn taken(field: &str) -> candor_domain::FieldErrors {
     .into()
 }
 
+/// The correction form of a rectification request (R6): the contact's fields, each
+/// with why it is kept, posted to the request.
+pub(super) async fn rectification_form(
+    app: &Candor,
+    staff: Staff,
+    request: Uuid,
+    view: &Map<String, Value>,
+) -> Response {
+    let t = staff.t();
+    let target = Target::Rectification(request);
+    let mut fields = field_rows(&app.catalogue(), t, target.role(&staff), view, true);
+    company_choices(app, &staff, &mut fields).await;
+    render(&EditPage {
+        heading: format!("{} · {}", t.rq_rectify, title(t, view)),
+        action: target.action(),
+        back: target.back(),
+        fields,
+        failed: false,
+        other: Vec::new(),
+        c: staff.chrome,
+    })
+}
+
+/// The patch a rectification form asks for (only what differs from the contact now).
+pub(super) fn rectification_patch(
+    app: &Candor,
+    form: &HashMap<String, String>,
+    current: &Map<String, Value>,
+) -> ContactPatch {
+    patch_from_form(&app.catalogue(), form, current)
+}
+
 /// The form for a new contact: the fields the role may write.
 pub async fn new_contact(State(app): State<Candor>, staff: Staff) -> Response {
     let t = staff.t();
@@ -852,8 +935,9 @@ pub async fn new_contact(State(app): State<Candor>, staff: Staff) -> Response {
     }
     company_choices(&app, &staff, &mut fields).await;
     render(&EditPage {
-        id: String::new(),
-        name: t.new_contact.to_owned(),
+        heading: t.new_contact.to_owned(),
+        action: "/contacts".to_owned(),
+        back: "/contacts".to_owned(),
         fields,
         failed: false,
         other: Vec::new(),
@@ -876,9 +960,19 @@ pub async fn create(
         Ok(v) => {
             Redirect::to(&format!("/contacts/{}?saved=1", show_value(v.get("id")))).into_response()
         }
-        Err(AppError::Invalid(errs)) => refused_form(&app, staff, None, &empty, &form, &errs).await,
+        Err(AppError::Invalid(errs)) => {
+            refused_form(&app, staff, Target::Contact(None), &empty, &form, &errs).await
+        }
         Err(AppError::Conflict { field, .. }) => {
-            let mut res = refused_form(&app, staff, None, &empty, &form, &taken(field)).await;
+            let mut res = refused_form(
+                &app,
+                staff,
+                Target::Contact(None),
+                &empty,
+                &form,
+                &taken(field),
+            )
+            .await;
             *res.status_mut() = StatusCode::CONFLICT;
             res
         }

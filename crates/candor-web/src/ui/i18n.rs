@@ -222,6 +222,9 @@ texts! {
     rq_issued_at: "Issued at", "Émis le";
     rq_key_id: "Signing key", "Clé de signature";
     rq_heading: "Request: {kind}", "Demande : {kind}";
+    rq_done_rectified: "Corrected: the person is told by email and the request is answered.", "Corrigé : la personne est prévenue par email et la demande est close.";
+    rq_rectify: "Apply the corrections", "Appliquer les corrections";
+    rq_rectify_hint: "Change the fields the person asked to correct; each value is checked as everywhere, the person is told by email and the request is answered.", "Modifiez les champs que la personne demande de corriger ; chaque valeur est vérifiée comme partout, la personne est prévenue par email et la demande est close.";
     rq_signature: "Signature", "Signature";
     rq_signature_help: "Ed25519 signature over this receipt in canonical JSON (RFC 8785). Anyone can check it offline with `candor receipt verify` and the public key published at /api/v1/receipts/public-key.", "Signature Ed25519 de cet accusé en JSON canonique (RFC 8785). Chacun peut la vérifier hors ligne avec `candor receipt verify` et la clé publique publiée à /api/v1/receipts/public-key.";
     rq_public_key: "Public key (base64)", "Clé publique (base64)";

@@ -80,6 +80,10 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/requests/{id}/receipt", get(requests::receipt))
         .route("/requests/{id}/receipt.json", get(requests::receipt_file))
         .route("/requests/{id}/bundle", post(requests::bundle))
+        .route(
+            "/requests/{id}/rectification",
+            get(requests::rectification).post(requests::rectify),
+        )
         .route("/requests/{id}/{step}", post(requests::step))
         .route("/audit", get(governance::audit))
         .route("/outbox", get(governance::outbox))

@@ -281,6 +281,7 @@ struct RequestPage {
     verified: bool,
     can_answer: bool,
     bundles: bool,
+    rectifies: bool,
     handles: bool,
     timeline: Vec<(String, String, String)>,
     refusals: Vec<Choice>,
@@ -376,6 +377,7 @@ async fn request_page(
                 RequestKind::Restriction | RequestKind::Objection | RequestKind::Information
             ),
             bundles: matches!(r.kind, RequestKind::Access | RequestKind::Portability),
+            rectifies: r.kind == RequestKind::Rectification && r.subject_id.is_some(),
             handles,
             timeline,
             refusals: choices(RefusalReason::ALL, RefusalReason::as_str, |x| {
@@ -400,6 +402,7 @@ pub async fn show(
     let notice = p.done.as_deref().map(|d| {
         match d {
             "received" => t.rq_done_received,
+            "rectified" => t.rq_done_rectified,
             _ => t.saved,
         }
         .to_owned()
@@ -490,6 +493,93 @@ pub async fn step(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
+        }
+        Err(AppError::Conflict { .. }) => {
+            let t = staff.t();
+            request_page(
+                &app,
+                staff,
+                id,
+                None,
+                vec![t.rq_changed_meanwhile.to_owned()],
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => app_error(staff.t(), e),
+    }
+}
+
+/// The correction form of a rectification request (R6).
+pub async fn rectification(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+) -> Response {
+    match app
+        .rectification_view(&staff.actor, id, "GET /requests/{id}/rectification")
+        .await
+    {
+        Ok((_, view)) => super::contacts::rectification_form(&app, staff, id, &view).await,
+        Err(AppError::Invalid(e)) => {
+            let errors = field_errors(staff.t(), &e);
+            request_page(
+                &app,
+                staff,
+                id,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => app_error(staff.t(), e),
+    }
+}
+
+/// The corrections applied: the request answered and the person told, or the form
+/// again with each error next to its field and nothing changed.
+pub async fn rectify(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(form): Posted<std::collections::HashMap<String, String>>,
+) -> Response {
+    let ep = "POST /requests/{id}/rectification";
+    let current = match app.rectification_view(&staff.actor, id, ep).await {
+        Ok((_, view)) => view,
+        Err(AppError::Invalid(e)) => {
+            let errors = field_errors(staff.t(), &e);
+            return request_page(
+                &app,
+                staff,
+                id,
+                None,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+        Err(e) => return app_error(staff.t(), e),
+    };
+    let patch = super::contacts::rectification_patch(&app, &form, &current);
+    let target = super::contacts::Target::Rectification(id);
+    match app.rectify_request(&staff.actor, id, patch, ep).await {
+        Ok(_) => Redirect::to(&format!("/requests/{id}?done=rectified")).into_response(),
+        Err(AppError::Invalid(errs)) => {
+            super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await
+        }
+        Err(AppError::Conflict { field, .. }) if field != "status" => {
+            let errs = candor_domain::FieldError::new(
+                field,
+                "already_taken",
+                "another contact already has this value",
+            )
+            .into();
+            let mut res =
+                super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await;
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
         }
         Err(AppError::Conflict { .. }) => {
             let t = staff.t();
@@ -617,22 +707,18 @@ pub async fn bundle(
     Path(id): Path<Uuid>,
     Posted(_f): Posted<StepForm>,
 ) -> Response {
-    let mut buf = std::io::Cursor::new(Vec::new());
+    let mut file = match candor_app::bundle::spool() {
+        Ok(f) => f,
+        Err(e) => return app_error(staff.t(), e),
+    };
     match app
-        .request_bundle(&staff.actor, id, &mut buf, "POST /requests/{id}/bundle")
+        .request_bundle(&staff.actor, id, &mut file, "POST /requests/{id}/bundle")
         .await
     {
-        Ok(_) => (
-            [
-                (header::CONTENT_TYPE, "application/zip".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"data-{id}.zip\""),
-                ),
-            ],
-            buf.into_inner(),
-        )
-            .into_response(),
+        Ok(_) => match crate::api::zip_response(file, &format!("data-{id}.zip")) {
+            Ok(response) => response,
+            Err(e) => app_error(staff.t(), e),
+        },
         Err(AppError::Invalid(e)) => {
             let errors = field_errors(staff.t(), &e);
             request_page(

@@ -202,6 +202,7 @@ impl TestApp {
                     "category": e.mail.category, "recipient": e.mail.recipient, "locale": e.mail.locale,
                     "subject": e.mail.mail_subject, "body_text": e.mail.body_text,
                     "body_html": e.mail.body_html, "status": e.status,
+                    "attachment": e.mail.attachment.map(|a| serde_json::json!({"name": a.name, "content": a.content})),
                 })
             })
             .collect()
