@@ -197,6 +197,7 @@ impl Candor {
         Ok(vec![
             ("access audit", self.store.audit().verify().await?),
             ("consent ledger", self.store.consents().verify().await?),
+            ("erasure records", self.store.erasures().verify().await?),
         ])
     }
 }

@@ -147,6 +147,13 @@ impl Candor {
             .apply(None, &cat, &self.lexicon)
             .map_err(AppError::Invalid)?;
         self.check_company(data.company_id).await?;
+        // E2: an erased person's email or phone is not taken again unnoticed.
+        if let Some(field) = self
+            .suppressed(data.email.as_ref(), data.phone.as_ref())
+            .await?
+        {
+            return Err(AppError::Suppressed { field });
+        }
         let now = self.now();
         let contact = Contact {
             id: Uuid::now_v7(),
@@ -240,23 +247,15 @@ impl Candor {
         Ok(view(&cat, actor.role, &contact).0)
     }
 
+    /// Deleting a contact is erasing the person (E1): there is no second, weaker way
+    /// to remove someone. Only the dpo and admin do it.
     pub async fn delete_contact(
         &self,
         actor: &Actor,
         id: Uuid,
-        endpoint: &str,
-    ) -> Result<(), AppError> {
-        if !matches!(actor.role, Role::Admin | Role::Dpo | Role::Sales) {
-            return Err(AppError::RoleForbidden {
-                role: actor.role,
-                what: "delete contacts",
-            });
-        }
-        let event = self.access(actor, id, AuditAction::Delete, Vec::new(), endpoint);
-        if !self.store.contacts().delete(id, vec![event]).await? {
-            return Err(AppError::NotFound { what: "contact" });
-        }
-        Ok(())
+    ) -> Result<crate::erasure::ErasureReport, AppError> {
+        self.erase_contact(actor, id, candor_domain::erasure::Why::Staff)
+            .await
     }
 
     pub async fn list_contacts(

@@ -28,6 +28,9 @@ pub enum AppError {
         field: &'static str,
         existing: Option<Uuid>,
     },
+    /// The email or phone of a person who was erased (E2): not taken again unnoticed.
+    #[error("this {field} is on the suppression list")]
+    Suppressed { field: &'static str },
     #[error("this {what} is still referenced by a {by}")]
     StillReferenced {
         what: &'static str,

@@ -16,6 +16,7 @@ pub struct Keys {
     tracking: [u8; 32],
     /// The Ed25519 seed that signs checkpoints (S4): its own file, `checkpoint.key`.
     checkpoint: [u8; 32],
+    suppression: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -32,6 +33,7 @@ impl Keys {
             withdraw: derive(master, b"candor/withdraw-link/v1"),
             tracking: derive(master, b"candor/tracking-link/v1"),
             checkpoint: derive(master, b"candor/checkpoint-signing/v1"),
+            suppression: derive(master, b"candor/suppression-list/v1"),
         }
     }
 
@@ -44,6 +46,15 @@ impl Keys {
             checkpoint,
             ..Self::from_master(&master)
         })
+    }
+
+    /// The suppression list's keyed hash of an erased person's normalised email or
+    /// E.164 phone (`kind`: email or phone): a key of its own, so the list cannot be
+    /// joined with the contacts' blind index.
+    pub fn suppression_hash(&self, kind: &str, normalised: &str) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.suppression).expect("any key length");
+        mac.update(format!("{kind}:{normalised}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// The blind-index hash of an already normalised email.

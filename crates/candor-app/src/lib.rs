@@ -16,6 +16,7 @@ pub mod csvfile;
 pub mod decisions;
 pub mod delivery;
 pub mod demo;
+pub mod erasure;
 mod error;
 pub mod export;
 pub mod import;
@@ -77,6 +78,12 @@ pub struct Settings {
     /// Where removable drives are mounted: a bundle is written to a drive only under one
     /// of these directories (never anywhere else the server may write).
     pub drive_roots: Vec<std::path::PathBuf>,
+    /// How long an erased person's orders and contracts are held, and on what ground
+    /// (E3).
+    pub holds: candor_domain::erasure::HoldRules,
+    /// The local outbox directory (`.eml` copies), when mail goes there: erasure
+    /// deletes the person's copies.
+    pub outbox_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -96,6 +103,8 @@ impl Default for Settings {
                 .into_iter()
                 .map(std::path::PathBuf::from)
                 .collect(),
+            holds: candor_domain::erasure::HoldRules::default(),
+            outbox_dir: None,
         }
     }
 }

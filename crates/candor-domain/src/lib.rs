@@ -13,6 +13,7 @@ pub mod company;
 pub mod consent;
 pub mod contact;
 pub mod contract;
+pub mod erasure;
 pub mod error;
 pub mod lexicon;
 pub mod order;

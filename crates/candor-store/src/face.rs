@@ -546,6 +546,41 @@ pub trait Jobs: Send + Sync {
     async fn list(&self, limit: u32) -> Result<Vec<JobRecord>>;
 }
 
+/// Erasure (E1–E3): a person removed from every table in one transaction, the record
+/// of it, the legal holds and the suppression list.
+#[async_trait]
+pub trait Erasures: Send + Sync {
+    /// Erases a person by the registry's rules, in one transaction with its record,
+    /// held records and suppression hashes. `None` when there is no such contact;
+    /// a person already erased has no contact left, so a second call is `None` too.
+    async fn erase(&self, plan: &crate::model::ErasurePlan)
+        -> Result<Option<crate::model::Erased>>;
+
+    /// The record of a person's erasure, if they were erased.
+    async fn of_subject(&self, subject: Uuid) -> Result<Option<candor_domain::erasure::Erasure>>;
+
+    /// The newest erasures first.
+    async fn list(&self, limit: u32) -> Result<Vec<candor_domain::erasure::Erasure>>;
+
+    /// What an erasure keeps under legal holds.
+    async fn held(&self, erasure: Uuid) -> Result<Vec<candor_domain::erasure::Held>>;
+
+    /// Erasures whose outbox `.eml` copies are still to delete, with the messages' ids.
+    async fn pending_files(&self) -> Result<Vec<(Uuid, Vec<Uuid>)>>;
+
+    /// Records that an erasure's `.eml` copies are gone.
+    async fn files_done(&self, erasure: Uuid) -> Result<()>;
+
+    /// Which of these keyed hashes are on the suppression list.
+    async fn suppressed(&self, hashes: &[String]) -> Result<Vec<String>>;
+
+    /// Every erasure record in chain order.
+    async fn chain(&self) -> Result<Vec<candor_domain::erasure::Erasure>>;
+
+    /// Checks the chain of erasure records: links and hashes.
+    async fn verify(&self) -> Result<crate::model::VerifyReport>;
+}
+
 /// A backend: every area, and what only the backend itself knows.
 #[async_trait]
 pub trait Backend:
@@ -559,6 +594,7 @@ pub trait Backend:
     + Checkpoints
     + Requests
     + Subjects
+    + Erasures
     + Jobs
     + Outbox
     + Contracts

@@ -103,6 +103,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn erasures(&self) -> &dyn face::Erasures {
+        &*self.0
+    }
+
     pub fn subjects(&self) -> &dyn face::Subjects {
         &*self.0
     }

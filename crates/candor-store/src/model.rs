@@ -444,3 +444,27 @@ impl JobRecord {
         self
     }
 }
+
+/// One person's erasure, as the use case asks for it (E1, E2).
+#[derive(Debug, Clone)]
+pub struct ErasurePlan {
+    pub id: Uuid,
+    pub subject: Uuid,
+    pub at: OffsetDateTime,
+    /// Who erased (`user:<id>`, `token:<id>`, `policy:<name>`), never a name.
+    pub actor: String,
+    /// `request:<id>`, `policy:<name>` or `staff`.
+    pub reason: String,
+    /// The suppression list's keyed hashes of the person's email and phone, with kind.
+    pub suppress: Vec<(String, &'static str)>,
+    pub holds: candor_domain::erasure::HoldRules,
+}
+
+/// What an erasure did: its record, the records kept under a legal hold, and the
+/// outbox messages whose `.eml` copies are still to delete.
+#[derive(Debug, Clone)]
+pub struct Erased {
+    pub record: candor_domain::erasure::Erasure,
+    pub held: Vec<candor_domain::erasure::Held>,
+    pub files: Vec<Uuid>,
+}

@@ -190,6 +190,18 @@ pub const OTHER_TABLES: &[OtherTable] = &[
         table: "job",
         why: "work to run later (digests, notices, reminders): kinds, times and ids, never a personal value",
     },
+    OtherTable {
+        table: "erasure",
+        why: "the record that a person was erased: counts per table, who, why and the sealed chain heads; the id it keeps names no one any more",
+    },
+    OtherTable {
+        table: "held_record",
+        why: "what a legal hold keeps of an erased person's orders and contracts: dates, amounts, references, pointing to no one",
+    },
+    OtherTable {
+        table: "suppression",
+        why: "keyed hashes of erased people's emails and phones, never the values",
+    },
 ];
 
 /// The registry entry of a table holding a person's data, if it is one.

@@ -17,7 +17,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable code: invalid_json, unknown_field, invalid_field, invalid_query,
     /// unauthenticated, field_forbidden, role_forbidden, not_found, conflict,
-    /// still_referenced, payload_too_large, internal.
+    /// still_referenced, suppressed, payload_too_large, internal.
     pub code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -119,6 +119,15 @@ impl From<AppError> for ApiError {
                 out.detail.existing_id = existing.map(|id| id.to_string());
                 out
             }
+            AppError::Suppressed { field } => Self::new(
+                S::CONFLICT,
+                "suppressed",
+                format!(
+                    "this {field} belongs to a person who was erased: it is on the suppression list and is not added again"
+                ),
+            )
+            .with_field(field)
+            .with_rule("suppressed"),
             AppError::StillReferenced { what, by } => Self::new(
                 S::CONFLICT,
                 "still_referenced",

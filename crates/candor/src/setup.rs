@@ -63,6 +63,9 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
             max_extension_months: cfg.request_extension_months,
         },
         drive_roots: cfg.drive_roots.clone(),
+        holds: candor_domain::erasure::HoldRules::default(),
+        // `.eml` copies from the local outbox, even once mail goes through SMTP.
+        outbox_dir: Some(cfg.data_dir.join("outbox")),
     };
     if cfg.request_months == 0 {
         anyhow::bail!("request_months must be at least 1");
@@ -170,6 +173,16 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
         tracing::info!(
             jobs,
             "jobs this node was running when it stopped are due again"
+        );
+    }
+    let erasures = app
+        .finish_erasures()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if erasures > 0 {
+        tracing::info!(
+            erasures,
+            "erasures interrupted before their email copies were deleted are finished"
         );
     }
     app.schedule_recurring_jobs()

@@ -81,7 +81,7 @@ async fn companies_are_created_read_updated_listed_and_deleted(t: TestApp) {
         .await;
     expect_error(res, 409, "still_referenced", None, None).await;
     t.send(
-        Role::Sales,
+        Role::Dpo,
         reqwest::Method::DELETE,
         &format!("/api/v1/contacts/{contact}"),
         &json!({}),

@@ -309,17 +309,21 @@ async fn null_clears_a_field_and_absence_keeps_it(t: TestApp) {
     .await;
 }
 
-async fn deleting_a_contact_removes_it_and_only_some_roles_may(t: TestApp) {
+async fn deleting_a_contact_erases_it_and_only_the_dpo_and_admin_may(t: TestApp) {
     let id = t.contact(b2c()).await;
     let path = format!("/api/v1/contacts/{id}");
+    for role in [Role::Support, Role::Sales, Role::Marketing] {
+        let res = t
+            .send(role, reqwest::Method::DELETE, &path, &json!({}))
+            .await;
+        expect_error(res, 403, "role_forbidden", None, None).await;
+    }
     let res = t
-        .send(Role::Support, reqwest::Method::DELETE, &path, &json!({}))
+        .send(Role::Admin, reqwest::Method::DELETE, &path, &json!({}))
         .await;
-    expect_error(res, 403, "role_forbidden", None, None).await;
-    let res = t
-        .send(Role::Sales, reqwest::Method::DELETE, &path, &json!({}))
-        .await;
-    assert_eq!(res.status(), 204);
+    assert_eq!(res.status(), 200);
+    let erased: Value = res.json().await.unwrap();
+    assert_eq!(erased["counts"]["contact"]["deleted"], 1);
     expect_error(
         t.get(Role::Sales, &path).await,
         404,
@@ -328,13 +332,15 @@ async fn deleting_a_contact_removes_it_and_only_some_roles_may(t: TestApp) {
         None,
     )
     .await;
-    let audit: Vec<Value> = t
-        .get(Role::Dpo, &format!("{path}/audit"))
+    // The person's audit went with them; the erasure is its record.
+    let record: Value = t
+        .get(Role::Dpo, &format!("{path}/erasure"))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(audit[0]["action"], "delete");
+    assert_eq!(record["subject_id"], id.as_str());
+    assert!(record["actor"].as_str().unwrap().starts_with("token:"));
 }
 
 async fn a_malformed_id_is_a_400_naming_it(t: TestApp) {
@@ -648,7 +654,7 @@ on_both_backends!(
     a_role_cannot_write_a_field_it_may_not_write,
     b2b_contacts_need_an_existing_company_and_b2c_ones_have_none,
     null_clears_a_field_and_absence_keeps_it,
-    deleting_a_contact_removes_it_and_only_some_roles_may,
+    deleting_a_contact_erases_it_and_only_the_dpo_and_admin_may,
     a_malformed_id_is_a_400_naming_it,
     only_the_dpo_and_admin_read_the_audit,
     requests_without_a_valid_token_are_refused,

@@ -8,95 +8,12 @@
 
 mod common;
 
-use candor_domain::consent::Channel;
 use candor_domain::Role;
 use candor_store::registry::SUBJECT_TABLES;
-use candor_store::AddressStatus;
 use common::TestApp;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Read;
-
-async fn everything_about(t: &TestApp, email: &str, company: &str) -> String {
-    let id = t
-        .contact(json!({"kind": "b2b", "company_id": company, "first_name": "Zoé", "last_name": "Lefèvre",
-                        "email": email, "phone": "06 12 34 56 78", "city": "Lyon", "locale": "fr"}))
-        .await;
-    let uid = uuid::Uuid::parse_str(&id).unwrap();
-    let grant = json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "phone",
-                       "evidence": {"wording": "Oui à la lettre"}});
-    assert_eq!(
-        t.post(
-            Role::Sales,
-            &format!("/api/v1/contacts/{id}/consents"),
-            &grant
-        )
-        .await
-        .status(),
-        201
-    );
-    let web = json!({"purpose": "marketing", "channel": "email", "action": "grant", "source": "web_form",
-                     "evidence": {"form_id": "f", "wording": "Oui", "ip": "198.51.100.4", "user_agent": "Firefox"}});
-    assert_eq!(
-        t.post(
-            Role::Sales,
-            &format!("/api/v1/contacts/{id}/consents"),
-            &web
-        )
-        .await
-        .status(),
-        201
-    );
-    let order = json!({"currency": "EUR", "lines": [{"description": "Abonnement", "quantity": 1, "unit_price_cents": 11900}]});
-    assert_eq!(
-        t.post(
-            Role::Sales,
-            &format!("/api/v1/contacts/{id}/orders"),
-            &order
-        )
-        .await
-        .status(),
-        201
-    );
-    let contract = json!({"reference": format!("CT-{email}"), "starts_on": "2026-01-01"});
-    assert_eq!(
-        t.post(
-            Role::Sales,
-            &format!("/api/v1/contacts/{id}/contracts"),
-            &contract
-        )
-        .await
-        .status(),
-        201
-    );
-    t.app
-        .store
-        .activity()
-        .record(&candor_store::ActivityRecord {
-            id: uuid::Uuid::now_v7(),
-            contact_id: uid,
-            kind: "web_visit".into(),
-            at: t.app.now(),
-            detail: "/tarifs".into(),
-        })
-        .await
-        .unwrap();
-    t.app
-        .store
-        .addresses()
-        .mark_undeliverable(
-            &AddressStatus {
-                subject_id: uid,
-                channel: Channel::Sms,
-                reason: "test bounce".into(),
-                since: t.app.now(),
-            },
-            vec![],
-        )
-        .await
-        .unwrap();
-    id
-}
 
 fn read_zip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
@@ -112,8 +29,8 @@ fn read_zip(bytes: &[u8]) -> BTreeMap<String, Vec<u8>> {
 
 async fn a_bundle_holds_every_row_of_its_subject_and_no_other(t: TestApp) {
     let company = t.company("Bundle Example", "73282932000074").await;
-    let a = everything_about(&t, "zoe.bundle@example.fr", &company).await;
-    let b = everything_about(&t, "other.bundle@example.fr", &company).await;
+    let a = common::everything_about(&t, "zoe.bundle@example.fr", &company).await;
+    let b = common::everything_about(&t, "other.bundle@example.fr", &company).await;
     // A newsletter reaches both (campaign_recipient), then reads fill the audit.
     let seg: Value = t
         .post(

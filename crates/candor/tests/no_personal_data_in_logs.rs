@@ -73,7 +73,7 @@ async fn logs_of_a_whole_api_session_hold_no_personal_data() {
     .await;
     t.post(Role::Sales, "/api/v1/contacts", &json!({"kind": "b2c", "last_name": "Vasseur-Quentin", "email": "ophelie.vasseur@example.org"})).await;
     t.get(Role::Dpo, &format!("{path}/audit")).await;
-    t.send(Role::Sales, reqwest::Method::DELETE, &path, &json!({}))
+    t.send(Role::Dpo, reqwest::Method::DELETE, &path, &json!({}))
         .await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 

@@ -150,6 +150,8 @@ mod dialect {
     /// queue instead of forking it.
     pub const FOR_UPDATE: &str = " FOR UPDATE";
     /// Workers claiming mail skip the rows another worker holds.
+    /// Erasures take their place in the erasure chain one at a time.
+    pub const ERASURE_LOCK: &str = "SELECT pg_advisory_xact_lock(7302119)";
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
     pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \

@@ -58,6 +58,7 @@ pub(crate) async fn append_in(
     subjects.sort_unstable();
     subjects.dedup();
     let mut heads: HashMap<Uuid, (i64, String)> = HashMap::with_capacity(subjects.len());
+    let mut erased = std::collections::HashSet::new();
     for chunk in subjects.chunks(LIST) {
         let mut q = Builder::new("INSERT INTO audit_head (subject_id, seq, hash) ");
         q.push_values(chunk, |mut b, s| {
@@ -78,7 +79,34 @@ pub(crate) async fn append_in(
             .fetch_all(&mut **tx)
             .await?;
         heads.extend(rows.into_iter().map(|(s, n, h)| (s.0, (n, h))));
+        // A person erased meanwhile (an access read queued before the erasure) has no
+        // chain any more and starts none: their entries are dropped, with the empty
+        // head just made. Checked after the heads are locked, so an erasure that
+        // committed first is seen.
+        let mut q = Builder::new("SELECT subject_id FROM erasure WHERE subject_id IN (");
+        let mut list = q.separated(", ");
+        for s in chunk {
+            list.push_bind(*s);
+        }
+        q.push(")");
+        let gone: Vec<Id> = q
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut **tx)
+            .await?;
+        for g in gone {
+            sqlx::query("DELETE FROM audit_head WHERE subject_id = $1 AND seq = 0")
+                .bind(g)
+                .execute(&mut **tx)
+                .await?;
+            heads.remove(&g.0);
+            erased.insert(g.0);
+        }
     }
+    let events: Vec<AccessEvent> = events
+        .into_iter()
+        .filter(|e| !erased.contains(&e.subject_id))
+        .collect();
     let mut out = Vec::with_capacity(events.len());
     for ev in events {
         let subject = ev.subject_id;

@@ -73,6 +73,19 @@ impl crate::face::Checkpoints for Store {
             .execute(&mut *tx)
             .await?;
         }
+        // The chain of erasure records is kept like a subject's (subject: nil), so each
+        // erasure enters the global chain with the next checkpoint.
+        sqlx::query(
+            "INSERT INTO checkpoint_head (ledger, subject_id, seq, hash) \
+             SELECT 'erasure', $1, z.seq, z.hash FROM erasure z \
+             WHERE z.seq = (SELECT MAX(seq) FROM erasure) \
+             ON CONFLICT (ledger, subject_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash \
+             WHERE excluded.seq > checkpoint_head.seq AND EXISTS (SELECT 1 FROM erasure e \
+               WHERE e.seq = checkpoint_head.seq AND e.hash = checkpoint_head.hash)",
+        )
+        .bind(Id(uuid::Uuid::nil()))
+        .execute(&mut *tx)
+        .await?;
         let (chains, root) = root_on(&mut *tx).await?;
         let chains =
             i64::try_from(chains).map_err(|_| StoreError::Corrupt("chain count".into()))?;
@@ -149,8 +162,25 @@ impl crate::face::Checkpoints for Store {
                 .fetch_all(&self.reader)
                 .await?;
             for (subject, seq, kept, head_seq, entry_hash, last) in rows {
-                let ledger = ledger.to_owned();
                 let subject = subject.0;
+                // An erased person's chain is gone by design: its record holds the head
+                // the chain had when it was dropped, and answers for the kept one.
+                let erased: Option<(String,)> =
+                    sqlx::query_as("SELECT sealed FROM erasure WHERE subject_id = $1")
+                        .bind(Id(subject))
+                        .fetch_optional(&self.reader)
+                        .await?;
+                if let Some((sealed,)) = erased {
+                    let sealed: Vec<candor_domain::erasure::SealedHead> =
+                        serde_json::from_str(&sealed)
+                            .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))?;
+                    if sealed.iter().any(|h| {
+                        h.ledger == ledger && (h.seq > seq || (h.seq == seq && h.hash == kept))
+                    }) {
+                        continue;
+                    }
+                }
+                let ledger = ledger.to_owned();
                 out.push(match (head_seq, entry_hash, last) {
                     (None, None, None) => CheckpointBreak::Vanished {
                         ledger,
@@ -174,6 +204,43 @@ impl crate::face::Checkpoints for Store {
                         },
                     },
                 });
+            }
+        }
+        // The erasure records' own chain: the kept head must still be a record.
+        let kept: Option<(i64, String)> = sqlx::query_as(
+            "SELECT seq, hash FROM checkpoint_head WHERE ledger = 'erasure' AND subject_id = $1",
+        )
+        .bind(Id(uuid::Uuid::nil()))
+        .fetch_optional(&self.reader)
+        .await?;
+        if let Some((seq, hash)) = kept {
+            let at: Option<String> = sqlx::query_scalar("SELECT hash FROM erasure WHERE seq = $1")
+                .bind(seq)
+                .fetch_optional(&self.reader)
+                .await?;
+            let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM erasure")
+                .fetch_one(&self.reader)
+                .await?;
+            let ledger = "erasure".to_owned();
+            let subject = uuid::Uuid::nil();
+            match at {
+                Some(h) if h == hash => {}
+                Some(_) => out.push(CheckpointBreak::Rewritten {
+                    ledger,
+                    subject,
+                    seq,
+                }),
+                None if last.is_none() => out.push(CheckpointBreak::Vanished {
+                    ledger,
+                    subject,
+                    seq,
+                }),
+                None => out.push(CheckpointBreak::Rewound {
+                    ledger,
+                    subject,
+                    checkpoint_seq: seq,
+                    now_seq: last.unwrap_or(0),
+                }),
             }
         }
         Ok(out)

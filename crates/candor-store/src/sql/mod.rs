@@ -18,6 +18,7 @@ mod consent;
 mod contacts;
 mod contracts;
 mod demo;
+mod erasures;
 mod import;
 mod jobs;
 mod outbox;

@@ -155,6 +155,8 @@ mod dialect {
     pub const ILIKE: &str = "LIKE";
     /// One writer connection holds the database: no row lock to take.
     pub const FOR_UPDATE: &str = "";
+    /// One writer: erasures are one at a time already.
+    pub const ERASURE_LOCK: &str = "";
     pub const SKIP_LOCKED: &str = "";
 
     /// The query giving each row of `table` whose `column` is `$1` as one JSON object

@@ -234,19 +234,126 @@ pub async fn update_contact(
     ))
 }
 
+/// What erasure did to one table's rows of the person.
+#[derive(Serialize, ToSchema)]
+pub struct ErasureCountDoc {
+    /// Rows deleted.
+    #[serde(skip_serializing_if = "is_zero")]
+    deleted: Option<u64>,
+    /// Rows kept as proof (requests), emptied of what identified the person.
+    #[serde(skip_serializing_if = "is_zero")]
+    minimised: Option<u64>,
+    /// Rows moved to the legal holds, naming no one.
+    #[serde(skip_serializing_if = "is_zero")]
+    held: Option<u64>,
+    /// Chain heads kept by the checkpoints (a number and a hash each).
+    #[serde(skip_serializing_if = "is_zero")]
+    sealed: Option<u64>,
+}
+
+fn is_zero(n: &Option<u64>) -> bool {
+    n.is_none()
+}
+
+/// A record kept under a legal hold after the erasure.
+#[derive(Serialize, ToSchema)]
+pub struct HeldDoc {
+    id: Uuid,
+    /// order or contract.
+    kind: String,
+    /// When the hold ends and the record is deleted (YYYY-MM-DD).
+    held_until: String,
+    /// The legal ground of the hold.
+    reason: String,
+}
+
+/// The record of an erasure: no personal data.
+#[derive(Serialize, ToSchema)]
+pub struct ErasureDoc {
+    id: Uuid,
+    /// The erased person's id, which names no one any more.
+    subject_id: Uuid,
+    erased_at: String,
+    /// Who erased: `user:<id>`, `token:<id>` or a policy.
+    actor: String,
+    /// `staff`, `request:<id>` or `policy:<name>`.
+    reason: String,
+    /// Per table.
+    counts: std::collections::BTreeMap<String, ErasureCountDoc>,
+    /// What the legal holds keep, with their end.
+    held: Vec<HeldDoc>,
+}
+
+fn erasure_doc(r: candor_app::erasure::ErasureReport) -> ErasureDoc {
+    let some = |n: u64| (n > 0).then_some(n);
+    ErasureDoc {
+        id: r.record.id,
+        subject_id: r.record.subject_id,
+        erased_at: candor_domain::contact::rfc3339(r.record.erased_at),
+        actor: r.record.actor,
+        reason: r.record.reason,
+        counts: r
+            .record
+            .counts
+            .into_iter()
+            .map(|(t, c)| {
+                (
+                    t,
+                    ErasureCountDoc {
+                        deleted: some(c.deleted),
+                        minimised: some(c.minimised),
+                        held: some(c.held),
+                        sealed: some(c.sealed),
+                    },
+                )
+            })
+            .collect(),
+        held: r
+            .held
+            .into_iter()
+            .map(|h| HeldDoc {
+                id: h.id,
+                kind: h.kind.as_str().to_owned(),
+                held_until: h.held_until.to_string(),
+                reason: h.reason,
+            })
+            .collect(),
+    }
+}
+
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = Uuid, Path)),
     responses(
-        (status = 204, description = "Deleted, with its orders and web activity"),
-        (status = 403, description = "The role may not delete contacts", body = ErrorBody),
+        (status = 200, description = "The person is erased (E1, E2): digital traces, tokens, emails and consents deleted; the audit and consent chains dropped, their heads sealed; orders and contracts kept under their legal hold naming no one; requests kept as proof, minimised; email and phone on the suppression list. The record of it, without personal data", body = ErasureDoc),
+        (status = 403, description = "Only the dpo and admin erase", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
+        (status = 422, description = "Already erased (`already_erased`): nothing changed", body = ErrorBody),
     ))]
 pub async fn delete_contact(
     State(app): State<Candor>,
     auth: Auth,
     ApiPath(id): ApiPath<Uuid>,
-) -> Result<StatusCode, ApiError> {
-    app.delete_contact(&auth.actor, id, &auth.endpoint).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Json<ErasureDoc>, ApiError> {
+    Ok(Json(erasure_doc(
+        app.delete_contact(&auth.actor, id).await?,
+    )))
+}
+
+#[utoipa::path(get, path = "/api/v1/contacts/{id}/erasure", tag = "contacts", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The record of this person's erasure, and what the legal holds keep", body = ErasureDoc),
+        (status = 403, description = "Only the dpo and admin read erasure records", body = ErrorBody),
+        (status = 404, description = "This id was never erased", body = ErrorBody),
+    ))]
+pub async fn contact_erasure(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ErasureDoc>, ApiError> {
+    let r = app
+        .erasure_of(&auth.actor, id)
+        .await?
+        .ok_or(candor_app::AppError::NotFound { what: "erasure" })?;
+    Ok(Json(erasure_doc(r)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

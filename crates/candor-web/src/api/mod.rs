@@ -87,6 +87,7 @@ fn api_router() -> OpenApiRouter<Candor> {
             contacts::update_contact,
             contacts::delete_contact
         ))
+        .routes(routes!(contacts::contact_erasure))
         .routes(routes!(contacts::contact_audit))
         .routes(routes!(
             consents::contact_consents,

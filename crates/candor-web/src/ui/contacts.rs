@@ -976,6 +976,18 @@ pub async fn create(
             *res.status_mut() = StatusCode::CONFLICT;
             res
         }
+        Err(AppError::Suppressed { field }) => {
+            let errs = candor_domain::FieldError::new(
+                field,
+                "suppressed",
+                "this belongs to a person who was erased: it is on the suppression list",
+            )
+            .into();
+            let mut res =
+                refused_form(&app, staff, Target::Contact(None), &empty, &form, &errs).await;
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
+        }
         Err(e) => app_error(t, e),
     }
 }

@@ -376,6 +376,8 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "contact_kind" => "doit être b2b ou b2c",
         "locale" => "doit être fr ou en",
         "wording_required" => "écrivez ce que la personne a accepté",
+        "suppressed" => "appartient à une personne effacée : elle figure sur la liste d'opposition et n'est pas ajoutée de nouveau",
+        "already_erased" => "cette personne a déjà été effacée : il ne reste rien à effacer",
         "already_taken" => "un autre contact a déjà cette valeur : cherchez-le plutôt que d'en créer un second",
         "person_only_source" => "seule la personne enregistre cela, depuis son portail ou un lien que Candor lui envoie",
         "import_only_source" => "seul l'import enregistre cette source",

@@ -582,3 +582,88 @@ impl Visitor {
         .await
     }
 }
+
+/// A person with a row in every kind of record a subject has: consents (one with web
+/// evidence), an order, a contract, a web visit, an undeliverable address.
+#[allow(dead_code)]
+pub async fn everything_about(t: &TestApp, email: &str, company: &str) -> String {
+    let id = t
+        .contact(serde_json::json!({"kind": "b2b", "company_id": company, "first_name": "Zoé", "last_name": "Lefèvre",
+                        "email": email, "phone": "06 12 34 56 78", "city": "Lyon", "locale": "fr"}))
+        .await;
+    let uid = uuid::Uuid::parse_str(&id).unwrap();
+    let grant = serde_json::json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "phone",
+                       "evidence": {"wording": "Oui à la lettre"}});
+    assert_eq!(
+        t.post(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &grant
+        )
+        .await
+        .status(),
+        201
+    );
+    let web = serde_json::json!({"purpose": "marketing", "channel": "email", "action": "grant", "source": "web_form",
+                     "evidence": {"form_id": "f", "wording": "Oui", "ip": "198.51.100.4", "user_agent": "Firefox"}});
+    assert_eq!(
+        t.post(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &web
+        )
+        .await
+        .status(),
+        201
+    );
+    let order = serde_json::json!({"currency": "EUR", "lines": [{"description": "Abonnement", "quantity": 1, "unit_price_cents": 11900}]});
+    assert_eq!(
+        t.post(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/contacts/{id}/orders"),
+            &order
+        )
+        .await
+        .status(),
+        201
+    );
+    let contract =
+        serde_json::json!({"reference": format!("CT-{email}"), "starts_on": "2026-01-01"});
+    assert_eq!(
+        t.post(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/contacts/{id}/contracts"),
+            &contract
+        )
+        .await
+        .status(),
+        201
+    );
+    t.app
+        .store
+        .activity()
+        .record(&candor_store::ActivityRecord {
+            id: uuid::Uuid::now_v7(),
+            contact_id: uid,
+            kind: "web_visit".into(),
+            at: t.app.now(),
+            detail: "/tarifs".into(),
+        })
+        .await
+        .unwrap();
+    t.app
+        .store
+        .addresses()
+        .mark_undeliverable(
+            &candor_store::AddressStatus {
+                subject_id: uid,
+                channel: candor_domain::consent::Channel::Sms,
+                reason: "test bounce".into(),
+                since: t.app.now(),
+            },
+            vec![],
+        )
+        .await
+        .unwrap();
+    id
+}

@@ -1,0 +1,51 @@
+-- Erasure (E1, E2): the record that a subject was erased, without personal data (what
+-- went, per table; who; why), holding the heads of the subject's audit and consent
+-- chains as they were when the chains were dropped (`sealed`). The records form one
+-- chain of their own (`seq`, `prev_hash`, `hash`) whose head the next checkpoint keeps,
+-- so an erasure enters the global chain of signed checkpoints.
+CREATE TABLE erasure (
+    id         UUID PRIMARY KEY,
+    seq        BIGINT NOT NULL,
+    subject_id UUID NOT NULL,
+    erased_at  TIMESTAMPTZ NOT NULL,
+    actor      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    counts     TEXT NOT NULL,
+    sealed     TEXT NOT NULL,
+    -- Outbox messages whose .eml copies are still to delete after the commit.
+    files      TEXT NOT NULL,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+
+CREATE UNIQUE INDEX erasure_seq ON erasure (seq);
+CREATE UNIQUE INDEX erasure_subject ON erasure (subject_id);
+
+-- What a legal obligation keeps of an erased person's records (E3), pointing to no
+-- one: an order's date, amounts, lines, currency and country; a contract's reference,
+-- status and dates. Kept until `held_until`, then retention deletes it.
+CREATE TABLE held_record (
+    id         UUID PRIMARY KEY,
+    erasure_id UUID NOT NULL REFERENCES erasure (id),
+    kind       TEXT NOT NULL CHECK (kind IN ('order', 'contract')),
+    at         TIMESTAMPTZ NOT NULL,
+    held_until DATE NOT NULL,
+    reason     TEXT NOT NULL,
+    data       TEXT NOT NULL
+);
+CREATE INDEX held_record_until ON held_record (held_until);
+
+-- The suppression list (E2): keyed hashes (HMAC) of an erased person's normalised email
+-- and E.164 phone, never the values, so that the person is not added again unnoticed.
+CREATE TABLE suppression (
+    hash       TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('email', 'phone')),
+    erasure_id UUID NOT NULL REFERENCES erasure (id),
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+-- The checkpoints keep the erasure records' chain head too (ledger `erasure`, subject
+-- the nil id).
+ALTER TABLE checkpoint_head DROP CONSTRAINT checkpoint_head_ledger_check;
+ALTER TABLE checkpoint_head ADD CONSTRAINT checkpoint_head_ledger_check
+    CHECK (ledger IN ('audit', 'consent', 'erasure'));

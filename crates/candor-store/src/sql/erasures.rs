@@ -1,0 +1,440 @@
+//! Erasure (E1–E3): one transaction that removes a person from every table the
+//! registry says holds their data, by what the registry says erasure does there, and
+//! records it. See `candor_domain::erasure` for the record and its chain.
+
+use super::{dialect, Store, Tx};
+use crate::error::{Result, StoreError};
+use crate::model::{Erased, ErasurePlan};
+use crate::registry::{OnErasure, SUBJECT_TABLES};
+use crate::types::{Id, Ts};
+use candor_domain::erasure::{Erasure, Held, HoldKind, HoldRules, SealedHead, TableCount};
+use sqlx::types::Json;
+use std::collections::BTreeMap;
+use time::Date;
+use uuid::Uuid;
+
+const COLUMNS: &str =
+    "id, seq, subject_id, erased_at, actor, reason, counts, sealed, files, prev_hash, hash";
+
+type Row = (
+    Id,
+    i64,
+    Id,
+    Ts,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn record(r: Row) -> Result<(Erasure, Vec<Uuid>)> {
+    let bad = |e: serde_json::Error| StoreError::Corrupt(format!("erasure record: {e}"));
+    Ok((
+        Erasure {
+            id: r.0 .0,
+            seq: r.1,
+            subject_id: r.2 .0,
+            erased_at: r.3 .0,
+            actor: r.4,
+            reason: r.5,
+            counts: serde_json::from_str(&r.6).map_err(bad)?,
+            sealed: serde_json::from_str(&r.7).map_err(bad)?,
+            prev_hash: r.9,
+            hash: r.10,
+        },
+        serde_json::from_str(&r.8).map_err(bad)?,
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: Id,
+    ordered_at: Ts,
+    currency: String,
+    total_cents: i64,
+    lines: Json<serde_json::Value>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ContractRow {
+    id: Id,
+    reference: String,
+    status: String,
+    starts_on: Date,
+    ends_on: Option<Date>,
+    created_at: Ts,
+}
+
+/// What erasure keeps of the person's orders and contracts under their legal holds.
+async fn held_of(
+    tx: &mut Tx<'_>,
+    subject: Uuid,
+    rules: &HoldRules,
+    today: Date,
+) -> Result<Vec<Held>> {
+    let country: Option<String> = sqlx::query_scalar("SELECT country FROM contact WHERE id = $1")
+        .bind(Id(subject))
+        .fetch_one(&mut **tx)
+        .await?;
+    let mut out = Vec::new();
+    let orders: Vec<OrderRow> = sqlx::query_as(
+        "SELECT id, ordered_at, currency, total_cents, lines FROM customer_order \
+         WHERE contact_id = $1 ORDER BY ordered_at, id",
+    )
+    .bind(Id(subject))
+    .fetch_all(&mut **tx)
+    .await?;
+    for o in orders {
+        out.push(Held {
+            id: o.id.0,
+            kind: HoldKind::Order,
+            at: o.ordered_at.0,
+            held_until: HoldRules::until(o.ordered_at.0.date(), rules.order_years),
+            reason: rules.order_ground.clone(),
+            data: serde_json::json!({
+                "ordered_at": candor_domain::contact::rfc3339(o.ordered_at.0),
+                "currency": o.currency,
+                "total_cents": o.total_cents,
+                "lines": o.lines.0,
+                "country": country,
+            }),
+        });
+    }
+    let contracts: Vec<ContractRow> = sqlx::query_as(
+        "SELECT id, reference, status, starts_on, ends_on, created_at FROM contract \
+         WHERE contact_id = $1 ORDER BY created_at, id",
+    )
+    .bind(Id(subject))
+    .fetch_all(&mut **tx)
+    .await?;
+    for c in contracts {
+        // The limitation period runs from the contract's end (today for one that has
+        // not ended: it ends with the erasure).
+        let end = c.ends_on.unwrap_or(today).min(today.max(c.starts_on));
+        out.push(Held {
+            id: c.id.0,
+            kind: HoldKind::Contract,
+            at: c.created_at.0,
+            held_until: HoldRules::until(end, rules.contract_years),
+            reason: rules.contract_ground.clone(),
+            data: serde_json::json!({
+                "reference": c.reference,
+                "status": c.status,
+                "starts_on": c.starts_on.to_string(),
+                "ends_on": c.ends_on.map(|d| d.to_string()),
+            }),
+        });
+    }
+    Ok(out)
+}
+
+/// Runs one statement on the person's rows; how many it touched.
+async fn exec(tx: &mut Tx<'_>, sql: &str, subject: Uuid) -> Result<u64> {
+    Ok(sqlx::query(sql)
+        .bind(Id(subject))
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
+}
+
+/// The JSON text of a record's parts, exactly as hashed.
+fn text(v: serde_json::Result<serde_json::Value>) -> Result<String> {
+    v.map(|v| v.to_string())
+        .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))
+}
+
+/// The rows of one table the person has, handled by the registry's rule for it.
+async fn erase_table(
+    tx: &mut Tx<'_>,
+    table: &str,
+    column: &str,
+    rule: OnErasure,
+    subject: Uuid,
+) -> Result<TableCount> {
+    let delete = || format!("DELETE FROM {table} WHERE {column} = $1");
+    Ok(match (table, rule) {
+        // The kept heads stay: a sequence number and a hash per chain, which the
+        // erasure record answers for (no personal content).
+        ("checkpoint_head", OnErasure::Seal) => TableCount {
+            sealed: sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM checkpoint_head WHERE subject_id = $1",
+            )
+            .bind(Id(subject))
+            .fetch_one(&mut **tx)
+            .await?
+            .unsigned_abs(),
+            ..TableCount::default()
+        },
+        (_, OnErasure::Delete | OnErasure::Seal) => TableCount {
+            deleted: exec(tx, &delete(), subject).await?,
+            ..TableCount::default()
+        },
+        // Moved to the legal holds by `held_of`, then removed here.
+        ("customer_order", OnErasure::Anonymise) | ("contract", OnErasure::LegalHold) => {
+            TableCount {
+                held: exec(tx, &delete(), subject).await?,
+                ..TableCount::default()
+            }
+        }
+        // Kept as proof that the request was answered (Art. 5(2)), emptied of what
+        // the person gave and of free text; the request names no one any more.
+        ("subject_request", OnErasure::LegalHold) => TableCount {
+            minimised: exec(
+                tx,
+                &format!(
+                "UPDATE subject_request SET subject_id = NULL, requester = '{{}}', details = '', \
+                 identity_method = CASE WHEN identity_method IS NULL THEN NULL ELSE 'erased' END, \
+                 refusal_note = NULL WHERE {column} = $1"
+                ),
+                subject,
+            )
+            .await?,
+            ..TableCount::default()
+        },
+        ("request_event", OnErasure::LegalHold) => TableCount {
+            minimised: exec(
+                tx,
+                &format!(
+                    "UPDATE request_event SET subject_id = NULL, detail = '{{}}' WHERE {column} = $1"
+                ),
+                subject,
+            )
+            .await?,
+            ..TableCount::default()
+        },
+        (other, rule) => {
+            return Err(StoreError::Corrupt(format!(
+                "no erasure rule for the table {other} ({rule:?}): give it one in sql/erasures.rs"
+            )))
+        }
+    })
+}
+
+#[async_trait::async_trait]
+impl crate::face::Erasures for Store {
+    async fn erase(&self, plan: &ErasurePlan) -> Result<Option<Erased>> {
+        let subject = plan.subject;
+        let mut tx = self.write().await?;
+        if !dialect::ERASURE_LOCK.is_empty() {
+            sqlx::query(dialect::ERASURE_LOCK).execute(&mut *tx).await?;
+        }
+        let exists: Option<Id> = sqlx::query_scalar(&format!(
+            "SELECT id FROM contact WHERE id = $1{}",
+            dialect::FOR_UPDATE
+        ))
+        .bind(Id(subject))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_none() {
+            return Ok(None);
+        }
+        // The heads of the person's chains, as they are now: sealed into the record.
+        let mut sealed = Vec::new();
+        for (ledger, heads) in [("audit", "audit_head"), ("consent", "consent_head")] {
+            let head: Option<(i64, String)> = sqlx::query_as(&format!(
+                "SELECT seq, hash FROM {heads} WHERE subject_id = $1 AND seq > 0{}",
+                dialect::FOR_UPDATE
+            ))
+            .bind(Id(subject))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((seq, hash)) = head {
+                sealed.push(SealedHead {
+                    ledger: ledger.to_owned(),
+                    seq,
+                    hash,
+                });
+            }
+        }
+        let files: Vec<Id> = sqlx::query_scalar("SELECT id FROM outbox WHERE subject_id = $1")
+            .bind(Id(subject))
+            .fetch_all(&mut *tx)
+            .await?;
+        let files: Vec<Uuid> = files.into_iter().map(|f| f.0).collect();
+        let held = held_of(&mut tx, subject, &plan.holds, plan.at.date()).await?;
+        let mut counts = BTreeMap::new();
+        for t in SUBJECT_TABLES.iter().filter(|t| t.table != "contact") {
+            let n = erase_table(&mut tx, t.table, t.subject_column, t.on_erasure, subject).await?;
+            if n != TableCount::default() {
+                counts.insert(t.table.to_owned(), n);
+            }
+        }
+        let contact = erase_table(&mut tx, "contact", "id", OnErasure::Delete, subject).await?;
+        counts.insert("contact".to_owned(), contact);
+        let prev: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM erasure ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let record = Erasure {
+            id: plan.id,
+            seq: 0,
+            subject_id: subject,
+            erased_at: plan.at,
+            actor: plan.actor.clone(),
+            reason: plan.reason.clone(),
+            counts,
+            sealed,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+        .chain(prev);
+        sqlx::query(&format!(
+            "INSERT INTO erasure ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(Id(record.id))
+        .bind(record.seq)
+        .bind(Id(subject))
+        .bind(Ts(record.erased_at))
+        .bind(&record.actor)
+        .bind(&record.reason)
+        .bind(text(serde_json::to_value(&record.counts))?)
+        .bind(text(serde_json::to_value(&record.sealed))?)
+        .bind(text(serde_json::to_value(&files))?)
+        .bind(&record.prev_hash)
+        .bind(&record.hash)
+        .execute(&mut *tx)
+        .await?;
+        for h in &held {
+            sqlx::query(
+                "INSERT INTO held_record (id, erasure_id, kind, at, held_until, reason, data) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(Id(h.id))
+            .bind(Id(record.id))
+            .bind(h.kind.as_str())
+            .bind(Ts(h.at))
+            .bind(h.held_until)
+            .bind(&h.reason)
+            .bind(h.data.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (hash, kind) in &plan.suppress {
+            sqlx::query(
+                "INSERT INTO suppression (hash, kind, erasure_id, created_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(hash)
+            .bind(*kind)
+            .bind(Id(record.id))
+            .bind(Ts(plan.at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(Erased {
+            record,
+            held,
+            files,
+        }))
+    }
+
+    async fn of_subject(&self, subject: Uuid) -> Result<Option<Erasure>> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM erasure WHERE subject_id = $1"
+        ))
+        .bind(Id(subject))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| record(r).map(|(e, _)| e)).transpose()
+    }
+
+    async fn list(&self, limit: u32) -> Result<Vec<Erasure>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM erasure ORDER BY seq DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|r| record(r).map(|(e, _)| e))
+            .collect()
+    }
+
+    async fn held(&self, erasure: Uuid) -> Result<Vec<Held>> {
+        let rows: Vec<(Id, String, Ts, Date, String, String)> = sqlx::query_as(
+            "SELECT id, kind, at, held_until, reason, data FROM held_record \
+             WHERE erasure_id = $1 ORDER BY kind DESC, at, id",
+        )
+        .bind(Id(erasure))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|(id, kind, at, held_until, reason, data)| {
+                Ok(Held {
+                    id: id.0,
+                    kind: HoldKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("hold kind {kind}")))?,
+                    at: at.0,
+                    held_until,
+                    reason,
+                    data: serde_json::from_str(&data)
+                        .map_err(|e| StoreError::Corrupt(format!("held record: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn pending_files(&self) -> Result<Vec<(Uuid, Vec<Uuid>)>> {
+        let rows: Vec<(Id, String)> =
+            sqlx::query_as("SELECT id, files FROM erasure WHERE files <> '[]' ORDER BY seq")
+                .fetch_all(&self.reader)
+                .await?;
+        rows.into_iter()
+            .map(|(id, files)| {
+                Ok((
+                    id.0,
+                    serde_json::from_str(&files)
+                        .map_err(|e| StoreError::Corrupt(format!("erasure files: {e}")))?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn files_done(&self, erasure: Uuid) -> Result<()> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE erasure SET files = '[]' WHERE id = $1")
+            .bind(Id(erasure))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn suppressed(&self, hashes: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for h in hashes {
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT hash FROM suppression WHERE hash = $1")
+                    .bind(h)
+                    .fetch_optional(&self.reader)
+                    .await?;
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
+    async fn verify(&self) -> Result<crate::model::VerifyReport> {
+        let all = crate::face::Erasures::chain(self).await?;
+        // No head row of its own: the newest record is the head, and the checkpoints'
+        // kept head shows records removed from the end.
+        let head = all.last().map(|e| (e.seq, e.hash.clone()));
+        let mut v = crate::verify::Verifier::default();
+        for e in all {
+            v.push(e, head.clone());
+        }
+        Ok(v.finish())
+    }
+
+    async fn chain(&self) -> Result<Vec<Erasure>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM erasure ORDER BY seq"))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.into_iter()
+            .map(|r| record(r).map(|(e, _)| e))
+            .collect()
+    }
+}

@@ -1,0 +1,306 @@
+//! Erasure (E1–E3), on both backends: a person with a row in every table that holds a
+//! person's data is erased through `DELETE /api/v1/contacts/{id}`; every row is handled
+//! as the registry says (counts equal to the rows there were), nothing of theirs is
+//! left under their id, another person is untouched to the byte, orders and contracts
+//! stay under their legal hold naming no one, `verify` still passes and still catches
+//! tampering, and their email and phone are on the suppression list.
+
+mod common;
+
+use candor_domain::checkpoint::CheckpointBreak as C;
+use candor_domain::Role;
+use candor_store::registry::{OnErasure, SUBJECT_TABLES};
+use common::{expect_error, TestApp};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Every row held on a person, table by table.
+async fn rows_of(t: &TestApp, id: Uuid) -> BTreeMap<&'static str, Vec<Value>> {
+    t.app
+        .store
+        .subjects()
+        .rows(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
+    let company = t.company("Erasure Example", "73282932000074").await;
+    let a = common::everything_about(&t, "zoe.erasure@example.fr", &company).await;
+    let b = common::everything_about(&t, "other.erasure@example.fr", &company).await;
+    let (ua, ub): (Uuid, Uuid) = (a.parse().unwrap(), b.parse().unwrap());
+    // A newsletter reaches both (campaign_recipient); an earlier access request of
+    // hers was answered with a download link (bundle_link).
+    let seg: Value = t
+        .post(
+            Role::Marketing,
+            "/api/v1/segments",
+            &json!({"name": "all", "conditions": []}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let camp: Value = t
+        .post(Role::Marketing, "/api/v1/campaigns", &json!({"name": "Lettre", "category": "newsletter", "channel": "email",
+            "segment_id": seg["id"], "content": {"fr": {"subject": "Nouvelles", "body": "Bonjour"}, "en": {"subject": "News", "body": "Hello"}}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sent = t
+        .post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{}/send", camp["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(sent.status(), 200);
+    let first: Value = t
+        .post(
+            Role::Dpo,
+            "/api/v1/requests",
+            &json!({"kind": "access", "channel": "phone", "contact_id": a}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fid = first["id"].as_str().unwrap();
+    t.post(
+        Role::Dpo,
+        &format!("/api/v1/requests/{fid}/identity"),
+        &json!({"method": "rappel"}),
+    )
+    .await;
+    let d = t
+        .post(
+            Role::Dpo,
+            &format!("/api/v1/requests/{fid}/deliveries"),
+            &json!({"channel": "download"}),
+        )
+        .await;
+    assert_eq!(d.status(), 200);
+    // An erasure request of hers, recorded and verified (kept as proof, minimised).
+    let r: Value = t
+        .post(
+            Role::Dpo,
+            "/api/v1/requests",
+            &json!({"kind": "erasure", "channel": "letter", "contact_id": a,
+                    "details": "Effacez tout, Zoé Lefèvre, 12 rue des Lilas"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rid = r["id"].as_str().unwrap().to_owned();
+    t.post(
+        Role::Dpo,
+        &format!("/api/v1/requests/{rid}/identity"),
+        &json!({"method": "carte d'identité n° 123456"}),
+    )
+    .await;
+    t.app.checkpoint().await.unwrap();
+    // Reads after the checkpoint: her chain goes beyond what it kept.
+    t.get(Role::Sales, &format!("/api/v1/contacts/{a}")).await;
+
+    let before_a = rows_of(&t, ua).await;
+    let before_b = rows_of(&t, ub).await;
+    for table in SUBJECT_TABLES {
+        assert!(
+            !before_a[table.table].is_empty(),
+            "the test gives her a row in {}",
+            table.table
+        );
+    }
+
+    // Sales may not erase; the dpo does.
+    let path = format!("/api/v1/contacts/{a}");
+    expect_error(
+        t.send(Role::Sales, reqwest::Method::DELETE, &path, &json!({}))
+            .await,
+        403,
+        "role_forbidden",
+        None,
+        None,
+    )
+    .await;
+    let res = t
+        .send(Role::Dpo, reqwest::Method::DELETE, &path, &json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let report: Value = res.json().await.unwrap();
+    assert_eq!(report["subject_id"], a.as_str());
+    assert_eq!(report["reason"], "staff");
+    // Every row she had is counted under what the registry says erasure does there.
+    for table in SUBJECT_TABLES {
+        let had = before_a[table.table].len() as u64;
+        let c = &report["counts"][table.table];
+        let n = |k: &str| c[k].as_u64().unwrap_or(0);
+        let (done, kind) = match table.on_erasure {
+            OnErasure::Delete => (n("deleted"), "deleted"),
+            OnErasure::Seal if table.table == "checkpoint_head" => (n("sealed"), "sealed"),
+            OnErasure::Seal => (n("deleted"), "deleted"),
+            OnErasure::Anonymise => (n("held"), "held"),
+            OnErasure::LegalHold if table.table == "contract" => (n("held"), "held"),
+            OnErasure::LegalHold => (n("minimised"), "minimised"),
+        };
+        assert_eq!(done, had, "{}: {had} rows, {done} {kind}", table.table);
+    }
+    // Nothing is left under her id but the kept chain heads (a number and a hash).
+    let after_a = rows_of(&t, ua).await;
+    for (table, rows) in &after_a {
+        if *table == "checkpoint_head" {
+            assert_eq!(rows, &before_a["checkpoint_head"]);
+            continue;
+        }
+        assert!(
+            rows.is_empty(),
+            "{table} still holds {} rows of hers",
+            rows.len()
+        );
+    }
+    // The other person is untouched, to the byte.
+    assert_eq!(rows_of(&t, ub).await, before_b);
+    // The request stays as proof, without what she gave.
+    let kept: Value = t
+        .get(Role::Dpo, &format!("/api/v1/requests/{rid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = kept.to_string();
+    assert!(
+        !text.contains("Lilas") && !text.contains("123456") && !text.contains(&a),
+        "{text}"
+    );
+
+    // Orders and contracts under their legal holds, naming no one.
+    let held = report["held"].as_array().unwrap();
+    let order = held
+        .iter()
+        .find(|h| h["kind"] == "order")
+        .expect("the order is held");
+    let ordered = before_a["customer_order"][0]["ordered_at"]
+        .as_str()
+        .unwrap()[..4]
+        .parse::<i32>()
+        .unwrap();
+    assert!(order["held_until"]
+        .as_str()
+        .unwrap()
+        .starts_with(&(ordered + 10).to_string()));
+    assert_eq!(order["reason"], "Code de commerce L123-22");
+    assert!(held.iter().any(|h| h["kind"] == "contract"));
+
+    // She is gone from the API; a second erasure says so and changes nothing.
+    expect_error(t.get(Role::Dpo, &path).await, 404, "not_found", None, None).await;
+    let snapshot = t.snapshot().await;
+    expect_error(
+        t.send(Role::Dpo, reqwest::Method::DELETE, &path, &json!({}))
+            .await,
+        422,
+        "invalid_field",
+        Some("id"),
+        Some("already_erased"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, snapshot);
+    let record: Value = t
+        .get(Role::Dpo, &format!("{path}/erasure"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(record["id"], report["id"]);
+    assert_eq!(record["held"], report["held"]);
+
+    // A read queued before the erasure and written after it starts no chain again.
+    let late = candor_domain::audit::AccessEvent {
+        subject_id: ua,
+        actor: "token:late".into(),
+        action: candor_domain::audit::AuditAction::Read,
+        fields: vec!["email".into()],
+        endpoint: "GET /api/v1/contacts/{id}".into(),
+        at: t.app.now(),
+    };
+    t.app.store.audit().append(vec![late]).await.unwrap();
+    assert!(rows_of(&t, ua).await["audit_entry"].is_empty());
+    assert!(rows_of(&t, ua).await["audit_head"].is_empty());
+
+    // Every chain still verifies, before and after the next checkpoint.
+    let clean = |t: &TestApp| {
+        let app = t.app.clone();
+        async move {
+            for (name, r) in app.verify().await.unwrap() {
+                assert!(r.breaks.is_empty(), "{name}: {:?}", r.breaks);
+            }
+            let c = app.verify_checkpoints().await.unwrap();
+            assert!(c.breaks.is_empty(), "{:?}", c.breaks);
+        }
+    };
+    clean(&t).await;
+    t.app
+        .checkpoint()
+        .await
+        .unwrap()
+        .expect("the erasure moves the global chain");
+    clean(&t).await;
+
+    // Her email and phone are on the suppression list: not taken again unnoticed.
+    let again = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2c", "last_name": "Lefèvre", "email": "Zoe.Erasure@example.fr"}),
+        )
+        .await;
+    expect_error(again, 409, "suppressed", Some("email"), Some("suppressed")).await;
+    let by_phone = t
+        .post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2c", "last_name": "Lefèvre", "phone": "+33 6 12 34 56 78"}),
+        )
+        .await;
+    expect_error(
+        by_phone,
+        409,
+        "suppressed",
+        Some("phone"),
+        Some("suppressed"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, snapshot, "nothing created");
+
+    // Tampering is still caught: the erasure record removed, another person's chain
+    // deleted with its head.
+    t.exec(&format!("DELETE FROM held_record; DELETE FROM suppression; DELETE FROM erasure WHERE subject_id = '{a}'")).await;
+    assert!(t
+        .app
+        .store
+        .erasures()
+        .of_subject(ua)
+        .await
+        .unwrap()
+        .is_none());
+    t.exec(&format!(
+        "DELETE FROM audit_entry WHERE subject_id = '{b}'; DELETE FROM audit_head WHERE subject_id = '{b}'"
+    ))
+    .await;
+    let breaks = t.app.verify_checkpoints().await.unwrap().breaks;
+    let vanished = |who: Uuid, ledger: &str| {
+        breaks.iter().any(|x| matches!(x, C::Vanished { subject, ledger: l, .. } if *subject == who && l == ledger))
+    };
+    assert!(vanished(Uuid::nil(), "erasure"), "{breaks:?}");
+    assert!(
+        vanished(ua, "audit") && vanished(ua, "consent"),
+        "{breaks:?}"
+    );
+    assert!(vanished(ub, "audit"), "{breaks:?}");
+}
+
+on_both_backends!(a_person_is_erased_and_no_one_else_is_touched);
