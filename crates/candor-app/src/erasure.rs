@@ -9,11 +9,39 @@
 //! email and phone on the suppression list. The outbox's `.eml` copies go after the
 //! commit; the record lists them until they are gone, so a restart finishes the job.
 
+use crate::requests::RequestView;
 use crate::{Actor, AppError, Candor};
-use candor_domain::erasure::{Erasure, Held, Why};
+use candor_domain::audit::AuditAction;
+use candor_domain::erasure::{Erasure, Held, HoldKind, Why};
+use candor_domain::personal::Locale;
 use candor_domain::personal::{Email, Phone};
+use candor_domain::request::RequestKind;
 use candor_store::{Erased, ErasurePlan};
 use uuid::Uuid;
+
+/// What the legal holds keep, said to the person in their language.
+fn held_sentence(held: &[Held], locale: Locale) -> String {
+    let until = |kind: HoldKind| {
+        held.iter()
+            .filter(|h| h.kind == kind)
+            .map(|h| h.held_until)
+            .max()
+    };
+    let mut out = Vec::new();
+    if let Some(d) = until(HoldKind::Order) {
+        out.push(match locale {
+            Locale::Fr => format!("Vos commandes, que la loi nous oblige à conserver comme pièces comptables, sont gardées sans vous nommer jusqu'au {d} au plus tard."),
+            Locale::En => format!("Your orders, which the law requires us to keep as accounting records, are kept without naming you until {d} at the latest."),
+        });
+    }
+    if let Some(d) = until(HoldKind::Contract) {
+        out.push(match locale {
+            Locale::Fr => format!("Vos contrats sont gardés sans vous nommer jusqu'au {d} au plus tard, le temps où ils peuvent être contestés."),
+            Locale::En => format!("Your contracts are kept without naming you until {d} at the latest, while they may still be disputed."),
+        });
+    }
+    out.join(" ")
+}
 
 /// An erasure as the API and the back office show it.
 #[derive(Debug, Clone)]
@@ -47,6 +75,89 @@ impl Candor {
             });
         }
         self.erase(&actor.audit_name, subject, why).await
+    }
+
+    /// Answers an erasure request (Art. 17) by erasing the person: the request is
+    /// answered, kept as proof without what the person gave, and the person is told by
+    /// email at the address read before their record went (a message whose row goes
+    /// once it is sent). Run again after a crash between the erasure and the answer, it
+    /// answers without erasing twice.
+    pub async fn erase_request(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        endpoint: &str,
+    ) -> Result<(RequestView, ErasureReport), AppError> {
+        let why = Why::Request(id);
+        let first = self.handled_request(actor, id).await?;
+        let done = match first.subject_id {
+            None if first.kind == RequestKind::Erasure => {
+                self.store.erasures().by_reason(&why.as_text()).await?
+            }
+            _ => None,
+        };
+        let (before, report, reach) = match done {
+            Some(record) => {
+                let held = self.store.erasures().held(record.id).await?;
+                (first.status, ErasureReport { record, held }, None)
+            }
+            None => {
+                let (r, before, subject) = self
+                    .answerable(actor, id, &[RequestKind::Erasure], "erasure_only")
+                    .await?;
+                let reach = self.reach(&r).await?;
+                let report = self.erase(&actor.audit_name, subject, why).await?;
+                (before, report, reach)
+            }
+        };
+        // The request as the erasure left it: minimised.
+        let mut r = self
+            .store
+            .requests()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "request" })?;
+        r.status = candor_domain::request::next(before, candor_domain::request::Step::Answer)
+            .map_err(AppError::invalid)?;
+        r.answer = Some(format!("erased: {}", report.record.id));
+        r.closed_at = Some(self.now());
+        let mail = match reach {
+            Some((to, locale)) => {
+                let held = held_sentence(&report.held, locale);
+                let received = r.received_on.to_string();
+                let request = r.id.to_string();
+                let mut m = self.legal_notice(
+                    None,
+                    &to,
+                    locale,
+                    "request_erased",
+                    &[
+                        ("kind", crate::requests::kind_label(r.kind, locale)),
+                        ("request", &request),
+                        ("received", &received),
+                        ("organisation", &self.settings.organisation),
+                        ("dpo", &self.settings.dpo_contact),
+                        ("held", &held),
+                    ],
+                )?;
+                m.forget_after_send = true;
+                Some(m)
+            }
+            None => None,
+        };
+        let event = self.step(
+            &r,
+            actor,
+            "erased",
+            serde_json::json!({
+                "erasure": report.record.id,
+                "held": report.held.len(),
+                "told_by_email": mail.is_some(),
+            }),
+        );
+        let audit = self.request_audit(actor, &r, AuditAction::Update, endpoint);
+        let view = self.change(before, &r, event, mail, vec![], audit).await?;
+        Ok((view, report))
     }
 
     /// The erasure itself, for every path (a retention policy acts as itself).

@@ -55,6 +55,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("request_bundle", Locale::En) => Some(t!("request_bundle", "en")),
         ("request_rectified", Locale::Fr) => Some(t!("request_rectified", "fr")),
         ("request_rectified", Locale::En) => Some(t!("request_rectified", "en")),
+        ("request_erased", Locale::Fr) => Some(t!("request_erased", "fr")),
+        ("request_erased", Locale::En) => Some(t!("request_erased", "en")),
         ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
         ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
         _ => None,
@@ -190,6 +192,7 @@ pub fn queued(
         created_at: at,
         list_unsubscribe: None,
         attachment: None,
+        forget_after_send: false,
     }
 }
 

@@ -130,6 +130,7 @@ const OUTBOX: &[&str] = &[
     "list_unsubscribe",
     "attachment_name",
     "attachment",
+    "forget_after_send",
 ];
 const TOKEN: &[&str] = &[
     "token_hash",
@@ -270,6 +271,7 @@ fn mail_row(m: &QueuedMail) -> Vec<Cell> {
         text(m.list_unsubscribe.as_deref()),
         text(m.attachment.as_ref().map(|a| a.name.as_str())),
         text(m.attachment.as_ref().map(|a| a.content.as_str())),
+        Cell::Int(i64::from(m.forget_after_send)),
     ]
 }
 

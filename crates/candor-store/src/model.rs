@@ -189,6 +189,8 @@ pub struct QueuedMail {
     pub list_unsubscribe: Option<String>,
     /// A file sent with the message (a request's signed receipt).
     pub attachment: Option<MailAttachment>,
+    /// The row goes once the message is sent: a message to a person already erased.
+    pub forget_after_send: bool,
 }
 
 /// A text file attached to a message: its name and content.

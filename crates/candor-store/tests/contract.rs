@@ -242,6 +242,7 @@ async fn timestamps_compare_as_instants(store: &Store) {
         created_at: t0,
         list_unsubscribe: None,
         attachment: None,
+        forget_after_send: false,
     };
     let token = candor_store::ConsentToken {
         token_hash: format!("due-{}", c.id),
@@ -868,6 +869,7 @@ async fn queue_mails(store: &Store, n: usize) {
             created_at: now,
             list_unsubscribe: None,
             attachment: None,
+            forget_after_send: false,
         };
         store
             .contacts()

@@ -109,6 +109,7 @@ fn mail(subject: Option<Uuid>, recipient: &str, at: OffsetDateTime) -> QueuedMai
         created_at: at,
         list_unsubscribe: None,
         attachment: None,
+        forget_after_send: false,
     }
 }
 
@@ -1638,6 +1639,7 @@ async fn campaigns(store: &Store) {
         category: "newsletter".into(),
         list_unsubscribe: Some(format!("https://crm.example.com/u/{subject}")),
         attachment: None,
+        forget_after_send: false,
         ..mail(Some(subject), to, t0)
     };
     let reads = |ids: &[Uuid]| {

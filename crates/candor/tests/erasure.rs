@@ -10,7 +10,7 @@ mod common;
 use candor_domain::checkpoint::CheckpointBreak as C;
 use candor_domain::Role;
 use candor_store::registry::{OnErasure, SUBJECT_TABLES};
-use common::{expect_error, TestApp};
+use common::{expect_error, TestApp, Visitor};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -303,4 +303,194 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
     assert!(vanished(ub, "audit"), "{breaks:?}");
 }
 
-on_both_backends!(a_person_is_erased_and_no_one_else_is_touched);
+const PASSWORD: &str = "a long enough test password";
+
+async fn signed_in(t: &TestApp, role: Role) -> Visitor {
+    let mut v = Visitor::new(t, "127.0.0.1");
+    v.login(&format!("{}@test.example", role.as_str()), PASSWORD)
+        .await;
+    let csrf = v.csrf("/contacts").await;
+    v.post(
+        "/language",
+        &[("csrf", &csrf), ("locale", "fr"), ("back", "/contacts")],
+    )
+    .await;
+    v
+}
+
+/// The back office (E1, E3): the dpo erases from the contact's page after ticking the
+/// confirmation; the record's page says what was done and what the holds keep, in
+/// French; sales see no such form and may not post it.
+async fn the_dpo_erases_from_the_contact_page(t: TestApp) {
+    t.staff_accounts(PASSWORD).await;
+    let company = t.company("Erasure Pages", "73282932000074").await;
+    let a = common::everything_about(&t, "zoe.pages@example.fr", &company).await;
+    let page = format!("/contacts/{a}");
+
+    let mut sales = signed_in(&t, Role::Sales).await;
+    assert!(!sales
+        .get(&page)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("form-erase"));
+    let csrf = sales.csrf(&page).await;
+    let res = sales
+        .post(
+            &format!("{page}/erase"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::FORBIDDEN);
+
+    let mut dpo = signed_in(&t, Role::Dpo).await;
+    let html = dpo.get(&page).await.text().await.unwrap();
+    assert!(html.contains("form-erase") && html.contains("Effacer cette personne"));
+    let before = t.snapshot().await;
+    let csrf = dpo.csrf(&page).await;
+    let unticked = dpo.post(&format!("{page}/erase"), &[("csrf", &csrf)]).await;
+    assert_eq!(unticked.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unticked.text().await.unwrap().contains("Cochez la case"));
+    let mut counts = t.snapshot().await;
+    counts.retain(|(table, _)| *table != "audit_entry");
+    let mut was = before.clone();
+    was.retain(|(table, _)| *table != "audit_entry");
+    assert_eq!(counts, was, "nothing erased (the page's reads are audited)");
+
+    let csrf = dpo.csrf(&page).await;
+    let res = dpo
+        .post(
+            &format!("{page}/erase"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER);
+    let record = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(record, format!("/erasures/{a}?done=1"));
+    let html = dpo.get(&record).await.text().await.unwrap();
+    for words in [
+        "Personne effacée",
+        "Commandes",
+        "Sous obligation légale",
+        "Code de commerce L123-22",
+        "Contrat",
+    ] {
+        assert!(html.contains(words), "{words}: {html}");
+    }
+    assert!(
+        !html.contains("zoe.pages"),
+        "no personal data on the record's page"
+    );
+    assert_eq!(
+        dpo.get(&page).await.status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+}
+
+/// An erasure request (Art. 17) is answered by the erasure: not before the identity
+/// step; then the person is erased, the request answered and kept without what they
+/// gave, and told by email in their language (with what the holds keep), a message
+/// whose row goes once it is sent; its `.eml` copies of earlier messages are gone.
+async fn an_erasure_request_is_answered_by_erasing(t: TestApp) {
+    let company = t.company("Erasure Requests", "73282932000074").await;
+    let a = common::everything_about(&t, "zoe.request@example.fr", &company).await;
+    let ua: Uuid = a.parse().unwrap();
+    // Her consent request went to the local outbox as a file.
+    let outbox = t.dir.join("outbox");
+    let transport = candor_app::mail::Transport::Outbox(outbox.clone());
+    while t.app.deliver_due(&transport).await.unwrap() > 0 {}
+    let files = || std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
+    let before_files = files();
+    assert!(before_files > 0, "her emails are in the outbox as files");
+    let r: Value = t
+        .post(
+            Role::Support,
+            "/api/v1/requests",
+            &json!({"kind": "erasure", "channel": "email", "contact_id": a}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rid = r["id"].as_str().unwrap().to_owned();
+    let erase = format!("/api/v1/requests/{rid}/erasure");
+    let snapshot = t.snapshot().await;
+    expect_error(
+        t.post(Role::Support, &erase, &json!({})).await,
+        403,
+        "role_forbidden",
+        None,
+        None,
+    )
+    .await;
+    expect_error(
+        t.post(Role::Dpo, &erase, &json!({})).await,
+        422,
+        "invalid_field",
+        Some("status"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        t.snapshot().await,
+        snapshot,
+        "nothing erased before the identity step"
+    );
+    t.post(
+        Role::Dpo,
+        &format!("/api/v1/requests/{rid}/identity"),
+        &json!({"method": "réponse depuis l'adresse connue"}),
+    )
+    .await;
+    let res = t.post(Role::Dpo, &erase, &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["request"]["status"], "answered");
+    assert_eq!(answer["request"]["subject_id"], Value::Null);
+    assert_eq!(answer["erasure"]["reason"], format!("request:{rid}"));
+    assert!(t.app.store.contacts().get(ua).await.unwrap().is_none());
+    // Told, in French, with what the holds keep; the message names no subject.
+    let told: Vec<Value> = t
+        .mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m["recipient"] == "zoe.request@example.fr")
+        .collect();
+    assert_eq!(told.len(), 1, "only the answer is left: {told:?}");
+    assert_eq!(told[0]["subject"], "Vos données sont effacées");
+    assert_eq!(told[0]["subject_id"], Value::Null);
+    assert!(told[0]["body_text"]
+        .as_str()
+        .unwrap()
+        .contains("gardées sans vous nommer jusqu'au"));
+    // Her earlier emails' files are gone; once the answer is sent, its row is too.
+    assert!(
+        files() < before_files,
+        "{} files of {before_files}",
+        files()
+    );
+    while t.app.deliver_due(&transport).await.unwrap() > 0 {}
+    assert!(t
+        .mailbox()
+        .await
+        .iter()
+        .all(|m| m["recipient"] != "zoe.request@example.fr"));
+    // Asked again, it changes nothing.
+    let snapshot = t.snapshot().await;
+    expect_error(
+        t.post(Role::Dpo, &erase, &json!({})).await,
+        422,
+        "invalid_field",
+        Some("status"),
+        None,
+    )
+    .await;
+    assert_eq!(t.snapshot().await, snapshot);
+}
+
+on_both_backends!(
+    a_person_is_erased_and_no_one_else_is_touched,
+    the_dpo_erases_from_the_contact_page,
+    an_erasure_request_is_answered_by_erasing
+);

@@ -49,3 +49,7 @@ CREATE TABLE suppression (
 ALTER TABLE checkpoint_head DROP CONSTRAINT checkpoint_head_ledger_check;
 ALTER TABLE checkpoint_head ADD CONSTRAINT checkpoint_head_ledger_check
     CHECK (ledger IN ('audit', 'consent', 'erasure'));
+
+-- A message sent to a person after their erasure (the answer to their erasure
+-- request): its row goes once the server has accepted it, address and all.
+ALTER TABLE outbox ADD COLUMN forget_after_send BIGINT NOT NULL DEFAULT 0;

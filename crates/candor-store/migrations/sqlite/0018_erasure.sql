@@ -57,3 +57,7 @@ INSERT INTO checkpoint_head_new (ledger, subject_id, seq, hash)
     SELECT ledger, subject_id, seq, hash FROM checkpoint_head;
 DROP TABLE checkpoint_head;
 ALTER TABLE checkpoint_head_new RENAME TO checkpoint_head;
+
+-- A message sent to a person after their erasure (the answer to their erasure
+-- request): its row goes once the server has accepted it, address and all.
+ALTER TABLE outbox ADD COLUMN forget_after_send INTEGER NOT NULL DEFAULT 0;

@@ -342,6 +342,16 @@ impl crate::face::Erasures for Store {
         row.map(|r| record(r).map(|(e, _)| e)).transpose()
     }
 
+    async fn by_reason(&self, reason: &str) -> Result<Option<Erasure>> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1"
+        ))
+        .bind(reason)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| record(r).map(|(e, _)| e)).transpose()
+    }
+
     async fn list(&self, limit: u32) -> Result<Vec<Erasure>> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM erasure ORDER BY seq DESC LIMIT $1"

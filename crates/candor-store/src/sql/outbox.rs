@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 const COLUMNS: &str =
     "id, subject_id, message_id, category, recipient, locale, mail_subject, body_text, body_html, \
-    created_at, status, attempts, sent_at, last_error, list_unsubscribe, attachment_name, attachment";
+    created_at, status, attempts, sent_at, last_error, list_unsubscribe, attachment_name, attachment, forget_after_send";
 
 #[derive(sqlx::FromRow)]
 struct EntryRow {
@@ -33,6 +33,7 @@ struct EntryRow {
     list_unsubscribe: Option<String>,
     attachment_name: Option<String>,
     attachment: Option<String>,
+    forget_after_send: i64,
 }
 
 impl From<EntryRow> for OutboxEntry {
@@ -54,6 +55,7 @@ impl From<EntryRow> for OutboxEntry {
                     .attachment_name
                     .zip(r.attachment)
                     .map(|(name, content)| MailAttachment { name, content }),
+                forget_after_send: r.forget_after_send != 0,
             },
             status: r.status,
             attempts: r.attempts,
@@ -65,8 +67,8 @@ impl From<EntryRow> for OutboxEntry {
 
 pub(crate) const QUEUE: &str = "INSERT INTO outbox (id, subject_id, message_id, category, \
     recipient, locale, mail_subject, body_text, body_html, status, attempts, next_attempt, \
-    created_at, list_unsubscribe, attachment_name, attachment) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10, $11, $12, $13)";
+    created_at, list_unsubscribe, attachment_name, attachment, forget_after_send) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10, $11, $12, $13, $14)";
 
 pub(crate) async fn queue_in(tx: &mut Tx<'_>, m: &QueuedMail) -> Result<()> {
     sqlx::query(QUEUE)
@@ -83,6 +85,7 @@ pub(crate) async fn queue_in(tx: &mut Tx<'_>, m: &QueuedMail) -> Result<()> {
         .bind(&m.list_unsubscribe)
         .bind(m.attachment.as_ref().map(|a| &a.name))
         .bind(m.attachment.as_ref().map(|a| &a.content))
+        .bind(i64::from(m.forget_after_send))
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -221,6 +224,11 @@ impl crate::face::Outbox for Store {
         .bind(Ts(at))
         .execute(&self.writer)
         .await?;
+        // A message to a person already erased keeps nothing of them once it is sent.
+        sqlx::query("DELETE FROM outbox WHERE id = $1 AND forget_after_send = 1")
+            .bind(Id(id))
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 

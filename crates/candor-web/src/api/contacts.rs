@@ -284,7 +284,7 @@ pub struct ErasureDoc {
     held: Vec<HeldDoc>,
 }
 
-fn erasure_doc(r: candor_app::erasure::ErasureReport) -> ErasureDoc {
+pub(crate) fn erasure_doc(r: candor_app::erasure::ErasureReport) -> ErasureDoc {
     let some = |n: u64| (n > 0).then_some(n);
     ErasureDoc {
         id: r.record.id,

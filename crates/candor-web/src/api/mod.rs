@@ -139,6 +139,7 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(requests::export_schema))
         .routes(routes!(requests::deliver_request))
         .routes(routes!(requests::rectify_request))
+        .routes(routes!(requests::erase_request))
         .routes(routes!(download::download_page, download::download))
         .routes(routes!(catalogue::get_catalogue))
         .routes(routes!(catalogue::add_custom_field))

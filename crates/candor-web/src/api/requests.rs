@@ -433,3 +433,33 @@ pub async fn receipt_public_key(State(app): State<Candor>, _auth: Auth) -> Json<
             .collect(),
     })
 }
+
+/// An erasure request answered: the request, and the record of the erasure.
+#[derive(Serialize, ToSchema)]
+pub struct ErasureAnswerDoc {
+    #[schema(value_type = Request)]
+    request: RequestView,
+    erasure: super::contacts::ErasureDoc,
+}
+
+#[utoipa::path(post, path = "/api/v1/requests/{id}/erasure", tag = "requests", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The person is erased (as `DELETE /api/v1/contacts/{id}` does), the request answered and kept as proof without what the person gave, the person told by email (a message whose row goes once sent)", body = ErasureAnswerDoc),
+        (status = 403, description = "Only the dpo and admin handle requests", body = ErrorBody),
+        (status = 404, description = "No such request", body = ErrorBody),
+        (status = 409, description = "The request changed meanwhile", body = ErrorBody),
+        (status = 422, description = "Not an erasure request, identity not verified, closed, or no contact matched: nothing changed", body = ErrorBody),
+    ))]
+pub async fn erase_request(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<ErasureAnswerDoc>, ApiError> {
+    let (request, report) = app
+        .erase_request(&auth.actor, id, "POST /api/v1/requests/{id}/erasure")
+        .await?;
+    Ok(Json(ErasureAnswerDoc {
+        request,
+        erasure: super::contacts::erasure_doc(report),
+    }))
+}

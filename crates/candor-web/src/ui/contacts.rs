@@ -432,7 +432,7 @@ pub async fn show(
     .await
 }
 
-async fn contact_page(
+pub(super) async fn contact_page(
     app: &Candor,
     staff: Staff,
     id: Uuid,

@@ -224,6 +224,35 @@ texts! {
     rq_heading: "Request: {kind}", "Demande : {kind}";
     rq_done_rectified: "Corrected: the person is told by email and the request is answered.", "Corrigé : la personne est prévenue par email et la demande est close.";
     rq_rectify: "Apply the corrections", "Appliquer les corrections";
+    rq_erase: "Erase the person and answer", "Effacer la personne et répondre";
+    erase_title: "Erase this person", "Effacer cette personne";
+    erase_help: "Everything held on them is deleted: fields, web visits, emails, consents, access history. Orders and contracts stay under their legal hold, naming no one; requests stay as proof, without what the person gave. Their email and phone go on the suppression list. This cannot be undone.", "Tout ce qui est détenu sur elle est supprimé : champs, visites, emails, consentements, historique des accès. Les commandes et contrats restent sous leur obligation légale de conservation, sans nommer personne ; les demandes restent comme preuve, sans ce que la personne a fourni. Son email et son téléphone vont sur la liste d'opposition. C'est définitif.";
+    erase_confirm: "I understand: this cannot be undone", "Je comprends : c'est définitif";
+    erase_button: "Erase", "Effacer";
+    erase_confirm_needed: "Tick the box to confirm the erasure: nothing was erased.", "Cochez la case pour confirmer l'effacement : rien n'a été effacé.";
+    erased_title: "Person erased", "Personne effacée";
+    erased_done: "Erased. Nothing of this person remains but what the legal holds keep, naming no one.", "Effacée. Il ne reste rien de cette personne que ce que les obligations légales conservent, sans la nommer.";
+    erased_on: "Erased on", "Effacée le";
+    erased_by: "By", "Par";
+    erased_why: "Why", "Motif";
+    erased_record: "Erasure record", "Trace de l'effacement";
+    erased_help: "This record holds no personal data: what was done to each kind of record, by whom and why. It is chained and kept by the signed checkpoints, so `candor verify` still proves the history.", "Cette trace ne contient aucune donnée personnelle : ce qui a été fait à chaque type d'enregistrement, par qui et pourquoi. Elle est chaînée et conservée par les points de contrôle signés : `candor verify` prouve toujours l'historique.";
+    erased_what: "What was done", "Ce qui a été fait";
+    erased_table: "Records", "Enregistrements";
+    erased_deleted: "Deleted", "Supprimés";
+    erased_minimised: "Kept as proof, minimised", "Gardés comme preuve, réduits";
+    erased_held: "Under legal hold", "Sous obligation légale";
+    erased_sealed: "Chain heads sealed", "Têtes de chaîne scellées";
+    erased_holds: "Kept under a legal hold", "Conservé au titre d'une obligation légale";
+    erased_no_hold: "Nothing: no order or contract.", "Rien : ni commande ni contrat.";
+    erased_kind: "Kind", "Type";
+    erased_until: "Kept until", "Conservé jusqu'au";
+    erased_ground: "Legal ground", "Fondement";
+    erased_by_staff: "Action of the DPO or an administrator", "Action du DPO ou d'un administrateur";
+    erased_by_request: "Erasure request", "Demande d'effacement";
+    erased_by_policy: "Retention period over", "Durée de conservation écoulée";
+    hold_order: "Order", "Commande";
+    hold_contract: "Contract", "Contrat";
     rq_rectify_hint: "Change the fields the person asked to correct; each value is checked as everywhere, the person is told by email and the request is answered.", "Modifiez les champs que la personne demande de corriger ; chaque valeur est vérifiée comme partout, la personne est prévenue par email et la demande est close.";
     rq_signature: "Signature", "Signature";
     rq_signature_help: "Ed25519 signature over this receipt in canonical JSON (RFC 8785). Anyone can check it offline with `candor receipt verify` and the public key published at /api/v1/receipts/public-key.", "Signature Ed25519 de cet accusé en JSON canonique (RFC 8785). Chacun peut la vérifier hors ligne avec `candor receipt verify` et la clé publique publiée à /api/v1/receipts/public-key.";
@@ -377,6 +406,8 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "locale" => "doit être fr ou en",
         "wording_required" => "écrivez ce que la personne a accepté",
         "suppressed" => "appartient à une personne effacée : elle figure sur la liste d'opposition et n'est pas ajoutée de nouveau",
+        "confirm_erasure" => "cochez la case pour confirmer l'effacement : rien n'a été effacé",
+        "erasure_only" => "cette action répond à une demande d'effacement",
         "already_erased" => "cette personne a déjà été effacée : il ne reste rien à effacer",
         "already_taken" => "un autre contact a déjà cette valeur : cherchez-le plutôt que d'en créer un second",
         "person_only_source" => "seule la personne enregistre cela, depuis son portail ou un lien que Candor lui envoie",

@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod campaigns;
 mod contacts;
+mod erasure;
 mod governance;
 pub mod i18n;
 mod imports;
@@ -55,6 +56,8 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/contacts/{id}", get(contacts::show).post(contacts::update))
         .route("/contacts/{id}/edit", get(contacts::edit))
         .route("/contacts/{id}/consents", post(contacts::record_consent))
+        .route("/contacts/{id}/erase", post(erasure::erase))
+        .route("/erasures/{id}", get(erasure::show))
         .route("/companies", get(contacts::companies))
         .route("/companies/{id}", get(contacts::company))
         .route("/campaigns", get(campaigns::index))

@@ -282,6 +282,7 @@ struct RequestPage {
     can_answer: bool,
     bundles: bool,
     rectifies: bool,
+    erases: bool,
     handles: bool,
     timeline: Vec<(String, String, String)>,
     refusals: Vec<Choice>,
@@ -378,6 +379,7 @@ async fn request_page(
             ),
             bundles: matches!(r.kind, RequestKind::Access | RequestKind::Portability),
             rectifies: r.kind == RequestKind::Rectification && r.subject_id.is_some(),
+            erases: r.kind == RequestKind::Erasure && r.subject_id.is_some(),
             handles,
             timeline,
             refusals: choices(RefusalReason::ALL, RefusalReason::as_str, |x| {
@@ -424,6 +426,8 @@ pub struct StepForm {
     channel: String,
     #[serde(default)]
     path: String,
+    #[serde(default)]
+    confirm: String,
 }
 
 /// One step of a request, from its page.
@@ -459,6 +463,12 @@ pub async fn step(
         }
         "answer" => app.answer_request(a, id, note.as_deref(), ep).await,
         "lift-restriction" => app.lift_restriction(a, id, note.as_deref(), ep).await,
+        "erasure" if f.confirm != "yes" => Err(AppError::field(
+            "confirm",
+            "confirm_erasure",
+            "tick the box to confirm the erasure",
+        )),
+        "erasure" => app.erase_request(a, id, ep).await.map(|(v, _)| v),
         "deliveries" => {
             match app
                 .deliver_request(a, id, &f.channel, opt(&f.path).as_deref(), ep)

@@ -95,6 +95,7 @@ async fn spawn_app_full(
             anchor: Some(dir.join("checkpoints.log")),
             // Test "drives" are directories under the system's temporary directory.
             drive_roots: vec![std::env::temp_dir()],
+            outbox_dir: Some(dir.join("outbox")),
             ..Settings::default()
         },
     )
@@ -136,6 +137,7 @@ impl TestApp {
                 public_url: self.url.clone(),
                 work_dir: self.dir.join("uploads"),
                 node: node.into(),
+                outbox_dir: Some(self.dir.join("outbox")),
                 ..Settings::default()
             },
         )
