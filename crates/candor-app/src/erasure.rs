@@ -255,6 +255,35 @@ impl Candor {
         Ok(Some(ErasureReport { record, held }))
     }
 
+    /// Where a person's email still appears, table by table (E2): nothing after their
+    /// erasure. Their contact found by the email's blind index counts too.
+    pub async fn find_remains(
+        &self,
+        actor: &Actor,
+        email: &str,
+    ) -> Result<Vec<(&'static str, u64)>, AppError> {
+        if !actor.role.governs_data() {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "search the store for a person's remains",
+            });
+        }
+        let email = Email::parse("email", email).map_err(AppError::invalid)?;
+        let mut found = self.store.erasures().find_text(email.as_str()).await?;
+        let hash = self.keys.email_hash(email.as_str());
+        if self
+            .store
+            .contacts()
+            .id_by_email_hash(&hash)
+            .await?
+            .is_some()
+            && !found.iter().any(|(t, _)| *t == "contact")
+        {
+            found.push(("contact", 1));
+        }
+        Ok(found)
+    }
+
     /// Which of an email and a phone are on the suppression list (E2): `email`,
     /// `phone`, or none.
     pub async fn suppressed(

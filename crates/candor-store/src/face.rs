@@ -577,6 +577,10 @@ pub trait Erasures: Send + Sync {
     /// Which of these keyed hashes are on the suppression list.
     async fn suppressed(&self, hashes: &[String]) -> Result<Vec<String>>;
 
+    /// Every table (the registry's, subject or not) whose rows hold `needle` as text,
+    /// case-insensitively, with how many rows: what `candor erase verify` reports.
+    async fn find_text(&self, needle: &str) -> Result<Vec<(&'static str, u64)>>;
+
     /// Every erasure record in chain order.
     async fn chain(&self) -> Result<Vec<candor_domain::erasure::Erasure>>;
 

@@ -112,6 +112,11 @@ enum Command {
         #[command(subcommand)]
         command: requests_cli::ReceiptCommand,
     },
+    /// Erasure (E1, E2): erase a person; check that nothing of an email remains.
+    Erase {
+        #[command(subcommand)]
+        command: requests_cli::EraseCommand,
+    },
     /// Scheduled work (the DPO's daily digest…): list, or run what is due now.
     Jobs {
         #[command(subcommand)]
@@ -245,6 +250,7 @@ async fn run() -> Result<()> {
         Command::Requests { command } => requests_cli::requests(&cfg, command).await,
         Command::Receipt { command } => requests_cli::receipt(&cfg, command),
         Command::Jobs { command } => requests_cli::jobs(&cfg, command).await,
+        Command::Erase { command } => requests_cli::erase(&cfg, command).await,
         Command::Demo {
             contacts,
             seed,

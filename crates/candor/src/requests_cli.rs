@@ -8,6 +8,71 @@ use clap::Subcommand;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
+pub enum EraseCommand {
+    /// Erase a person (E1, E2), as `DELETE /api/v1/contacts/{id}` does, and print what
+    /// was done to each kind of record and what the legal holds keep.
+    Contact {
+        #[arg(long)]
+        id: uuid::Uuid,
+    },
+    /// Search every table for a person's email and report where any remains; exits 1
+    /// when something is found (nothing should be, after their erasure).
+    Verify {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+pub async fn erase(cfg: &Config, c: EraseCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
+    match c {
+        EraseCommand::Contact { id } => {
+            let r = app
+                .erase_contact(&cli_actor("erase"), id, candor_domain::erasure::Why::Staff)
+                .await
+                .map_err(err)?;
+            println!(
+                "Erased: record {} at {}",
+                r.record.id,
+                candor_domain::contact::rfc3339(r.record.erased_at)
+            );
+            for (table, n) in &r.record.counts {
+                println!(
+                    "  {table:<20} deleted {:>6}  minimised {:>4}  held {:>4}  sealed {:>3}",
+                    n.deleted, n.minimised, n.held, n.sealed
+                );
+            }
+            for h in &r.held {
+                println!(
+                    "  held: {} {} until {} ({})",
+                    h.kind.as_str(),
+                    h.id,
+                    h.held_until,
+                    h.reason
+                );
+            }
+        }
+        EraseCommand::Verify { email } => {
+            let found = app
+                .find_remains(&cli_actor("erase-verify"), &email)
+                .await
+                .map_err(err)?;
+            if found.is_empty() {
+                println!("Nothing found: no table holds this email.");
+            } else {
+                for (table, n) in &found {
+                    println!("{table}: {n} row(s) hold this email");
+                }
+                anyhow::bail!("this email remains in {} table(s)", found.len());
+            }
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum JobsCommand {
     /// List the newest jobs (kind, when, status, attempts, node).
     List {

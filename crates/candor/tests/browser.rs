@@ -1248,3 +1248,88 @@ async fn the_dpo_records_and_handles_a_request_in_the_browser() {
     }
     br.client.clone().close().await.unwrap();
 }
+
+/// Erasure in the browser (E1, E3): the dpo ticks the confirmation on a contact's page
+/// and erases; the record's page says what was done and what the legal holds keep, and
+/// fits a phone in both languages.
+#[tokio::test]
+async fn the_dpo_erases_a_contact_in_the_browser() {
+    if !available("the_dpo_erases_a_contact_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = t
+        .contact(json!({"kind": "b2c", "first_name": "Zoé", "last_name": "Effacée", "email": "zoe.erase.browser@example.fr"}))
+        .await;
+    let order = json!({"currency": "EUR", "lines": [{"description": "Abonnement", "quantity": 1, "unit_price_cents": 11900}]});
+    assert_eq!(
+        t.post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/orders"),
+            &order
+        )
+        .await
+        .status(),
+        201
+    );
+    let br = browser().await;
+    let b = &br.client;
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Dpo).await;
+    b.goto(&format!("{}/contacts/{id}", t.url)).await.unwrap();
+    b.find(Locator::Id("erase-confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-erase button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("erasure-counts"))
+        .await
+        .unwrap();
+    assert!(text_of(b, "h1").await.contains("Person erased"));
+    assert!(text_of(b, "#erasure-held")
+        .await
+        .contains("Code de commerce L123-22"));
+    assert!(!b.source().await.unwrap().contains("zoe.erase.browser"));
+    let record = b.current_url().await.unwrap();
+    for (lang, switch) in [("en", false), ("fr", true)] {
+        if switch {
+            b.find(Locator::Css("form[action='/language'] button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait()
+                .for_element(Locator::Css("html[lang=fr]"))
+                .await
+                .unwrap();
+        }
+        b.set_window_size(390, 900).await.unwrap();
+        b.goto(record.as_str()).await.unwrap();
+        assert!(
+            !overflows(b).await,
+            "the erasure record fits a phone ({lang}): {}",
+            widest(b).await
+        );
+        if lang == "fr" {
+            assert!(text_of(b, "h1").await.contains("Personne effacée"));
+            assert!(text_of(b, "#erasure-held").await.contains("Commande"));
+            if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+                let png = b.screenshot().await.unwrap();
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(Path::new(&dir).join("erasure-390-fr.png"), png).unwrap();
+            }
+        }
+    }
+    br.client.clone().close().await.unwrap();
+}

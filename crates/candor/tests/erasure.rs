@@ -489,7 +489,146 @@ async fn an_erasure_request_is_answered_by_erasing(t: TestApp) {
     assert_eq!(t.snapshot().await, snapshot);
 }
 
+/// Every file under a directory, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_under(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Proof that nothing remains (E2): a person with distinctive values in every field,
+/// a consent with its evidence, web visits, a request and emails (their `.eml` files
+/// too) is erased; no table holds any of the values (`candor erase verify`'s search,
+/// both backends) and, on SQLite, no byte of the database, its WAL or any file of the
+/// data directory does (`secure_delete`, then a checkpoint of the WAL).
+async fn nothing_of_the_person_remains(t: TestApp) {
+    let canaries = [
+        "canary.person@example.org",
+        "Canaryfirst",
+        "Canarylast",
+        "698765431",
+        "Canarystreet",
+        "Canarycity",
+        "canarynote",
+        "canarywording",
+        "203.0.113.77",
+        "CanaryAgent",
+        "canary-page",
+        "canarydetails",
+    ];
+    let id = t
+        .contact(
+            json!({"kind": "b2c", "first_name": "Canaryfirst", "last_name": "Canarylast",
+            "email": "Canary.Person@example.org", "phone": "06 98 76 54 31", "locale": "fr",
+            "address_line": "17 rue Canarystreet", "postal_code": "75011", "city": "Canarycity",
+            "country": "FR", "notes": "canarynote"}),
+        )
+        .await;
+    let uid: Uuid = id.parse().unwrap();
+    let web = json!({"purpose": "marketing", "channel": "email", "action": "grant", "source": "web_form",
+        "evidence": {"form_id": "f", "wording": "canarywording", "ip": "203.0.113.77", "user_agent": "CanaryAgent/1.0"}});
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &web,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    t.app
+        .store
+        .activity()
+        .record(&candor_store::ActivityRecord {
+            id: Uuid::now_v7(),
+            contact_id: uid,
+            kind: "web_visit".into(),
+            at: t.app.now(),
+            detail: "/canary-page".into(),
+        })
+        .await
+        .unwrap();
+    let r = t
+        .post(
+            Role::Dpo,
+            "/api/v1/requests",
+            &json!({"kind": "access", "channel": "letter",
+            "contact_id": id, "details": "canarydetails"}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let transport = candor_app::mail::Transport::Outbox(t.dir.join("outbox"));
+    while t.app.deliver_due(&transport).await.unwrap() > 0 {}
+    t.app.checkpoint().await.unwrap();
+    for c in canaries {
+        assert!(
+            !t.app
+                .store
+                .erasures()
+                .find_text(c)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{c} is in the store before the erasure"
+        );
+    }
+
+    let res = t
+        .send(
+            Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let dpo = candor_app::Actor {
+        id: Uuid::nil(),
+        role: Role::Dpo,
+        audit_name: "test:dpo".into(),
+    };
+    assert_eq!(
+        t.app
+            .find_remains(&dpo, "canary.person@example.org")
+            .await
+            .unwrap(),
+        vec![],
+        "candor erase verify finds nothing"
+    );
+    for c in canaries {
+        assert_eq!(
+            t.app.store.erasures().find_text(c).await.unwrap(),
+            vec![],
+            "{c} remains in a table"
+        );
+    }
+    if t.db_url.starts_with("sqlite") {
+        t.app.checkpoint().await.unwrap();
+        t.exec("PRAGMA wal_checkpoint(TRUNCATE)").await;
+        let files = files_under(&t.dir);
+        assert!(files.iter().any(|f| f.ends_with("candor.db")));
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap().to_ascii_lowercase();
+            for c in canaries {
+                let needle = c.to_ascii_lowercase().into_bytes();
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_slice()),
+                    "{c} remains in the bytes of {}",
+                    f.display()
+                );
+            }
+        }
+    }
+}
+
 on_both_backends!(
+    nothing_of_the_person_remains,
     a_person_is_erased_and_no_one_else_is_touched,
     the_dpo_erases_from_the_contact_page,
     an_erasure_request_is_answered_by_erasing

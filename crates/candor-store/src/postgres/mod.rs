@@ -138,6 +138,12 @@ mod dialect {
         ))
     }
 
+    /// The expression giving a row of `table` (aliased `t`) as the text of one JSON
+    /// object.
+    pub async fn row_text(_pool: &sqlx::Pool<Db>, _table: &str) -> crate::error::Result<String> {
+        Ok("row_to_json(t)::text".to_owned())
+    }
+
     use super::Db;
     use crate::bulk::{Cell, Rows};
     use crate::error::Result;

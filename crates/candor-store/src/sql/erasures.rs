@@ -439,6 +439,27 @@ impl crate::face::Erasures for Store {
         Ok(v.finish())
     }
 
+    async fn find_text(&self, needle: &str) -> Result<Vec<(&'static str, u64)>> {
+        let tables = SUBJECT_TABLES
+            .iter()
+            .map(|t| t.table)
+            .chain(crate::registry::OTHER_TABLES.iter().map(|t| t.table));
+        let mut out = Vec::new();
+        for table in tables {
+            let row = dialect::row_text(&self.reader, table).await?;
+            let n: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM {table} t WHERE lower({row}) LIKE $1"
+            ))
+            .bind(format!("%{}%", needle.to_lowercase()))
+            .fetch_one(&self.reader)
+            .await?;
+            if n > 0 {
+                out.push((table, n.unsigned_abs()));
+            }
+        }
+        Ok(out)
+    }
+
     async fn chain(&self) -> Result<Vec<Erasure>> {
         let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM erasure ORDER BY seq"))
             .fetch_all(&self.reader)

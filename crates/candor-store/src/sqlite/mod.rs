@@ -60,6 +60,8 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true)
+            // Deleted rows are overwritten, not left in free pages (erasure, E2).
+            .pragma("secure_delete", "ON")
             .statement_cache_capacity(256);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -172,6 +174,21 @@ mod dialect {
             "SELECT json_object({}) FROM {table} WHERE {column} = $1",
             pairs.join(", ")
         ))
+    }
+
+    /// The expression giving a row of `table` (aliased `t`) as the text of one JSON
+    /// object: `json_object` needs the names, read from the table.
+    pub async fn row_text(pool: &sqlx::Pool<Db>, table: &str) -> Result<String> {
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid")
+                .bind(table)
+                .fetch_all(pool)
+                .await?;
+        let pairs: Vec<String> = columns
+            .iter()
+            .map(|c| format!("'{c}', t.\"{c}\""))
+            .collect();
+        Ok(format!("json_object({})", pairs.join(", ")))
     }
 
     pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \

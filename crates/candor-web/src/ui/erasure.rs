@@ -161,7 +161,28 @@ pub async fn show(
 ) -> Response {
     let t = staff.t();
     match app.erasure_of(&staff.actor, id).await {
-        Ok(Some(r)) => render_with(StatusCode::OK, &page(t, r, p.done.is_some(), staff.chrome)),
+        Ok(Some(r)) => {
+            // A staff member is shown by their account's email and role.
+            let by = match r
+                .record
+                .actor
+                .strip_prefix("user:")
+                .and_then(|u| Uuid::parse_str(u).ok())
+            {
+                Some(u) => app
+                    .staff_user(u)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|s| format!("{} ({})", s.email, s.role.as_str())),
+                None => None,
+            };
+            let mut page = page(t, r, p.done.is_some(), staff.chrome);
+            if let Some(by) = by {
+                page.actor = by;
+            }
+            render_with(StatusCode::OK, &page)
+        }
         Ok(None) => app_error(t, AppError::NotFound { what: "erasure" }),
         Err(e) => app_error(t, e),
     }
