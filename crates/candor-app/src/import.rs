@@ -1515,13 +1515,58 @@ impl Candor {
                 existing.insert(h.clone(), c.id);
             }
         }
+        // E2: rows whose email or phone is an erased person's are not imported.
+        let keyed: Vec<[Option<String>; 2]> = rows
+            .iter()
+            .map(|r| {
+                let raw = |v: &Option<Option<String>>| v.as_ref().and_then(|v| v.clone());
+                [
+                    raw(&r.patch.email)
+                        .and_then(|e| Email::parse("email", &e).ok())
+                        .map(|e| self.keys.suppression_hash("email", e.as_str())),
+                    raw(&r.patch.phone)
+                        .and_then(|p| candor_domain::personal::Phone::parse("phone", &p).ok())
+                        .map(|p| self.keys.suppression_hash("phone", p.as_str())),
+                ]
+            })
+            .collect();
+        let asked: Vec<String> = keyed.iter().flatten().flatten().cloned().collect();
+        let suppressed: HashSet<String> = if asked.is_empty() {
+            HashSet::new()
+        } else {
+            self.store
+                .erasures()
+                .suppressed(&asked)
+                .await?
+                .into_iter()
+                .collect()
+        };
         let mut batch = ImportBatch::default();
         // New contacts of this batch whose consent request is held.
         let mut held: HashSet<Uuid> = HashSet::new();
         // Rows of this batch by email hash: (in `created`?, index).
         let mut here: HashMap<String, (bool, usize)> = HashMap::new();
         let endpoint = "candor import contacts";
-        for mut row in rows {
+        for (i, mut row) in rows.into_iter().enumerate() {
+            if let Some(k) = keyed[i]
+                .iter()
+                .position(|h| h.as_ref().is_some_and(|h| suppressed.contains(h)))
+            {
+                let field = if k == 0 { "email" } else { "phone" };
+                counts.skipped += 1;
+                // The row is not kept in the rejects file (its cells left empty): it is
+                // an erased person's.
+                batch.rejects.push(ImportReject {
+                    line: row.line,
+                    field: run.mapping.name(field),
+                    rule: "suppressed".into(),
+                    message: format!(
+                        "this {field} belongs to a person who was erased: the row is not imported, and not kept here"
+                    ),
+                    record: vec![String::new(); run.mapping.headers.len()],
+                });
+                continue;
+            }
             // A report's footer (Salesforce: "Grand Totals (12 records)", the
             // confidentiality line, the copyright) is not a person.
             let filled: Vec<&String> = row.record.iter().filter(|c| !c.trim().is_empty()).collect();

@@ -222,6 +222,53 @@ async fn duplicates_merge_into_the_existing_contact(t: TestApp) {
     assert_eq!(t.app.store.contacts().count().await.unwrap(), 1);
 }
 
+/// E2: an erased person's row (same email in another case, or same phone) is skipped
+/// and reported, and not kept in the rejects file; the other rows come in.
+async fn an_erased_persons_row_is_skipped_and_not_kept(t: TestApp) {
+    let first = write(
+        &t,
+        "first.csv",
+        "kind,last_name,email,phone\nb2c,Martin,alice@example.org,06 11 22 33 44\n",
+    );
+    assert!(run(&t, &["import", "contacts", first.to_str().unwrap()])
+        .status
+        .success());
+    let alice = t.contact_id_of("alice@example.org").await.unwrap();
+    let erased = t
+        .send(
+            candor_domain::Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{alice}"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(erased.status(), 200);
+    let again = write(
+        &t,
+        "again.csv",
+        "kind,last_name,email,phone\n\
+         b2c,Martin,ALICE@example.org,\n\
+         b2c,Martin,,+33611223344\n\
+         b2c,Durand,bob@example.org,\n",
+    );
+    let out = run(&t, &["import", "contacts", again.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(t.contact_id_of("alice@example.org").await.is_none());
+    assert!(t.contact_id_of("bob@example.org").await.is_some());
+    assert_eq!(t.app.store.contacts().count().await.unwrap(), 1);
+    let rows = rejects(&t.dir.join("again.csv.rejects.csv"));
+    let said: Vec<(&str, &str, &str)> = rows.iter().map(|r| (&r[0], &r[1], &r[2])).collect();
+    assert_eq!(
+        said,
+        vec![("2", "email", "suppressed"), ("3", "phone", "suppressed")]
+    );
+    let text = std::fs::read_to_string(t.dir.join("again.csv.rejects.csv")).unwrap();
+    assert!(
+        !text.to_lowercase().contains("alice") && !text.contains("11223344"),
+        "{text}"
+    );
+}
+
 /// A file the mapping cannot read is refused before anything is written, naming why.
 async fn a_file_without_a_mapping_is_refused_and_changes_nothing(t: TestApp) {
     let before = t.snapshot().await;
@@ -711,4 +758,5 @@ on_both_backends!(
     duplicates_merge_into_the_existing_contact,
     a_file_without_a_mapping_is_refused_and_changes_nothing,
     an_import_killed_again_and_again_ends_with_every_row_once,
+    an_erased_persons_row_is_skipped_and_not_kept,
 );

@@ -416,12 +416,18 @@ impl crate::face::Erasures for Store {
 
     async fn suppressed(&self, hashes: &[String]) -> Result<Vec<String>> {
         let mut out = Vec::new();
-        for h in hashes {
-            let found: Option<String> =
-                sqlx::query_scalar("SELECT hash FROM suppression WHERE hash = $1")
-                    .bind(h)
-                    .fetch_optional(&self.reader)
-                    .await?;
+        for chunk in hashes.chunks(super::LIST) {
+            let mut q = super::Builder::new("SELECT hash FROM suppression WHERE hash IN (");
+            let mut list = q.separated(", ");
+            for h in chunk {
+                list.push_bind(h.clone());
+            }
+            q.push(")");
+            let found: Vec<String> = q
+                .build_query_scalar()
+                .persistent(false)
+                .fetch_all(&self.reader)
+                .await?;
             out.extend(found);
         }
         Ok(out)
