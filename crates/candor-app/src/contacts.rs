@@ -140,6 +140,34 @@ impl Candor {
         patch: ContactPatch,
         endpoint: &str,
     ) -> Result<ContactView, AppError> {
+        self.create_contact_with(actor, patch, None, endpoint).await
+    }
+
+    /// Creates a contact; `suppression_override` is an admin's reason to take an
+    /// erased person's email or phone off the suppression list (E2: the person came back
+    /// of their own accord), recorded without the values.
+    pub async fn create_contact_with(
+        &self,
+        actor: &Actor,
+        patch: ContactPatch,
+        suppression_override: Option<&str>,
+        endpoint: &str,
+    ) -> Result<ContactView, AppError> {
+        let reason = match suppression_override.map(str::trim) {
+            None => None,
+            Some(r) if r.is_empty() || r.chars().count() > 500 => return Err(AppError::field(
+                "suppression_override",
+                "reason_required",
+                "give the reason the person came back of their own accord (1 to 500 characters)",
+            )),
+            Some(_) if actor.role != Role::Admin => {
+                return Err(AppError::RoleForbidden {
+                    role: actor.role,
+                    what: "override the suppression list (an admin does)",
+                })
+            }
+            Some(r) => Some(r.to_owned()),
+        };
         let cat = self.catalogue();
         let fields = patch.fields();
         self.check_writable(&cat, actor, &fields)?;
@@ -152,7 +180,20 @@ impl Candor {
             .suppressed(data.email.as_ref(), data.phone.as_ref())
             .await?
         {
-            return Err(AppError::Suppressed { field });
+            let Some(reason) = &reason else {
+                return Err(AppError::Suppressed { field });
+            };
+            let mut hashes = Vec::new();
+            if let Some(e) = &data.email {
+                hashes.push(self.keys.suppression_hash("email", e.as_str()));
+            }
+            if let Some(p) = &data.phone {
+                hashes.push(self.keys.suppression_hash("phone", p.as_str()));
+            }
+            self.store
+                .erasures()
+                .lift(&hashes, reason, &actor.audit_name, self.now())
+                .await?;
         }
         let now = self.now();
         let contact = Contact {

@@ -574,6 +574,17 @@ pub trait Erasures: Send + Sync {
     /// Records that an erasure's `.eml` copies are gone.
     async fn files_done(&self, erasure: Uuid) -> Result<()>;
 
+    /// Takes these keyed hashes off the suppression list (an admin's override: the
+    /// person came back of their own accord), recording the reason, who and when
+    /// without the hash; how many were on it.
+    async fn lift(
+        &self,
+        hashes: &[String],
+        reason: &str,
+        actor: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<u64>;
+
     /// Which of these keyed hashes are on the suppression list.
     async fn suppressed(&self, hashes: &[String]) -> Result<Vec<String>>;
 

@@ -202,6 +202,10 @@ pub const OTHER_TABLES: &[OtherTable] = &[
         table: "suppression",
         why: "keyed hashes of erased people's emails and phones, never the values",
     },
+    OtherTable {
+        table: "suppression_lift",
+        why: "an admin's override of the suppression list: kind, reason, who and when, without the hash",
+    },
 ];
 
 /// The registry entry of a table holding a person's data, if it is one.

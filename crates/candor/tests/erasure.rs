@@ -275,10 +275,82 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
     )
     .await;
     assert_eq!(t.snapshot().await, snapshot, "nothing created");
+    // An admin may take her back, with a reason; not sales, not without one.
+    let back = |reason: &str| json!({"kind": "b2c", "last_name": "Lefèvre", "email": "zoe.erasure@example.fr", "suppression_override": reason});
+    expect_error(
+        t.post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &back("Elle est revenue d'elle-même"),
+        )
+        .await,
+        403,
+        "role_forbidden",
+        None,
+        None,
+    )
+    .await;
+    expect_error(
+        t.post(Role::Admin, "/api/v1/contacts", &back("  ")).await,
+        422,
+        "invalid_field",
+        Some("suppression_override"),
+        Some("reason_required"),
+    )
+    .await;
+    assert_eq!(
+        t.snapshot().await,
+        snapshot,
+        "nothing created, nothing lifted"
+    );
+    let res = t
+        .post(
+            Role::Admin,
+            "/api/v1/contacts",
+            &back("Elle est revenue d'elle-même au salon"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let lifted = t
+        .app
+        .store
+        .erasures()
+        .find_text("revenue d'elle-même")
+        .await
+        .unwrap();
+    assert_eq!(lifted, vec![("suppression_lift", 1)]);
+    let her: Value = res.json().await.unwrap();
+    expect_error(
+        t.patch(
+            Role::Admin,
+            &format!("/api/v1/contacts/{}", her["id"].as_str().unwrap()),
+            &json!({"suppression_override": "x"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("suppression_override"),
+        Some("creation_only"),
+    )
+    .await;
+    // Her phone is still on the list: only what the new record holds was lifted.
+    expect_error(
+        t.post(
+            Role::Sales,
+            "/api/v1/contacts",
+            &json!({"kind": "b2c", "last_name": "L", "phone": "06 12 34 56 78"}),
+        )
+        .await,
+        409,
+        "suppressed",
+        Some("phone"),
+        Some("suppressed"),
+    )
+    .await;
 
     // Tampering is still caught: the erasure record removed, another person's chain
     // deleted with its head.
-    t.exec(&format!("DELETE FROM held_record; DELETE FROM suppression; DELETE FROM erasure WHERE subject_id = '{a}'")).await;
+    t.exec(&format!("DELETE FROM held_record; DELETE FROM suppression; DELETE FROM suppression_lift; DELETE FROM erasure WHERE subject_id = '{a}'")).await;
     assert!(t
         .app
         .store

@@ -53,3 +53,14 @@ ALTER TABLE checkpoint_head ADD CONSTRAINT checkpoint_head_ledger_check
 -- A message sent to a person after their erasure (the answer to their erasure
 -- request): its row goes once the server has accepted it, address and all.
 ALTER TABLE outbox ADD COLUMN forget_after_send BIGINT NOT NULL DEFAULT 0;
+
+-- An admin's override of the suppression list (E2): the person came back of their own
+-- accord. The hash leaves the list; what stays is that it was lifted, by whom, why.
+CREATE TABLE suppression_lift (
+    id         UUID PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('email', 'phone')),
+    erasure_id UUID NOT NULL REFERENCES erasure (id),
+    reason     TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    lifted_at  TIMESTAMPTZ NOT NULL
+);

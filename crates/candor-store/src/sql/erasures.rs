@@ -414,6 +414,44 @@ impl crate::face::Erasures for Store {
         Ok(())
     }
 
+    async fn lift(
+        &self,
+        hashes: &[String],
+        reason: &str,
+        actor: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut n = 0;
+        for h in hashes {
+            let on: Option<(String, Id)> =
+                sqlx::query_as("SELECT kind, erasure_id FROM suppression WHERE hash = $1")
+                    .bind(h)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((kind, erasure)) = on else { continue };
+            sqlx::query(
+                "INSERT INTO suppression_lift (id, kind, erasure_id, reason, actor, lifted_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(Id(Uuid::now_v7()))
+            .bind(kind)
+            .bind(erasure)
+            .bind(reason)
+            .bind(actor)
+            .bind(Ts(at))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM suppression WHERE hash = $1")
+                .bind(h)
+                .execute(&mut *tx)
+                .await?;
+            n += 1;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn suppressed(&self, hashes: &[String]) -> Result<Vec<String>> {
         let mut out = Vec::new();
         for chunk in hashes.chunks(super::LIST) {

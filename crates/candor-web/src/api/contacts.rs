@@ -76,6 +76,26 @@ pub struct ContactBody {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     custom: Option<BTreeMap<String, Option<Value>>>,
+    /// On creation only, by an admin: why an erased person's email or phone may be
+    /// taken again (they came back of their own accord). It comes off the suppression
+    /// list, and the reason is recorded.
+    #[serde(default)]
+    pub(crate) suppression_override: Option<String>,
+}
+
+impl ContactBody {
+    /// A body for a change, not a creation: the override of the suppression list has
+    /// no place in it.
+    pub(crate) fn change(self) -> Result<ContactPatch, candor_app::AppError> {
+        if self.suppression_override.is_some() {
+            return Err(candor_app::AppError::field(
+                "suppression_override",
+                "creation_only",
+                "only when creating a contact",
+            ));
+        }
+        Ok(self.into())
+    }
 }
 
 impl From<ContactBody> for ContactPatch {
@@ -193,8 +213,9 @@ pub async fn create_contact(
     auth: Auth,
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<(StatusCode, Json<ContactView>), ApiError> {
+    let reason = body.suppression_override.clone();
     let v = app
-        .create_contact(&auth.actor, body.into(), &auth.endpoint)
+        .create_contact_with(&auth.actor, body.into(), reason.as_deref(), &auth.endpoint)
         .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -229,7 +250,7 @@ pub async fn update_contact(
     ApiJson(body): ApiJson<ContactBody>,
 ) -> Result<Json<ContactView>, ApiError> {
     Ok(Json(
-        app.update_contact(&auth.actor, id, body.into(), &auth.endpoint)
+        app.update_contact(&auth.actor, id, body.change()?, &auth.endpoint)
             .await?,
     ))
 }

@@ -290,7 +290,7 @@ pub async fn rectify_request(
         app.rectify_request(
             &auth.actor,
             id,
-            b.into(),
+            b.change()?,
             "POST /api/v1/requests/{id}/rectification",
         )
         .await?,
