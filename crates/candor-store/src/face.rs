@@ -438,6 +438,11 @@ pub trait Bench: Send + Sync {
 
     async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>>;
 
+    /// The raw baseline of `candor bench erase`: the person's rows deleted from every
+    /// table the registry names, contact last, in one transaction, with nothing
+    /// recorded, held or sealed; how many rows went.
+    async fn raw_erase(&self, subject: Uuid) -> Result<u64>;
+
     /// The raw baseline of `candor bench checkpoint`: every chain's head read from the
     /// ledgers' head tables in order and hashed into a root, writing nothing.
     async fn heads_root(&self) -> Result<(u64, String)>;

@@ -88,6 +88,24 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// Erasing people through the erasure use case against raw SQL deleting the same
+    /// rows: one person with many events, then a purge of many, with the longest wait
+    /// of a concurrent writer.
+    Erase {
+        /// Demo contacts in the database.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// Audit entries, and web visits, of the one person.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+        /// People erased in the purge (as many again erased by raw SQL).
+        #[arg(long, default_value_t = 100_000)]
+        purge: u64,
+        /// A PostgreSQL server URL (a database is created on it and dropped after);
+        /// by default a SQLite file in a temporary directory.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// A newsletter audience (allowed ids and exclusions per rule) against hand-written SQL.
     Audience {
         /// Demo contacts in the database.
@@ -118,6 +136,12 @@ pub async fn run(c: BenchCommand) -> Result<()> {
             events,
             postgres,
         } => crate::bench_export::run(contacts, events, postgres).await,
+        BenchCommand::Erase {
+            contacts,
+            events,
+            purge,
+            postgres,
+        } => crate::bench_erase::run(contacts, events, purge, postgres).await,
         BenchCommand::Checkpoint { contacts, postgres } => {
             crate::bench_checkpoint::run(contacts, postgres).await
         }

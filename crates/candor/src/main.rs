@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_checkpoint;
+mod bench_erase;
 mod bench_export;
 mod config;
 mod import;

@@ -121,6 +121,31 @@ impl crate::face::Bench for Store {
         Ok(ids.into_iter().map(|i| i.0.to_string()).collect())
     }
 
+    async fn raw_erase(&self, subject: Uuid) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut n = 0;
+        for t in crate::registry::SUBJECT_TABLES
+            .iter()
+            .filter(|t| t.table != "contact" && t.table != "checkpoint_head")
+        {
+            n += sqlx::query(&format!(
+                "DELETE FROM {} WHERE {} = $1",
+                t.table, t.subject_column
+            ))
+            .bind(Id(subject))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        n += sqlx::query("DELETE FROM contact WHERE id = $1")
+            .bind(Id(subject))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn heads_root(&self) -> Result<(u64, String)> {
         use futures_util::TryStreamExt;
         let mut root = candor_domain::checkpoint::Root::default();
