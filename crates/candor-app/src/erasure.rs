@@ -205,8 +205,32 @@ impl Candor {
             .erase(&plan)
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
-        self.finish_erasures().await?;
+        if !erased.files.is_empty() {
+            self.remove_copies(erased.record.id, &erased.files).await?;
+        }
         Ok(erased.into())
+    }
+
+    /// Deletes one erasure's `.eml` copies, then records that they are gone.
+    async fn remove_copies(&self, erasure: Uuid, files: &[Uuid]) -> Result<(), AppError> {
+        if let Some(dir) = &self.settings.outbox_dir {
+            for f in files {
+                for name in [format!("{f}.eml"), format!(".{f}.eml.tmp")] {
+                    match std::fs::remove_file(dir.join(name)) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => {
+                            return Err(AppError::Internal(format!(
+                                "deleting an erased person's email copy: {}",
+                                e.kind()
+                            )))
+                        }
+                    }
+                }
+            }
+        }
+        self.store.erasures().files_done(erasure).await?;
+        Ok(())
     }
 
     /// Deletes the `.eml` copies erasures left to delete after their commit (at once,
@@ -214,23 +238,7 @@ impl Candor {
     pub async fn finish_erasures(&self) -> Result<u64, AppError> {
         let mut done = 0;
         for (id, files) in self.store.erasures().pending_files().await? {
-            if let Some(dir) = &self.settings.outbox_dir {
-                for f in files {
-                    for name in [format!("{f}.eml"), format!(".{f}.eml.tmp")] {
-                        match std::fs::remove_file(dir.join(name)) {
-                            Ok(()) => {}
-                            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                            Err(e) => {
-                                return Err(AppError::Internal(format!(
-                                    "deleting an erased person's email copy: {}",
-                                    e.kind()
-                                )))
-                            }
-                        }
-                    }
-                }
-            }
-            self.store.erasures().files_done(id).await?;
+            self.remove_copies(id, &files).await?;
             done += 1;
         }
         Ok(done)
