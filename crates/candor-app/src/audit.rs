@@ -162,6 +162,12 @@ impl Candor {
             }
         }
         breaks.extend(self.store.checkpoints().kept_heads_broken().await?);
+        let key = self.keys.checkpoint_public_key();
+        for e in self.store.erasures().chain().await? {
+            if !crate::keys::checkpoint_signature_ok(&key, &e.hash, &e.signature) {
+                breaks.push(CheckpointBreak::ErasureSignature { seq: e.seq });
+            }
+        }
         if let Some(path) = &self.settings.anchor {
             let text = match std::fs::read_to_string(path) {
                 Ok(t) => t,

@@ -199,14 +199,22 @@ impl Candor {
             suppress,
             holds: self.settings.holds.clone(),
         };
+        let sign = |hash: &str| self.keys.sign_checkpoint(hash);
         let erased = self
             .store
             .erasures()
-            .erase(&plan)
+            .erase(&plan, &sign)
             .await?
             .ok_or(AppError::NotFound { what: "contact" })?;
+        // After the commit: the copies, and the WAL's old pages (SQLite). Neither
+        // undoes the erasure when it fails; the copies are taken again at start.
         if !erased.files.is_empty() {
-            self.remove_copies(erased.record.id, &erased.files).await?;
+            if let Err(e) = self.remove_copies(erased.record.id, &erased.files).await {
+                tracing::warn!(erasure = %erased.record.id, error = %e, "email copies left for the next start");
+            }
+        }
+        if let Err(e) = self.store.erasures().flush_log().await {
+            tracing::warn!(error = %e, "the write-ahead log was not checkpointed after an erasure");
         }
         Ok(erased.into())
     }

@@ -6,7 +6,8 @@
 //! Failures are retried with backoff (1, 2, 4… minutes), 8 attempts.
 //!
 //! Kinds today: `dpo_digest`, every day at 07:00 UTC, the DPO's email of the requests
-//! overdue and due within 7 days (R7). The outbox keeps its own worker: an email is a
+//! overdue and due within 7 days (R7); `retention`, every day at 03:00 UTC, the
+//! retention policies (E4). The outbox keeps its own worker: an email is a
 //! row of its own with its own lease, retried per message.
 
 use crate::{AppError, Candor};
@@ -16,6 +17,10 @@ use candor_store::{JobRecord, QueuedMail, RequestFilter};
 use time::{OffsetDateTime, Time};
 
 pub const DPO_DIGEST: &str = "dpo_digest";
+pub const RETENTION: &str = "retention";
+
+/// The hour (UTC) the retention policies run.
+const RETENTION_AT: Time = time::macros::time!(03:00);
 
 /// The hour (UTC) the DPO's digest goes.
 const DIGEST_AT: Time = time::macros::time!(07:00);
@@ -63,12 +68,48 @@ impl Candor {
         .dedupe(format!("{DPO_DIGEST}:{day}"))
     }
 
+    /// The next retention run at 03:00 UTC, keyed by its day.
+    fn next_retention(&self, after: OffsetDateTime) -> JobRecord {
+        let mut day = after.date();
+        if after.time() >= RETENTION_AT {
+            day = day.next_day().unwrap_or(day);
+        }
+        JobRecord::new(
+            RETENTION,
+            serde_json::json!({ "day": day.to_string() }),
+            day.with_time(RETENTION_AT).assume_utc(),
+            self.now(),
+        )
+        .dedupe(format!("{RETENTION}:{day}"))
+    }
+
+    /// E4: every retention policy; the next day's run scheduled with it.
+    async fn retention(&self, job: &JobRecord) -> Result<Outcome, AppError> {
+        let done = self.run_retention(false, &mut |_| {}).await?;
+        for p in &done {
+            tracing::info!(
+                policy = p.name,
+                action = p.action,
+                count = p.count,
+                "retention"
+            );
+        }
+        Ok(Outcome {
+            next: Some(self.next_retention(job.run_at.max(self.now()))),
+            mail: None,
+        })
+    }
+
     /// Schedules the recurring jobs if they are not already (at every start: a key
     /// makes it once, whichever node starts first).
     pub async fn schedule_recurring_jobs(&self) -> Result<(), AppError> {
         self.store
             .jobs()
             .schedule(&self.next_digest(self.now()))
+            .await?;
+        self.store
+            .jobs()
+            .schedule(&self.next_retention(self.now()))
             .await?;
         Ok(())
     }
@@ -121,6 +162,7 @@ impl Candor {
     async fn run_job(&self, job: &JobRecord) -> Result<Outcome, AppError> {
         match job.kind.as_str() {
             DPO_DIGEST => self.dpo_digest(job).await,
+            RETENTION => self.retention(job).await,
             other => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

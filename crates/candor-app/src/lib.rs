@@ -27,6 +27,7 @@ pub mod orders;
 pub mod receipts;
 pub mod rectification;
 pub mod requests;
+pub mod retention;
 pub mod staff;
 pub mod tracking;
 
@@ -84,6 +85,8 @@ pub struct Settings {
     /// The local outbox directory (`.eml` copies), when mail goes there: erasure
     /// deletes the person's copies.
     pub outbox_dir: Option<std::path::PathBuf>,
+    /// The retention policies in force (E4).
+    pub retention: Vec<candor_domain::retention::Policy>,
 }
 
 impl Default for Settings {
@@ -105,6 +108,7 @@ impl Default for Settings {
                 .collect(),
             holds: candor_domain::erasure::HoldRules::default(),
             outbox_dir: None,
+            retention: candor_domain::retention::defaults(),
         }
     }
 }

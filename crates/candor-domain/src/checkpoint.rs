@@ -102,6 +102,9 @@ pub enum CheckpointBreak {
     Root { seq: i64 },
     /// A checkpoint the anchor file lists is missing from the database, or differs.
     Anchor { seq: i64 },
+    /// An erasure record not signed by the checkpoint key: added or rewritten by
+    /// someone without it.
+    ErasureSignature { seq: i64 },
     /// A chain the newest checkpoint covered is gone, with its head.
     Vanished {
         ledger: String,

@@ -80,6 +80,8 @@ pub struct Erasure {
     pub sealed: Vec<SealedHead>,
     pub prev_hash: String,
     pub hash: String,
+    /// `hash` signed with the installation's checkpoint key.
+    pub signature: String,
 }
 
 impl Erasure {
@@ -234,6 +236,7 @@ mod tests {
             }],
             prev_hash: String::new(),
             hash: String::new(),
+            signature: String::new(),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod lexicon;
 pub mod order;
 pub mod personal;
 pub mod request;
+pub mod retention;
 pub mod role;
 
 pub use clock::{Clock, FixedClock, SystemClock};

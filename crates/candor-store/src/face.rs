@@ -558,8 +558,12 @@ pub trait Erasures: Send + Sync {
     /// Erases a person by the registry's rules, in one transaction with its record,
     /// held records and suppression hashes. `None` when there is no such contact;
     /// a person already erased has no contact left, so a second call is `None` too.
-    async fn erase(&self, plan: &crate::model::ErasurePlan)
-        -> Result<Option<crate::model::Erased>>;
+    /// `sign` signs the record's hash (the checkpoint key).
+    async fn erase(
+        &self,
+        plan: &crate::model::ErasurePlan,
+        sign: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+    ) -> Result<Option<crate::model::Erased>>;
 
     /// The record of a person's erasure, if they were erased.
     async fn of_subject(&self, subject: Uuid) -> Result<Option<candor_domain::erasure::Erasure>>;
@@ -596,6 +600,34 @@ pub trait Erasures: Send + Sync {
     /// Every table (the registry's, subject or not) whose rows hold `needle` as text,
     /// case-insensitively, with how many rows: what `candor erase verify` reports.
     async fn find_text(&self, needle: &str) -> Result<Vec<(&'static str, u64)>>;
+
+    /// Prospects (no contract, no order, no open request) whose newest sign of life is
+    /// older than `cutoff`: created before it, with no web visit, email open or click
+    /// and no consent event since; at most `limit`, oldest first (retention, E4).
+    async fn inactive_prospects(
+        &self,
+        cutoff: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Uuid>>;
+
+    /// Tracking events (web visits, email opens and clicks) older than `cutoff`:
+    /// counted, or deleted `chunk` at a time, one transaction each, so a writer never
+    /// waits long; how many.
+    async fn tracking_before(
+        &self,
+        cutoff: time::OffsetDateTime,
+        delete: bool,
+        chunk: u32,
+    ) -> Result<u64>;
+
+    /// Records whose legal hold ended before `day`: counted, or deleted `chunk` at a
+    /// time; how many.
+    async fn holds_ended(&self, day: time::Date, delete: bool, chunk: u32) -> Result<u64>;
+
+    /// Moves what the write-ahead log holds into the database and empties it (SQLite:
+    /// with `secure_delete`, no page of an erased person stays in the log); nothing on
+    /// PostgreSQL, whose WAL is the server's.
+    async fn flush_log(&self) -> Result<()>;
 
     /// Every erasure record in chain order.
     async fn chain(&self) -> Result<Vec<candor_domain::erasure::Erasure>>;

@@ -118,6 +118,11 @@ enum Command {
         #[command(subcommand)]
         command: requests_cli::EraseCommand,
     },
+    /// Retention (E4): run the policies now, or see what they would do.
+    Retention {
+        #[command(subcommand)]
+        command: requests_cli::RetentionCommand,
+    },
     /// Scheduled work (the DPO's daily digest…): list, or run what is due now.
     Jobs {
         #[command(subcommand)]
@@ -252,6 +257,7 @@ async fn run() -> Result<()> {
         Command::Receipt { command } => requests_cli::receipt(&cfg, command),
         Command::Jobs { command } => requests_cli::jobs(&cfg, command).await,
         Command::Erase { command } => requests_cli::erase(&cfg, command).await,
+        Command::Retention { command } => requests_cli::retention(&cfg, command).await,
         Command::Demo {
             contacts,
             seed,
@@ -513,6 +519,7 @@ async fn verify(cfg: &Config) -> Result<()> {
             C::Signature { seq } => println!("BROKEN: checkpoint #{seq} is not signed by this installation's checkpoint key"),
             C::Root { seq } => println!("BROKEN: the chain heads kept for checkpoint #{seq} were changed: they no longer give its signed root"),
             C::Anchor { seq } => println!("BROKEN: checkpoint #{seq}, listed in the anchor file, is missing from the database or differs"),
+            C::ErasureSignature { seq } => println!("BROKEN: erasure record #{seq} is not signed by this installation's checkpoint key"),
             C::Vanished { ledger, subject, seq } => println!("BROKEN: the {ledger} chain of subject {subject} is gone with its head; the last checkpoint saw it at seq {seq}"),
             C::Rewound { ledger, subject, checkpoint_seq, now_seq } => println!("BROKEN: the {ledger} chain of subject {subject} went back from seq {checkpoint_seq} (last checkpoint) to {now_seq}: entries were removed"),
             C::Rewritten { ledger, subject, seq } => println!("BROKEN: the {ledger} chain of subject {subject} was rewritten: its entry at seq {seq} is not the one the last checkpoint saw"),

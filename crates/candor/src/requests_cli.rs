@@ -73,6 +73,66 @@ pub async fn erase(cfg: &Config, c: EraseCommand) -> Result<()> {
 }
 
 #[derive(Subcommand)]
+pub enum RetentionCommand {
+    /// Run the retention policies now, as the daily job does; with `--dry-run`, list
+    /// what each would erase or delete, and why, changing nothing.
+    Run {
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+pub async fn retention(cfg: &Config, c: RetentionCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let err = |e: candor_app::AppError| anyhow::anyhow!("{e}");
+    let RetentionCommand::Run { dry_run } = c;
+    // The people to erase, counted first for the progress bar.
+    let planned: u64 = if dry_run {
+        0
+    } else {
+        app.run_retention(true, &mut |_| {})
+            .await
+            .map_err(err)?
+            .iter()
+            .filter(|p| p.action == "erase")
+            .map(|p| p.count)
+            .sum()
+    };
+    let bar = setup::progress_bar(planned, "erasing");
+    let done = app
+        .run_retention(dry_run, &mut |n| bar.set_position(n))
+        .await
+        .map_err(err)?;
+    bar.finish_and_clear();
+    for p in &done {
+        let why = match p.cutoff {
+            Some(c) => format!("older than {}", candor_domain::contact::rfc3339(c)),
+            None => "legal hold ended".to_owned(),
+        };
+        println!(
+            "{:<22} {:<18} {} {:>8} {}  ({why})",
+            p.name,
+            p.target,
+            if dry_run { "would" } else { "did" },
+            p.count,
+            if p.action == "erase" {
+                "people erased"
+            } else {
+                "rows deleted"
+            },
+        );
+        for id in p.ids.iter().take(20) {
+            println!("    {id}");
+        }
+        if p.ids.len() > 20 {
+            println!("    … and {} more", p.ids.len() - 20);
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum JobsCommand {
     /// List the newest jobs (kind, when, status, attempts, node).
     List {

@@ -66,6 +66,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         holds: candor_domain::erasure::HoldRules::default(),
         // `.eml` copies from the local outbox, even once mail goes through SMTP.
         outbox_dir: Some(cfg.data_dir.join("outbox")),
+        retention: candor_domain::retention::defaults(),
     };
     if cfg.request_months == 0 {
         anyhow::bail!("request_months must be at least 1");

@@ -699,7 +699,88 @@ async fn nothing_of_the_person_remains(t: TestApp) {
     }
 }
 
+/// Erasure cannot hide tampering (S4, E2): a person whose chain was cut below what the
+/// last checkpoint kept is not erased (that would seal the cut); an erasure record not
+/// signed by the checkpoint key is named by `verify`.
+async fn an_erasure_neither_hides_nor_forges(t: TestApp) {
+    let a = t
+        .contact(json!({"kind": "b2c", "last_name": "Roux", "email": "roux.seal@example.fr"}))
+        .await;
+    let b = t
+        .contact(json!({"kind": "b2c", "last_name": "Blanc", "email": "blanc.seal@example.fr"}))
+        .await;
+    for id in [&a, &b] {
+        for _ in 0..3 {
+            t.get(Role::Sales, &format!("/api/v1/contacts/{id}")).await;
+        }
+    }
+    t.app.checkpoint().await.unwrap().expect("a checkpoint");
+    // Her newest audit entries removed and her head moved back, behind Candor's back.
+    t.exec(&format!(
+        "DELETE FROM audit_entry WHERE subject_id = '{a}' AND seq > 1; \
+         UPDATE audit_head SET seq = 1, hash = (SELECT hash FROM audit_entry WHERE subject_id = '{a}' AND seq = 1) WHERE subject_id = '{a}'"
+    ))
+    .await;
+    let res = t
+        .send(
+            Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{a}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        500,
+        "refused: erasing would seal the tampering"
+    );
+    assert!(t
+        .app
+        .store
+        .erasures()
+        .of_subject(a.parse().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        t.get(Role::Dpo, &format!("/api/v1/contacts/{a}"))
+            .await
+            .status(),
+        200
+    );
+
+    // A record whose signature is not the key's is named.
+    let res = t
+        .send(
+            Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{b}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let breaks = t.app.verify_checkpoints().await.unwrap().breaks;
+    assert!(
+        !breaks
+            .iter()
+            .any(|x| matches!(x, C::ErasureSignature { .. })),
+        "{breaks:?}"
+    );
+    t.exec(&format!(
+        "UPDATE erasure SET signature = 'ab' WHERE subject_id = '{b}'"
+    ))
+    .await;
+    let breaks = t.app.verify_checkpoints().await.unwrap().breaks;
+    assert!(
+        breaks
+            .iter()
+            .any(|x| matches!(x, C::ErasureSignature { seq: 1 })),
+        "{breaks:?}"
+    );
+}
+
 on_both_backends!(
+    an_erasure_neither_hides_nor_forges,
     nothing_of_the_person_remains,
     a_person_is_erased_and_no_one_else_is_touched,
     the_dpo_erases_from_the_contact_page,

@@ -15,7 +15,10 @@ CREATE TABLE erasure (
     -- Outbox messages whose .eml copies are still to delete after the commit.
     files      TEXT NOT NULL,
     prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
+    hash       TEXT NOT NULL,
+    -- The record's hash signed with the checkpoint key (as checkpoints are): a record
+    -- added or rewritten by someone without the key shows.
+    signature  TEXT NOT NULL
 );
 
 CREATE UNIQUE INDEX erasure_seq ON erasure (seq);

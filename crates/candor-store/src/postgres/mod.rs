@@ -157,6 +157,8 @@ mod dialect {
     pub const FOR_UPDATE: &str = " FOR UPDATE";
     /// Workers claiming mail skip the rows another worker holds.
     /// Erasures take their place in the erasure chain one at a time.
+    /// Empties the write-ahead log into the database (after an erasure).
+    pub const WAL_CHECKPOINT: &str = "";
     pub const ERASURE_LOCK: &str = "SELECT pg_advisory_xact_lock(7302119)";
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 

@@ -170,7 +170,11 @@ impl crate::face::Checkpoints for Store {
                         .bind(Id(subject))
                         .fetch_optional(&self.reader)
                         .await?;
-                if let Some((sealed,)) = erased {
+                let alive: Option<Id> = sqlx::query_scalar("SELECT id FROM contact WHERE id = $1")
+                    .bind(Id(subject))
+                    .fetch_optional(&self.reader)
+                    .await?;
+                if let (Some((sealed,)), None) = (erased, alive) {
                     let sealed: Vec<candor_domain::erasure::SealedHead> =
                         serde_json::from_str(&sealed)
                             .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))?;

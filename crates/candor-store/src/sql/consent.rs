@@ -117,6 +117,17 @@ pub(crate) async fn append_in(
     .bind(subject)
     .fetch_one(&mut **tx)
     .await?;
+    // A person erased meanwhile (an unsubscribe link followed as they were erased)
+    // gets no new chain: checked after the head is locked, so an erasure that
+    // committed first is seen.
+    let erased: Option<Id> =
+        sqlx::query_scalar("SELECT subject_id FROM erasure WHERE subject_id = $1")
+            .bind(subject)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if erased.is_some() {
+        return Err(crate::error::StoreError::NotFound { what: "contact" });
+    }
     let before: Option<StateRow> = sqlx::query_as(&format!(
         "SELECT {STATE_COLUMNS} FROM consent_state WHERE subject_id = $1 AND purpose = $2 AND channel = $3"
     ))

@@ -13,14 +13,15 @@ use std::collections::BTreeMap;
 use time::Date;
 use uuid::Uuid;
 
-const COLUMNS: &str =
-    "id, seq, subject_id, erased_at, actor, reason, counts, sealed, files, prev_hash, hash";
+const COLUMNS: &str = "id, seq, subject_id, erased_at, actor, reason, counts, sealed, files, \
+    prev_hash, hash, signature";
 
 type Row = (
     Id,
     i64,
     Id,
     Ts,
+    String,
     String,
     String,
     String,
@@ -44,6 +45,7 @@ fn record(r: Row) -> Result<(Erasure, Vec<Uuid>)> {
             sealed: serde_json::from_str(&r.7).map_err(bad)?,
             prev_hash: r.9,
             hash: r.10,
+            signature: r.11,
         },
         serde_json::from_str(&r.8).map_err(bad)?,
     ))
@@ -187,7 +189,9 @@ async fn erase_table(
                 &format!(
                 "UPDATE subject_request SET subject_id = NULL, requester = '{{}}', details = '', \
                  identity_method = CASE WHEN identity_method IS NULL THEN NULL ELSE 'erased' END, \
-                 refusal_note = NULL WHERE {column} = $1"
+                 refusal_note = NULL, extension_reason = CASE WHEN extension_reason IS NULL \
+                 THEN NULL ELSE 'erased' END, \
+                 answer = CASE WHEN answer IS NULL THEN NULL ELSE 'erased' END WHERE {column} = $1"
                 ),
                 subject,
             )
@@ -215,7 +219,11 @@ async fn erase_table(
 
 #[async_trait::async_trait]
 impl crate::face::Erasures for Store {
-    async fn erase(&self, plan: &ErasurePlan) -> Result<Option<Erased>> {
+    async fn erase(
+        &self,
+        plan: &ErasurePlan,
+        sign: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+    ) -> Result<Option<Erased>> {
         let subject = plan.subject;
         let mut tx = self.write().await?;
         if !dialect::ERASURE_LOCK.is_empty() {
@@ -233,7 +241,9 @@ impl crate::face::Erasures for Store {
         }
         // The heads of the person's chains, as they are now: sealed into the record.
         let mut sealed = Vec::new();
-        for (ledger, heads) in [("audit", "audit_head"), ("consent", "consent_head")] {
+        // The consent head first, then the audit head: the order consent writes lock
+        // them in, so the two never deadlock on PostgreSQL.
+        for (ledger, heads) in [("consent", "consent_head"), ("audit", "audit_head")] {
             let head: Option<(i64, String)> = sqlx::query_as(&format!(
                 "SELECT seq, hash FROM {heads} WHERE subject_id = $1 AND seq > 0{}",
                 dialect::FOR_UPDATE
@@ -241,6 +251,33 @@ impl crate::face::Erasures for Store {
             .bind(Id(subject))
             .fetch_optional(&mut *tx)
             .await?;
+            let kept: Option<(i64, String)> = sqlx::query_as(
+                "SELECT seq, hash FROM checkpoint_head WHERE ledger = $1 AND subject_id = $2",
+            )
+            .bind(ledger)
+            .bind(Id(subject))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((kept_seq, kept_hash)) = kept {
+                let entries = if ledger == "audit" {
+                    "audit_entry"
+                } else {
+                    "consent_event"
+                };
+                let at: Option<String> = sqlx::query_scalar(&format!(
+                    "SELECT hash FROM {entries} WHERE subject_id = $1 AND seq = $2"
+                ))
+                .bind(Id(subject))
+                .bind(kept_seq)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if at.as_deref() != Some(kept_hash.as_str()) {
+                    return Err(StoreError::Corrupt(format!(
+                        "this person's {ledger} chain no longer holds the entry the last checkpoint kept: \
+                         run `candor verify`; the erasure would seal the tampering"
+                    )));
+                }
+            }
             if let Some((seq, hash)) = head {
                 sealed.push(SealedHead {
                     ledger: ledger.to_owned(),
@@ -279,10 +316,15 @@ impl crate::face::Erasures for Store {
             sealed,
             prev_hash: String::new(),
             hash: String::new(),
+            signature: String::new(),
         }
         .chain(prev);
+        let record = Erasure {
+            signature: sign(&record.hash),
+            ..record
+        };
         sqlx::query(&format!(
-            "INSERT INTO erasure ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO erasure ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(Id(record.id))
         .bind(record.seq)
@@ -295,6 +337,7 @@ impl crate::face::Erasures for Store {
         .bind(text(serde_json::to_value(&files))?)
         .bind(&record.prev_hash)
         .bind(&record.hash)
+        .bind(&record.signature)
         .execute(&mut *tx)
         .await?;
         for h in &held {
@@ -502,6 +545,99 @@ impl crate::face::Erasures for Store {
             }
         }
         Ok(out)
+    }
+
+    async fn inactive_prospects(
+        &self,
+        cutoff: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Uuid>> {
+        let ids: Vec<Id> = sqlx::query_scalar(
+            "SELECT c.id FROM contact c WHERE c.created_at < $1 \
+             AND NOT EXISTS (SELECT 1 FROM contract k WHERE k.contact_id = c.id) \
+             AND NOT EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id) \
+             AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.contact_id = c.id AND a.at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM consent_event e WHERE e.subject_id = c.id AND e.at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM subject_request r WHERE r.subject_id = c.id \
+               AND r.status IN ('received', 'identity_verified', 'in_progress')) \
+             ORDER BY c.created_at, c.id LIMIT $2",
+        )
+        .bind(Ts(cutoff))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(|i| i.0).collect())
+    }
+
+    async fn tracking_before(
+        &self,
+        cutoff: time::OffsetDateTime,
+        delete: bool,
+        chunk: u32,
+    ) -> Result<u64> {
+        if !delete {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity WHERE at < $1")
+                .bind(Ts(cutoff))
+                .fetch_one(&self.reader)
+                .await?;
+            return Ok(n.unsigned_abs());
+        }
+        let mut total = 0;
+        loop {
+            let mut tx = self.write().await?;
+            let n = sqlx::query(
+                "DELETE FROM activity WHERE (contact_id, id) IN \
+                 (SELECT contact_id, id FROM activity WHERE at < $1 LIMIT $2)",
+            )
+            .bind(Ts(cutoff))
+            .bind(i64::from(chunk.max(1)))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            total += n;
+            if n < u64::from(chunk.max(1)) {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn holds_ended(&self, day: Date, delete: bool, chunk: u32) -> Result<u64> {
+        if !delete {
+            let n: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM held_record WHERE held_until < $1")
+                    .bind(day)
+                    .fetch_one(&self.reader)
+                    .await?;
+            return Ok(n.unsigned_abs());
+        }
+        let mut total = 0;
+        loop {
+            let mut tx = self.write().await?;
+            let n = sqlx::query(
+                "DELETE FROM held_record WHERE id IN \
+                 (SELECT id FROM held_record WHERE held_until < $1 LIMIT $2)",
+            )
+            .bind(day)
+            .bind(i64::from(chunk.max(1)))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            total += n;
+            if n < u64::from(chunk.max(1)) {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn flush_log(&self) -> Result<()> {
+        if !dialect::WAL_CHECKPOINT.is_empty() {
+            sqlx::query(dialect::WAL_CHECKPOINT)
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn chain(&self) -> Result<Vec<Erasure>> {

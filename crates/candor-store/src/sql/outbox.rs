@@ -71,6 +71,18 @@ pub(crate) const QUEUE: &str = "INSERT INTO outbox (id, subject_id, message_id, 
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $10, $11, $12, $13, $14)";
 
 pub(crate) async fn queue_in(tx: &mut Tx<'_>, m: &QueuedMail) -> Result<()> {
+    // Nothing is queued to a person erased meanwhile (the notice answering their
+    // erasure request names no subject).
+    if let Some(subject) = m.subject_id {
+        let erased: Option<Id> =
+            sqlx::query_scalar("SELECT subject_id FROM erasure WHERE subject_id = $1")
+                .bind(Id(subject))
+                .fetch_optional(&mut **tx)
+                .await?;
+        if erased.is_some() {
+            return Ok(());
+        }
+    }
     sqlx::query(QUEUE)
         .bind(Id(m.id))
         .bind(m.subject_id.map(Id))
@@ -254,6 +266,13 @@ impl crate::face::Outbox for Store {
         .bind(retry_at.map(Ts))
         .execute(&self.writer)
         .await?;
+        if retry_at.is_none() {
+            // Given up on, a message to a person already erased keeps nothing either.
+            sqlx::query("DELETE FROM outbox WHERE id = $1 AND forget_after_send = 1")
+                .bind(Id(id))
+                .execute(&self.writer)
+                .await?;
+        }
         Ok(())
     }
 

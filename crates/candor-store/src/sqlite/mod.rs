@@ -158,6 +158,8 @@ mod dialect {
     /// One writer connection holds the database: no row lock to take.
     pub const FOR_UPDATE: &str = "";
     /// One writer: erasures are one at a time already.
+    /// Empties the write-ahead log into the database (after an erasure).
+    pub const WAL_CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
     pub const ERASURE_LOCK: &str = "";
     pub const SKIP_LOCKED: &str = "";
 

@@ -1,0 +1,224 @@
+//! Retention (E4), on both backends, with a test clock moved across each boundary: a
+//! prospect is kept 3 years less a day after their last sign of life and erased a day
+//! after 3 years (through the erasure use case, reason `policy:…`); a customer is not a
+//! prospect; tracking events go after 13 months; records whose legal hold ended go; a
+//! dry run says all of it and changes nothing; the daily job runs the same.
+
+mod common;
+
+use candor_domain::clock::FixedClock;
+use candor_domain::Role;
+use common::TestApp;
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use time::macros::datetime;
+use uuid::Uuid;
+
+async fn app_at(pg: Option<&str>) -> Option<(TestApp, Arc<FixedClock>)> {
+    let clock = Arc::new(FixedClock::new(datetime!(2026-02-10 09:30 UTC)));
+    let t = match pg {
+        None => common::spawn_app_with_clock(clock.clone()).await,
+        Some(test) => common::spawn_pg_app_with_clock(test, clock.clone()).await?,
+    };
+    Some((t, clock))
+}
+
+macro_rules! on_both_backends_with_clock {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (t, c) = super::app_at(None).await.unwrap();
+                    super::$name(t, c).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some((t, c)) = super::app_at(Some(stringify!($name))).await {
+                        super::$name(t, c).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+fn by_name<'a>(
+    out: &'a [candor_app::retention::PolicyOutcome],
+    name: &str,
+) -> &'a candor_app::retention::PolicyOutcome {
+    out.iter().find(|p| p.name == name).unwrap()
+}
+
+async fn visit(t: &TestApp, who: Uuid) {
+    t.app
+        .store
+        .activity()
+        .record(&candor_store::ActivityRecord {
+            id: Uuid::now_v7(),
+            contact_id: who,
+            kind: "web_visit".into(),
+            at: t.app.now(),
+            detail: "/tarifs".into(),
+        })
+        .await
+        .unwrap();
+}
+
+async fn policies_run_across_their_boundaries(t: TestApp, c: Arc<FixedClock>) {
+    let prospect: Uuid = t
+        .contact(json!({"kind": "b2c", "last_name": "Prospect", "email": "prospect@example.fr"}))
+        .await
+        .parse()
+        .unwrap();
+    let visitor: Uuid = t
+        .contact(json!({"kind": "b2c", "last_name": "Visiteur"}))
+        .await
+        .parse()
+        .unwrap();
+    visit(&t, visitor).await;
+    let customer: Uuid = t
+        .contact(json!({"kind": "b2c", "last_name": "Client"}))
+        .await
+        .parse()
+        .unwrap();
+    let order = json!({"currency": "EUR", "lines": [{"description": "Abonnement", "quantity": 1, "unit_price_cents": 11900}]});
+    assert_eq!(
+        t.post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{customer}/orders"),
+            &order
+        )
+        .await
+        .status(),
+        201
+    );
+    visit(&t, customer).await;
+    // The visitor comes back on 29 July 2028: their last sign of life moves.
+    c.advance(time::Duration::days(900));
+    visit(&t, visitor).await;
+
+    // 9 February 2029, three years less a day after the prospect's creation: kept.
+    c.advance(time::Duration::days(195));
+    let dry = t.app.run_retention(true, &mut |_| {}).await.unwrap();
+    assert_eq!(by_name(&dry, "prospects_3_years").count, 0, "{dry:?}");
+    // Two days later, three years and a day: the prospect goes, not the visitor (seen
+    // in 2028) nor the customer (an order).
+    c.advance(time::Duration::days(2));
+    let before = t.snapshot().await;
+    let dry = t.app.run_retention(true, &mut |_| {}).await.unwrap();
+    assert_eq!(t.snapshot().await, before, "a dry run changes nothing");
+    let p = by_name(&dry, "prospects_3_years");
+    assert_eq!((p.action, p.ids.clone()), ("erase", vec![prospect]));
+    let tracking = by_name(&dry, "tracking_13_months");
+    assert_eq!(
+        tracking.count, 2,
+        "the two visits of 2026, not the visitor's of 2028"
+    );
+
+    let mut heard = 0;
+    let done = t
+        .app
+        .run_retention(false, &mut |n| heard = n)
+        .await
+        .unwrap();
+    assert_eq!(heard, 1);
+    assert_eq!(by_name(&done, "prospects_3_years").ids, vec![prospect]);
+    assert!(t
+        .app
+        .store
+        .contacts()
+        .get(prospect)
+        .await
+        .unwrap()
+        .is_none());
+    let record = t
+        .app
+        .store
+        .erasures()
+        .of_subject(prospect)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.reason, "policy:prospects_3_years");
+    assert_eq!(record.actor, "policy:prospects_3_years");
+    let left: BTreeSet<String> = t
+        .app
+        .store
+        .subjects()
+        .rows(visitor)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(table, _)| *table == "activity")
+        .unwrap()
+        .1
+        .iter()
+        .map(|r| r["at"].as_str().unwrap()[..4].to_owned())
+        .collect();
+    assert_eq!(
+        left,
+        BTreeSet::from(["2028".to_owned()]),
+        "only the recent visit stays"
+    );
+    assert!(t
+        .app
+        .store
+        .contacts()
+        .get(customer)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(t.app.store.contacts().get(visitor).await.unwrap().is_some());
+    let again = t.app.run_retention(false, &mut |_| {}).await.unwrap();
+    assert!(again.iter().all(|p| p.count == 0), "{again:?}");
+
+    // The customer erased: the order is held 10 years, then the daily job deletes it.
+    let res = t
+        .send(
+            Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{customer}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    t.app.schedule_recurring_jobs().await.unwrap();
+    c.advance(time::Duration::days(365 * 6));
+    t.app.run_due_jobs().await.unwrap();
+    let erased = t
+        .app
+        .store
+        .erasures()
+        .of_subject(customer)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        t.app.store.erasures().held(erased.id).await.unwrap().len(),
+        1,
+        "still held"
+    );
+    c.advance(time::Duration::days(366 * 2));
+    t.app.run_due_jobs().await.unwrap();
+    assert!(
+        t.app
+            .store
+            .erasures()
+            .held(erased.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "the hold ended"
+    );
+    for (name, r) in t.app.verify().await.unwrap() {
+        assert!(r.breaks.is_empty(), "{name}: {:?}", r.breaks);
+    }
+}
+
+on_both_backends_with_clock!(policies_run_across_their_boundaries);
