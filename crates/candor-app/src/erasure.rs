@@ -74,7 +74,44 @@ impl Candor {
                 what: "erase a person (the dpo or an admin does)",
             });
         }
-        self.erase(&actor.audit_name, subject, why).await
+        self.erase(&actor.audit_name, subject, why, true).await
+    }
+
+    /// Erases several people, one transaction each, emptying SQLite's write-ahead log
+    /// once at the end rather than after each (a purge); how many were erased. People
+    /// erased meanwhile by another path are passed over.
+    pub async fn erase_batch(
+        &self,
+        actor: &str,
+        subjects: &[Uuid],
+        why: &Why,
+        progress: &mut (dyn FnMut(Uuid) + Send),
+    ) -> Result<u64, AppError> {
+        let mut n = 0;
+        let mut result = Ok(());
+        for s in subjects {
+            match self.erase(actor, *s, why.clone(), false).await {
+                Ok(_) => {
+                    n += 1;
+                    progress(*s);
+                }
+                Err(AppError::NotFound { .. } | AppError::Invalid(_)) => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.flush_after_erasure().await;
+        result.map(|()| n)
+    }
+
+    /// Empties SQLite's write-ahead log after erasures, so no old page of the people
+    /// stays there (best effort: it never undoes an erasure).
+    async fn flush_after_erasure(&self) {
+        if let Err(e) = self.store.erasures().flush_log().await {
+            tracing::warn!(error = %e, "the write-ahead log was not checkpointed after an erasure");
+        }
     }
 
     /// Answers an erasure request (Art. 17) by erasing the person: the request is
@@ -106,7 +143,7 @@ impl Candor {
                     .answerable(actor, id, &[RequestKind::Erasure], "erasure_only")
                     .await?;
                 let reach = self.reach(&r).await?;
-                let report = self.erase(&actor.audit_name, subject, why).await?;
+                let report = self.erase(&actor.audit_name, subject, why, true).await?;
                 (before, report, reach)
             }
         };
@@ -166,6 +203,7 @@ impl Candor {
         actor: &str,
         subject: Uuid,
         why: Why,
+        flush: bool,
     ) -> Result<ErasureReport, AppError> {
         if let Some(done) = self.store.erasures().of_subject(subject).await? {
             return Err(AppError::field(
@@ -213,8 +251,8 @@ impl Candor {
                 tracing::warn!(erasure = %erased.record.id, error = %e, "email copies left for the next start");
             }
         }
-        if let Err(e) = self.store.erasures().flush_log().await {
-            tracing::warn!(error = %e, "the write-ahead log was not checkpointed after an erasure");
+        if flush {
+            self.flush_after_erasure().await;
         }
         Ok(erased.into())
     }

@@ -60,28 +60,19 @@ impl Candor {
                                 .erasures()
                                 .inactive_prospects(cutoff, 500)
                                 .await?;
-                            let mut progressed = false;
-                            for id in &batch {
-                                match self
-                                    .erase(
-                                        &format!("policy:{}", p.name),
-                                        *id,
-                                        Why::Policy(p.name.clone()),
-                                    )
-                                    .await
-                                {
-                                    Ok(_) => {
-                                        progressed = true;
-                                        ids.push(*id);
+                            let done = self
+                                .erase_batch(
+                                    &format!("policy:{}", p.name),
+                                    &batch,
+                                    &Why::Policy(p.name.clone()),
+                                    &mut |id| {
+                                        ids.push(id);
                                         erased += 1;
                                         progress(erased);
-                                    }
-                                    // Erased meanwhile by another path: nothing to do.
-                                    Err(AppError::NotFound { .. } | AppError::Invalid(_)) => {}
-                                    Err(e) => return Err(e),
-                                }
-                            }
-                            if batch.len() < 500 || !progressed {
+                                    },
+                                )
+                                .await?;
+                            if batch.len() < 500 || done == 0 {
                                 break;
                             }
                         }

@@ -125,10 +125,16 @@ pub async fn run(contacts: u64, events: u64, purge: u64, postgres: Option<String
         let people = &ids[6..6 + purge as usize];
         let raw_people = &ids[6 + purge as usize..6 + 2 * purge as usize - 1];
         let t = Instant::now();
-        for s in people {
-            app.erase_contact(&actor, *s, Why::Policy("bench".into()))
-                .await
-                .map_err(err)?;
+        // As a retention run erases: in batches of 500, the log emptied after each.
+        for batch in people.chunks(500) {
+            app.erase_batch(
+                "policy:bench",
+                batch,
+                &Why::Policy("bench".into()),
+                &mut |_| {},
+            )
+            .await
+            .map_err(err)?;
         }
         let took = t.elapsed().as_secs_f64();
         let _ = stop_tx.send(true);
