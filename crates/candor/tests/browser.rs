@@ -131,13 +131,21 @@ async fn login(b: &Client, t: &TestApp, role: Role) {
     b.wait().for_element(Locator::Id("logout")).await.unwrap();
 }
 
+/// The text of the first element matching `css`; found again when the page replaced
+/// it between the finding and the reading (a navigation still settling).
 async fn text_of(b: &Client, css: &str) -> String {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let mut tries = 0;
+    loop {
+        let found = b.find(Locator::Css(css)).await.unwrap();
+        match found.text().await {
+            Ok(text) => return text,
+            Err(e) if tries < 20 && format!("{e:?}").contains("StaleElementReference") => {
+                tries += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("reading {css}: {e:?}"),
+        }
+    }
 }
 
 async fn a_contact(t: &TestApp) -> String {
