@@ -7,7 +7,8 @@
 //!
 //! Kinds today: `dpo_digest`, every day at 07:00 UTC, the DPO's email of the requests
 //! overdue and due within 7 days (R7); `retention`, every day at 03:00 UTC, the
-//! retention policies (E4). The outbox keeps its own worker: an email is a
+//! retention policies (E4); `transparency`, every day at 05:00 UTC, the yearly message
+//! telling each person what is held on them and why (E5). The outbox keeps its own worker: an email is a
 //! row of its own with its own lease, retried per message.
 
 use crate::{AppError, Candor};
@@ -18,6 +19,13 @@ use time::{OffsetDateTime, Time};
 
 pub const DPO_DIGEST: &str = "dpo_digest";
 pub const RETENTION: &str = "retention";
+pub const TRANSPARENCY: &str = "transparency";
+
+/// The hour (UTC) the yearly transparency messages due that day go.
+const TRANSPARENCY_AT: Time = time::macros::time!(05:00);
+
+/// People told per transparency run, at most (the rest the next day).
+const TRANSPARENCY_PER_RUN: u32 = 10_000;
 
 /// The hour (UTC) the retention policies run.
 const RETENTION_AT: Time = time::macros::time!(03:00);
@@ -83,6 +91,94 @@ impl Candor {
         .dedupe(format!("{RETENTION}:{day}"))
     }
 
+    /// The next transparency run at 05:00 UTC, keyed by its day.
+    fn next_transparency(&self, after: OffsetDateTime) -> JobRecord {
+        let mut day = after.date();
+        if after.time() >= TRANSPARENCY_AT {
+            day = day.next_day().unwrap_or(day);
+        }
+        JobRecord::new(
+            TRANSPARENCY,
+            serde_json::json!({ "day": day.to_string() }),
+            day.with_time(TRANSPARENCY_AT).assume_utc(),
+            self.now(),
+        )
+        .dedupe(format!("{TRANSPARENCY}:{day}"))
+    }
+
+    /// E5: each person with an email, a year after their record was made and then
+    /// every year, is told what is held on them and why, and their rights (a legal
+    /// notice, whatever their marketing consents; never to a restricted person, and an
+    /// erased one has no record). Batches of 500, each marked and queued in one
+    /// transaction; the next day's run scheduled with it.
+    async fn transparency(&self, job: &JobRecord) -> Result<Outcome, AppError> {
+        let now = self.now();
+        let cutoff = candor_domain::retention::months_before(now.date(), 12)
+            .with_time(now.time())
+            .assume_utc();
+        let restricted = self.store.requests().restricted_subjects().await?;
+        let cat = self.catalogue();
+        let mut told = 0u32;
+        while told < TRANSPARENCY_PER_RUN {
+            let due = self
+                .store
+                .contacts()
+                .due_for_transparency(cutoff, 500)
+                .await?;
+            if due.is_empty() {
+                break;
+            }
+            let mut mails = Vec::new();
+            for c in &due {
+                // A restricted person is passed over for this year (marked with the rest).
+                let (Some(email), false) = (&c.data.email, restricted.contains(&c.id)) else {
+                    continue;
+                };
+                let locale = c.data.locale;
+                let fr = locale == Locale::Fr;
+                let items: Vec<String> = c
+                    .field_values()
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_null())
+                    .filter_map(|(k, _)| cat.field(candor_domain::catalogue::Entity::Contact, &k))
+                    .map(|d| {
+                        let (label, why) = if fr {
+                            (&d.label.fr, &d.why.fr)
+                        } else {
+                            (&d.label.en, &d.why.en)
+                        };
+                        if fr {
+                            format!("- {label} : {why}")
+                        } else {
+                            format!("- {label}: {why}")
+                        }
+                    })
+                    .collect();
+                mails.push(self.legal_notice(
+                    Some(c.id),
+                    email.as_str(),
+                    locale,
+                    "transparency",
+                    &[
+                        ("organisation", &self.settings.organisation),
+                        ("dpo", &self.settings.dpo_contact),
+                        ("items", &items.join("\n")),
+                    ],
+                )?);
+            }
+            let ids: Vec<uuid::Uuid> = due.iter().map(|c| c.id).collect();
+            self.store
+                .contacts()
+                .mark_transparency(&ids, now, &mails)
+                .await?;
+            told += u32::try_from(due.len()).unwrap_or(u32::MAX);
+        }
+        Ok(Outcome {
+            next: Some(self.next_transparency(job.run_at.max(now))),
+            mail: None,
+        })
+    }
+
     /// E4: every retention policy; the next day's run scheduled with it.
     async fn retention(&self, job: &JobRecord) -> Result<Outcome, AppError> {
         let done = self.run_retention(false, &mut |_| {}).await?;
@@ -110,6 +206,10 @@ impl Candor {
         self.store
             .jobs()
             .schedule(&self.next_retention(self.now()))
+            .await?;
+        self.store
+            .jobs()
+            .schedule(&self.next_transparency(self.now()))
             .await?;
         Ok(())
     }
@@ -163,6 +263,7 @@ impl Candor {
         match job.kind.as_str() {
             DPO_DIGEST => self.dpo_digest(job).await,
             RETENTION => self.retention(job).await,
+            TRANSPARENCY => self.transparency(job).await,
             other => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

@@ -57,6 +57,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("request_rectified", Locale::En) => Some(t!("request_rectified", "en")),
         ("request_erased", Locale::Fr) => Some(t!("request_erased", "fr")),
         ("request_erased", Locale::En) => Some(t!("request_erased", "en")),
+        ("transparency", Locale::Fr) => Some(t!("transparency", "fr")),
+        ("transparency", Locale::En) => Some(t!("transparency", "en")),
         ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
         ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
         _ => None,

@@ -19,6 +19,24 @@ use uuid::Uuid;
 /// Contacts, by id, email hash and filters.
 #[async_trait]
 pub trait Contacts: Send + Sync {
+    /// Contacts with an email, created before `cutoff`, not told what is held on them
+    /// since `cutoff` (the yearly transparency message, E5); in id order, at most
+    /// `limit`.
+    async fn due_for_transparency(
+        &self,
+        cutoff: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Contact>>;
+
+    /// Records that these contacts were told at `at`, with the messages queued, in one
+    /// transaction: a run stopped midway resumes and sends none twice.
+    async fn mark_transparency(
+        &self,
+        ids: &[Uuid],
+        at: time::OffsetDateTime,
+        mails: &[QueuedMail],
+    ) -> Result<()>;
+
     /// Contacts with an email that were never asked: no consent state at all and no
     /// consent request ever sent; in id order, after `after`.
     async fn never_asked(&self, after: Option<Uuid>, limit: u32) -> Result<Vec<Uuid>>;

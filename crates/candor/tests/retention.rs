@@ -221,4 +221,85 @@ async fn policies_run_across_their_boundaries(t: TestApp, c: Arc<FixedClock>) {
     }
 }
 
-on_both_backends_with_clock!(policies_run_across_their_boundaries);
+/// E5: a year after a person's record was made, and every year after, the daily job
+/// tells them in their language what is held on them and why, and their rights; never
+/// twice in the year, never to a restricted person.
+async fn a_yearly_transparency_message_goes_once(t: TestApp, c: Arc<FixedClock>) {
+    let told = |t: &TestApp, to: &'static str| {
+        let app = t.app.clone();
+        async move {
+            app.store
+                .outbox()
+                .list(1000)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.mail.recipient == to && e.mail.category == "legal_notice")
+                .filter(|e| {
+                    e.mail.mail_subject.contains("holds on you")
+                        || e.mail.mail_subject.contains("détient sur vous")
+                })
+                .map(|e| e.mail)
+                .collect::<Vec<_>>()
+        }
+    };
+    t.contact(
+        json!({"kind": "b2c", "last_name": "Roux", "email": "roux.yearly@example.fr",
+                     "phone": "06 12 34 56 78", "city": "Lyon", "locale": "fr"}),
+    )
+    .await;
+    let restricted = t
+        .contact(json!({"kind": "b2c", "last_name": "Blanc", "email": "blanc.yearly@example.fr", "locale": "en"}))
+        .await;
+    let r = t
+        .post(
+            Role::Dpo,
+            "/api/v1/requests",
+            &json!({"kind": "restriction", "channel": "letter", "contact_id": restricted}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    t.app.schedule_recurring_jobs().await.unwrap();
+    c.advance(time::Duration::days(364));
+    t.app.run_due_jobs().await.unwrap();
+    assert!(
+        told(&t, "roux.yearly@example.fr").await.is_empty(),
+        "not before a year"
+    );
+    c.advance(time::Duration::days(2));
+    t.app.run_due_jobs().await.unwrap();
+    let first = told(&t, "roux.yearly@example.fr").await;
+    assert_eq!(first.len(), 1);
+    assert!(
+        first[0].body_text.contains("- Téléphone :")
+            && first[0].body_text.contains("- Ville :")
+            && first[0].body_text.contains("CNIL")
+            && first[0].body_text.contains("dpo@candor.invalid"),
+        "{}",
+        first[0].body_text
+    );
+    assert!(
+        told(&t, "blanc.yearly@example.fr").await.is_empty(),
+        "restricted: nothing"
+    );
+    t.app.run_due_jobs().await.unwrap();
+    c.advance(time::Duration::hours(20));
+    t.app.run_due_jobs().await.unwrap();
+    assert_eq!(
+        told(&t, "roux.yearly@example.fr").await.len(),
+        1,
+        "never twice in the year"
+    );
+    c.advance(time::Duration::days(366));
+    t.app.run_due_jobs().await.unwrap();
+    assert_eq!(
+        told(&t, "roux.yearly@example.fr").await.len(),
+        2,
+        "again a year later"
+    );
+}
+
+on_both_backends_with_clock!(
+    policies_run_across_their_boundaries,
+    a_yearly_transparency_message_goes_once
+);

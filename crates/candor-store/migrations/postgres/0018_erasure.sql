@@ -67,3 +67,7 @@ CREATE TABLE suppression_lift (
     actor      TEXT NOT NULL,
     lifted_at  TIMESTAMPTZ NOT NULL
 );
+
+-- The yearly transparency message (E5): when the person was last told what is held on
+-- them and why, so that it goes once a year and never twice.
+ALTER TABLE contact ADD COLUMN transparency_at TIMESTAMPTZ;

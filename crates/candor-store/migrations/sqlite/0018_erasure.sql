@@ -75,3 +75,7 @@ CREATE TABLE suppression_lift (
     actor      TEXT NOT NULL,
     lifted_at  TEXT NOT NULL
 ) STRICT;
+
+-- The yearly transparency message (E5): when the person was last told what is held on
+-- them and why, so that it goes once a year and never twice.
+ALTER TABLE contact ADD COLUMN transparency_at TEXT;

@@ -4,12 +4,13 @@ use super::{dialect, Builder, Db, Store, Tx};
 use crate::error::{Result, StoreError};
 use crate::model::{ConsentToken, ContactFilter, Page, QueuedMail};
 use crate::personal::{CompanyRow, ContactRow};
-use crate::types::Id;
+use crate::types::{Id, Ts};
 use candor_domain::audit::{AccessEvent, AuditEntry};
 use candor_domain::company::Company;
 use candor_domain::contact::Contact;
 use sqlx::query::Query;
 use std::collections::HashMap;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// Email hashes per lookup: a whole import batch in one or two statements.
@@ -254,6 +255,45 @@ impl crate::face::Contacts for Store {
             .fetch_optional(&self.reader)
             .await?;
         Ok(id.map(Uuid::from))
+    }
+
+    async fn due_for_transparency(
+        &self,
+        cutoff: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Contact>> {
+        let sql = format!(
+            "SELECT {} FROM contact WHERE email_hash IS NOT NULL AND created_at < $1 \
+             AND (transparency_at IS NULL OR transparency_at < $1) ORDER BY id LIMIT $2",
+            ContactRow::COLUMNS
+        );
+        let rows: Vec<ContactRow> = sqlx::query_as(&sql)
+            .bind(Ts(cutoff))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?;
+        rows.into_iter().map(ContactRow::into_contact).collect()
+    }
+
+    async fn mark_transparency(
+        &self,
+        ids: &[Uuid],
+        at: OffsetDateTime,
+        mails: &[QueuedMail],
+    ) -> Result<()> {
+        let mut tx = self.write().await?;
+        for id in ids {
+            sqlx::query("UPDATE contact SET transparency_at = $2 WHERE id = $1")
+                .bind(Id(*id))
+                .bind(Ts(at))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for m in mails {
+            super::outbox::queue_in(&mut tx, m).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a contact (and, by cascade, its orders and activity) with its audit entry.
