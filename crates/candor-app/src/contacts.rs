@@ -277,6 +277,17 @@ impl Candor {
         if data.company_id != contact.data.company_id {
             self.check_company(data.company_id).await?;
         }
+        // E2: a record changed to an erased person's email or phone would bring them
+        // back unnoticed (an admin takes a person back by creating them, with a reason).
+        let new_email = (data.email != contact.data.email)
+            .then_some(data.email.as_ref())
+            .flatten();
+        let new_phone = (data.phone != contact.data.phone)
+            .then_some(data.phone.as_ref())
+            .flatten();
+        if let Some(field) = self.suppressed(new_email, new_phone).await? {
+            return Err(AppError::Suppressed { field });
+        }
         contact.data = data;
         contact.updated_at = self.now();
         let event = self.access(actor, id, AuditAction::Update, fields, endpoint);

@@ -12,29 +12,28 @@
 use crate::requests::RequestView;
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::AuditAction;
-use candor_domain::erasure::{Erasure, Held, HoldKind, Why};
+use candor_domain::erasure::{Erasure, Held, Why};
 use candor_domain::personal::Locale;
 use candor_domain::personal::{Email, Phone};
 use candor_domain::request::RequestKind;
 use candor_store::{Erased, ErasurePlan};
 use uuid::Uuid;
 
-/// What the legal holds keep, said to the person in their language.
-fn held_sentence(held: &[Held], locale: Locale) -> String {
-    let until = |kind: HoldKind| {
-        held.iter()
-            .filter(|h| h.kind == kind)
-            .map(|h| h.held_until)
-            .max()
-    };
+/// What the legal holds will keep, said to the person in their language: the last
+/// day any order, and any contract, is held.
+fn held_sentence(
+    orders: Option<time::Date>,
+    contracts: Option<time::Date>,
+    locale: Locale,
+) -> String {
     let mut out = Vec::new();
-    if let Some(d) = until(HoldKind::Order) {
+    if let Some(d) = orders {
         out.push(match locale {
             Locale::Fr => format!("Vos commandes, que la loi nous oblige à conserver comme pièces comptables, sont gardées sans vous nommer jusqu'au {d} au plus tard."),
             Locale::En => format!("Your orders, which the law requires us to keep as accounting records, are kept without naming you until {d} at the latest."),
         });
     }
-    if let Some(d) = until(HoldKind::Contract) {
+    if let Some(d) = contracts {
         out.push(match locale {
             Locale::Fr => format!("Vos contrats sont gardés sans vous nommer jusqu'au {d} au plus tard, le temps où ils peuvent être contestés."),
             Locale::En => format!("Your contracts are kept without naming you until {d} at the latest, while they may still be disputed."),
@@ -48,6 +47,8 @@ fn held_sentence(held: &[Held], locale: Locale) -> String {
 pub struct ErasureReport {
     pub record: Erasure,
     pub held: Vec<Held>,
+    /// Whether an email telling the person was queued with the erasure.
+    pub told: bool,
 }
 
 impl From<Erased> for ErasureReport {
@@ -55,6 +56,7 @@ impl From<Erased> for ErasureReport {
         Self {
             record: e.record,
             held: e.held,
+            told: false,
         }
     }
 }
@@ -133,18 +135,27 @@ impl Candor {
             }
             _ => None,
         };
-        let (before, report, reach) = match done {
+        let (before, report, told) = match done {
             Some(record) => {
                 let held = self.store.erasures().held(record.id).await?;
-                (first.status, ErasureReport { record, held }, None)
+                // Told with the erasure, which committed before the crash.
+                (
+                    first.status,
+                    ErasureReport {
+                        record,
+                        held,
+                        told: false,
+                    },
+                    false,
+                )
             }
             None => {
-                let (r, before, subject) = self
+                let (_, before, subject) = self
                     .answerable(actor, id, &[RequestKind::Erasure], "erasure_only")
                     .await?;
-                let reach = self.reach(&r).await?;
                 let report = self.erase(&actor.audit_name, subject, why, true).await?;
-                (before, report, reach)
+                let told = report.told;
+                (before, report, told)
             }
         };
         // The request as the erasure left it: minimised.
@@ -158,30 +169,6 @@ impl Candor {
             .map_err(AppError::invalid)?;
         r.answer = Some(format!("erased: {}", report.record.id));
         r.closed_at = Some(self.now());
-        let mail = match reach {
-            Some((to, locale)) => {
-                let held = held_sentence(&report.held, locale);
-                let received = r.received_on.to_string();
-                let request = r.id.to_string();
-                let mut m = self.legal_notice(
-                    None,
-                    &to,
-                    locale,
-                    "request_erased",
-                    &[
-                        ("kind", crate::requests::kind_label(r.kind, locale)),
-                        ("request", &request),
-                        ("received", &received),
-                        ("organisation", &self.settings.organisation),
-                        ("dpo", &self.settings.dpo_contact),
-                        ("held", &held),
-                    ],
-                )?;
-                m.forget_after_send = true;
-                Some(m)
-            }
-            None => None,
-        };
         let event = self.step(
             &r,
             actor,
@@ -189,11 +176,11 @@ impl Candor {
             serde_json::json!({
                 "erasure": report.record.id,
                 "held": report.held.len(),
-                "told_by_email": mail.is_some(),
+                "told_by_email": told,
             }),
         );
         let audit = self.request_audit(actor, &r, AuditAction::Update, endpoint);
-        let view = self.change(before, &r, event, mail, vec![], audit).await?;
+        let view = self.change(before, &r, event, None, vec![], audit).await?;
         Ok((view, report))
     }
 
@@ -228,6 +215,8 @@ impl Candor {
         if let Some(p) = &contact.data.phone {
             suppress.push((self.keys.suppression_hash("phone", p.as_str()), "phone"));
         }
+        let notice = self.erasure_notice(&contact, &why).await?;
+        let told = notice.is_some();
         let plan = ErasurePlan {
             id: Uuid::now_v7(),
             subject,
@@ -236,6 +225,7 @@ impl Candor {
             reason: why.as_text(),
             suppress,
             holds: self.settings.holds.clone(),
+            notice,
         };
         let sign = |hash: &str| self.keys.sign_checkpoint(hash);
         let erased = self
@@ -254,7 +244,73 @@ impl Candor {
         if flush {
             self.flush_after_erasure().await;
         }
-        Ok(erased.into())
+        let mut report: ErasureReport = erased.into();
+        report.told = told;
+        Ok(report)
+    }
+
+    /// The email telling the person they were erased, and what the legal holds keep
+    /// until when (E3), in their language, to the address read before it goes: for a
+    /// dpo's or admin's erasure and an erasure request; none for a retention policy.
+    /// It names no subject and its row goes once sent.
+    async fn erasure_notice(
+        &self,
+        c: &candor_domain::contact::Contact,
+        why: &Why,
+    ) -> Result<Option<candor_store::QueuedMail>, AppError> {
+        let request = match why {
+            Why::Policy(_) => return Ok(None),
+            Why::Staff => None,
+            Why::Request(id) => self.store.requests().get(*id).await?,
+        };
+        let to = c
+            .data
+            .email
+            .as_ref()
+            .map(|e| e.as_str().to_owned())
+            .or_else(|| request.as_ref().and_then(|r| r.requester.email.clone()));
+        let Some(to) = to else { return Ok(None) };
+        let locale = c.data.locale;
+        let today = self.now().date();
+        let rules = &self.settings.holds;
+        let orders = self
+            .store
+            .orders()
+            .list(c.id)
+            .await?
+            .iter()
+            .map(|o| rules.order_until(o.ordered_at.date()))
+            .max();
+        let contracts = self
+            .store
+            .contracts()
+            .list(candor_domain::contract::Party::Contact(c.id))
+            .await?
+            .iter()
+            .map(|k| rules.contract_until(k.starts_on, k.ends_on, today))
+            .max();
+        let held = held_sentence(orders, contracts, locale);
+        let mut vars: Vec<(&str, String)> = vec![
+            ("organisation", self.settings.organisation.clone()),
+            ("dpo", self.settings.dpo_contact.clone()),
+            ("held", held),
+        ];
+        let template = match &request {
+            Some(r) => {
+                vars.push((
+                    "kind",
+                    crate::requests::kind_label(r.kind, locale).to_owned(),
+                ));
+                vars.push(("request", r.id.to_string()));
+                vars.push(("received", r.received_on.to_string()));
+                "request_erased"
+            }
+            None => "contact_erased",
+        };
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut m = self.legal_notice(None, &to, locale, template, &vars)?;
+        m.forget_after_send = true;
+        Ok(Some(m))
     }
 
     /// Deletes one erasure's `.eml` copies, then records that they are gone.
@@ -306,7 +362,11 @@ impl Candor {
             return Ok(None);
         };
         let held = self.store.erasures().held(record.id).await?;
-        Ok(Some(ErasureReport { record, held }))
+        Ok(Some(ErasureReport {
+            record,
+            held,
+            told: false,
+        }))
     }
 
     /// Where a person's email still appears, table by table (E2): nothing after their

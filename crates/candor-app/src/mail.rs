@@ -57,6 +57,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("request_rectified", Locale::En) => Some(t!("request_rectified", "en")),
         ("request_erased", Locale::Fr) => Some(t!("request_erased", "fr")),
         ("request_erased", Locale::En) => Some(t!("request_erased", "en")),
+        ("contact_erased", Locale::Fr) => Some(t!("contact_erased", "fr")),
+        ("contact_erased", Locale::En) => Some(t!("contact_erased", "en")),
         ("transparency", Locale::Fr) => Some(t!("transparency", "fr")),
         ("transparency", Locale::En) => Some(t!("transparency", "en")),
         ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
@@ -399,6 +401,10 @@ impl Candor {
                     text,
                 }
             }),
+            // The local outbox is in the data directory: a message to a person already
+            // erased is not written there (nothing of them may stay); it goes only
+            // through a real mail server.
+            Transport::Outbox(_) if entry.mail.forget_after_send => Ok(()),
             Transport::Outbox(dir) => {
                 let bytes = msg.formatted();
                 tokio::fs::create_dir_all(dir)

@@ -187,6 +187,18 @@ impl Default for HoldRules {
 }
 
 impl HoldRules {
+    /// When an order placed on `ordered` stops being held.
+    pub fn order_until(&self, ordered: Date) -> Date {
+        Self::until(ordered, self.order_years)
+    }
+
+    /// When a contract stops being held: the period runs from its end, or from
+    /// `today` for one that has not ended (it ends with the erasure).
+    pub fn contract_until(&self, starts_on: Date, ends_on: Option<Date>, today: Date) -> Date {
+        let end = ends_on.unwrap_or(today).min(today.max(starts_on));
+        Self::until(end, self.contract_years)
+    }
+
     /// When a record's hold ends: `years` after `from` (29 February → 28 February).
     pub fn until(from: Date, years: u8) -> Date {
         let year = from.year() + i32::from(years);

@@ -460,6 +460,8 @@ pub struct ErasurePlan {
     /// The suppression list's keyed hashes of the person's email and phone, with kind.
     pub suppress: Vec<(String, &'static str)>,
     pub holds: candor_domain::erasure::HoldRules,
+    /// The email telling the person, queued in the erasure's transaction.
+    pub notice: Option<QueuedMail>,
 }
 
 /// What an erasure did: its record, the records kept under a legal hold, and the

@@ -135,6 +135,22 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
     let report: Value = res.json().await.unwrap();
     assert_eq!(report["subject_id"], a.as_str());
     assert_eq!(report["reason"], "staff");
+    // She is told, with the erasure, in French, what the holds keep until when; the
+    // message names no subject.
+    let told: Vec<Value> = t
+        .mailbox()
+        .await
+        .into_iter()
+        .filter(|m| m["recipient"] == "zoe.erasure@example.fr")
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["subject"], "Vos données sont effacées");
+    assert_eq!(told[0]["subject_id"], Value::Null);
+    let body = told[0]["body_text"].as_str().unwrap();
+    assert!(
+        body.contains("Vos commandes") && body.contains("Vos contrats"),
+        "{body}"
+    );
     // Every row she had is counted under what the registry says erasure does there.
     for table in SUBJECT_TABLES {
         let had = before_a[table.table].len() as u64;
@@ -333,6 +349,25 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
         Some("creation_only"),
     )
     .await;
+    // Another record changed to her phone is refused too, and unchanged.
+    let other = t
+        .contact(json!({"kind": "b2c", "last_name": "Autre"}))
+        .await;
+    let snapshot = t.snapshot().await;
+    expect_error(
+        t.patch(
+            Role::Sales,
+            &format!("/api/v1/contacts/{other}"),
+            &json!({"phone": "+33612345678"}),
+        )
+        .await,
+        409,
+        "suppressed",
+        Some("phone"),
+        Some("suppressed"),
+    )
+    .await;
+    assert_eq!(t.snapshot().await, snapshot);
     // Her phone is still on the list: only what the new record holds was lifted.
     expect_error(
         t.post(
@@ -660,6 +695,9 @@ async fn nothing_of_the_person_remains(t: TestApp) {
         )
         .await;
     assert_eq!(res.status(), 200);
+    // The notice telling her goes (the local outbox keeps no copy of it) and its row
+    // with it.
+    while t.app.deliver_due(&transport).await.unwrap() > 0 {}
     let dpo = candor_app::Actor {
         id: Uuid::nil(),
         role: Role::Dpo,

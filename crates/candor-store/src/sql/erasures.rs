@@ -94,7 +94,7 @@ async fn held_of(
             id: o.id.0,
             kind: HoldKind::Order,
             at: o.ordered_at.0,
-            held_until: HoldRules::until(o.ordered_at.0.date(), rules.order_years),
+            held_until: rules.order_until(o.ordered_at.0.date()),
             reason: rules.order_ground.clone(),
             data: serde_json::json!({
                 "ordered_at": candor_domain::contact::rfc3339(o.ordered_at.0),
@@ -113,14 +113,11 @@ async fn held_of(
     .fetch_all(&mut **tx)
     .await?;
     for c in contracts {
-        // The limitation period runs from the contract's end (today for one that has
-        // not ended: it ends with the erasure).
-        let end = c.ends_on.unwrap_or(today).min(today.max(c.starts_on));
         out.push(Held {
             id: c.id.0,
             kind: HoldKind::Contract,
             at: c.created_at.0,
-            held_until: HoldRules::until(end, rules.contract_years),
+            held_until: rules.contract_until(c.starts_on, c.ends_on, today),
             reason: rules.contract_ground.clone(),
             data: serde_json::json!({
                 "reference": c.reference,
@@ -354,6 +351,11 @@ impl crate::face::Erasures for Store {
             .bind(h.data.to_string())
             .execute(&mut *tx)
             .await?;
+        }
+        // The person's notice, if any, commits with their erasure (it names no subject
+        // and its row goes once sent).
+        if let Some(m) = &plan.notice {
+            super::outbox::queue_in(&mut tx, m).await?;
         }
         for (hash, kind) in &plan.suppress {
             sqlx::query(

@@ -205,7 +205,7 @@ pub async fn list_contacts(
         (status = 201, description = "Created; the body shows what the role may read", body = Contact),
         (status = 400, description = "Malformed JSON or unknown field", body = ErrorBody),
         (status = 403, description = "A field the role may not write", body = ErrorBody),
-        (status = 409, description = "Another contact has this email (`existing_id`)", body = ErrorBody),
+        (status = 409, description = "Another contact has this email (`existing_id`), or the email or phone is an erased person's (`suppressed`; an admin may give `suppression_override`)", body = ErrorBody),
         (status = 422, description = "A value breaks a rule (the field and rule are named)", body = ErrorBody),
     ))]
 pub async fn create_contact(
@@ -240,7 +240,7 @@ pub async fn get_contact(
         (status = 200, description = "Updated; a body that changes nothing writes nothing and answers the contact as it is", body = Contact),
         (status = 403, description = "A field the role may not write, or a role that may write no contact field (dpo, marketing), even with an empty body", body = ErrorBody),
         (status = 404, description = "No such contact", body = ErrorBody),
-        (status = 409, description = "Another contact has this email", body = ErrorBody),
+        (status = 409, description = "Another contact has this email, or the email or phone is an erased person's (`suppressed`)", body = ErrorBody),
         (status = 422, description = "A value breaks a rule", body = ErrorBody),
     ))]
 pub async fn update_contact(

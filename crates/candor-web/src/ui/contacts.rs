@@ -878,6 +878,25 @@ pub async fn update(
             *res.status_mut() = StatusCode::CONFLICT;
             res
         }
+        Err(AppError::Suppressed { field }) => {
+            let errs = candor_domain::FieldError::new(
+                field,
+                "suppressed",
+                "this belongs to a person who was erased: it is on the suppression list",
+            )
+            .into();
+            let mut res = refused_form(
+                &app,
+                staff,
+                Target::Contact(Some(id)),
+                &current,
+                &form,
+                &errs,
+            )
+            .await;
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
+        }
         Err(e) => app_error(t, e),
     }
 }

@@ -579,6 +579,18 @@ pub async fn rectify(
         Err(AppError::Invalid(errs)) => {
             super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await
         }
+        Err(AppError::Suppressed { field }) => {
+            let errs = candor_domain::FieldError::new(
+                field,
+                "suppressed",
+                "this belongs to a person who was erased: it is on the suppression list",
+            )
+            .into();
+            let mut res =
+                super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await;
+            *res.status_mut() = StatusCode::CONFLICT;
+            res
+        }
         Err(AppError::Conflict { field, .. }) if field != "status" => {
             let errs = candor_domain::FieldError::new(
                 field,
