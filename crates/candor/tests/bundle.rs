@@ -31,58 +31,8 @@ async fn a_bundle_holds_every_row_of_its_subject_and_no_other(t: TestApp) {
     let company = t.company("Bundle Example", "73282932000074").await;
     let a = common::everything_about(&t, "zoe.bundle@example.fr", &company).await;
     let b = common::everything_about(&t, "other.bundle@example.fr", &company).await;
-    // A newsletter reaches both (campaign_recipient), then reads fill the audit.
-    let seg: Value = t
-        .post(
-            Role::Marketing,
-            "/api/v1/segments",
-            &json!({"name": "all", "conditions": []}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let camp: Value = t
-        .post(Role::Marketing, "/api/v1/campaigns", &json!({"name": "Lettre", "category": "newsletter", "channel": "email",
-            "segment_id": seg["id"], "content": {"fr": {"subject": "Nouvelles", "body": "Bonjour"}, "en": {"subject": "News", "body": "Hello"}}}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let sent = t
-        .post(
-            Role::Marketing,
-            &format!("/api/v1/campaigns/{}/send", camp["id"].as_str().unwrap()),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(sent.status(), 200);
-    // An earlier access request of hers, answered by a download link.
-    let first: Value = t
-        .post(
-            Role::Dpo,
-            "/api/v1/requests",
-            &json!({"kind": "access", "channel": "phone", "contact_id": a}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let fid = first["id"].as_str().unwrap();
-    t.post(
-        Role::Dpo,
-        &format!("/api/v1/requests/{fid}/identity"),
-        &json!({"method": "rappel"}),
-    )
-    .await;
-    let d = t
-        .post(
-            Role::Dpo,
-            &format!("/api/v1/requests/{fid}/deliveries"),
-            &json!({"channel": "download"}),
-        )
-        .await;
-    assert_eq!(d.status(), 200);
+    // A newsletter reaches both; an earlier access request of hers was delivered.
+    common::newsletter_and_a_delivered_request(&t, &a).await;
     t.app.checkpoint().await.unwrap();
     // The access request, verified, and its bundle.
     let r: Value = t

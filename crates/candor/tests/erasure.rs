@@ -34,56 +34,7 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
     let (ua, ub): (Uuid, Uuid) = (a.parse().unwrap(), b.parse().unwrap());
     // A newsletter reaches both (campaign_recipient); an earlier access request of
     // hers was answered with a download link (bundle_link).
-    let seg: Value = t
-        .post(
-            Role::Marketing,
-            "/api/v1/segments",
-            &json!({"name": "all", "conditions": []}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let camp: Value = t
-        .post(Role::Marketing, "/api/v1/campaigns", &json!({"name": "Lettre", "category": "newsletter", "channel": "email",
-            "segment_id": seg["id"], "content": {"fr": {"subject": "Nouvelles", "body": "Bonjour"}, "en": {"subject": "News", "body": "Hello"}}}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let sent = t
-        .post(
-            Role::Marketing,
-            &format!("/api/v1/campaigns/{}/send", camp["id"].as_str().unwrap()),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(sent.status(), 200);
-    let first: Value = t
-        .post(
-            Role::Dpo,
-            "/api/v1/requests",
-            &json!({"kind": "access", "channel": "phone", "contact_id": a}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let fid = first["id"].as_str().unwrap();
-    t.post(
-        Role::Dpo,
-        &format!("/api/v1/requests/{fid}/identity"),
-        &json!({"method": "rappel"}),
-    )
-    .await;
-    let d = t
-        .post(
-            Role::Dpo,
-            &format!("/api/v1/requests/{fid}/deliveries"),
-            &json!({"channel": "download"}),
-        )
-        .await;
-    assert_eq!(d.status(), 200);
+    common::newsletter_and_a_delivered_request(&t, &a).await;
     // An erasure request of hers, recorded and verified (kept as proof, minimised).
     let r: Value = t
         .post(

@@ -12,41 +12,7 @@ use common::TestApp;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use time::macros::datetime;
 use uuid::Uuid;
-
-async fn app_at(pg: Option<&str>) -> Option<(TestApp, Arc<FixedClock>)> {
-    let clock = Arc::new(FixedClock::new(datetime!(2026-02-10 09:30 UTC)));
-    let t = match pg {
-        None => common::spawn_app_with_clock(clock.clone()).await,
-        Some(test) => common::spawn_pg_app_with_clock(test, clock.clone()).await?,
-    };
-    Some((t, clock))
-}
-
-macro_rules! on_both_backends_with_clock {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (t, c) = super::app_at(None).await.unwrap();
-                    super::$name(t, c).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some((t, c)) = super::app_at(Some(stringify!($name))).await {
-                        super::$name(t, c).await
-                    }
-                }
-            )*
-        }
-    };
-}
 
 fn by_name<'a>(
     out: &'a [candor_app::retention::PolicyOutcome],

@@ -865,51 +865,37 @@ pub async fn update(
             )
             .await
         }
-        Err(AppError::Conflict { field, .. }) => {
-            let mut res = refused_form(
-                &app,
-                staff,
-                Target::Contact(Some(id)),
-                &current,
-                &form,
-                &taken(field),
-            )
-            .await;
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Err(AppError::Suppressed { field }) => {
-            let errs = candor_domain::FieldError::new(
-                field,
-                "suppressed",
-                "this belongs to a person who was erased: it is on the suppression list",
-            )
-            .into();
-            let mut res = refused_form(
-                &app,
-                staff,
-                Target::Contact(Some(id)),
-                &current,
-                &form,
-                &errs,
-            )
-            .await;
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Err(e) => app_error(t, e),
+        Err(e) => match refused_value(&e) {
+            Some(errs) => {
+                let target = Target::Contact(Some(id));
+                let mut res = refused_form(&app, staff, target, &current, &form, &errs).await;
+                *res.status_mut() = StatusCode::CONFLICT;
+                res
+            }
+            None => app_error(t, e),
+        },
     }
 }
 
-/// A unique value another record holds, as a field error next to the field (the API
-/// answers 409 with the same rule): what was typed stays in the form.
-fn taken(field: &str) -> candor_domain::FieldErrors {
-    candor_domain::FieldError::new(
-        field,
-        "already_taken",
-        "another contact already has this value: search for it instead of creating a second one",
-    )
-    .into()
+/// A write refused for a value of one field (409 in the API), as a field error next to
+/// that field, so what was typed stays in the form: a unique value another record
+/// holds, or an erased person's email or phone. `None` for any other refusal (a
+/// request changed meanwhile conflicts on `status`, no field of the form).
+pub(super) fn refused_value(e: &AppError) -> Option<candor_domain::FieldErrors> {
+    let (field, rule, message) = match e {
+        AppError::Conflict { field, .. } if *field != "status" => (
+            *field,
+            "already_taken",
+            "another contact already has this value: search for it instead of creating a second one",
+        ),
+        AppError::Suppressed { field } => (
+            *field,
+            "suppressed",
+            "this belongs to a person who was erased: it is on the suppression list",
+        ),
+        _ => return None,
+    };
+    Some(candor_domain::FieldError::new(field, rule, message).into())
 }
 
 /// The correction form of a rectification request (R6): the contact's fields, each
@@ -982,32 +968,15 @@ pub async fn create(
         Err(AppError::Invalid(errs)) => {
             refused_form(&app, staff, Target::Contact(None), &empty, &form, &errs).await
         }
-        Err(AppError::Conflict { field, .. }) => {
-            let mut res = refused_form(
-                &app,
-                staff,
-                Target::Contact(None),
-                &empty,
-                &form,
-                &taken(field),
-            )
-            .await;
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Err(AppError::Suppressed { field }) => {
-            let errs = candor_domain::FieldError::new(
-                field,
-                "suppressed",
-                "this belongs to a person who was erased: it is on the suppression list",
-            )
-            .into();
-            let mut res =
-                refused_form(&app, staff, Target::Contact(None), &empty, &form, &errs).await;
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Err(e) => app_error(t, e),
+        Err(e) => match refused_value(&e) {
+            Some(errs) => {
+                let target = Target::Contact(None);
+                let mut res = refused_form(&app, staff, target, &empty, &form, &errs).await;
+                *res.status_mut() = StatusCode::CONFLICT;
+                res
+            }
+            None => app_error(t, e),
+        },
     }
 }
 

@@ -579,43 +579,28 @@ pub async fn rectify(
         Err(AppError::Invalid(errs)) => {
             super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await
         }
-        Err(AppError::Suppressed { field }) => {
-            let errs = candor_domain::FieldError::new(
-                field,
-                "suppressed",
-                "this belongs to a person who was erased: it is on the suppression list",
-            )
-            .into();
-            let mut res =
-                super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await;
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Err(AppError::Conflict { field, .. }) if field != "status" => {
-            let errs = candor_domain::FieldError::new(
-                field,
-                "already_taken",
-                "another contact already has this value",
-            )
-            .into();
-            let mut res =
-                super::contacts::refused_form(&app, staff, target, &current, &form, &errs).await;
-            *res.status_mut() = StatusCode::CONFLICT;
-            res
-        }
-        Err(AppError::Conflict { .. }) => {
-            let t = staff.t();
-            request_page(
-                &app,
-                staff,
-                id,
-                None,
-                vec![t.rq_changed_meanwhile.to_owned()],
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => app_error(staff.t(), e),
+        Err(e) => match (super::contacts::refused_value(&e), e) {
+            (Some(errs), _) => {
+                let mut res =
+                    super::contacts::refused_form(&app, staff, target, &current, &form, &errs)
+                        .await;
+                *res.status_mut() = StatusCode::CONFLICT;
+                res
+            }
+            (None, AppError::Conflict { .. }) => {
+                let t = staff.t();
+                request_page(
+                    &app,
+                    staff,
+                    id,
+                    None,
+                    vec![t.rq_changed_meanwhile.to_owned()],
+                    StatusCode::CONFLICT,
+                )
+                .await
+            }
+            (None, e) => app_error(staff.t(), e),
+        },
     }
 }
 

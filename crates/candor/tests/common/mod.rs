@@ -378,6 +378,49 @@ macro_rules! on_both_backends {
     };
 }
 
+/// An app whose clock stands at 10 February 2026, 09:30 UTC, and the clock: on SQLite,
+/// or on PostgreSQL for `pg_test` (`None` when it is skipped).
+#[allow(dead_code)]
+pub async fn app_at(
+    pg_test: Option<&str>,
+) -> Option<(TestApp, Arc<candor_domain::clock::FixedClock>)> {
+    let clock = Arc::new(candor_domain::clock::FixedClock::new(
+        time::macros::datetime!(2026-02-10 09:30 UTC),
+    ));
+    let t = match pg_test {
+        None => spawn_app_with_clock(clock.clone()).await,
+        Some(test) => spawn_pg_app_with_clock(test, clock.clone()).await?,
+    };
+    Some((t, clock))
+}
+
+/// Runs each named `async fn(TestApp, Arc<FixedClock>)` on both backends, the clock at
+/// 10 February 2026, 09:30 UTC (see `app_at`).
+#[macro_export]
+macro_rules! on_both_backends_with_clock {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (t, c) = $crate::common::app_at(None).await.unwrap();
+                    super::$name(t, c).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some((t, c)) = $crate::common::app_at(Some(stringify!($name))).await {
+                        super::$name(t, c).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
 /// A real SMTP receiver (aiosmtpd) on a free loopback port, storing what it receives in
 /// a maildir. `None` (after saying so) when aiosmtpd is missing, outside strict mode.
 pub struct SmtpReceiver {
@@ -668,4 +711,61 @@ pub async fn everything_about(t: &TestApp, email: &str, company: &str) -> String
         .await
         .unwrap();
     id
+}
+
+/// A newsletter to everyone (a `campaign_recipient` row each) and an access request of
+/// `a`'s answered with a download link (a `bundle_link` row).
+#[allow(dead_code)]
+pub async fn newsletter_and_a_delivered_request(t: &TestApp, a: &str) {
+    let seg: serde_json::Value = t
+        .post(
+            candor_domain::Role::Marketing,
+            "/api/v1/segments",
+            &serde_json::json!({"name": "all", "conditions": []}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let camp: serde_json::Value = t
+        .post(candor_domain::Role::Marketing, "/api/v1/campaigns", &serde_json::json!({"name": "Lettre", "category": "newsletter", "channel": "email",
+            "segment_id": seg["id"], "content": {"fr": {"subject": "Nouvelles", "body": "Bonjour"}, "en": {"subject": "News", "body": "Hello"}}}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sent = t
+        .post(
+            candor_domain::Role::Marketing,
+            &format!("/api/v1/campaigns/{}/send", camp["id"].as_str().unwrap()),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(sent.status(), 200);
+    // An earlier access request of hers, answered by a download link.
+    let first: serde_json::Value = t
+        .post(
+            candor_domain::Role::Dpo,
+            "/api/v1/requests",
+            &serde_json::json!({"kind": "access", "channel": "phone", "contact_id": a}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let fid = first["id"].as_str().unwrap();
+    t.post(
+        candor_domain::Role::Dpo,
+        &format!("/api/v1/requests/{fid}/identity"),
+        &serde_json::json!({"method": "rappel"}),
+    )
+    .await;
+    let d = t
+        .post(
+            candor_domain::Role::Dpo,
+            &format!("/api/v1/requests/{fid}/deliveries"),
+            &serde_json::json!({"channel": "download"}),
+        )
+        .await;
+    assert_eq!(d.status(), 200);
 }
