@@ -93,13 +93,22 @@ impl Candor {
                 "only the person confirms, through the link Candor emails them (double opt-in)",
             ));
         }
+        if action == Some(Action::Lapse) {
+            e.push(FieldError::new(
+                "action",
+                "lapse_by_policy",
+                "a grant lapses only by the retention policy, when it was never confirmed in time",
+            ));
+        }
         let source = e.check(Source::parse("source", &input.source));
         let mut role_refused = false;
         if let (Some(s), Some(a)) = (source, action) {
             match consent::staff_may_record(role, a, s) {
                 Ok(()) => {}
                 Err(StaffRefusal::Source(f)) => e.push(f),
-                Err(StaffRefusal::Role) => role_refused = a != Action::Confirm,
+                Err(StaffRefusal::Role) => {
+                    role_refused = !matches!(a, Action::Confirm | Action::Lapse)
+                }
             }
             if let Err(errs) = input.evidence.check(s, a) {
                 e.0.extend(errs.0);

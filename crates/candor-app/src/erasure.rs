@@ -224,7 +224,7 @@ impl Candor {
             actor: actor.to_owned(),
             reason: why.as_text(),
             suppress,
-            holds: self.settings.holds.clone(),
+            holds: self.catalogue().retention().holds.clone(),
             notice,
         };
         let sign = |hash: &str| self.keys.sign_checkpoint(hash);
@@ -272,7 +272,8 @@ impl Candor {
         let Some(to) = to else { return Ok(None) };
         let locale = c.data.locale;
         let today = self.now().date();
-        let rules = &self.settings.holds;
+        let catalogue = self.catalogue();
+        let rules = &catalogue.retention().holds;
         let orders = self
             .store
             .orders()

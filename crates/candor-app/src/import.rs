@@ -1690,7 +1690,9 @@ impl Candor {
                     match d.action {
                         Action::Grant => counts.grants += 1,
                         Action::Confirm => counts.confirmations += 1,
-                        Action::Withdraw | Action::Refuse => counts.withdrawals += 1,
+                        Action::Withdraw | Action::Refuse | Action::Lapse => {
+                            counts.withdrawals += 1
+                        }
                     }
                 }
                 batch.consents.extend(c.drafts);

@@ -181,12 +181,14 @@ impl Candor {
 
     /// E4: every retention policy; the next day's run scheduled with it.
     async fn retention(&self, job: &JobRecord) -> Result<Outcome, AppError> {
-        let done = self.run_retention(false, &mut |_| {}).await?;
+        let done = self
+            .run_retention("job:retention", false, &mut |_| {})
+            .await?;
         for p in &done {
             tracing::info!(
-                policy = p.name,
-                action = p.action,
-                count = p.count,
+                policy = p.outcome.name,
+                action = p.outcome.action,
+                count = p.outcome.count,
                 "retention"
             );
         }

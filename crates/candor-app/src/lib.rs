@@ -79,14 +79,9 @@ pub struct Settings {
     /// Where removable drives are mounted: a bundle is written to a drive only under one
     /// of these directories (never anywhere else the server may write).
     pub drive_roots: Vec<std::path::PathBuf>,
-    /// How long an erased person's orders and contracts are held, and on what ground
-    /// (E3).
-    pub holds: candor_domain::erasure::HoldRules,
     /// The local outbox directory (`.eml` copies), when mail goes there: erasure
     /// deletes the person's copies.
     pub outbox_dir: Option<std::path::PathBuf>,
-    /// The retention policies in force (E4).
-    pub retention: Vec<candor_domain::retention::Policy>,
 }
 
 impl Default for Settings {
@@ -106,9 +101,7 @@ impl Default for Settings {
                 .into_iter()
                 .map(std::path::PathBuf::from)
                 .collect(),
-            holds: candor_domain::erasure::HoldRules::default(),
             outbox_dir: None,
-            retention: candor_domain::retention::defaults(),
         }
     }
 }

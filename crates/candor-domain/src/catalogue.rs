@@ -6,6 +6,7 @@
 
 use crate::error::FieldError;
 use crate::lexicon::Lexicon;
+use crate::retention::{Period, Retention};
 use crate::role::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -112,8 +113,13 @@ pub struct FieldDef {
     pub category: DataCategory,
     pub purposes: Vec<String>,
     pub basis: LawfulBasis,
-    /// How long, in plain words, and from when.
+    /// How long, in plain words, and from when. A field kept by retention policies
+    /// (`retained_by`) writes `{period}` where their period goes, in both languages.
     pub retention: Text,
+    /// The retention policies (or `hold:orders`, `hold:contracts`) that end this
+    /// field's data: its `{period}` is theirs, and they must agree (E4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retained_by: Vec<String>,
     /// Why Candor keeps this field, shown next to it ("why we keep this").
     pub why: Text,
     /// Whether the field is personal data, whose reads and writes are audited (S4).
@@ -365,11 +371,23 @@ pub struct Catalogue {
     fields: Vec<FieldDef>,
     index: HashMap<(Entity, String), usize>,
     medical: bool,
+    retention: Retention,
 }
 
 impl Catalogue {
-    /// Loads and checks a catalogue file; `medical` allows special-category fields.
+    /// Loads and checks a catalogue file under the default retention policies;
+    /// `medical` allows special-category fields.
     pub fn load(toml_text: &str, medical: bool) -> Result<Self, FieldError> {
+        Self::load_with(toml_text, medical, Retention::default())
+    }
+
+    /// Loads and checks a catalogue file whose retention texts take their periods from
+    /// `retention`'s policies (E4).
+    pub fn load_with(
+        toml_text: &str,
+        medical: bool,
+        retention: Retention,
+    ) -> Result<Self, FieldError> {
         let file: CatalogueFile = toml::from_str(toml_text)
             .map_err(|e| FieldError::new("catalogue", "catalogue_syntax", e.to_string()))?;
         let mut cat = Catalogue {
@@ -377,6 +395,7 @@ impl Catalogue {
             fields: Vec::new(),
             index: HashMap::new(),
             medical,
+            retention,
         };
         for f in file.field {
             if f.custom.is_some() {
@@ -404,9 +423,11 @@ impl Catalogue {
         Self::load(DEFAULT_CATALOGUE, false).expect("the built-in catalogue is valid")
     }
 
-    /// Adds a field after checking it; refuses a second field of the same key.
-    pub fn add(&mut self, f: FieldDef) -> Result<(), FieldError> {
+    /// Adds a field after checking it; refuses a second field of the same key. Its
+    /// retention text is given its policies' period.
+    pub fn add(&mut self, mut f: FieldDef) -> Result<(), FieldError> {
         f.check(&self.purposes, self.medical)?;
+        f.retention = self.retention_text(&f)?;
         let key = (f.entity, f.key());
         if self.index.contains_key(&key) {
             return Err(FieldError::new(
@@ -425,6 +446,66 @@ impl Catalogue {
         self.index.insert(key, self.fields.len());
         self.fields.push(f);
         Ok(())
+    }
+
+    /// A field's retention text with `{period}` replaced by the period of the
+    /// policies that keep it; refuses a policy that does not exist, policies that
+    /// disagree, and a text that does not say where the period goes.
+    fn retention_text(&self, f: &FieldDef) -> Result<Text, FieldError> {
+        let field = format!("{}.{}", f.entity.as_str(), f.key());
+        let marked = f.retention.fr.contains("{period}") || f.retention.en.contains("{period}");
+        let Some(first) = f.retained_by.first() else {
+            if marked {
+                return Err(FieldError::new(
+                    format!("{field}.retention"),
+                    "retention_policy_required",
+                    "writes `{period}` but names no policy in `retained_by`",
+                ));
+            }
+            return Ok(f.retention.clone());
+        };
+        let mut period = None;
+        for name in &f.retained_by {
+            let p = self.retention.period_of(name).ok_or_else(|| {
+                FieldError::new(
+                    format!("{field}.retained_by"),
+                    "unknown_policy",
+                    format!("names `{name}`, which is not a retention policy in force"),
+                )
+            })?;
+            match period {
+                Some((q, ref other)) if q != p => {
+                    return Err(FieldError::new(
+                        format!("{field}.retained_by"),
+                        "retention_disagrees",
+                        format!(
+                            "policies `{other}` ({}) and `{name}` ({}) keep this field for different periods",
+                            Period::words(q).1,
+                            Period::words(p).1
+                        ),
+                    ))
+                }
+                Some(_) => {}
+                None => period = Some((p, first.clone())),
+            }
+        }
+        if !(f.retention.fr.contains("{period}") && f.retention.en.contains("{period}")) {
+            return Err(FieldError::new(
+                format!("{field}.retention"),
+                "retention_period_marker",
+                "names its policies, so its text must write `{period}` where their period goes, in French and English",
+            ));
+        }
+        let (fr, en) = period.map(|p| p.0.words()).unwrap_or_default();
+        Ok(Text {
+            fr: f.retention.fr.replace("{period}", &fr),
+            en: f.retention.en.replace("{period}", &en),
+        })
+    }
+
+    /// The retention policies and holds the catalogue was checked against.
+    pub fn retention(&self) -> &Retention {
+        &self.retention
     }
 
     pub fn is_medical(&self) -> bool {

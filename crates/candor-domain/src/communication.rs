@@ -353,7 +353,7 @@ pub fn decide(category: Category, channel: Channel, f: &Facts<'_>) -> Rule {
                 Some(Status::Pending) => Rule::OptInPending,
                 Some(Status::Withdrawn) => Rule::OptedOutOfPurpose,
                 Some(Status::Refused) => Rule::OptInRefused,
-                Some(Status::NeverAsked) | None => Rule::NoOptIn,
+                Some(Status::NeverAsked | Status::Lapsed) | None => Rule::NoOptIn,
             }
         }
     }

@@ -140,7 +140,7 @@ pub fn staff_may_record(role: Role, action: Action, source: Source) -> Result<()
             ),
             _ => matches!(role, Role::Admin | Role::Sales | Role::Support),
         },
-        Action::Confirm => false,
+        Action::Confirm | Action::Lapse => false,
     };
     if allowed {
         Ok(())
@@ -157,8 +157,11 @@ pub enum Action {
     Confirm,
     Withdraw,
     Refuse,
+    /// A pending grant the person never confirmed, closed by the retention policy
+    /// after its period (E4): it keeps the grant's source.
+    Lapse,
 }
-names!(Action, "unknown_action" { Grant => "grant", Confirm => "confirm", Withdraw => "withdraw", Refuse => "refuse" });
+names!(Action, "unknown_action" { Grant => "grant", Confirm => "confirm", Withdraw => "withdraw", Refuse => "refuse", Lapse => "lapse" });
 
 /// The proof kept with an event. Which parts are required depends on the source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -398,8 +401,10 @@ pub enum Status {
     Withdrawn,
     Refused,
     NeverAsked,
+    /// A grant never confirmed in time: no consent, as if never asked, with its trace.
+    Lapsed,
 }
-names!(Status, "unknown_status" { Effective => "effective", Pending => "pending", Withdrawn => "withdrawn", Refused => "refused", NeverAsked => "never_asked" });
+names!(Status, "unknown_status" { Effective => "effective", Pending => "pending", Withdrawn => "withdrawn", Refused => "refused", NeverAsked => "never_asked", Lapsed => "lapsed" });
 
 /// The projection kept per subject × purpose × channel, updated with each event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -463,6 +468,14 @@ pub fn apply(before: Option<&ConsentState>, e: &ConsentEvent) -> ConsentState {
                     s.first_opt_in_at = Some(e.at);
                     s.first_opt_in_source = Some(b.source);
                 }
+            }
+            Some(b) => return b.clone(),
+            None => return s,
+        },
+        Action::Lapse => match before {
+            Some(b) if b.status == Status::Pending => {
+                s.status = Status::Lapsed;
+                s.source = b.source;
             }
             Some(b) => return b.clone(),
             None => return s,

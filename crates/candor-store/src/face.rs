@@ -628,6 +628,31 @@ pub trait Erasures: Send + Sync {
         limit: u32,
     ) -> Result<Vec<Uuid>>;
 
+    /// Former customers (a contract or an order, every contract ended, no open
+    /// request) whose newest sign of life is older than `cutoff`: no order, contract
+    /// end, web visit, email open or click, or consent event since; at most `limit`,
+    /// oldest first (retention, E4).
+    async fn former_customers(&self, cutoff: time::OffsetDateTime, limit: u32)
+        -> Result<Vec<Uuid>>;
+
+    /// B2C grants still pending since before `cutoff`: counted, or (`apply`) closed by
+    /// a `lapse` event in each person's chain, `chunk` per transaction; a grant
+    /// confirmed meanwhile is left alone. `by` is the policy, in the event's evidence.
+    async fn lapse_pending(
+        &self,
+        cutoff: time::OffsetDateTime,
+        at: time::OffsetDateTime,
+        by: &str,
+        apply: bool,
+        chunk: u32,
+    ) -> Result<u64>;
+
+    /// Records a run of the retention policies.
+    async fn record_run(&self, run: &crate::model::RetentionRun) -> Result<()>;
+
+    /// The newest runs first.
+    async fn runs(&self, limit: u32) -> Result<Vec<crate::model::RetentionRun>>;
+
     /// Tracking events (web visits, email opens and clicks) older than `cutoff`:
     /// counted, or deleted `chunk` at a time, one transaction each, so a writer never
     /// waits long; how many.

@@ -464,6 +464,38 @@ pub struct ErasurePlan {
     pub notice: Option<QueuedMail>,
 }
 
+/// One run of the retention policies (E4): when, by whom, dry or not, and what each
+/// policy did or would do, in counts.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetentionRun {
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub finished_at: OffsetDateTime,
+    pub dry_run: bool,
+    /// `job:retention`, `user:<id>`, `token:<id>` or `cli`: never a name.
+    pub actor: String,
+    pub outcomes: Vec<RetentionOutcome>,
+}
+
+/// What one policy did in a run, or would do in a dry run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RetentionOutcome {
+    pub name: String,
+    pub target: String,
+    /// `erase` (people), `delete` (rows) or `lapse` (pending consents closed).
+    pub action: String,
+    /// Data older than this falls under the policy (none for ended holds).
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cutoff: Option<OffsetDateTime>,
+    pub count: u64,
+}
+
 /// What an erasure did: its record, the records kept under a legal hold, and the
 /// outbox messages whose `.eml` copies are still to delete.
 #[derive(Debug, Clone)]

@@ -203,6 +203,10 @@ pub const OTHER_TABLES: &[OtherTable] = &[
         why: "keyed hashes of erased people's emails and phones, never the values",
     },
     OtherTable {
+        table: "retention_run",
+        why: "each run of the retention policies: when, who, and counts per policy; the people erased are named only in erasure records",
+    },
+    OtherTable {
         table: "suppression_lift",
         why: "an admin's override of the suppression list: kind, reason, who and when, without the hash",
     },

@@ -481,6 +481,7 @@ fn field(entity: Entity, name: &str, value: ValueType) -> FieldDef {
         purposes: vec!["customer_relationship".into()],
         basis: LawfulBasis::LegitimateInterests,
         retention: text("3 years after the last contact"),
+        retained_by: Vec::new(),
         why: text("To fit the offer to the customer"),
         personal: true,
         system: false,

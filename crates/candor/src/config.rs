@@ -46,6 +46,9 @@ pub struct Config {
     /// Directories under which removable drives are mounted: a request's bundle is
     /// written to a drive only below one of them.
     pub drive_roots: Vec<PathBuf>,
+    /// The retention policies and legal holds (E4); listing any policy replaces the
+    /// whole default list.
+    pub retention: candor_domain::retention::RetentionConfig,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -70,6 +73,7 @@ impl Default for Config {
             request_months: 1,
             request_extension_months: 2,
             drive_roots: vec!["/media".into(), "/mnt".into(), "/run/media".into()],
+            retention: candor_domain::retention::RetentionConfig::default(),
             log: "info,sqlx=warn".into(),
         }
     }
@@ -208,6 +212,49 @@ drive_roots = ["/media", "/mnt", "/run/media"]
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"
+
+# Retention (E4): how long data is kept, checked at start (a policy with an unknown
+# target, a period that is not a positive number of months or days, or a hold shorter
+# than the law's is refused, naming it). Every day at 03:00 UTC the policies run; the
+# back office (Retention) shows the last runs and a preview, and
+# `candor retention run --dry-run` lists what each would do. The field catalogue's
+# retention texts take their periods from these policies (`retained_by`).
+[retention]
+# Orders are kept 10 years from their date (Code de commerce L123-22), contracts 5
+# years from their end (Code civil 2224), naming no one, after their person's erasure.
+# Longer is allowed, shorter is not.
+order_hold_years = 10
+contract_hold_years = 5
+
+# Listing any policy replaces the whole list below. Targets: inactive_prospects (no
+# contract, no order, no sign of life: erased), former_customers (every contract
+# ended, no order and no sign of life since: erased, their orders and contracts held),
+# pending_consents (a B2C grant never confirmed: lapses), tracking_events (web visits,
+# email opens and clicks: deleted), ended_holds (held records past their hold:
+# deleted; no period). The CNIL's guidance gives the defaults.
+[[retention.policy]]
+name = "inactive_prospects"
+target = "inactive_prospects"
+months = 36
+
+[[retention.policy]]
+name = "former_customers"
+target = "former_customers"
+months = 36
+
+[[retention.policy]]
+name = "pending_consents"
+target = "pending_consents"
+days = 30
+
+[[retention.policy]]
+name = "tracking_events"
+target = "tracking_events"
+months = 13
+
+[[retention.policy]]
+name = "ended_holds"
+target = "ended_holds"
 "#;
 
 #[cfg(test)]
@@ -224,8 +271,35 @@ mod tests {
         assert_eq!(from_example.data_dir, d.data_dir);
         assert_eq!(from_example.listen, d.listen);
         assert_eq!(from_example.log, d.log);
+        assert_eq!(from_example.retention, d.retention);
         let raw: toml::Value = toml::from_str(EXAMPLE).unwrap();
         assert!(raw.get("listen").is_some());
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn a_listed_policy_replaces_the_default_list_and_is_checked_at_load() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "candor.toml",
+                "[retention]\norder_hold_years = 12\n\n[[retention.policy]]\n\
+                 name = \"web\"\ntarget = \"tracking_events\"\nmonths = 6\n",
+            )?;
+            let c = Config::load(None, Overrides::default()).map_err(|e| *e)?;
+            assert_eq!(c.retention.order_hold_years, 12);
+            assert_eq!(c.retention.contract_hold_years, 5);
+            assert_eq!(c.retention.policy.len(), 1);
+            let r = c.retention.load().expect("valid");
+            assert_eq!(r.holds.order_years, 12);
+            jail.create_file(
+                "candor.toml",
+                "[[retention.policy]]\nname = \"web\"\ntarget = \"tracking_events\"\nmonths = -6\n",
+            )?;
+            let c = Config::load(None, Overrides::default()).map_err(|e| *e)?;
+            let e = c.retention.load().unwrap_err();
+            assert_eq!(e.field, "retention.policy.web.months");
+            Ok(())
+        });
     }
 
     #[test]

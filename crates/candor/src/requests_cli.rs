@@ -90,35 +90,36 @@ pub async fn retention(cfg: &Config, c: RetentionCommand) -> Result<()> {
     let planned: u64 = if dry_run {
         0
     } else {
-        app.run_retention(true, &mut |_| {})
+        app.retention_plan()
             .await
             .map_err(err)?
             .iter()
-            .filter(|p| p.action == "erase")
-            .map(|p| p.count)
+            .filter(|p| p.outcome.action == "erase")
+            .map(|p| p.outcome.count)
             .sum()
     };
     let bar = setup::progress_bar(planned, "erasing");
     let done = app
-        .run_retention(dry_run, &mut |n| bar.set_position(n))
+        .run_retention("cli", dry_run, &mut |n| bar.set_position(n))
         .await
         .map_err(err)?;
     bar.finish_and_clear();
     for p in &done {
-        let why = match p.cutoff {
+        let o = &p.outcome;
+        let why = match o.cutoff {
             Some(c) => format!("older than {}", candor_domain::contact::rfc3339(c)),
             None => "legal hold ended".to_owned(),
         };
         println!(
-            "{:<22} {:<18} {} {:>8} {}  ({why})",
-            p.name,
-            p.target,
+            "{:<22} {:<20} {} {:>8} {}  ({why})",
+            o.name,
+            o.target,
             if dry_run { "would" } else { "did" },
-            p.count,
-            if p.action == "erase" {
-                "people erased"
-            } else {
-                "rows deleted"
+            o.count,
+            match o.action.as_str() {
+                "erase" => "people erased",
+                "lapse" => "pending consents closed",
+                _ => "rows deleted",
             },
         );
         for id in p.ids.iter().take(20) {

@@ -31,9 +31,14 @@ fn read_or(path: Option<&std::path::Path>, default: &str) -> Result<String> {
 pub async fn open(cfg: &Config) -> Result<Candor> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating the data directory {}", cfg.data_dir.display()))?;
-    let catalogue = Catalogue::load(
+    let retention = cfg
+        .retention
+        .load()
+        .map_err(|e| anyhow::anyhow!("the retention policies were refused: {e}"))?;
+    let catalogue = Catalogue::load_with(
         &read_or(cfg.catalogue.as_deref(), DEFAULT_CATALOGUE)?,
         cfg.medical,
+        retention,
     )
     .map_err(|e| anyhow::anyhow!("the field catalogue was refused: {e}"))?;
     let lexicon = Lexicon::parse(&read_or(cfg.lexicon.as_deref(), DEFAULT_LEXICON)?)
@@ -63,10 +68,8 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
             max_extension_months: cfg.request_extension_months,
         },
         drive_roots: cfg.drive_roots.clone(),
-        holds: candor_domain::erasure::HoldRules::default(),
         // `.eml` copies from the local outbox, even once mail goes through SMTP.
         outbox_dir: Some(cfg.data_dir.join("outbox")),
-        retention: candor_domain::retention::defaults(),
     };
     if cfg.request_months == 0 {
         anyhow::bail!("request_months must be at least 1");

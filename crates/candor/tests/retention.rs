@@ -1,12 +1,14 @@
 //! Retention (E4), on both backends, with a test clock moved across each boundary: a
 //! prospect is kept 3 years less a day after their last sign of life and erased a day
 //! after 3 years (through the erasure use case, reason `policy:…`); a customer is not a
-//! prospect; tracking events go after 13 months; records whose legal hold ended go; a
-//! dry run says all of it and changes nothing; the daily job runs the same.
+//! prospect; a former customer goes 3 years after their last contract ended, one with
+//! a running contract stays; a B2C grant never confirmed lapses after 30 days; tracking
+//! events go after 13 months; records whose legal hold ended go; a dry run says all of
+//! it and changes nothing; every run is recorded; the daily job runs the same.
 
 mod common;
 
-use candor_domain::clock::FixedClock;
+use candor_domain::clock::{Clock, FixedClock};
 use candor_domain::Role;
 use common::TestApp;
 use serde_json::json;
@@ -18,7 +20,7 @@ fn by_name<'a>(
     out: &'a [candor_app::retention::PolicyOutcome],
     name: &str,
 ) -> &'a candor_app::retention::PolicyOutcome {
-    out.iter().find(|p| p.name == name).unwrap()
+    out.iter().find(|p| p.outcome.name == name).unwrap()
 }
 
 async fn visit(t: &TestApp, who: Uuid) {
@@ -68,33 +70,56 @@ async fn policies_run_across_their_boundaries(t: TestApp, c: Arc<FixedClock>) {
     // The visitor comes back on 29 July 2028: their last sign of life moves.
     c.advance(time::Duration::days(900));
     visit(&t, visitor).await;
+    // The customer orders again then: still a customer in 2029.
+    assert_eq!(
+        t.post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{customer}/orders"),
+            &order
+        )
+        .await
+        .status(),
+        201
+    );
 
     // 9 February 2029, three years less a day after the prospect's creation: kept.
     c.advance(time::Duration::days(195));
-    let dry = t.app.run_retention(true, &mut |_| {}).await.unwrap();
-    assert_eq!(by_name(&dry, "prospects_3_years").count, 0, "{dry:?}");
+    let dry = t
+        .app
+        .run_retention("test", true, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        by_name(&dry, "inactive_prospects").outcome.count,
+        0,
+        "{dry:?}"
+    );
     // Two days later, three years and a day: the prospect goes, not the visitor (seen
     // in 2028) nor the customer (an order).
     c.advance(time::Duration::days(2));
     let before = t.snapshot().await;
-    let dry = t.app.run_retention(true, &mut |_| {}).await.unwrap();
+    let dry = t.app.retention_plan().await.unwrap();
     assert_eq!(t.snapshot().await, before, "a dry run changes nothing");
-    let p = by_name(&dry, "prospects_3_years");
-    assert_eq!((p.action, p.ids.clone()), ("erase", vec![prospect]));
-    let tracking = by_name(&dry, "tracking_13_months");
+    let p = by_name(&dry, "inactive_prospects");
     assert_eq!(
-        tracking.count, 2,
+        (p.outcome.action.as_str(), p.ids.clone()),
+        ("erase", vec![prospect])
+    );
+    assert_eq!(by_name(&dry, "former_customers").outcome.count, 0);
+    let tracking = by_name(&dry, "tracking_events");
+    assert_eq!(
+        tracking.outcome.count, 2,
         "the two visits of 2026, not the visitor's of 2028"
     );
 
     let mut heard = 0;
     let done = t
         .app
-        .run_retention(false, &mut |n| heard = n)
+        .run_retention("test", false, &mut |n| heard = n)
         .await
         .unwrap();
     assert_eq!(heard, 1);
-    assert_eq!(by_name(&done, "prospects_3_years").ids, vec![prospect]);
+    assert_eq!(by_name(&done, "inactive_prospects").ids, vec![prospect]);
     assert!(t
         .app
         .store
@@ -111,8 +136,8 @@ async fn policies_run_across_their_boundaries(t: TestApp, c: Arc<FixedClock>) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(record.reason, "policy:prospects_3_years");
-    assert_eq!(record.actor, "policy:prospects_3_years");
+    assert_eq!(record.reason, "policy:inactive_prospects");
+    assert_eq!(record.actor, "policy:inactive_prospects");
     let left: BTreeSet<String> = t
         .app
         .store
@@ -141,8 +166,24 @@ async fn policies_run_across_their_boundaries(t: TestApp, c: Arc<FixedClock>) {
         .unwrap()
         .is_some());
     assert!(t.app.store.contacts().get(visitor).await.unwrap().is_some());
-    let again = t.app.run_retention(false, &mut |_| {}).await.unwrap();
-    assert!(again.iter().all(|p| p.count == 0), "{again:?}");
+    let again = t
+        .app
+        .run_retention("test", false, &mut |_| {})
+        .await
+        .unwrap();
+    assert!(again.iter().all(|p| p.outcome.count == 0), "{again:?}");
+    // Each run recorded (the unrecorded plan aside), newest first, with its counts.
+    let runs = t.app.store.erasures().runs(10).await.unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.dry_run).collect::<Vec<_>>(),
+        [false, false, true]
+    );
+    let first = runs[1]
+        .outcomes
+        .iter()
+        .find(|o| o.name == "inactive_prospects")
+        .unwrap();
+    assert_eq!((first.action.as_str(), first.count), ("erase", 1));
 
     // The customer erased: the order is held 10 years, then the daily job deletes it.
     let res = t
@@ -167,21 +208,155 @@ async fn policies_run_across_their_boundaries(t: TestApp, c: Arc<FixedClock>) {
         .unwrap();
     assert_eq!(
         t.app.store.erasures().held(erased.id).await.unwrap().len(),
-        1,
-        "still held"
+        2,
+        "both orders still held"
     );
     c.advance(time::Duration::days(366 * 2));
     t.app.run_due_jobs().await.unwrap();
-    assert!(
-        t.app
-            .store
-            .erasures()
-            .held(erased.id)
-            .await
-            .unwrap()
-            .is_empty(),
-        "the hold ended"
+    let held = t.app.store.erasures().held(erased.id).await.unwrap();
+    assert_eq!(
+        held.iter().map(|h| h.held_until.year()).collect::<Vec<_>>(),
+        [2038],
+        "the 2026 order's hold ended in 2036, the 2028 order's runs to 2038"
     );
+    for (name, r) in t.app.verify().await.unwrap() {
+        assert!(r.breaks.is_empty(), "{name}: {:?}", r.breaks);
+    }
+}
+
+/// A former customer goes 3 years after their last contract ended, and their contract
+/// stays under its hold; a customer with a running contract stays. A B2C grant never
+/// confirmed lapses after 30 days (an event in the chain: the chain still verifies,
+/// and no message may rely on it).
+async fn former_customers_go_and_unconfirmed_grants_lapse(t: TestApp, c: Arc<FixedClock>) {
+    let former: Uuid = t
+        .contact(json!({"kind": "b2c", "last_name": "Ancien", "email": "ancien@example.fr"}))
+        .await
+        .parse()
+        .unwrap();
+    let running: Uuid = t
+        .contact(json!({"kind": "b2c", "last_name": "Fidèle"}))
+        .await
+        .parse()
+        .unwrap();
+    for (who, body) in [
+        (
+            former,
+            json!({"reference": "C-ANCIEN", "starts_on": "2026-01-05", "ends_on": "2026-03-31"}),
+        ),
+        (
+            running,
+            json!({"reference": "C-FIDELE", "starts_on": "2026-01-05"}),
+        ),
+    ] {
+        let res = t
+            .post(
+                Role::Sales,
+                &format!("/api/v1/contacts/{who}/contracts"),
+                &body,
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    }
+    let reader = t
+        .contact(json!({"kind": "b2c", "last_name": "Lecteur", "email": "lecteur@example.fr"}))
+        .await;
+    let grant = json!({
+        "purpose": "newsletter", "channel": "email", "action": "grant", "source": "web_form",
+        "evidence": {"form_id": "footer", "wording": "Je souhaite recevoir la lettre.",
+                     "ip": "203.0.113.7", "user_agent": "Mozilla/5.0"}
+    });
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{reader}/consents"),
+            &grant,
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let reader: Uuid = reader.parse().unwrap();
+    let status = |t: &TestApp| {
+        let app = t.app.clone();
+        async move { app.store.consents().states(reader).await.unwrap()[0].status }
+    };
+    assert_eq!(status(&t).await, candor_domain::consent::Status::Pending);
+
+    // 29 days: still pending; 31 days: lapsed, and a second run finds nothing.
+    c.advance(time::Duration::days(29));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "pending_consents").outcome.count, 0);
+    c.advance(time::Duration::days(2));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "pending_consents").outcome.count, 1);
+    assert_eq!(status(&t).await, candor_domain::consent::Status::Pending);
+    let done = t
+        .app
+        .run_retention("test", false, &mut |_| {})
+        .await
+        .unwrap();
+    let p = by_name(&done, "pending_consents");
+    assert_eq!((p.outcome.action.as_str(), p.outcome.count), ("lapse", 1));
+    assert_eq!(status(&t).await, candor_domain::consent::Status::Lapsed);
+    let events = t.app.store.consents().events(reader).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (
+            last.action,
+            last.source,
+            last.evidence.recorded_by.as_deref()
+        ),
+        (
+            candor_domain::consent::Action::Lapse,
+            candor_domain::consent::Source::WebForm,
+            Some("policy:pending_consents")
+        )
+    );
+    let again = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&again, "pending_consents").outcome.count, 0);
+    // Staff cannot record a lapse themselves.
+    let res = t
+        .post(
+            Role::Admin,
+            &format!("/api/v1/contacts/{reader}/consents"),
+            &json!({"purpose": "newsletter", "channel": "email", "action": "lapse", "source": "manual"}),
+        )
+        .await;
+    common::expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("action"),
+        Some("lapse_by_policy"),
+    )
+    .await;
+
+    // The contract ended on 31 March 2026: kept until 31 March 2029, gone the day after.
+    c.advance(time::Duration::days(1113));
+    assert_eq!(c.now().date(), time::macros::date!(2029 - 03 - 30));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "former_customers").ids, Vec::<Uuid>::new());
+    c.advance(time::Duration::days(2));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "former_customers").ids, vec![former]);
+    let done = t
+        .app
+        .run_retention("test", false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(by_name(&done, "former_customers").ids, vec![former]);
+    let record = t
+        .app
+        .store
+        .erasures()
+        .of_subject(former)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.reason, "policy:former_customers");
+    let held = t.app.store.erasures().held(record.id).await.unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].held_until, time::macros::date!(2031 - 03 - 31));
+    assert!(t.app.store.contacts().get(running).await.unwrap().is_some());
     for (name, r) in t.app.verify().await.unwrap() {
         assert!(r.breaks.is_empty(), "{name}: {:?}", r.breaks);
     }
@@ -267,5 +442,6 @@ async fn a_yearly_transparency_message_goes_once(t: TestApp, c: Arc<FixedClock>)
 
 on_both_backends_with_clock!(
     policies_run_across_their_boundaries,
+    former_customers_go_and_unconfirmed_grants_lapse,
     a_yearly_transparency_message_goes_once
 );

@@ -222,3 +222,67 @@ fn the_first_unwritable_field_is_the_one_named() {
         Some("shoe_size")
     );
 }
+
+#[test]
+fn retention_texts_take_their_policies_period_and_a_disagreement_is_named() {
+    use crate::retention::RetentionConfig;
+    let c = cat();
+    let f = c.field(Entity::Contact, "first_name").unwrap();
+    assert_eq!(f.retention.fr, "3 ans après le dernier contact");
+    assert_eq!(f.retention.en, "3 years after the last contact");
+    let rate = c.field(Entity::Contact, "newsletter_open_rate").unwrap();
+    assert_eq!(rate.retention.en, "13 months");
+    let order = c.field(Entity::Order, "total_cents").unwrap();
+    assert!(
+        order.retention.fr.starts_with("10 ans après la commande"),
+        "{order:?}"
+    );
+
+    // One source: two years for prospects and customers change the texts.
+    let mut cfg = RetentionConfig::default();
+    for p in &mut cfg.policy {
+        if p.target.ends_with("_prospects") || p.target == "former_customers" {
+            p.months = Some(24);
+        }
+    }
+    let c = Catalogue::load_with(DEFAULT_CATALOGUE, false, cfg.load().unwrap()).unwrap();
+    let f = c.field(Entity::Contact, "email").unwrap();
+    assert_eq!(f.retention.en, "2 years after the last contact");
+
+    // Policies that disagree on a field are named, and so is the field.
+    let mut cfg = RetentionConfig::default();
+    cfg.policy[0].months = Some(24);
+    let e = Catalogue::load_with(DEFAULT_CATALOGUE, false, cfg.load().unwrap()).unwrap_err();
+    assert_eq!(e.rule, "retention_disagrees");
+    assert!(e.field.ends_with(".retained_by"), "{e:?}");
+    assert!(e.message.contains("inactive_prospects") && e.message.contains("former_customers"));
+
+    // A policy no longer in force, a marker without a policy, a policy without a marker.
+    let mut cfg = RetentionConfig::default();
+    cfg.policy.retain(|p| p.name != "tracking_events");
+    let e = Catalogue::load_with(DEFAULT_CATALOGUE, false, cfg.load().unwrap()).unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.rule),
+        ("contact.newsletter_open_rate.retained_by", "unknown_policy")
+    );
+    let mut c = cat();
+    let mut f = custom("tier", "transactional", "Sells.");
+    f.retention.fr = "{period}".into();
+    assert_eq!(
+        c.add(f.clone()).unwrap_err().rule,
+        "retention_policy_required"
+    );
+    f.retention.fr = "3 ans".into();
+    f.retained_by = vec!["tracking_events".into()];
+    assert_eq!(
+        c.add(f.clone()).unwrap_err().rule,
+        "retention_period_marker"
+    );
+    f.retention = Text {
+        fr: "{period} après la visite".into(),
+        en: "{period} after the visit".into(),
+    };
+    c.add(f).unwrap();
+    let added = c.custom_field(Entity::Contact, "tier").unwrap();
+    assert_eq!(added.retention.fr, "13 mois après la visite");
+}

@@ -571,6 +571,156 @@ impl crate::face::Erasures for Store {
         Ok(ids.into_iter().map(|i| i.0).collect())
     }
 
+    async fn former_customers(
+        &self,
+        cutoff: time::OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<Uuid>> {
+        // A contract keeps the relation alive until its end date, or while it is
+        // active without one; one ended or cancelled without a date ended when it
+        // was last changed.
+        let ids: Vec<Id> = sqlx::query_scalar(
+            "SELECT c.id FROM contact c WHERE c.created_at < $1 \
+             AND (EXISTS (SELECT 1 FROM contract k WHERE k.contact_id = c.id) \
+               OR EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id)) \
+             AND NOT EXISTS (SELECT 1 FROM contract k WHERE k.contact_id = c.id \
+               AND COALESCE(k.ends_on >= $2, k.status = 'active' OR k.updated_at >= $1)) \
+             AND NOT EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id AND o.ordered_at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.contact_id = c.id AND a.at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM consent_event e WHERE e.subject_id = c.id AND e.at >= $1) \
+             AND NOT EXISTS (SELECT 1 FROM subject_request r WHERE r.subject_id = c.id \
+               AND r.status IN ('received', 'identity_verified', 'in_progress')) \
+             ORDER BY c.created_at, c.id LIMIT $3",
+        )
+        .bind(Ts(cutoff))
+        .bind(cutoff.date())
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(|i| i.0).collect())
+    }
+
+    async fn lapse_pending(
+        &self,
+        cutoff: time::OffsetDateTime,
+        at: time::OffsetDateTime,
+        by: &str,
+        apply: bool,
+        chunk: u32,
+    ) -> Result<u64> {
+        use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
+        const PENDING: &str = "FROM consent_state WHERE status = 'pending' AND since < $1";
+        if !apply {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {PENDING}"))
+                .bind(Ts(cutoff))
+                .fetch_one(&self.reader)
+                .await?;
+            return Ok(n.unsigned_abs());
+        }
+        let chunk = chunk.max(1);
+        let mut total = 0;
+        loop {
+            let mut tx = self.write().await?;
+            let rows: Vec<(Id, String, String)> = sqlx::query_as(&format!(
+                "SELECT subject_id, purpose, channel {PENDING} \
+                 ORDER BY subject_id, purpose, channel LIMIT $2"
+            ))
+            .bind(Ts(cutoff))
+            .bind(i64::from(chunk))
+            .fetch_all(&mut *tx)
+            .await?;
+            let found = rows.len();
+            for (subject, purpose, channel) in rows {
+                let channel = Channel::parse("channel", &channel)
+                    .map_err(|e| StoreError::Corrupt(format!("consent_state: {}", e.message)))?;
+                // The head first, as every append takes it; then the state again: a
+                // confirmation that committed meanwhile wins.
+                sqlx::query(&format!(
+                    "SELECT seq FROM consent_head WHERE subject_id = $1{}",
+                    dialect::FOR_UPDATE
+                ))
+                .bind(subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let still: Option<String> = sqlx::query_scalar(
+                    "SELECT source FROM consent_state WHERE subject_id = $1 AND purpose = $2 \
+                     AND channel = $3 AND status = 'pending' AND since < $4",
+                )
+                .bind(subject)
+                .bind(&purpose)
+                .bind(channel.as_str())
+                .bind(Ts(cutoff))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(source) = still else { continue };
+                let source = Source::parse("source", &source)
+                    .map_err(|e| StoreError::Corrupt(format!("consent_state: {}", e.message)))?;
+                let draft = ConsentDraft {
+                    subject_id: subject.0,
+                    purpose,
+                    channel,
+                    action: Action::Lapse,
+                    pending: None,
+                    source,
+                    evidence: Evidence {
+                        recorded_by: Some(by.to_owned()),
+                        ..Evidence::default()
+                    },
+                    at,
+                };
+                super::append_consent_in(&mut tx, draft).await?;
+                total += 1;
+            }
+            tx.commit().await?;
+            if found < chunk as usize {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn record_run(&self, run: &crate::model::RetentionRun) -> Result<()> {
+        let outcomes = serde_json::to_string(&run.outcomes)
+            .map_err(|e| StoreError::Corrupt(format!("retention run: {e}")))?;
+        let mut tx = self.write().await?;
+        sqlx::query(
+            "INSERT INTO retention_run (id, started_at, finished_at, dry_run, actor, outcomes) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Id(run.id))
+        .bind(Ts(run.started_at))
+        .bind(Ts(run.finished_at))
+        .bind(i64::from(run.dry_run))
+        .bind(&run.actor)
+        .bind(outcomes)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn runs(&self, limit: u32) -> Result<Vec<crate::model::RetentionRun>> {
+        let rows: Vec<(Id, Ts, Ts, i64, String, String)> = sqlx::query_as(
+            "SELECT id, started_at, finished_at, dry_run, actor, outcomes FROM retention_run \
+             ORDER BY started_at DESC, id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(crate::model::RetentionRun {
+                    id: r.0 .0,
+                    started_at: r.1 .0,
+                    finished_at: r.2 .0,
+                    dry_run: r.3 != 0,
+                    actor: r.4,
+                    outcomes: serde_json::from_str(&r.5)
+                        .map_err(|e| StoreError::Corrupt(format!("retention run: {e}")))?,
+                })
+            })
+            .collect()
+    }
+
     async fn tracking_before(
         &self,
         cutoff: time::OffsetDateTime,

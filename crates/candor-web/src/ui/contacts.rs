@@ -282,6 +282,8 @@ fn status_label(t: &Texts, s: Status) -> &'static str {
         (Status::Refused, "en") => "Refused",
         (Status::Refused, _) => "Refusé",
         (Status::NeverAsked, _) => t.never_asked,
+        (Status::Lapsed, "en") => "Lapsed (never confirmed)",
+        (Status::Lapsed, _) => "Expiré (jamais confirmé)",
     }
 }
 
@@ -551,6 +553,10 @@ pub(super) async fn contact_page(
                     "grant" => t.grant.to_owned(),
                     "withdraw" => t.withdraw.to_owned(),
                     "refuse" => t.refuse.to_owned(),
+                    "confirm" if t.lang == "en" => "Confirmed by the person".to_owned(),
+                    "confirm" => "Confirmé par la personne".to_owned(),
+                    "lapse" if t.lang == "en" => "Lapsed, never confirmed".to_owned(),
+                    "lapse" => "Expiré, jamais confirmé".to_owned(),
                     other => other.to_owned(),
                 },
                 source: source_label(t, e.source).to_owned(),

@@ -367,6 +367,7 @@ fn parse_field(f: &FieldForm) -> Result<FieldDef, Vec<String>> {
             fr: f.retention_fr.clone(),
             en: f.retention_en.clone(),
         },
+        retained_by: Vec::new(),
         why: Text {
             fr: f.why_fr.clone(),
             en: f.why_en.clone(),

@@ -1,0 +1,12 @@
+-- Each run of the retention policies (E4), by the daily job, a person in the back
+-- office or `candor retention run`, dry or not: what each policy did, in counts. The
+-- ids of people erased are in the erasure records, not here.
+CREATE TABLE retention_run (
+    id          UUID PRIMARY KEY,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL,
+    dry_run     BIGINT NOT NULL CHECK (dry_run IN (0, 1)),
+    actor       TEXT NOT NULL,
+    outcomes    TEXT NOT NULL
+);
+CREATE INDEX retention_run_started_idx ON retention_run (started_at);
