@@ -8,7 +8,7 @@
 use crate::{Actor, AppError, Candor};
 use candor_domain::erasure::Why;
 use candor_domain::retention::{Policy, Target};
-use candor_store::{RetentionOutcome, RetentionRun};
+pub use candor_store::{RetentionOutcome, RetentionRun};
 use uuid::Uuid;
 
 /// Rows per transaction when a policy deletes.
@@ -43,12 +43,23 @@ impl Candor {
         dry_run: bool,
         progress: &mut (dyn FnMut(u64) + Send),
     ) -> Result<Vec<PolicyOutcome>, AppError> {
+        Ok(self.recorded_run(by, dry_run, progress).await?.1)
+    }
+
+    /// A run and the id of its record.
+    async fn recorded_run(
+        &self,
+        by: &str,
+        dry_run: bool,
+        progress: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<(Uuid, Vec<PolicyOutcome>), AppError> {
         let started_at = self.now();
         let out = self.apply_retention(dry_run, progress).await?;
+        let id = Uuid::now_v7();
         self.store
             .erasures()
             .record_run(&RetentionRun {
-                id: Uuid::now_v7(),
+                id,
                 started_at,
                 finished_at: self.now(),
                 dry_run,
@@ -56,7 +67,7 @@ impl Candor {
                 outcomes: out.iter().map(|o| o.outcome.clone()).collect(),
             })
             .await?;
-        Ok(out)
+        Ok((id, out))
     }
 
     /// What the policies would do now, unrecorded (a progress bar's total).
@@ -157,21 +168,34 @@ impl Candor {
         Ok(out)
     }
 
-    /// A dpo's or admin's run from the back office or the API: a preview (`dry_run`)
-    /// or the policies applied now, as the daily job would.
+    /// A dpo's or admin's run from the back office or the API: a dry run (`dry_run`)
+    /// or the policies applied now, as the daily job would; recorded, with its id.
     pub async fn run_retention_as(
         &self,
         actor: &Actor,
         dry_run: bool,
-    ) -> Result<Vec<PolicyOutcome>, AppError> {
-        if !actor.role.governs_data() {
-            return Err(AppError::RoleForbidden {
-                role: actor.role,
-                what: "run the retention policies",
-            });
-        }
-        self.run_retention(&actor.audit_name, dry_run, &mut |_| {})
+    ) -> Result<(Uuid, Vec<PolicyOutcome>), AppError> {
+        Self::may_govern(actor, "run the retention policies")?;
+        self.recorded_run(&actor.audit_name, dry_run, &mut |_| {})
             .await
+    }
+
+    /// What the policies would do now, with the people each would erase; changes and
+    /// records nothing (the back office's preview; dpo and admin).
+    pub async fn retention_preview(&self, actor: &Actor) -> Result<Vec<PolicyOutcome>, AppError> {
+        Self::may_govern(actor, "preview the retention policies")?;
+        self.retention_plan().await
+    }
+
+    fn may_govern(actor: &Actor, what: &'static str) -> Result<(), AppError> {
+        if actor.role.governs_data() {
+            Ok(())
+        } else {
+            Err(AppError::RoleForbidden {
+                role: actor.role,
+                what,
+            })
+        }
     }
 
     /// The last runs of the retention policies, newest first (dpo and admin).
@@ -180,12 +204,7 @@ impl Candor {
         actor: &Actor,
         limit: u32,
     ) -> Result<Vec<RetentionRun>, AppError> {
-        if !actor.role.governs_data() {
-            return Err(AppError::RoleForbidden {
-                role: actor.role,
-                what: "read the retention runs",
-            });
-        }
+        Self::may_govern(actor, "read the retention runs")?;
         Ok(self.store.erasures().runs(limit.clamp(1, 200)).await?)
     }
 }

@@ -1341,3 +1341,115 @@ async fn the_dpo_erases_a_contact_in_the_browser() {
     }
     br.client.clone().close().await.unwrap();
 }
+
+/// E4 in the back office: the dpo reads the policies in force, previews what would go
+/// (a web visit of 14 months ago; nothing changes), applies the policies once the box
+/// is ticked, and finds the run first in the list; the page reads on a phone in French.
+#[tokio::test]
+async fn the_dpo_previews_and_runs_retention_in_the_browser() {
+    if !available("the_dpo_previews_and_runs_retention_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = t
+        .contact(json!({"kind": "b2c", "last_name": "Visiteur", "email": "visiteur.retention@example.fr"}))
+        .await;
+    let id: uuid::Uuid = id.parse().unwrap();
+    t.app
+        .store
+        .activity()
+        .record(&candor_store::ActivityRecord {
+            id: uuid::Uuid::now_v7(),
+            contact_id: id,
+            kind: "web_visit".into(),
+            at: t.app.now() - time::Duration::days(430),
+            detail: "/tarifs".into(),
+        })
+        .await
+        .unwrap();
+    let br = browser().await;
+    let b = &br.client;
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Dpo).await;
+    b.goto(&format!("{}/retention", t.url)).await.unwrap();
+    assert!(text_of(b, "#retention-policies")
+        .await
+        .contains("former_customers"));
+    assert!(text_of(b, "#retention-holds").await.contains("L123-22"));
+    b.find(Locator::Id("retention-preview-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("retention-preview"))
+        .await
+        .unwrap();
+    assert!(
+        text_of(b, "#retention-preview")
+            .await
+            .contains("1 row deleted if applied"),
+        "{}",
+        text_of(b, "#retention-preview").await
+    );
+    let rows = t.app.store.subjects().rows(id).await.unwrap();
+    let visits = |rows: &[(&str, Vec<Value>)]| {
+        rows.iter()
+            .find(|(table, _)| *table == "activity")
+            .map_or(0, |(_, r)| r.len())
+    };
+    assert_eq!(visits(&rows), 1, "a preview changes nothing");
+    b.find(Locator::Id("retention-confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-retention-run button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("notice")).await.unwrap();
+    let first = text_of(b, "#retention-runs tbody tr").await;
+    assert!(
+        first.contains("Applied") && first.contains("tracking_events : 1 row deleted"),
+        "{first}"
+    );
+    let rows = t.app.store.subjects().rows(id).await.unwrap();
+    assert_eq!(visits(&rows), 0, "the old visit is gone");
+    b.find(Locator::Css("form[action='/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("html[lang=fr]"))
+        .await
+        .unwrap();
+    b.set_window_size(390, 900).await.unwrap();
+    b.goto(&format!("{}/retention?preview=1", t.url))
+        .await
+        .unwrap();
+    assert!(text_of(b, "h1").await.contains("Conservation des données"));
+    assert!(text_of(b, "#retention-runs").await.contains("Appliqué"));
+    assert!(text_of(b, "#retention-preview")
+        .await
+        .contains("0 ligne supprimée si on les applique"));
+    assert!(
+        !overflows(b).await,
+        "the retention page fits a phone: {}",
+        widest(b).await
+    );
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("retention-390-fr.png"), png).unwrap();
+    }
+    br.client.clone().close().await.unwrap();
+}

@@ -10,7 +10,7 @@ mod common;
 use candor_domain::checkpoint::CheckpointBreak as C;
 use candor_domain::Role;
 use candor_store::registry::{OnErasure, SUBJECT_TABLES};
-use common::{expect_error, TestApp, Visitor};
+use common::{expect_error, signed_in, TestApp, STAFF_PASSWORD as PASSWORD};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -361,20 +361,6 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
     assert!(vanished(ub, "audit"), "{breaks:?}");
 }
 
-const PASSWORD: &str = "a long enough test password";
-
-async fn signed_in(t: &TestApp, role: Role) -> Visitor {
-    let mut v = Visitor::new(t, "127.0.0.1");
-    v.login(&format!("{}@test.example", role.as_str()), PASSWORD)
-        .await;
-    let csrf = v.csrf("/contacts").await;
-    v.post(
-        "/language",
-        &[("csrf", &csrf), ("locale", "fr"), ("back", "/contacts")],
-    )
-    .await;
-    v
-}
 
 /// The back office (E1, E3): the dpo erases from the contact's page after ticking the
 /// confirmation; the record's page says what was done and what the holds keep, in

@@ -440,7 +440,102 @@ async fn a_yearly_transparency_message_goes_once(t: TestApp, c: Arc<FixedClock>)
     );
 }
 
+/// The API and the page: dpo and admin read the policies and runs, preview and run;
+/// other roles get 403 and no menu entry; a run without the box ticked runs nothing.
+async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>) {
+    for role in [Role::Sales, Role::Marketing, Role::Support] {
+        let res = t.get(role, "/api/v1/retention").await;
+        common::expect_error(res, 403, "role_forbidden", None, None).await;
+        let res = t
+            .post(role, "/api/v1/retention/runs", &json!({"dry_run": true}))
+            .await;
+        common::expect_error(res, 403, "role_forbidden", None, None).await;
+    }
+    let res = t.get(Role::Dpo, "/api/v1/retention").await;
+    assert_eq!(res.status(), 200);
+    let doc: serde_json::Value = res.json().await.unwrap();
+    let names: Vec<&str> = doc["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "inactive_prospects",
+            "former_customers",
+            "pending_consents",
+            "tracking_events",
+            "ended_holds"
+        ]
+    );
+    assert_eq!(doc["policies"][2]["days"], 30);
+    assert_eq!(doc["holds"]["order_years"], 10);
+    assert_eq!(doc["runs"], json!([]));
+    let before = t.snapshot().await;
+    let res = t
+        .post(Role::Admin, "/api/v1/retention/runs", &json!({"dry_run": true}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let run: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(run["outcomes"][0]["ids"], json!([]));
+    assert_eq!(t.snapshot().await, before, "a dry run changes no data");
+    let res = t
+        .post(Role::Admin, "/api/v1/retention/runs", &json!({"dry": true}))
+        .await;
+    common::expect_error(res, 400, "unknown_field", Some("dry"), None).await;
+    let doc: serde_json::Value = t
+        .get(Role::Dpo, "/api/v1/retention")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["runs"][0]["id"], run["id"]);
+    assert_eq!(doc["runs"][0]["dry_run"], true);
+
+    // The page: the menu entry for the dpo only; a run without the box does nothing.
+    t.staff_accounts(common::STAFF_PASSWORD).await;
+    let mut dpo = common::signed_in(&t, Role::Dpo).await;
+    let page = dpo.get("/contacts").await.text().await.unwrap();
+    assert!(page.contains("href=\"/retention\""));
+    let mut sales = common::signed_in(&t, Role::Sales).await;
+    assert!(!sales
+        .get("/contacts")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"/retention\""));
+    assert_eq!(sales.get("/retention").await.status(), 403);
+    let csrf = dpo.csrf("/retention").await;
+    let res = dpo.post("/retention/run", &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Cochez la case pour confirmer"), "{body}");
+    assert_eq!(
+        t.app.store.erasures().runs(10).await.unwrap().len(),
+        1,
+        "nothing ran"
+    );
+    let res = dpo
+        .post("/retention/run", &[("csrf", &csrf), ("confirm", "yes")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let runs = t.app.store.erasures().runs(10).await.unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(to, format!("/retention?ran={}", runs[0].id));
+    let body = dpo.get(&to).await.text().await.unwrap();
+    assert!(
+        body.contains("Les règles ont été appliquées") && body.contains("class=\"fresh\""),
+        "{body}"
+    );
+}
+
 on_both_backends_with_clock!(
+    retention_through_the_api_and_the_page,
     policies_run_across_their_boundaries,
     former_customers_go_and_unconfirmed_grants_lapse,
     a_yearly_transparency_message_goes_once

@@ -15,6 +15,7 @@ mod orders;
 mod outbox;
 mod pages;
 mod requests;
+mod retention;
 mod schema;
 mod system;
 mod tracking;
@@ -53,6 +54,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "communication", description = "The communication rules: may a message of a category go to a contact on a channel now"),
         (name = "campaigns", description = "Segments and campaigns: audiences, reports rule by rule, sending with one-click unsubscribe"),
         (name = "requests", description = "Data subject requests: intake with a signed receipt, deadlines, identity, extension, refusal, answers"),
+        (name = "retention", description = "Retention policies (E4): those in force, the legal holds, the runs, a run or a preview now"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "outbox", description = "Emails Candor queued and delivered"),
         (name = "pages", description = "HTML pages people reach from Candor's emails"),
@@ -138,6 +140,8 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(requests::request_bundle))
         .routes(routes!(requests::export_schema))
         .routes(routes!(requests::deliver_request))
+        .routes(routes!(retention::get_retention))
+        .routes(routes!(retention::run_retention))
         .routes(routes!(requests::rectify_request))
         .routes(routes!(requests::erase_request))
         .routes(routes!(download::download_page, download::download))

@@ -17,6 +17,7 @@ pub mod i18n;
 mod imports;
 mod limits;
 mod requests;
+mod retention;
 pub mod session;
 mod settings;
 
@@ -88,6 +89,8 @@ pub fn router(app: &Candor) -> Router<Candor> {
             get(requests::rectification).post(requests::rectify),
         )
         .route("/requests/{id}/{step}", post(requests::step))
+        .route("/retention", get(retention::index))
+        .route("/retention/run", post(retention::run))
         .route("/audit", get(governance::audit))
         .route("/outbox", get(governance::outbox))
         .route("/outbox/{id}", get(governance::outbox_mail))
@@ -134,6 +137,7 @@ impl Chrome {
         if role.governs_data() {
             items.push(("/audit", t.audit));
             items.push(("/outbox", t.outbox));
+            items.push(("/retention", t.nav_retention));
         }
         if role == Role::Admin {
             items.push(("/imports", t.imports));

@@ -628,6 +628,26 @@ impl Visitor {
     }
 }
 
+/// The password `TestApp::staff_accounts` is given by `signed_in`'s callers.
+#[allow(dead_code)]
+pub const STAFF_PASSWORD: &str = "a long enough test password";
+
+/// A staff member of `role` signed in to the back office, reading it in French (the
+/// accounts made by `staff_accounts(STAFF_PASSWORD)`).
+#[allow(dead_code)]
+pub async fn signed_in(t: &TestApp, role: Role) -> Visitor {
+    let mut v = Visitor::new(t, "127.0.0.1");
+    v.login(&format!("{}@test.example", role.as_str()), STAFF_PASSWORD)
+        .await;
+    let csrf = v.csrf("/contacts").await;
+    v.post(
+        "/language",
+        &[("csrf", &csrf), ("locale", "fr"), ("back", "/contacts")],
+    )
+    .await;
+    v
+}
+
 /// A person with a row in every kind of record a subject has: consents (one with web
 /// evidence), an order, a contract, a web visit, an undeliverable address.
 #[allow(dead_code)]
