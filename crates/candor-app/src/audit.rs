@@ -168,6 +168,12 @@ impl Candor {
                 breaks.push(CheckpointBreak::ErasureSignature { seq: e.seq });
             }
         }
+        for (subject, seq, hash, signature) in self.store.audit().bases().await? {
+            let digest = candor_domain::audit::base_digest(subject, seq, &hash);
+            if !crate::keys::checkpoint_signature_ok(&key, &digest, &signature) {
+                breaks.push(CheckpointBreak::AuditBaseSignature { subject });
+            }
+        }
         if let Some(path) = &self.settings.anchor {
             let text = match std::fs::read_to_string(path) {
                 Ok(t) => t,

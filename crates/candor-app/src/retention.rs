@@ -145,6 +145,20 @@ impl Candor {
                         .await?;
                     ("delete", n, Vec::new())
                 }
+                Target::AuditEntries => {
+                    let keys = self.keys.clone();
+                    let n = self
+                        .store
+                        .audit()
+                        .trim_before(
+                            cutoff,
+                            !dry_run,
+                            &move |digest| keys.sign_checkpoint(digest),
+                            ERASE_BATCH,
+                        )
+                        .await?;
+                    ("delete", n, Vec::new())
+                }
                 Target::EndedHolds => {
                     let n = self
                         .store

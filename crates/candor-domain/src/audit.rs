@@ -134,6 +134,16 @@ impl Chained for AuditEntry {
     }
 }
 
+/// What the checkpoint key signs when retention removes the oldest entries of a
+/// person's access audit (E4): the subject, and the position and hash of the last
+/// entry removed, from which the chain left goes on. Without the key, no one can
+/// remove entries and move the start of a chain to hide it.
+pub fn base_digest(subject: Uuid, seq: i64, hash: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("candor audit base\n{subject}\n{seq}\n{hash}").as_bytes(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,8 +34,19 @@ pub fn verify_chain<E: Chained>(
     entries: &[E],
     head: Option<(i64, &str)>,
 ) -> Result<(), ChainBreak> {
-    let mut prev = GENESIS.to_owned();
-    let mut expected_seq = 1;
+    verify_chain_from(entries, (0, GENESIS), head)
+}
+
+/// Verifies a chain whose entries up to `base` (a position and its hash) were removed
+/// by retention: the first entry left follows `base`. `(0, GENESIS)` is the whole
+/// chain.
+pub fn verify_chain_from<E: Chained>(
+    entries: &[E],
+    base: (i64, &str),
+    head: Option<(i64, &str)>,
+) -> Result<(), ChainBreak> {
+    let mut prev = base.1.to_owned();
+    let mut expected_seq = base.0 + 1;
     for e in entries {
         if e.seq() != expected_seq || e.prev_hash() != prev {
             return Err(ChainBreak::Unlinked {

@@ -105,6 +105,9 @@ pub enum CheckpointBreak {
     /// An erasure record not signed by the checkpoint key: added or rewritten by
     /// someone without it.
     ErasureSignature { seq: i64 },
+    /// The start of a person's access audit moved by retention is not signed by the
+    /// checkpoint key: its oldest entries were removed by someone without it.
+    AuditBaseSignature { subject: Uuid },
     /// A chain the newest checkpoint covered is gone, with its head.
     Vanished {
         ledger: String,

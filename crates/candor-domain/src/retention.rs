@@ -27,15 +27,19 @@ pub enum Target {
     /// Records kept under a legal hold whose hold has ended: deleted (the period is
     /// the hold's own).
     EndedHolds,
+    /// Access-audit entries older than the period, each person's oldest first: deleted,
+    /// the chain left starting after them with a signed start.
+    AuditEntries,
 }
 
 impl Target {
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::InactiveProspects,
         Target::FormerCustomers,
         Target::PendingConsents,
         Target::TrackingEvents,
         Target::EndedHolds,
+        Target::AuditEntries,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,7 @@ impl Target {
             Target::PendingConsents => "pending_consents",
             Target::TrackingEvents => "tracking_events",
             Target::EndedHolds => "ended_holds",
+            Target::AuditEntries => "audit_entries",
         }
     }
 
@@ -169,6 +174,7 @@ impl Default for RetentionConfig {
                 p("pending_consents", None, Some(30)),
                 p("tracking_events", Some(13), None),
                 p("ended_holds", None, None),
+                p("audit_entries", Some(72), None),
             ],
         }
     }

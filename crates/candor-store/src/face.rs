@@ -123,6 +123,23 @@ pub trait Audit: Send + Sync {
 
     /// Access-audit entries matching `filter`, newest first.
     async fn search(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Retention (E4): each person's oldest entries older than `cutoff` (up to the
+    /// first newer one) counted, or (`apply`) deleted, `chunk` people per transaction.
+    /// The chain left starts after the last entry removed: its position and hash go
+    /// into the head with `sign`'s signature of `audit::base_digest` (the checkpoint
+    /// key). How many entries.
+    async fn trim_before(
+        &self,
+        cutoff: time::OffsetDateTime,
+        apply: bool,
+        sign: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+        chunk: u32,
+    ) -> Result<u64>;
+
+    /// The chains that start after removed entries: subject, position, hash and
+    /// signature of their start.
+    async fn bases(&self) -> Result<Vec<(Uuid, i64, String, String)>>;
 }
 
 /// The global chain of signed checkpoints over every subject chain's head.

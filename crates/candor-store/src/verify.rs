@@ -2,13 +2,16 @@
 //! with the subject's head, and this groups them and reports breaks.
 
 use crate::model::VerifyReport;
-use candor_domain::chain::{verify_chain, ChainBreak, Chained};
+use candor_domain::chain::{verify_chain_from, ChainBreak, Chained};
 
 /// Accumulates one subject's entries at a time.
 pub struct Verifier<E> {
     pub report: VerifyReport,
     current: Vec<E>,
     head: Option<(i64, String)>,
+    /// Where the current subject's chain starts, when retention removed its oldest
+    /// entries.
+    base: Option<(i64, String)>,
     /// A subject one of whose entries could not be read: already reported, its other
     /// entries are counted but not checked.
     unreadable: Option<uuid::Uuid>,
@@ -20,13 +23,14 @@ impl<E> Default for Verifier<E> {
             report: VerifyReport::default(),
             current: Vec::new(),
             head: None,
+            base: None,
             unreadable: None,
         }
     }
 }
 
 impl<E: Chained> Verifier<E> {
-    pub fn push(&mut self, e: E, head: Option<(i64, String)>) {
+    pub fn push(&mut self, e: E, head: Option<(i64, String)>, base: Option<(i64, String)>) {
         if self.unreadable == Some(e.subject()) {
             self.report.entries += 1;
             return;
@@ -39,6 +43,7 @@ impl<E: Chained> Verifier<E> {
             self.flush();
         }
         self.head = head;
+        self.base = base;
         self.report.entries += 1;
         self.current.push(e);
     }
@@ -87,13 +92,19 @@ impl<E: Chained> Verifier<E> {
         self.report.subjects += 1;
         let subject = self.current[0].subject();
         let head = self.head.take();
+        let base = self.base.take();
+        let base = base
+            .as_ref()
+            .map_or((0, candor_domain::chain::GENESIS), |(n, h)| {
+                (*n, h.as_str())
+            });
         let result = match head.as_ref() {
             // Entries without a head: the head row itself was removed.
             None => Err(ChainBreak::Truncated {
                 last_seq: self.current.last().map_or(0, |e| e.seq()),
                 head_seq: 0,
             }),
-            Some((s, h)) => verify_chain(&self.current, Some((*s, h.as_str()))),
+            Some((s, h)) => verify_chain_from(&self.current, base, Some((*s, h.as_str()))),
         };
         if let Err(b) = result {
             self.report.breaks.push((subject, b));

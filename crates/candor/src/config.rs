@@ -231,7 +231,9 @@ contract_hold_years = 5
 # ended, no order and no sign of life since: erased, their orders and contracts held),
 # pending_consents (a B2C grant never confirmed: lapses), tracking_events (web visits,
 # email opens and clicks: deleted), ended_holds (held records past their hold:
-# deleted; no period). The CNIL's guidance gives the defaults.
+# deleted; no period), audit_entries (the access audit's entries, each person's oldest
+# first: deleted, the chain left starting after them with a signed start). The
+# CNIL's guidance gives the defaults.
 [[retention.policy]]
 name = "inactive_prospects"
 target = "inactive_prospects"
@@ -255,6 +257,11 @@ months = 13
 [[retention.policy]]
 name = "ended_holds"
 target = "ended_holds"
+
+[[retention.policy]]
+name = "audit_entries"
+target = "audit_entries"
+months = 72
 "#;
 
 #[cfg(test)]

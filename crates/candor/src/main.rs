@@ -520,6 +520,7 @@ async fn verify(cfg: &Config) -> Result<()> {
             C::Root { seq } => println!("BROKEN: the chain heads kept for checkpoint #{seq} were changed: they no longer give its signed root"),
             C::Anchor { seq } => println!("BROKEN: checkpoint #{seq}, listed in the anchor file, is missing from the database or differs"),
             C::ErasureSignature { seq } => println!("BROKEN: erasure record #{seq} is not signed by this installation's checkpoint key"),
+            C::AuditBaseSignature { subject } => println!("BROKEN: the access audit of subject {subject} starts after removed entries, and that start is not signed by this installation's checkpoint key"),
             C::Vanished { ledger, subject, seq } => println!("BROKEN: the {ledger} chain of subject {subject} is gone with its head; the last checkpoint saw it at seq {seq}"),
             C::Rewound { ledger, subject, checkpoint_seq, now_seq } => println!("BROKEN: the {ledger} chain of subject {subject} went back from seq {checkpoint_seq} (last checkpoint) to {now_seq}: entries were removed"),
             C::Rewritten { ledger, subject, seq } => println!("BROKEN: the {ledger} chain of subject {subject} was rewritten: its entry at seq {seq} is not the one the last checkpoint saw"),

@@ -361,7 +361,6 @@ async fn a_person_is_erased_and_no_one_else_is_touched(t: TestApp) {
     assert!(vanished(ub, "audit"), "{breaks:?}");
 }
 
-
 /// The back office (E1, E3): the dpo erases from the contact's page after ticking the
 /// confirmation; the record's page says what was done and what the holds keep, in
 /// French; sales see no such form and may not post it.

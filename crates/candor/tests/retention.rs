@@ -440,6 +440,99 @@ async fn a_yearly_transparency_message_goes_once(t: TestApp, c: Arc<FixedClock>)
     );
 }
 
+/// The access audit's entries go after 6 years, each person's oldest first, up to the
+/// first newer one; the chain left still verifies from its signed start, the
+/// checkpoints that saw the removed entries still verify, and a chain emptied by it
+/// too. A start not signed by the key, or an entry removed by hand, is named.
+async fn old_audit_entries_go_and_the_chains_still_prove(t: TestApp, c: Arc<FixedClock>) {
+    use candor_domain::checkpoint::CheckpointBreak as C;
+    let mut ids = Vec::new();
+    for name in ["Ancienne", "Oubliée"] {
+        let id = t
+            .contact(json!({"kind": "b2c", "last_name": name, "email": format!("{}@example.fr", name.to_lowercase().replace('é', "e"))}))
+            .await;
+        // A running contract: neither a prospect nor a former customer.
+        let res = t
+            .post(
+                Role::Sales,
+                &format!("/api/v1/contacts/{id}/contracts"),
+                &json!({"reference": format!("C-{name}"), "starts_on": "2026-01-05"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        ids.push(id.parse::<Uuid>().unwrap());
+    }
+    let (kept, emptied) = (ids[0], ids[1]);
+    let count = |t: &TestApp, who: Uuid| {
+        let app = t.app.clone();
+        async move { app.store.audit().list(who, 1000).await.unwrap().len() }
+    };
+    let at_start = count(&t, kept).await;
+    assert!(at_start >= 2, "creation and contract: {at_start}");
+    t.app.checkpoint().await.unwrap().expect("a checkpoint");
+
+    // Five years on, the dpo reads the first person: a newer entry.
+    c.advance(time::Duration::days(365 * 5));
+    assert_eq!(
+        t.get(Role::Dpo, &format!("/api/v1/contacts/{kept}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(count(&t, kept).await, at_start + 1);
+    t.app.checkpoint().await.unwrap().expect("a checkpoint");
+
+    // Six years less a day after the start: nothing goes; a day after: the old ones.
+    c.advance(time::Duration::days(365));
+    assert_eq!(c.now().date(), time::macros::date!(2032 - 02 - 09));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "audit_entries").outcome.count, 0, "{plan:?}");
+    c.advance(time::Duration::days(2));
+    let plan = t.app.retention_plan().await.unwrap();
+    let due = by_name(&plan, "audit_entries").outcome.count;
+    assert_eq!(due as usize, at_start + count(&t, emptied).await);
+    let done = t
+        .app
+        .run_retention("test", false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(by_name(&done, "audit_entries").outcome.count, due);
+    let left = t.app.store.audit().list(kept, 1000).await.unwrap();
+    assert_eq!(left.len(), 1, "the read of year five stays: {left:?}");
+    assert_eq!(left[0].seq as usize, at_start + 1);
+    assert_eq!(count(&t, emptied).await, 0);
+    for (name, r) in t.app.verify().await.unwrap() {
+        assert!(r.breaks.is_empty(), "{name}: {:?}", r.breaks);
+    }
+    let breaks = t.app.verify_checkpoints().await.unwrap().breaks;
+    assert!(breaks.is_empty(), "{breaks:?}");
+    t.app.checkpoint().await.unwrap();
+    assert!(t.app.verify_checkpoints().await.unwrap().breaks.is_empty());
+
+    // A start moved without the key is named; an entry removed by hand too.
+    t.exec(&format!(
+        "UPDATE audit_head SET base_signature = 'ab' WHERE subject_id = '{emptied}'"
+    ))
+    .await;
+    let breaks = t.app.verify_checkpoints().await.unwrap().breaks;
+    assert!(
+        breaks
+            .iter()
+            .any(|b| matches!(b, C::AuditBaseSignature { subject } if *subject == emptied)),
+        "{breaks:?}"
+    );
+    t.exec(&format!(
+        "DELETE FROM audit_entry WHERE subject_id = '{kept}'"
+    ))
+    .await;
+    let audit = &t.app.verify().await.unwrap()[0];
+    assert!(
+        audit.1.breaks.iter().any(|(s, _)| *s == kept),
+        "{:?}",
+        audit.1.breaks
+    );
+}
+
 /// The API and the page: dpo and admin read the policies and runs, preview and run;
 /// other roles get 403 and no menu entry; a run without the box ticked runs nothing.
 async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>) {
@@ -467,7 +560,8 @@ async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>)
             "former_customers",
             "pending_consents",
             "tracking_events",
-            "ended_holds"
+            "ended_holds",
+            "audit_entries"
         ]
     );
     assert_eq!(doc["policies"][2]["days"], 30);
@@ -475,7 +569,11 @@ async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>)
     assert_eq!(doc["runs"], json!([]));
     let before = t.snapshot().await;
     let res = t
-        .post(Role::Admin, "/api/v1/retention/runs", &json!({"dry_run": true}))
+        .post(
+            Role::Admin,
+            "/api/v1/retention/runs",
+            &json!({"dry_run": true}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let run: serde_json::Value = res.json().await.unwrap();
@@ -535,6 +633,7 @@ async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>)
 }
 
 on_both_backends_with_clock!(
+    old_audit_entries_go_and_the_chains_still_prove,
     retention_through_the_api_and_the_page,
     policies_run_across_their_boundaries,
     former_customers_go_and_unconfirmed_grants_lapse,

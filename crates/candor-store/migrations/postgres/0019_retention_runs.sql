@@ -10,3 +10,11 @@ CREATE TABLE retention_run (
     outcomes    TEXT NOT NULL
 );
 CREATE INDEX retention_run_started_idx ON retention_run (started_at);
+
+-- Retention of the access audit (E4): a person's oldest entries go after the period;
+-- the chain left starts after `base_seq`, whose hash is `base_hash`, a start signed
+-- with the checkpoint key (`base_signature`) so no one without it can remove entries.
+ALTER TABLE audit_head ADD COLUMN base_seq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE audit_head ADD COLUMN base_hash TEXT;
+ALTER TABLE audit_head ADD COLUMN base_signature TEXT;
+CREATE INDEX audit_entry_at_idx ON audit_entry (at);

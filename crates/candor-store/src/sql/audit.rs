@@ -175,7 +175,116 @@ impl crate::face::Audit for Store {
 
     /// Checks every subject's chain against its head; streams, so memory stays flat.
     async fn verify(&self) -> Result<VerifyReport> {
-        super::verify_chains(&self.reader, ("audit_entry", "audit_head"), COLUMNS, entry).await
+        super::verify_chains(
+            &self.reader,
+            ("audit_entry", "audit_head"),
+            true,
+            COLUMNS,
+            entry,
+        )
+        .await
+    }
+
+    async fn trim_before(
+        &self,
+        cutoff: time::OffsetDateTime,
+        apply: bool,
+        sign: &(dyn for<'s> Fn(&'s str) -> String + Send + Sync),
+        chunk: u32,
+    ) -> Result<u64> {
+        // An entry goes when it and every entry before it in its chain are older than
+        // the cutoff.
+        const TRIMMABLE: &str = "FROM audit_entry e WHERE e.at < $1 AND NOT EXISTS \
+            (SELECT 1 FROM audit_entry n WHERE n.subject_id = e.subject_id \
+             AND n.seq < e.seq AND n.at >= $1)";
+        if !apply {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {TRIMMABLE}"))
+                .bind(Ts(cutoff))
+                .fetch_one(&self.reader)
+                .await?;
+            return Ok(n.unsigned_abs());
+        }
+        let chunk = chunk.max(1);
+        let mut total = 0;
+        loop {
+            let subjects: Vec<Id> = sqlx::query_scalar(&format!(
+                "SELECT DISTINCT e.subject_id {TRIMMABLE} ORDER BY e.subject_id LIMIT $2"
+            ))
+            .bind(Ts(cutoff))
+            .bind(i64::from(chunk))
+            .fetch_all(&self.reader)
+            .await?;
+            let mut tx = self.write().await?;
+            let mut removed = 0;
+            for subject in &subjects {
+                let head: Option<(i64, i64)> = sqlx::query_as(&format!(
+                    "SELECT seq, base_seq FROM audit_head WHERE subject_id = $1{}",
+                    dialect::FOR_UPDATE
+                ))
+                .bind(*subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((head_seq, base_seq)) = head else {
+                    continue;
+                };
+                let first_new: Option<i64> = sqlx::query_scalar(
+                    "SELECT MIN(seq) FROM audit_entry WHERE subject_id = $1 AND at >= $2",
+                )
+                .bind(*subject)
+                .bind(Ts(cutoff))
+                .fetch_one(&mut *tx)
+                .await?;
+                let last = first_new.map_or(head_seq, |n| n - 1);
+                if last <= base_seq {
+                    continue;
+                }
+                let hash: Option<String> = sqlx::query_scalar(
+                    "SELECT hash FROM audit_entry WHERE subject_id = $1 AND seq = $2",
+                )
+                .bind(*subject)
+                .bind(last)
+                .fetch_optional(&mut *tx)
+                .await?;
+                // A chain already broken there is left for `candor verify` to name.
+                let Some(hash) = hash else { continue };
+                let n = sqlx::query("DELETE FROM audit_entry WHERE subject_id = $1 AND seq <= $2")
+                    .bind(*subject)
+                    .bind(last)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                let signature = sign(&candor_domain::audit::base_digest(subject.0, last, &hash));
+                sqlx::query(
+                    "UPDATE audit_head SET base_seq = $2, base_hash = $3, base_signature = $4 \
+                     WHERE subject_id = $1",
+                )
+                .bind(*subject)
+                .bind(last)
+                .bind(&hash)
+                .bind(signature)
+                .execute(&mut *tx)
+                .await?;
+                removed += n;
+            }
+            tx.commit().await?;
+            total += removed;
+            if subjects.len() < chunk as usize || removed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn bases(&self) -> Result<Vec<(Uuid, i64, String, String)>> {
+        let rows: Vec<(Id, i64, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT subject_id, base_seq, base_hash, base_signature FROM audit_head \
+             WHERE base_seq > 0 ORDER BY subject_id",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(s, n, h, sig)| (s.0, n, h.unwrap_or_default(), sig.unwrap_or_default()))
+            .collect())
     }
 
     /// Access-audit entries matching `filter`, newest first.

@@ -184,6 +184,24 @@ impl crate::face::Checkpoints for Store {
                         continue;
                     }
                 }
+                // Retention removed the oldest entries of an access audit: its signed
+                // start answers for a kept head at or before it (the signature is
+                // checked with the key, by the application).
+                if ledger == "audit" {
+                    let base: Option<(i64, Option<String>)> = sqlx::query_as(
+                        "SELECT base_seq, base_hash FROM audit_head WHERE subject_id = $1",
+                    )
+                    .bind(Id(subject))
+                    .fetch_optional(&self.reader)
+                    .await?;
+                    if let Some((base_seq, base_hash)) = base {
+                        if seq < base_seq
+                            || (seq == base_seq && base_hash.as_deref() == Some(kept.as_str()))
+                        {
+                            continue;
+                        }
+                    }
+                }
                 let ledger = ledger.to_owned();
                 out.push(match (head_seq, entry_hash, last) {
                     (None, None, None) => CheckpointBreak::Vanished {

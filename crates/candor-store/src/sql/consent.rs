@@ -316,6 +316,7 @@ impl crate::face::Consents for Store {
         let mut report = super::verify_chains(
             &self.reader,
             ("consent_event", "consent_head"),
+            false,
             EVENT_COLUMNS,
             event,
         )

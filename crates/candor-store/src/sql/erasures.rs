@@ -523,7 +523,7 @@ impl crate::face::Erasures for Store {
         let head = all.last().map(|e| (e.seq, e.hash.clone()));
         let mut v = crate::verify::Verifier::default();
         for e in all {
-            v.push(e, head.clone());
+            v.push(e, head.clone(), None);
         }
         Ok(v.finish())
     }

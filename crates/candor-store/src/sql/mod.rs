@@ -46,6 +46,7 @@ const LIST: usize = 900;
 async fn verify_chains<E, R>(
     pool: &sqlx::Pool<Db>,
     (table, head): (&str, &str),
+    based: bool,
     columns: &str,
     parse: fn(R) -> Result<E>,
 ) -> Result<crate::model::VerifyReport>
@@ -57,8 +58,14 @@ where
     use sqlx::Row;
     let mut v = crate::verify::Verifier::default();
     let cols: Vec<String> = columns.split(", ").map(|c| format!("e.{c}")).collect();
+    // A chain whose oldest entries retention removed starts after its base.
+    let base = if based {
+        "h.base_seq AS base_seq, h.base_hash AS base_hash"
+    } else {
+        "CAST(0 AS BIGINT) AS base_seq, CAST(NULL AS TEXT) AS base_hash"
+    };
     let sql = format!(
-        "SELECT {}, h.seq AS head_seq, h.hash AS head_hash FROM {table} e \
+        "SELECT {}, h.seq AS head_seq, h.hash AS head_hash, {base} FROM {table} e \
          LEFT JOIN {head} h ON h.subject_id = e.subject_id ORDER BY e.subject_id, e.seq",
         cols.join(", ")
     );
@@ -66,10 +73,13 @@ where
     while let Some(row) = rows.try_next().await? {
         let hs: Option<i64> = row.try_get("head_seq")?;
         let hh: Option<String> = row.try_get("head_hash")?;
+        let bs: Option<i64> = row.try_get("base_seq")?;
+        let bh: Option<String> = row.try_get("base_hash")?;
+        let base = bs.filter(|&n| n > 0).zip(bh);
         // A row that no longer reads (a byte changed under it) is an altered entry:
         // named by id, and the other chains are still checked.
         match R::from_row(&row).map_err(Into::into).and_then(parse) {
-            Ok(e) => v.push(e, hs.zip(hh)),
+            Ok(e) => v.push(e, hs.zip(hh), base),
             Err(_) => {
                 let subject = row.try_get::<Id, _>("subject_id").map(|i| i.0).ok();
                 let id = row.try_get::<Id, _>("id").map(|i| i.0).ok();
@@ -79,8 +89,15 @@ where
         }
     }
     drop(rows);
+    // A head with no entry left: a chain removed, unless retention removed every
+    // entry, leaving the head at its base (the same position and hash).
+    let emptied = if based {
+        " AND NOT (h.seq = h.base_seq AND h.hash = h.base_hash)"
+    } else {
+        ""
+    };
     let orphans: Vec<(Id, i64)> = sqlx::query_as(&format!(
-        "SELECT subject_id, seq FROM {head} h WHERE seq > 0 AND NOT EXISTS \
+        "SELECT subject_id, seq FROM {head} h WHERE seq > 0{emptied} AND NOT EXISTS \
          (SELECT 1 FROM {table} e WHERE e.subject_id = h.subject_id)"
     ))
     .fetch_all(pool)

@@ -6,9 +6,9 @@ use crate::extract::{page_limit, ApiJson, ApiQuery, Auth};
 use axum::extract::State;
 use axum::Json;
 use candor_app::retention::PolicyOutcome;
+use candor_app::retention::RetentionRun;
 use candor_app::Candor;
 use candor_domain::retention::Period;
-use candor_app::retention::RetentionRun;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -171,7 +171,8 @@ pub async fn run_retention(
     auth: Auth,
     ApiJson(b): ApiJson<RunBody>,
 ) -> Result<Json<RunResult>, ApiError> {
-    let (id, out): (Uuid, Vec<PolicyOutcome>) = app.run_retention_as(&auth.actor, b.dry_run).await?;
+    let (id, out): (Uuid, Vec<PolicyOutcome>) =
+        app.run_retention_as(&auth.actor, b.dry_run).await?;
     Ok(Json(RunResult {
         id,
         dry_run: b.dry_run,

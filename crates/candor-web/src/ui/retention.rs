@@ -56,6 +56,7 @@ fn target_words(t: &Texts, target: Target) -> &'static str {
         Target::PendingConsents => t.ret_pending_consents,
         Target::TrackingEvents => t.ret_tracking_events,
         Target::EndedHolds => t.ret_ended_holds,
+        Target::AuditEntries => t.ret_audit_entries,
     }
 }
 
@@ -198,13 +199,7 @@ async fn run_row(app: &Candor, t: &Texts, run: &RetentionRun, fresh: Option<Uuid
             .outcomes
             .iter()
             .filter(|o| o.count > 0)
-            .map(|o| {
-                format!(
-                    "{} : {}",
-                    o.name,
-                    count_words(t, &o.action, o.count, false)
-                )
-            })
+            .map(|o| format!("{} : {}", o.name, count_words(t, &o.action, o.count, false)))
             .collect::<Vec<_>>()
             .join(" · "),
         fresh: fresh == Some(run.id),
