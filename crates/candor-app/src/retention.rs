@@ -15,7 +15,7 @@ use uuid::Uuid;
 const CHUNK: u32 = 5_000;
 /// People erased between two looks for more.
 const ERASE_BATCH: u32 = 500;
-/// Pending grants closed per transaction.
+/// Pending grants looked up at a time (each closed in its own transaction).
 const LAPSE_CHUNK: u32 = 200;
 
 /// What one policy did, or would do in a dry run, with the people it erased or
@@ -156,6 +156,14 @@ impl Candor {
                             &move |digest| keys.sign_checkpoint(digest),
                             ERASE_BATCH,
                         )
+                        .await?;
+                    ("delete", n, Vec::new())
+                }
+                Target::ClosedRequests => {
+                    let n = self
+                        .store
+                        .erasures()
+                        .requests_closed_before(cutoff, !dry_run, CHUNK)
                         .await?;
                     ("delete", n, Vec::new())
                 }

@@ -30,16 +30,21 @@ pub enum Target {
     /// Access-audit entries older than the period, each person's oldest first: deleted,
     /// the chain left starting after them with a signed start.
     AuditEntries,
+    /// Data subject requests answered or refused longer ago than the period (kept so
+    /// far as proof of the answer, Code civil 2224): deleted with their steps, whether
+    /// or not the requester was ever a contact.
+    ClosedRequests,
 }
 
 impl Target {
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::InactiveProspects,
         Target::FormerCustomers,
         Target::PendingConsents,
         Target::TrackingEvents,
         Target::EndedHolds,
         Target::AuditEntries,
+        Target::ClosedRequests,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +55,7 @@ impl Target {
             Target::TrackingEvents => "tracking_events",
             Target::EndedHolds => "ended_holds",
             Target::AuditEntries => "audit_entries",
+            Target::ClosedRequests => "closed_requests",
         }
     }
 
@@ -175,6 +181,7 @@ impl Default for RetentionConfig {
                 p("tracking_events", Some(13), None),
                 p("ended_holds", None, None),
                 p("audit_entries", Some(72), None),
+                p("closed_requests", Some(60), None),
             ],
         }
     }

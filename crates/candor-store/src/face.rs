@@ -664,6 +664,15 @@ pub trait Erasures: Send + Sync {
         chunk: u32,
     ) -> Result<u64>;
 
+    /// Requests answered or refused before `cutoff`: counted, or deleted with their
+    /// steps and download links, `chunk` per transaction; how many.
+    async fn requests_closed_before(
+        &self,
+        cutoff: time::OffsetDateTime,
+        delete: bool,
+        chunk: u32,
+    ) -> Result<u64>;
+
     /// Records a run of the retention policies.
     async fn record_run(&self, run: &crate::model::RetentionRun) -> Result<()>;
 

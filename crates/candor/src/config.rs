@@ -226,14 +226,19 @@ log = "info,sqlx=warn"
 order_hold_years = 10
 contract_hold_years = 5
 
-# Listing any policy replaces the whole list below. Targets: inactive_prospects (no
+# Listing any policy replaces the whole list below. The built-in field catalogue names
+# inactive_prospects, former_customers (both with one period: its texts say "N years
+# after the last contact") and tracking_events: keep those names, or start from your
+# own catalogue; Candor refuses to start otherwise, naming the field. Targets:
+# inactive_prospects (no
 # contract, no order, no sign of life: erased), former_customers (every contract
 # ended, no order and no sign of life since: erased, their orders and contracts held),
 # pending_consents (a B2C grant never confirmed: lapses), tracking_events (web visits,
 # email opens and clicks: deleted), ended_holds (held records past their hold:
 # deleted; no period), audit_entries (the access audit's entries, each person's oldest
-# first: deleted, the chain left starting after them with a signed start). The
-# CNIL's guidance gives the defaults.
+# first: deleted, the chain left starting after them with a signed start),
+# closed_requests (requests answered or refused, kept as proof until then: deleted).
+# The CNIL's guidance gives the defaults.
 [[retention.policy]]
 name = "inactive_prospects"
 target = "inactive_prospects"
@@ -262,6 +267,11 @@ target = "ended_holds"
 name = "audit_entries"
 target = "audit_entries"
 months = 72
+
+[[retention.policy]]
+name = "closed_requests"
+target = "closed_requests"
+months = 60
 "#;
 
 #[cfg(test)]
@@ -298,6 +308,14 @@ mod tests {
             assert_eq!(c.retention.policy.len(), 1);
             let r = c.retention.load().expect("valid");
             assert_eq!(r.holds.order_years, 12);
+            // The built-in catalogue names policies this list dropped: refused, named.
+            let e = candor_domain::catalogue::Catalogue::load_with(
+                candor_domain::catalogue::DEFAULT_CATALOGUE,
+                false,
+                r,
+            )
+            .unwrap_err();
+            assert_eq!(e.rule, "unknown_policy");
             jail.create_file(
                 "candor.toml",
                 "[[retention.policy]]\nname = \"web\"\ntarget = \"tracking_events\"\nmonths = -6\n",

@@ -509,16 +509,28 @@ async fn old_audit_entries_go_and_the_chains_still_prove(t: TestApp, c: Arc<Fixe
     t.app.checkpoint().await.unwrap();
     assert!(t.app.verify_checkpoints().await.unwrap().breaks.is_empty());
 
+    // A person whose whole audit went, past a checkpoint, can still be erased.
+    let res = t
+        .send(
+            Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{emptied}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert!(t.app.verify_checkpoints().await.unwrap().breaks.is_empty());
+
     // A start moved without the key is named; an entry removed by hand too.
     t.exec(&format!(
-        "UPDATE audit_head SET base_signature = 'ab' WHERE subject_id = '{emptied}'"
+        "UPDATE audit_head SET base_signature = 'ab' WHERE subject_id = '{kept}'"
     ))
     .await;
     let breaks = t.app.verify_checkpoints().await.unwrap().breaks;
     assert!(
         breaks
             .iter()
-            .any(|b| matches!(b, C::AuditBaseSignature { subject } if *subject == emptied)),
+            .any(|b| matches!(b, C::AuditBaseSignature { subject } if *subject == kept)),
         "{breaks:?}"
     );
     t.exec(&format!(
@@ -531,6 +543,122 @@ async fn old_audit_entries_go_and_the_chains_still_prove(t: TestApp, c: Arc<Fixe
         "{:?}",
         audit.1.breaks
     );
+}
+
+/// Someone without the key moves a recent entry's date back so that retention would
+/// remove it: the trim leaves that chain whole (it never signs a start over a changed
+/// chain), and `candor verify` names it.
+async fn a_trim_never_signs_over_a_changed_chain(t: TestApp, c: Arc<FixedClock>) {
+    let id = t
+        .contact(json!({"kind": "b2c", "last_name": "Altérée", "email": "alteree@example.fr"}))
+        .await;
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/contracts"),
+            &json!({"reference": "C-ALT", "starts_on": "2026-01-05"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let who: Uuid = id.parse().unwrap();
+    c.advance(time::Duration::days(365 * 5));
+    assert_eq!(
+        t.get(Role::Dpo, &format!("/api/v1/contacts/{who}"))
+            .await
+            .status(),
+        200
+    );
+    let before = t.app.store.audit().list(who, 1000).await.unwrap().len();
+    t.exec(&format!(
+        "UPDATE audit_entry SET at = (SELECT MIN(x.at) FROM audit_entry x WHERE x.subject_id = '{who}') \
+         WHERE subject_id = '{who}' AND seq = (SELECT MAX(y.seq) FROM audit_entry y WHERE y.subject_id = '{who}')"
+    ))
+    .await;
+    c.advance(time::Duration::days(367));
+    t.app
+        .run_retention("test", false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        t.app.store.audit().list(who, 1000).await.unwrap().len(),
+        before,
+        "nothing removed from a changed chain"
+    );
+    assert!(t.app.store.audit().bases().await.unwrap().is_empty());
+    let audit = &t.app.verify().await.unwrap()[0].1;
+    assert!(
+        audit.breaks.iter().any(|(s, _)| *s == who),
+        "{:?}",
+        audit.breaks
+    );
+}
+
+/// A request from someone who never was a contact, refused: kept five years after its
+/// answer as proof, then deleted with its steps; an open request is never touched.
+async fn closed_requests_go_after_five_years(t: TestApp, c: Arc<FixedClock>) {
+    let made = |body: serde_json::Value| {
+        let t = &t;
+        async move {
+            let res = t.post(Role::Dpo, "/api/v1/requests", &body).await;
+            assert_eq!(res.status(), 201, "{:?}", res.text().await);
+            let v: serde_json::Value = res.json().await.unwrap();
+            v["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let closed = made(
+        json!({"kind": "access", "channel": "letter", "name": "Inconnu Martin",
+        "email": "inconnu.martin@example.fr", "details": "Que savez-vous de moi ?"}),
+    )
+    .await;
+    let open = made(
+        json!({"kind": "access", "channel": "letter", "name": "Ouvert Durand",
+        "email": "ouvert.durand@example.fr"}),
+    )
+    .await;
+    let res = t
+        .post(
+            Role::Dpo,
+            &format!("/api/v1/requests/{closed}/refusal"),
+            &json!({"reason": "identity_not_established", "note": "Aucune pièce jointe."}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let closed_id: Uuid = closed.parse().unwrap();
+    let rows = |t: &TestApp| {
+        let app = t.app.clone();
+        async move { app.store.requests().get(closed_id).await.unwrap().is_some() }
+    };
+    // 10 February 2031 less a day: kept; a day after the five years: gone.
+    c.advance(time::Duration::days(365 * 5));
+    assert_eq!(c.now().date(), time::macros::date!(2031 - 02 - 09));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "closed_requests").outcome.count, 0);
+    c.advance(time::Duration::days(2));
+    let plan = t.app.retention_plan().await.unwrap();
+    assert_eq!(by_name(&plan, "closed_requests").outcome.count, 1);
+    assert!(rows(&t).await);
+    let done = t
+        .app
+        .run_retention("test", false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(by_name(&done, "closed_requests").outcome.count, 1);
+    assert!(!rows(&t).await, "the closed request is gone");
+    // Deleting its steps now finds none: they went with it.
+    let steps = t
+        .exec(&format!(
+            "DELETE FROM request_event WHERE request_id = '{closed}'"
+        ))
+        .await;
+    assert_eq!(steps, 0, "its steps went with it");
+    assert!(t
+        .app
+        .store
+        .requests()
+        .get(open.parse().unwrap())
+        .await
+        .unwrap()
+        .is_some());
 }
 
 /// The API and the page: dpo and admin read the policies and runs, preview and run;
@@ -561,7 +689,8 @@ async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>)
             "pending_consents",
             "tracking_events",
             "ended_holds",
-            "audit_entries"
+            "audit_entries",
+            "closed_requests"
         ]
     );
     assert_eq!(doc["policies"][2]["days"], 30);
@@ -633,7 +762,9 @@ async fn retention_through_the_api_and_the_page(t: TestApp, _c: Arc<FixedClock>)
 }
 
 on_both_backends_with_clock!(
+    closed_requests_go_after_five_years,
     old_audit_entries_go_and_the_chains_still_prove,
+    a_trim_never_signs_over_a_changed_chain,
     retention_through_the_api_and_the_page,
     policies_run_across_their_boundaries,
     former_customers_go_and_unconfirmed_grants_lapse,

@@ -238,15 +238,62 @@ impl crate::face::Audit for Store {
                 if last <= base_seq {
                     continue;
                 }
-                let hash: Option<String> = sqlx::query_scalar(
-                    "SELECT hash FROM audit_entry WHERE subject_id = $1 AND seq = $2",
+                // A trim signs a new start only over entries still as they were: the
+                // ones it removes and the one after them must follow the current start
+                // and hash to themselves, and the entry the last checkpoint kept must
+                // be the one it saw. A chain someone changed (an entry's date moved
+                // back to have it removed) is left whole for `candor verify` to name.
+                let (from_seq, from_hash): (i64, Option<String>) = sqlx::query_as(
+                    "SELECT base_seq, base_hash FROM audit_head WHERE subject_id = $1",
                 )
                 .bind(*subject)
-                .bind(last)
+                .fetch_one(&mut *tx)
+                .await?;
+                let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+                    "SELECT {COLUMNS} FROM audit_entry WHERE subject_id = $1 \
+                     AND seq > $2 AND seq <= $3 ORDER BY seq"
+                ))
+                .bind(*subject)
+                .bind(from_seq)
+                .bind(last + 1)
+                .fetch_all(&mut *tx)
+                .await?;
+                let Ok(entries) = rows.into_iter().map(entry).collect::<Result<Vec<_>>>() else {
+                    continue;
+                };
+                let from = (from_seq, from_hash.as_deref().unwrap_or(GENESIS));
+                let whole =
+                    usize::try_from(last.min(head_seq) + i64::from(last < head_seq) - from_seq)
+                        .is_ok_and(|n| n == entries.len());
+                if !whole || candor_domain::chain::verify_chain_from(&entries, from, None).is_err()
+                {
+                    continue;
+                }
+                let kept: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT seq, hash FROM checkpoint_head WHERE ledger = 'audit' AND subject_id = $1",
+                )
+                .bind(*subject)
                 .fetch_optional(&mut *tx)
                 .await?;
-                // A chain already broken there is left for `candor verify` to name.
-                let Some(hash) = hash else { continue };
+                if let Some((kept_seq, kept_hash)) = kept.filter(|k| k.0 > from_seq) {
+                    let now: Option<String> = sqlx::query_scalar(
+                        "SELECT hash FROM audit_entry WHERE subject_id = $1 AND seq = $2",
+                    )
+                    .bind(*subject)
+                    .bind(kept_seq)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if now.as_deref() != Some(kept_hash.as_str()) {
+                        continue;
+                    }
+                }
+                let Some(hash) = entries
+                    .iter()
+                    .find(|e| e.seq == last)
+                    .map(|e| e.hash.clone())
+                else {
+                    continue;
+                };
                 let n = sqlx::query("DELETE FROM audit_entry WHERE subject_id = $1 AND seq <= $2")
                     .bind(*subject)
                     .bind(last)

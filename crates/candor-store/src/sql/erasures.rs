@@ -268,7 +268,24 @@ impl crate::face::Erasures for Store {
                 .bind(kept_seq)
                 .fetch_optional(&mut *tx)
                 .await?;
-                if at.as_deref() != Some(kept_hash.as_str()) {
+                // Retention may have removed the kept entry of an access audit: the
+                // chain's signed start answers for it then.
+                let base: Option<(i64, Option<String>)> = if ledger == "audit" {
+                    sqlx::query_as(
+                        "SELECT base_seq, base_hash FROM audit_head WHERE subject_id = $1",
+                    )
+                    .bind(Id(subject))
+                    .fetch_optional(&mut *tx)
+                    .await?
+                } else {
+                    None
+                };
+                let answered = base.is_some_and(|(base_seq, base_hash)| {
+                    kept_seq < base_seq
+                        || (kept_seq == base_seq
+                            && base_hash.as_deref() == Some(kept_hash.as_str()))
+                });
+                if !answered && at.as_deref() != Some(kept_hash.as_str()) {
                     return Err(StoreError::Corrupt(format!(
                         "this person's {ledger} chain no longer holds the entry the last checkpoint kept: \
                          run `candor verify`; the erasure would seal the tampering"
@@ -609,7 +626,10 @@ impl crate::face::Erasures for Store {
         chunk: u32,
     ) -> Result<u64> {
         use candor_domain::consent::{Action, Channel, ConsentDraft, Evidence, Source};
-        const PENDING: &str = "FROM consent_state WHERE status = 'pending' AND since < $1";
+        // Only grants waiting for the person's confirmation (double opt-in): one
+        // waiting for a signed document is not the person's silence.
+        const PENDING: &str = "FROM consent_state WHERE status = 'pending' \
+            AND reason = 'double_opt_in' AND since < $1";
         if !apply {
             let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {PENDING}"))
                 .bind(Ts(cutoff))
@@ -620,19 +640,22 @@ impl crate::face::Erasures for Store {
         let chunk = chunk.max(1);
         let mut total = 0;
         loop {
-            let mut tx = self.write().await?;
             let rows: Vec<(Id, String, String)> = sqlx::query_as(&format!(
                 "SELECT subject_id, purpose, channel {PENDING} \
                  ORDER BY subject_id, purpose, channel LIMIT $2"
             ))
             .bind(Ts(cutoff))
             .bind(i64::from(chunk))
-            .fetch_all(&mut *tx)
+            .fetch_all(&self.reader)
             .await?;
             let found = rows.len();
+            let mut closed = 0;
+            // One person per transaction: a single chain head is held at a time, as
+            // every other appender holds it, so no two writers wait on each other.
             for (subject, purpose, channel) in rows {
                 let channel = Channel::parse("channel", &channel)
                     .map_err(|e| StoreError::Corrupt(format!("consent_state: {}", e.message)))?;
+                let mut tx = self.write().await?;
                 // The head first, as every append takes it; then the state again: a
                 // confirmation that committed meanwhile wins.
                 sqlx::query(&format!(
@@ -642,14 +665,13 @@ impl crate::face::Erasures for Store {
                 .bind(subject)
                 .fetch_optional(&mut *tx)
                 .await?;
-                let still: Option<String> = sqlx::query_scalar(
-                    "SELECT source FROM consent_state WHERE subject_id = $1 AND purpose = $2 \
-                     AND channel = $3 AND status = 'pending' AND since < $4",
-                )
+                let still: Option<String> = sqlx::query_scalar(&format!(
+                    "SELECT source {PENDING} AND subject_id = $2 AND purpose = $3 AND channel = $4"
+                ))
+                .bind(Ts(cutoff))
                 .bind(subject)
                 .bind(&purpose)
                 .bind(channel.as_str())
-                .bind(Ts(cutoff))
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(source) = still else { continue };
@@ -669,10 +691,47 @@ impl crate::face::Erasures for Store {
                     at,
                 };
                 super::append_consent_in(&mut tx, draft).await?;
-                total += 1;
+                tx.commit().await?;
+                closed += 1;
             }
+            total += closed;
+            if found < chunk as usize || closed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn requests_closed_before(
+        &self,
+        cutoff: time::OffsetDateTime,
+        delete: bool,
+        chunk: u32,
+    ) -> Result<u64> {
+        const CLOSED: &str = "FROM subject_request WHERE status IN ('answered', 'refused') \
+            AND closed_at < $1";
+        if !delete {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {CLOSED}"))
+                .bind(Ts(cutoff))
+                .fetch_one(&self.reader)
+                .await?;
+            return Ok(n.unsigned_abs());
+        }
+        let chunk = chunk.max(1);
+        let mut total = 0;
+        loop {
+            let mut tx = self.write().await?;
+            // Their steps and links go by the foreign keys' cascade.
+            let n = sqlx::query(&format!(
+                "DELETE FROM subject_request WHERE id IN (SELECT id {CLOSED} LIMIT $2)"
+            ))
+            .bind(Ts(cutoff))
+            .bind(i64::from(chunk))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             tx.commit().await?;
-            if found < chunk as usize {
+            total += n;
+            if n < u64::from(chunk) {
                 return Ok(total);
             }
         }

@@ -165,6 +165,7 @@ pub struct RunResult {
         (status = 200, description = "The policies ran (or, dry, said what they would do), as the daily job runs them; the run is recorded", body = RunResult),
         (status = 403, description = "Only the dpo and admin run retention", body = ErrorBody),
         (status = 400, description = "A malformed body or an unknown field", body = ErrorBody),
+        (status = 422, description = "A key or value with control characters", body = ErrorBody),
     ))]
 pub async fn run_retention(
     State(app): State<Candor>,

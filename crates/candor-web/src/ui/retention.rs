@@ -57,6 +57,7 @@ fn target_words(t: &Texts, target: Target) -> &'static str {
         Target::TrackingEvents => t.ret_tracking_events,
         Target::EndedHolds => t.ret_ended_holds,
         Target::AuditEntries => t.ret_audit_entries,
+        Target::ClosedRequests => t.ret_closed_requests,
     }
 }
 
