@@ -655,8 +655,10 @@ async fn nothing_of_the_person_remains(t: TestApp) {
         );
     }
     if t.db_url.starts_with("sqlite") {
+        // No checkpoint of the log by hand: what Candor does after an erasure and
+        // after sending the notice must leave nothing in the file, its log or its
+        // shared memory.
         t.app.checkpoint().await.unwrap();
-        t.exec("PRAGMA wal_checkpoint(TRUNCATE)").await;
         let files = files_under(&t.dir);
         assert!(files.iter().any(|f| f.ends_with("candor.db")));
         for f in &files {

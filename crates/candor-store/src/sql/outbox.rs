@@ -236,11 +236,16 @@ impl crate::face::Outbox for Store {
         .bind(Ts(at))
         .execute(&self.writer)
         .await?;
-        // A message to a person already erased keeps nothing of them once it is sent.
-        sqlx::query("DELETE FROM outbox WHERE id = $1 AND forget_after_send = 1")
+        // A message to a person already erased keeps nothing of them once it is sent,
+        // not even in SQLite's write-ahead log or a page the log has not yet replaced.
+        let forgotten = sqlx::query("DELETE FROM outbox WHERE id = $1 AND forget_after_send = 1")
             .bind(Id(id))
             .execute(&self.writer)
-            .await?;
+            .await?
+            .rows_affected();
+        if forgotten > 0 {
+            crate::face::Erasures::flush_log(self).await?;
+        }
         Ok(())
     }
 
@@ -268,10 +273,15 @@ impl crate::face::Outbox for Store {
         .await?;
         if retry_at.is_none() {
             // Given up on, a message to a person already erased keeps nothing either.
-            sqlx::query("DELETE FROM outbox WHERE id = $1 AND forget_after_send = 1")
-                .bind(Id(id))
-                .execute(&self.writer)
-                .await?;
+            let forgotten =
+                sqlx::query("DELETE FROM outbox WHERE id = $1 AND forget_after_send = 1")
+                    .bind(Id(id))
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+            if forgotten > 0 {
+                crate::face::Erasures::flush_log(self).await?;
+            }
         }
         Ok(())
     }
