@@ -146,18 +146,7 @@ fn shown(v: &Value) -> String {
 
 /// A role as a person reads it.
 fn role_label(r: Role, fr: bool) -> &'static str {
-    match (r, fr) {
-        (Role::Admin, true) => "administration",
-        (Role::Admin, false) => "administration",
-        (Role::Dpo, true) => "délégué à la protection des données",
-        (Role::Dpo, false) => "data protection officer",
-        (Role::Sales, true) => "équipe commerciale",
-        (Role::Sales, false) => "sales team",
-        (Role::Marketing, true) => "équipe marketing",
-        (Role::Marketing, false) => "marketing team",
-        (Role::Support, true) => "service client",
-        (Role::Support, false) => "customer support",
-    }
+    r.label(fr)
 }
 
 /// A kind of record, titled for a person (the registry's own words otherwise).

@@ -26,6 +26,7 @@ pub mod mail;
 pub mod orders;
 pub mod receipts;
 pub mod rectification;
+pub mod register;
 pub mod requests;
 pub mod retention;
 pub mod staff;
@@ -82,6 +83,8 @@ pub struct Settings {
     /// The local outbox directory (`.eml` copies), when mail goes there: erasure
     /// deletes the person's copies.
     pub outbox_dir: Option<std::path::PathBuf>,
+    /// What the processing register says of transfers and security (S5).
+    pub register: candor_domain::register::RegisterConfig,
 }
 
 impl Default for Settings {
@@ -102,6 +105,7 @@ impl Default for Settings {
                 .map(std::path::PathBuf::from)
                 .collect(),
             outbox_dir: None,
+            register: candor_domain::register::RegisterConfig::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod error;
 pub mod lexicon;
 pub mod order;
 pub mod personal;
+pub mod register;
 pub mod request;
 pub mod retention;
 pub mod role;

@@ -32,6 +32,21 @@ impl Role {
         }
     }
 
+    /// The role as people read it: in a person's bundle and the processing register.
+    pub fn label(self, fr: bool) -> &'static str {
+        match (self, fr) {
+            (Role::Admin, _) => "administration",
+            (Role::Dpo, true) => "délégué à la protection des données",
+            (Role::Dpo, false) => "data protection officer",
+            (Role::Sales, true) => "équipe commerciale",
+            (Role::Sales, false) => "sales team",
+            (Role::Marketing, true) => "équipe marketing",
+            (Role::Marketing, false) => "marketing team",
+            (Role::Support, true) => "service client",
+            (Role::Support, false) => "customer support",
+        }
+    }
+
     /// Roles that manage the catalogue itself (custom fields) and read the audit.
     pub fn governs_data(self) -> bool {
         matches!(self, Role::Admin | Role::Dpo)

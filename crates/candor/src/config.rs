@@ -49,6 +49,9 @@ pub struct Config {
     /// The retention policies and legal holds (E4); listing any policy replaces the
     /// whole default list.
     pub retention: candor_domain::retention::RetentionConfig,
+    /// What the processing register says of transfers outside the EU and of security
+    /// measures (S5).
+    pub register: candor_domain::register::RegisterConfig,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -74,6 +77,7 @@ impl Default for Config {
             request_extension_months: 2,
             drive_roots: vec!["/media".into(), "/mnt".into(), "/run/media".into()],
             retention: candor_domain::retention::RetentionConfig::default(),
+            register: candor_domain::register::RegisterConfig::default(),
             log: "info,sqlx=warn".into(),
         }
     }
@@ -272,6 +276,16 @@ months = 72
 name = "closed_requests"
 target = "closed_requests"
 months = 60
+
+# The record of processing activities (Art. 30) is generated from the catalogue and the
+# policies above; the organisation states here what the catalogue cannot know: its
+# transfers outside the EU and its security measures (Candor's own are listed by
+# default; add backups, encryption at rest, hosting…).
+# [register]
+# transfers = { fr = "Aucun transfert hors de l'Union européenne.", en = "No transfer outside the European Union." }
+# security = [
+#   { fr = "Contrôle d'accès par rôle et par champ…", en = "Access control per role and per field…" },
+# ]
 "#;
 
 #[cfg(test)]

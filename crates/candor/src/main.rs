@@ -123,6 +123,11 @@ enum Command {
         #[command(subcommand)]
         command: requests_cli::RetentionCommand,
     },
+    /// The record of processing activities (S5, Art. 30), generated from the catalogue.
+    Register {
+        #[command(subcommand)]
+        command: requests_cli::RegisterCommand,
+    },
     /// Scheduled work (the DPO's daily digest…): list, or run what is due now.
     Jobs {
         #[command(subcommand)]
@@ -258,6 +263,7 @@ async fn run() -> Result<()> {
         Command::Jobs { command } => requests_cli::jobs(&cfg, command).await,
         Command::Erase { command } => requests_cli::erase(&cfg, command).await,
         Command::Retention { command } => requests_cli::retention(&cfg, command).await,
+        Command::Register { command } => requests_cli::register(&cfg, command).await,
         Command::Demo {
             contacts,
             seed,

@@ -134,6 +134,34 @@ pub async fn retention(cfg: &Config, c: RetentionCommand) -> Result<()> {
 }
 
 #[derive(Subcommand)]
+pub enum RegisterCommand {
+    /// Write the register to standard output: `json` (both languages), `csv` or `html`
+    /// (a printable page) in `--lang` (fr or en).
+    Export {
+        #[arg(long, default_value = "html", value_parser = ["json", "csv", "html"])]
+        format: String,
+        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+        lang: String,
+    },
+}
+
+pub async fn register(cfg: &Config, c: RegisterCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let RegisterCommand::Export { format, lang } = c;
+    let r = app.register_now();
+    let out = match format.as_str() {
+        "json" => serde_json::to_string_pretty(&r)?,
+        "csv" => {
+            candor_app::register::to_csv(&r, lang == "fr").map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        _ => candor_web::ui::register::document(&r, &lang)?,
+    };
+    println!("{out}");
+    app.store.close().await;
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum JobsCommand {
     /// List the newest jobs (kind, when, status, attempts, node).
     List {

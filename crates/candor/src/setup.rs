@@ -70,6 +70,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         drive_roots: cfg.drive_roots.clone(),
         // `.eml` copies from the local outbox, even once mail goes through SMTP.
         outbox_dir: Some(cfg.data_dir.join("outbox")),
+        register: cfg.register.clone(),
     };
     if cfg.request_months == 0 {
         anyhow::bail!("request_months must be at least 1");

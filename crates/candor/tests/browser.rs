@@ -1453,3 +1453,55 @@ async fn the_dpo_previews_and_runs_retention_in_the_browser() {
     }
     br.client.clone().close().await.unwrap();
 }
+
+/// S5 in the back office: the dpo reads the processing register, one card per purpose,
+/// in French on a phone without sideways scrolling, then in English.
+#[tokio::test]
+async fn the_dpo_reads_the_processing_register_in_the_browser() {
+    if !available("the_dpo_reads_the_processing_register_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let br = browser().await;
+    let b = &br.client;
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Dpo).await;
+    b.goto(&format!("{}/register", t.url)).await.unwrap();
+    assert!(text_of(b, "h1")
+        .await
+        .contains("Record of processing activities"));
+    assert!(text_of(b, "#activity-newsletter")
+        .await
+        .contains("Consent (Art. 6(1)(a))"));
+    b.find(Locator::Css("form[action='/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("html[lang=fr]"))
+        .await
+        .unwrap();
+    b.set_window_size(390, 900).await.unwrap();
+    b.goto(&format!("{}/register", t.url)).await.unwrap();
+    assert!(text_of(b, "h1")
+        .await
+        .contains("Registre des activités de traitement"));
+    assert!(text_of(b, "#activity-newsletter")
+        .await
+        .contains("3 ans après le dernier contact"));
+    assert!(
+        !overflows(b).await,
+        "the register fits a phone: {}",
+        widest(b).await
+    );
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("register-390-fr.png"), png).unwrap();
+    }
+    br.client.clone().close().await.unwrap();
+}

@@ -494,3 +494,41 @@ async fn a_receipt_verifies_offline_and_fails_once_changed() {
     let list = candor(&dir, &["jobs", "list"]);
     assert!(stdout(&list).contains("dpo_digest"), "{}", stdout(&list));
 }
+
+/// S5: `candor register export` writes the record of processing activities from the
+/// catalogue: JSON with one activity per purpose, CSV in English, a printable page in
+/// French that stands alone (its style inline, no menu).
+#[test]
+fn the_register_is_exported_from_the_command_line() {
+    let dir = common::temp_dir("cli-register");
+    let out = candor(&dir, &["register", "export", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cat = candor_domain::catalogue::Catalogue::default_catalogue();
+    assert_eq!(
+        r["activities"].as_array().unwrap().len(),
+        cat.purposes().len()
+    );
+    let out = candor(
+        &dir,
+        &["register", "export", "--format", "csv", "--lang", "en"],
+    );
+    assert!(stdout(&out).starts_with("Processing,Purpose,"));
+    let rows = csv::Reader::from_reader(out.stdout.as_slice())
+        .records()
+        .count();
+    assert_eq!(rows, cat.purposes().len());
+    let out = candor(&dir, &["register", "export"]);
+    let html = stdout(&out);
+    assert!(
+        html.contains("<html lang=\"fr\">")
+            && html.contains("Registre des activités de traitement")
+    );
+    assert!(html.contains("<style>") && !html.contains("id=\"logout\""));
+    let out = candor(&dir, &["register", "export", "--format", "pdf"]);
+    assert!(!out.status.success());
+}

@@ -14,6 +14,7 @@ pub(crate) use download::zip_response;
 mod orders;
 mod outbox;
 mod pages;
+mod register;
 mod requests;
 mod retention;
 mod schema;
@@ -140,6 +141,7 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(requests::request_bundle))
         .routes(routes!(requests::export_schema))
         .routes(routes!(requests::deliver_request))
+        .routes(routes!(register::get_register))
         .routes(routes!(retention::get_retention))
         .routes(routes!(retention::run_retention))
         .routes(routes!(requests::rectify_request))

@@ -3,7 +3,7 @@
 use axum::http::header;
 use axum::response::IntoResponse;
 
-const CSS: &str = include_str!("../../assets/candor.css");
+pub(crate) const CSS: &str = include_str!("../../assets/candor.css");
 const HTMX: &str = include_str!("../../assets/htmx.min.js");
 
 pub async fn css() -> impl IntoResponse {

@@ -16,6 +16,7 @@ mod governance;
 pub mod i18n;
 mod imports;
 mod limits;
+pub mod register;
 mod requests;
 mod retention;
 pub mod session;
@@ -89,6 +90,9 @@ pub fn router(app: &Candor) -> Router<Candor> {
             get(requests::rectification).post(requests::rectify),
         )
         .route("/requests/{id}/{step}", post(requests::step))
+        .route("/register", get(register::page))
+        .route("/register.csv", get(register::csv))
+        .route("/register.json", get(register::json))
         .route("/retention", get(retention::index))
         .route("/retention/run", post(retention::run))
         .route("/audit", get(governance::audit))
@@ -138,6 +142,7 @@ impl Chrome {
             items.push(("/audit", t.audit));
             items.push(("/outbox", t.outbox));
             items.push(("/retention", t.nav_retention));
+            items.push(("/register", t.nav_register));
         }
         if role == Role::Admin {
             items.push(("/imports", t.imports));
