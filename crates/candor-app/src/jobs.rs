@@ -8,7 +8,9 @@
 //! Kinds today: `dpo_digest`, every day at 07:00 UTC, the DPO's email of the requests
 //! overdue and due within 7 days (R7); `retention`, every day at 03:00 UTC, the
 //! retention policies (E4); `transparency`, every day at 05:00 UTC, the yearly message
-//! telling each person what is held on them and why (E5). The outbox keeps its own worker: an email is a
+//! telling each person what is held on them and why (E5); `breach_reminder`, at 24, 48
+//! and 66 hours after a breach's discovery, the DPO's reminder while it is not notified
+//! (B2). The outbox keeps its own worker: an email is a
 //! row of its own with its own lease, retried per message.
 
 use crate::{AppError, Candor};
@@ -60,6 +62,22 @@ fn staff_kind(k: request::RequestKind, fr: bool) -> &'static str {
 }
 
 impl Candor {
+    /// The language of the DPO's own staff account (the one whose email is
+    /// `dpo_email`), French when there is none: the DPO's emails are in it.
+    pub(crate) async fn dpo_locale(&self) -> Result<Locale, AppError> {
+        Ok(self
+            .store
+            .staff()
+            .list()
+            .await?
+            .into_iter()
+            .find(|u| {
+                u.disabled_at.is_none() && u.email.eq_ignore_ascii_case(&self.settings.dpo_contact)
+            })
+            .and_then(|u| Locale::parse("locale", &u.locale).ok())
+            .unwrap_or(Locale::Fr))
+    }
+
     /// The next digest at 07:00 UTC, today's if it is not yet past, keyed by its day.
     fn next_digest(&self, after: OffsetDateTime) -> JobRecord {
         let mut day = after.date();
@@ -266,6 +284,10 @@ impl Candor {
             DPO_DIGEST => self.dpo_digest(job).await,
             RETENTION => self.retention(job).await,
             TRANSPARENCY => self.transparency(job).await,
+            crate::breaches::BREACH_REMINDER => Ok(Outcome {
+                next: None,
+                mail: self.breach_reminder(&job.payload).await?,
+            }),
             other => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }
@@ -288,18 +310,7 @@ impl Candor {
             return Ok(Outcome { next, mail: None });
         }
         let overdue = due.iter().filter(|r| r.deadline < today).count();
-        // In the language of the DPO's own staff account, French when there is none.
-        let locale = self
-            .store
-            .staff()
-            .list()
-            .await?
-            .into_iter()
-            .find(|u| {
-                u.disabled_at.is_none() && u.email.eq_ignore_ascii_case(&self.settings.dpo_contact)
-            })
-            .and_then(|u| Locale::parse("locale", &u.locale).ok())
-            .unwrap_or(Locale::Fr);
+        let locale = self.dpo_locale().await?;
         let fr = locale == Locale::Fr;
         let base = self.settings.public_url.trim_end_matches('/');
         let list: String = due

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod breaches;
 pub mod bundle;
 pub mod campaigns;
 pub mod catalogue;

@@ -63,6 +63,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("transparency", Locale::En) => Some(t!("transparency", "en")),
         ("dpo_digest", Locale::Fr) => Some(t!("dpo_digest", "fr")),
         ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
+        ("breach_reminder", Locale::Fr) => Some(t!("breach_reminder", "fr")),
+        ("breach_reminder", Locale::En) => Some(t!("breach_reminder", "en")),
         _ => None,
     }
 }

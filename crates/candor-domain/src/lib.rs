@@ -4,6 +4,7 @@
 //! newtype that holds personal data hides its value from `Debug` (SPEC X2).
 
 pub mod audit;
+pub mod breach;
 pub mod catalogue;
 pub mod chain;
 pub mod checkpoint;

@@ -544,6 +544,38 @@ pub trait Subjects: Send + Sync {
     ) -> Result<u64>;
 }
 
+/// The breach register (B1, B2).
+#[async_trait]
+pub trait Breaches: Send + Sync {
+    /// Records a breach with its first history entry and the DPO's reminders, in one
+    /// transaction.
+    async fn record(
+        &self,
+        b: &crate::model::BreachRecord,
+        change: &crate::model::BreachChange,
+        reminders: &[JobRecord],
+    ) -> Result<()>;
+
+    /// Writes a changed breach with its history entry, cancelling the queued jobs of
+    /// these keys, in one transaction, only over the version last changed at `seen`:
+    /// `false` (nothing written) when it changed meanwhile or is gone.
+    async fn update(
+        &self,
+        after: &crate::model::BreachRecord,
+        seen: OffsetDateTime,
+        change: &crate::model::BreachChange,
+        cancel: &[String],
+    ) -> Result<bool>;
+
+    async fn get(&self, id: Uuid) -> Result<Option<crate::model::BreachRecord>>;
+
+    /// Newest discovery first.
+    async fn list(&self, limit: u32) -> Result<Vec<crate::model::BreachRecord>>;
+
+    /// A breach's history, oldest first.
+    async fn history(&self, id: Uuid) -> Result<Vec<crate::model::BreachChange>>;
+}
+
 /// Jobs: scheduled once, claimed with a lease, done once.
 #[async_trait]
 pub trait Jobs: Send + Sync {
@@ -719,6 +751,7 @@ pub trait Backend:
     + Requests
     + Subjects
     + Erasures
+    + Breaches
     + Jobs
     + Outbox
     + Contracts

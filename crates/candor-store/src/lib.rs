@@ -107,6 +107,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn breaches(&self) -> &dyn face::Breaches {
+        &*self.0
+    }
+
     pub fn subjects(&self) -> &dyn face::Subjects {
         &*self.0
     }

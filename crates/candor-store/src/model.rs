@@ -504,3 +504,27 @@ pub struct Erased {
     pub held: Vec<candor_domain::erasure::Held>,
     pub files: Vec<Uuid>,
 }
+
+/// A personal data breach in the register (B1): its facts and its notifications to the
+/// authority, as documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreachRecord {
+    pub id: Uuid,
+    pub facts: candor_domain::breach::Facts,
+    pub notifications: Vec<candor_domain::breach::Notification>,
+    /// Who recorded it (`user:<id>`, `token:<id>`), never a name.
+    pub recorded_by: String,
+    pub created_at: OffsetDateTime,
+    /// Changes are written only over the version they were made from.
+    pub updated_at: OffsetDateTime,
+}
+
+/// One entry of a breach's history: who, when, what (`recorded`, `changed`,
+/// `notified`), and the fields with their values before and after.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreachChange {
+    pub at: OffsetDateTime,
+    pub actor: String,
+    pub action: String,
+    pub changes: serde_json::Value,
+}

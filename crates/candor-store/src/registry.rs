@@ -203,6 +203,14 @@ pub const OTHER_TABLES: &[OtherTable] = &[
         why: "keyed hashes of erased people's emails and phones, never the values",
     },
     OtherTable {
+        table: "breach",
+        why: "the breach register: what happened, to which categories of data and people, how many, the assessment and the notifications; it names no one",
+    },
+    OtherTable {
+        table: "breach_change",
+        why: "each change of a breach: who (an account id), when, which fields before and after",
+    },
+    OtherTable {
         table: "retention_run",
         why: "each run of the retention policies: when, who, and counts per policy; the people erased are named only in erasure records",
     },

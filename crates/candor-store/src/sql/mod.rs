@@ -12,6 +12,7 @@
 
 mod addresses;
 mod audit;
+mod breaches;
 mod campaigns;
 mod checkpoints;
 mod consent;

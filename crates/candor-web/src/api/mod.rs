@@ -2,6 +2,7 @@
 //! takes its path and method from the handler's `#[utoipa::path]`: a route cannot
 //! exist without its description in `/api/openapi.json`.
 
+mod breaches;
 mod campaigns;
 mod catalogue;
 mod companies;
@@ -55,6 +56,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "communication", description = "The communication rules: may a message of a category go to a contact on a channel now"),
         (name = "campaigns", description = "Segments and campaigns: audiences, reports rule by rule, sending with one-click unsubscribe"),
         (name = "requests", description = "Data subject requests: intake with a signed receipt, deadlines, identity, extension, refusal, answers"),
+        (name = "breaches", description = "The breach register (B1, B2): each personal data breach, its 72-hour clock to the authority's notification, its notifications and history"),
         (name = "retention", description = "Retention policies (E4): those in force, the legal holds, the runs, a run or a preview now"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "outbox", description = "Emails Candor queued and delivered"),
@@ -142,6 +144,10 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(requests::export_schema))
         .routes(routes!(requests::deliver_request))
         .routes(routes!(register::get_register))
+        .routes(routes!(breaches::record_breach, breaches::list_breaches))
+        .routes(routes!(breaches::get_breach, breaches::change_breach))
+        .routes(routes!(breaches::notify_breach))
+        .routes(routes!(breaches::authority_notification))
         .routes(routes!(retention::get_retention))
         .routes(routes!(retention::run_retention))
         .routes(routes!(requests::rectify_request))

@@ -1,0 +1,490 @@
+//! The breach register (B1, B2): record a breach, change it, record its notifications
+//! to the authority, read the 72-hour clock and the content of the notification.
+//! dpo and admin only. Every change is kept in the breach's history with who and when;
+//! the DPO's reminders at 24, 48 and 66 hours are scheduled with the record and
+//! cancelled with the first notification.
+
+use crate::{Actor, AppError, Candor};
+use candor_domain::breach::{self, Clock, Facts, Nature, Notification, Risk};
+use candor_domain::catalogue::DataCategory;
+use candor_domain::{FieldError, FieldErrors};
+use candor_store::{BreachChange, BreachRecord, JobRecord};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// The job that reminds the DPO of a breach not yet notified.
+pub const BREACH_REMINDER: &str = "breach_reminder";
+
+/// A breach as given: every part optional, so a change gives only what changes. A new
+/// breach needs its discovery, natures, description and data categories.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreachInput {
+    pub discovered_at: Option<String>,
+    pub occurred_from: Option<String>,
+    pub occurred_until: Option<String>,
+    pub natures: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub data_categories: Option<Vec<String>>,
+    pub subject_categories: Option<Vec<String>>,
+    pub subjects_approx: Option<i64>,
+    pub records_approx: Option<i64>,
+    pub consequences: Option<String>,
+    pub measures_taken: Option<String>,
+    pub measures_proposed: Option<String>,
+    pub risk: Option<String>,
+    pub risk_reasoning: Option<String>,
+    pub no_notification_reason: Option<String>,
+}
+
+/// A notification to the authority as given.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationInput {
+    /// When it was made; now when absent.
+    pub at: Option<String>,
+    /// `initial` (default for the first) or `complement`.
+    pub phase: Option<String>,
+    pub reference: Option<String>,
+    pub late_reason: Option<String>,
+}
+
+/// A breach with where its clock stands.
+#[derive(Debug, Clone)]
+pub struct BreachView {
+    pub record: BreachRecord,
+    pub clock: Clock,
+    pub deadline: OffsetDateTime,
+    pub history: Vec<BreachChange>,
+}
+
+fn time_of(e: &mut FieldErrors, field: &str, v: &str) -> Option<OffsetDateTime> {
+    e.check(
+        OffsetDateTime::parse(v.trim(), &time::format_description::well_known::Rfc3339).map_err(
+            |_| {
+                FieldError::new(
+                    field,
+                    "datetime",
+                    "must be a date and time with its offset (RFC 3339: 2026-12-07T09:30:00+01:00)",
+                )
+            },
+        ),
+    )
+}
+
+fn count_of(e: &mut FieldErrors, field: &str, v: i64) -> Option<u64> {
+    e.check(
+        u64::try_from(v).map_err(|_| {
+            FieldError::new(field, "non_negative", "must be a whole number, 0 or more")
+        }),
+    )
+}
+
+fn some_text(v: String) -> Option<String> {
+    let t = v.trim().to_owned();
+    (!t.is_empty()).then_some(t)
+}
+
+/// `input` laid over `base` (a new breach: none), parsed; every error found.
+fn overlay(
+    base: Option<&Facts>,
+    input: BreachInput,
+    now: OffsetDateTime,
+) -> Result<Facts, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let mut f = base.cloned().unwrap_or(Facts {
+        discovered_at: now,
+        occurred_from: None,
+        occurred_until: None,
+        natures: Vec::new(),
+        description: String::new(),
+        data_categories: Vec::new(),
+        subject_categories: Vec::new(),
+        subjects_approx: None,
+        records_approx: None,
+        consequences: String::new(),
+        measures_taken: String::new(),
+        measures_proposed: String::new(),
+        risk: None,
+        risk_reasoning: String::new(),
+        no_notification_reason: None,
+    });
+    match (&input.discovered_at, base) {
+        (Some(v), _) => {
+            if let Some(t) = time_of(&mut e, "discovered_at", v) {
+                f.discovered_at = t;
+            }
+        }
+        (None, None) => e.push(FieldError::new(
+            "discovered_at",
+            "required",
+            "when the organisation became aware of the breach: the 72 hours run from it",
+        )),
+        (None, Some(_)) => {}
+    }
+    if let Some(v) = &input.occurred_from {
+        f.occurred_from = if v.trim().is_empty() {
+            None
+        } else {
+            time_of(&mut e, "occurred_from", v)
+        };
+    }
+    if let Some(v) = &input.occurred_until {
+        f.occurred_until = if v.trim().is_empty() {
+            None
+        } else {
+            time_of(&mut e, "occurred_until", v)
+        };
+    }
+    if let Some(natures) = input.natures {
+        f.natures = Vec::new();
+        for (i, n) in natures.iter().enumerate() {
+            match Nature::parse(n) {
+                Some(n) if !f.natures.contains(&n) => f.natures.push(n),
+                Some(_) => {}
+                None => e.push(FieldError::new(
+                    format!("natures[{i}]"),
+                    "unknown_nature",
+                    "must be confidentiality, integrity or availability",
+                )),
+            }
+        }
+    }
+    if let Some(v) = input.description {
+        f.description = v.trim().to_owned();
+    }
+    if let Some(v) = input.data_categories {
+        f.data_categories = v.into_iter().map(|c| c.trim().to_owned()).collect();
+    }
+    if let Some(v) = input.subject_categories {
+        f.subject_categories = v.into_iter().map(|c| c.trim().to_owned()).collect();
+    }
+    if let Some(v) = input.subjects_approx {
+        f.subjects_approx = count_of(&mut e, "subjects_approx", v);
+    }
+    if let Some(v) = input.records_approx {
+        f.records_approx = count_of(&mut e, "records_approx", v);
+    }
+    for (v, to) in [
+        (input.consequences, &mut f.consequences),
+        (input.measures_taken, &mut f.measures_taken),
+        (input.measures_proposed, &mut f.measures_proposed),
+        (input.risk_reasoning, &mut f.risk_reasoning),
+    ] {
+        if let Some(v) = v {
+            *to = v.trim().to_owned();
+        }
+    }
+    if let Some(v) = input.risk {
+        f.risk = match v.trim() {
+            "" => None,
+            r => match Risk::parse(r) {
+                Some(r) => Some(r),
+                None => {
+                    e.push(FieldError::new(
+                        "risk",
+                        "unknown_risk",
+                        "must be none, risk or high",
+                    ));
+                    f.risk
+                }
+            },
+        };
+    }
+    if let Some(v) = input.no_notification_reason {
+        f.no_notification_reason = some_text(v);
+    }
+    e.into_result().map(|()| f)
+}
+
+/// What changed, field by field: before and after.
+fn diff(before: Option<&Facts>, after: &Facts) -> Value {
+    let a = serde_json::to_value(after).unwrap_or(Value::Null);
+    let b = before.map(|b| serde_json::to_value(b).unwrap_or(Value::Null));
+    let mut out = serde_json::Map::new();
+    if let Value::Object(after) = &a {
+        for (k, v) in after {
+            let old = b.as_ref().and_then(|b| b.get(k)).cloned();
+            if old.as_ref() != Some(v) {
+                out.insert(k.clone(), json!({ "before": old, "after": v }));
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+impl Candor {
+    fn may_keep_breaches(actor: &Actor) -> Result<(), AppError> {
+        if actor.role.governs_data() {
+            Ok(())
+        } else {
+            Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "keep the breach register",
+            })
+        }
+    }
+
+    fn known_category(&self, c: &str) -> bool {
+        let cat = self.catalogue();
+        let category = serde_json::from_value::<DataCategory>(Value::String(c.to_owned())).is_ok();
+        category
+            || c.split_once('.').is_some_and(|(entity, key)| {
+                cat.fields()
+                    .iter()
+                    .any(|f| f.entity.as_str() == entity && f.key() == key)
+            })
+    }
+
+    fn view(&self, record: BreachRecord, history: Vec<BreachChange>) -> BreachView {
+        BreachView {
+            clock: breach::clock(&record.facts, &record.notifications, self.now()),
+            deadline: breach::deadline(&record.facts),
+            record,
+            history,
+        }
+    }
+
+    /// Records a breach (B1): checked, kept with its first history entry and the DPO's
+    /// reminders in one transaction; nothing is written when any part is refused.
+    pub async fn record_breach(
+        &self,
+        actor: &Actor,
+        input: BreachInput,
+    ) -> Result<BreachView, AppError> {
+        Self::may_keep_breaches(actor)?;
+        let now = self.now();
+        let facts = overlay(None, input, now).map_err(AppError::Invalid)?;
+        facts
+            .check(now, &|c| self.known_category(c))
+            .map_err(AppError::Invalid)?;
+        let id = Uuid::now_v7();
+        let record = BreachRecord {
+            id,
+            facts,
+            notifications: Vec::new(),
+            recorded_by: actor.audit_name.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let change = BreachChange {
+            at: now,
+            actor: actor.audit_name.clone(),
+            action: "recorded".into(),
+            changes: diff(None, &record.facts),
+        };
+        let reminders: Vec<JobRecord> = breach::REMINDER_HOURS
+            .iter()
+            .map(|h| (h, record.facts.discovered_at + time::Duration::hours(*h)))
+            .filter(|(_, at)| *at > now)
+            .map(|(h, at)| {
+                JobRecord::new(
+                    BREACH_REMINDER,
+                    json!({ "breach": id, "hours": h }),
+                    at,
+                    now,
+                )
+                .dedupe(format!("{BREACH_REMINDER}:{id}:{h}"))
+            })
+            .collect();
+        self.store
+            .breaches()
+            .record(&record, &change, &reminders)
+            .await?;
+        Ok(self.view(record, vec![change]))
+    }
+
+    /// A breach, its clock and its history.
+    pub async fn breach(&self, actor: &Actor, id: Uuid) -> Result<BreachView, AppError> {
+        Self::may_keep_breaches(actor)?;
+        let record = self
+            .store
+            .breaches()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "breach" })?;
+        let history = self.store.breaches().history(id).await?;
+        Ok(self.view(record, history))
+    }
+
+    /// The register, newest discovery first.
+    pub async fn breaches(&self, actor: &Actor, limit: u32) -> Result<Vec<BreachView>, AppError> {
+        Self::may_keep_breaches(actor)?;
+        Ok(self
+            .store
+            .breaches()
+            .list(limit.clamp(1, 500))
+            .await?
+            .into_iter()
+            .map(|r| self.view(r, Vec::new()))
+            .collect())
+    }
+
+    /// Changes a breach (its assessment, measures, numbers…): checked as a new one, the
+    /// change kept in its history; a breach changed meanwhile by someone else is
+    /// refused (409) rather than overwritten.
+    pub async fn change_breach(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: BreachInput,
+    ) -> Result<BreachView, AppError> {
+        let current = self.breach(actor, id).await?.record;
+        let now = self.now();
+        let facts = overlay(Some(&current.facts), input, now).map_err(AppError::Invalid)?;
+        facts
+            .check(now, &|c| self.known_category(c))
+            .map_err(AppError::Invalid)?;
+        if !current.notifications.is_empty() && facts.risk == Some(Risk::None) {
+            return Err(AppError::field(
+                "risk",
+                "already_notified",
+                "the authority was notified of this breach: its risk cannot be assessed as none",
+            ));
+        }
+        let changes = diff(Some(&current.facts), &facts);
+        let after = BreachRecord {
+            facts,
+            updated_at: now.max(current.updated_at + time::Duration::microseconds(1)),
+            ..current.clone()
+        };
+        self.save(actor, &current, after, "changed", changes, &[])
+            .await
+    }
+
+    async fn save(
+        &self,
+        actor: &Actor,
+        current: &BreachRecord,
+        after: BreachRecord,
+        action: &str,
+        changes: Value,
+        cancel: &[String],
+    ) -> Result<BreachView, AppError> {
+        let change = BreachChange {
+            at: after.updated_at,
+            actor: actor.audit_name.clone(),
+            action: action.into(),
+            changes,
+        };
+        if !self
+            .store
+            .breaches()
+            .update(&after, current.updated_at, &change, cancel)
+            .await?
+        {
+            // Changed meanwhile by someone else: read it again and redo the change.
+            return Err(AppError::Conflict {
+                field: "updated_at",
+                existing: Some(after.id),
+            });
+        }
+        let history = self.store.breaches().history(after.id).await?;
+        Ok(self.view(after, history))
+    }
+
+    /// Records a notification to the authority (B2): the first (`initial`), then
+    /// complements (Art. 33(4)); past 72 hours the first gives the reasons for the
+    /// delay. The DPO's reminders stop.
+    pub async fn notify_breach(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: NotificationInput,
+    ) -> Result<BreachView, AppError> {
+        let current = self.breach(actor, id).await?.record;
+        let now = self.now();
+        let mut e = FieldErrors::default();
+        let at = match &input.at {
+            Some(v) => time_of(&mut e, "at", v),
+            None => Some(now),
+        };
+        e.into_result().map_err(AppError::Invalid)?;
+        let n = Notification {
+            at: at.unwrap_or(now),
+            phase: input.phase.unwrap_or_else(|| {
+                if current.notifications.is_empty() {
+                    "initial".into()
+                } else {
+                    "complement".into()
+                }
+            }),
+            reference: input.reference.and_then(some_text),
+            late_reason: input.late_reason.and_then(some_text),
+        };
+        breach::check_notification(&current.facts, &current.notifications, &n, now)
+            .map_err(AppError::Invalid)?;
+        let mut after = current.clone();
+        after.notifications.push(n.clone());
+        after.updated_at = now.max(current.updated_at + time::Duration::microseconds(1));
+        let cancel: Vec<String> = breach::REMINDER_HOURS
+            .iter()
+            .map(|h| format!("{BREACH_REMINDER}:{id}:{h}"))
+            .collect();
+        self.save(
+            actor,
+            &current,
+            after,
+            "notified",
+            json!({ "notification": n }),
+            &cancel,
+        )
+        .await
+    }
+
+    /// The reminder job: an email to the DPO while the breach is not notified (in the
+    /// language of their staff account), nothing once it is or needs not be.
+    pub(crate) async fn breach_reminder(
+        &self,
+        payload: &Value,
+    ) -> Result<Option<candor_store::QueuedMail>, AppError> {
+        let Some(id) = payload["breach"]
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+        else {
+            return Err(AppError::Internal(
+                "a breach reminder without its breach".into(),
+            ));
+        };
+        let Some(record) = self.store.breaches().get(id).await? else {
+            return Ok(None);
+        };
+        let clock = breach::clock(&record.facts, &record.notifications, self.now());
+        let Clock::Running { left } = clock else {
+            return Ok(None);
+        };
+        let locale = self.dpo_locale().await?;
+        let fr = locale == candor_domain::personal::Locale::Fr;
+        let hours = left.whole_hours().max(0);
+        let left = if fr {
+            format!("{hours} h")
+        } else {
+            format!("{hours} hours")
+        };
+        let when = |t: OffsetDateTime| {
+            let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+            t.to_offset(time::UtcOffset::UTC)
+                .format(&f)
+                .unwrap_or_default()
+        };
+        let link = format!(
+            "{}/api/v1/breaches/{id}/notification",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let description: String = record.facts.description.chars().take(500).collect();
+        Ok(Some(self.legal_notice(
+            None,
+            &self.settings.dpo_contact,
+            locale,
+            "breach_reminder",
+            &[
+                ("left", &left),
+                ("discovered", &when(record.facts.discovered_at)),
+                ("deadline", &when(breach::deadline(&record.facts))),
+                ("description", &description),
+                ("link", &link),
+            ],
+        )?))
+    }
+}
