@@ -270,6 +270,34 @@ async fn the_72_hour_clock(t: TestApp, c: Arc<FixedClock>) {
         .unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["id"], json!(late_id), "newest discovery first");
+
+    // The back office: the register for the dpo, in French; none for sales.
+    t.staff_accounts(common::STAFF_PASSWORD).await;
+    let mut dpo = common::signed_in(&t, Role::Dpo).await;
+    let page = dpo.get("/breaches").await.text().await.unwrap();
+    assert!(
+        page.contains("Registre des violations de données") && page.contains("href=\"/breaches\"")
+    );
+    assert!(
+        page.contains("Notifiée à la CNIL en retard, avec les raisons"),
+        "{page}"
+    );
+    let one = dpo
+        .get(&format!("/breaches/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(one.contains("CNIL-2026-0042"));
+    let mut sales = common::signed_in(&t, Role::Sales).await;
+    assert_eq!(sales.get("/breaches").await.status(), 403);
+    assert!(!sales
+        .get("/contacts")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"/breaches\""));
 }
 
 on_both_backends_with_clock!(the_72_hour_clock);

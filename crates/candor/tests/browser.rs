@@ -1505,3 +1505,151 @@ async fn the_dpo_reads_the_processing_register_in_the_browser() {
     }
     br.client.clone().close().await.unwrap();
 }
+
+/// B1, B2 in the back office: the dpo records a breach (an incomplete form first: the
+/// errors in French, nothing recorded), sees its clock, assesses it and records the
+/// notification to the CNIL; the breach's page reads on a phone.
+#[tokio::test]
+async fn the_dpo_records_and_notifies_a_breach_in_the_browser() {
+    if !available("the_dpo_records_and_notifies_a_breach_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let br = browser().await;
+    let b = &br.client;
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Dpo).await;
+    b.goto(&format!("{}/breaches", t.url)).await.unwrap();
+    b.find(Locator::Css("form[action='/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("html[lang=fr]"))
+        .await
+        .unwrap();
+    let hour_ago = (t.app.now() - time::Duration::hours(1))
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]"
+        ))
+        .unwrap();
+    b.execute(
+        "document.getElementById('b-discovered').value = arguments[0];",
+        vec![json!(hour_ago)],
+    )
+    .await
+    .unwrap();
+    b.find(Locator::Css("#form-breach button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("breach-errors"))
+        .await
+        .unwrap();
+    let errors = text_of(b, "#breach-errors").await;
+    assert!(
+        errors.contains("Ce qui s'est passé : ne peut pas être vide") && errors.contains("Nature"),
+        "{errors}"
+    );
+    assert!(t.app.store.breaches().list(10).await.unwrap().is_empty());
+    b.find(Locator::Id("b-confidentiality"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("b-identifying"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("b-description"))
+        .await
+        .unwrap()
+        .send_keys("Un ordinateur portable avec un export de contacts a été volé.")
+        .await
+        .unwrap();
+    b.find(Locator::Id("b-subjects-n"))
+        .await
+        .unwrap()
+        .send_keys("300")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-breach button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("breach-clock"))
+        .await
+        .unwrap();
+    let clock = text_of(b, "#breach-clock").await;
+    assert!(clock.contains("restantes pour notifier la CNIL"), "{clock}");
+    b.find(Locator::Css("#a-risk option[value=risk]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("a-reasoning"))
+        .await
+        .unwrap()
+        .send_keys("Disque non chiffré : hameçonnage possible.")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-assess button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("form-notify"))
+        .await
+        .unwrap();
+    b.find(Locator::Id("n-ref"))
+        .await
+        .unwrap()
+        .send_keys("CNIL-2026-0042")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-notify button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("breach-notifications"))
+        .await
+        .unwrap();
+    assert!(text_of(b, "#breach-clock")
+        .await
+        .contains("Notifiée à la CNIL dans les délais"));
+    assert!(text_of(b, "#breach-history")
+        .await
+        .contains("Notification enregistrée"));
+    b.set_window_size(390, 900).await.unwrap();
+    b.refresh().await.unwrap();
+    assert!(
+        !overflows(b).await,
+        "the breach page fits a phone: {}",
+        widest(b).await
+    );
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("breach-390-fr.png"), png).unwrap();
+    }
+    br.client.clone().close().await.unwrap();
+}

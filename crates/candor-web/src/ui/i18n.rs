@@ -306,6 +306,66 @@ texts! {
     reg_none: "None", "Aucune";
     reg_csv: "Download as CSV", "Télécharger en CSV";
     reg_json: "Download as JSON", "Télécharger en JSON";
+    nav_breaches: "Breaches", "Violations";
+    br_title: "Data breach register", "Registre des violations de données";
+    br_one: "Data breach", "Violation de données";
+    br_help: "Every personal data breach is recorded here, notified or not (GDPR Art. 33(5)). The authority (the CNIL) is notified within 72 hours of the moment the organisation became aware of it; the DPO is reminded by email at 24, 48 and 66 hours.", "Toute violation de données personnelles est consignée ici, notifiée ou non (RGPD art. 33(5)). La CNIL est notifiée dans les 72 heures suivant le moment où l'organisme en a pris connaissance ; le DPO reçoit un rappel par email à 24, 48 et 66 heures.";
+    br_none: "No breach recorded.", "Aucune violation consignée.";
+    br_new: "Record a breach", "Consigner une violation";
+    br_new_help: "Record it as soon as you know of it, even incomplete: the 72 hours run from the discovery. The assessment and measures can be completed on its page.", "Consignez-la dès que vous en avez connaissance, même incomplète : les 72 heures courent depuis la découverte. L'évaluation et les mesures se complètent sur sa page.";
+    br_record: "Record the breach", "Consigner la violation";
+    br_discovered: "Discovered on", "Découverte le";
+    br_occurred_from: "Started on", "Début de la violation";
+    br_occurred_until: "Ended on", "Fin de la violation";
+    br_natures: "Nature", "Nature";
+    br_confidentiality: "Confidentiality: data disclosed or reached by someone who should not have it", "Confidentialité : données divulguées ou accessibles à qui ne devait pas les avoir";
+    br_integrity: "Integrity: data altered", "Intégrité : données modifiées";
+    br_availability: "Availability: data lost or unreachable", "Disponibilité : données perdues ou inaccessibles";
+    br_description: "What happened", "Ce qui s'est passé";
+    br_data: "Categories of data", "Catégories de données";
+    br_cat_identifying: "Identity and contact details", "Identification et coordonnées";
+    br_cat_transactional: "Commercial history (orders, contracts)", "Vie commerciale (commandes, contrats)";
+    br_cat_technical: "Technical data (visits, email reads)", "Données techniques (visites, lectures d'emails)";
+    br_fields: "Fields of the catalogue, if known (comma-separated)", "Champs du catalogue, si connus (séparés par des virgules)";
+    br_subjects: "People concerned (comma-separated: customers, prospects…)", "Personnes concernées (séparées par des virgules : clients, prospects…)";
+    br_subjects_approx: "Approximate number of people", "Nombre approximatif de personnes";
+    br_records_approx: "Approximate number of records", "Nombre approximatif d'enregistrements";
+    br_consequences: "Likely consequences", "Conséquences probables";
+    br_measures_taken: "Measures taken", "Mesures prises";
+    br_measures_proposed: "Measures proposed", "Mesures envisagées";
+    br_risk: "Risk to people", "Risque pour les personnes";
+    br_unassessed: "Not assessed yet", "Pas encore évalué";
+    br_risk_none: "Unlikely to result in a risk (not notified)", "Risque improbable (non notifiée)";
+    br_risk_risk: "A risk (the CNIL is notified)", "Un risque (notification à la CNIL)";
+    br_risk_high: "A high risk (the CNIL and the people are told)", "Un risque élevé (CNIL et personnes informées)";
+    br_risk_reasoning: "Reasoning of the assessment", "Motifs de l'évaluation";
+    br_no_notification: "Why the CNIL is not notified (when the risk is unlikely)", "Pourquoi la CNIL n'est pas notifiée (si le risque est improbable)";
+    br_clock: "72 hours", "72 heures";
+    br_deadline: "deadline", "échéance";
+    br_notified: "Notified to the CNIL in time", "Notifiée à la CNIL dans les délais";
+    br_notified_late: "Notified to the CNIL late, with the reasons", "Notifiée à la CNIL en retard, avec les raisons";
+    br_not_required: "Not notified: risk unlikely, reason recorded", "Non notifiée : risque improbable, raison consignée";
+    br_facts: "The facts", "Les faits";
+    br_assessment: "Assessment and measures", "Évaluation et mesures";
+    br_authority: "Notification to the CNIL", "Notification à la CNIL";
+    br_authority_help: "What the CNIL's online form asks (Art. 33(3)), to copy item by item; then record the notification below. A notification can be completed later (Art. 33(4)).", "Ce que demande le formulaire en ligne de la CNIL (art. 33(3)), à reporter rubrique par rubrique ; puis enregistrez la notification ci-dessous. Elle peut être complétée ensuite (art. 33(4)).";
+    br_notifications: "Notifications made", "Notifications faites";
+    br_notified_at: "Notified on (now if empty)", "Notifiée le (maintenant si vide)";
+    br_reference: "The CNIL's reference", "Référence de la CNIL";
+    br_late_reason: "Reasons for the delay", "Raisons du retard";
+    br_required: "required after 72 hours", "obligatoire après 72 heures";
+    br_notify: "Record the notification", "Enregistrer la notification";
+    br_complement: "Record a complement", "Enregistrer un complément";
+    br_phase: "Phase", "Étape";
+    br_phase_initial: "initial notification", "notification initiale";
+    br_phase_complement: "complement", "complément";
+    br_history: "History", "Historique";
+    br_when: "When", "Quand";
+    br_what: "What", "Quoi";
+    br_h_recorded: "Recorded", "Consignée";
+    br_h_notified: "Notification recorded", "Notification enregistrée";
+    br_h_changed: "Changed:", "Modifiée :";
+    br_unknown: "Not known", "Non connu";
     hold_order: "Order", "Commande";
     hold_contract: "Contract", "Contrat";
     rq_rectify_hint: "Change the fields the person asked to correct; each value is checked as everywhere, the person is told by email and the request is answered.", "Modifiez les champs que la personne demande de corriger ; chaque valeur est vérifiée comme partout, la personne est prévenue par email et la demande est close.";
@@ -447,6 +507,17 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
     }
     let fr = match rule {
         "required" => "ne peut pas être vide",
+        "before_discovery" => "ne doit pas être après la découverte",
+        "after_discovery" => "ne doit pas être avant la découverte",
+        "after_start" => "ne doit pas être avant le début",
+        "non_negative" => "doit être un nombre entier, 0 ou plus",
+        "datetime" => "doit être une date et une heure",
+        "unknown_nature" => "doit être confidentialité, intégrité ou disponibilité",
+        "unknown_category" => "doit être une catégorie ou un champ du catalogue (contact.email)",
+        "risk_is_notified" => "une violation présentant un risque est notifiée : pas de raison de ne pas le faire",
+        "already_notified" => "la CNIL a déjà été notifiée de cette violation",
+        "initial_first" => "la première notification est la notification initiale",
+        "assessed_no_risk" => "cette violation est évaluée sans risque : changez l'évaluation avant de notifier",
         "phone_format" => "doit être un numéro de téléphone valide, au format international (+33 6 12 34 56 78) ou national français (06 12 34 56 78)",
         "email_format" => "doit être une adresse e-mail valide (nom@domaine.fr)",
         "postal_code_format" => "doit être un code postal valide pour le pays",

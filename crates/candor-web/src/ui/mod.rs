@@ -9,6 +9,7 @@
 
 mod assets;
 mod auth;
+mod breaches;
 mod campaigns;
 mod contacts;
 mod erasure;
@@ -90,6 +91,10 @@ pub fn router(app: &Candor) -> Router<Candor> {
             get(requests::rectification).post(requests::rectify),
         )
         .route("/requests/{id}/{step}", post(requests::step))
+        .route("/breaches", get(breaches::index).post(breaches::create))
+        .route("/breaches/{id}", get(breaches::show))
+        .route("/breaches/{id}/assessment", post(breaches::assess))
+        .route("/breaches/{id}/notifications", post(breaches::notify))
         .route("/register", get(register::page))
         .route("/register.csv", get(register::csv))
         .route("/register.json", get(register::json))
@@ -141,6 +146,7 @@ impl Chrome {
         if role.governs_data() {
             items.push(("/audit", t.audit));
             items.push(("/outbox", t.outbox));
+            items.push(("/breaches", t.nav_breaches));
             items.push(("/retention", t.nav_retention));
             items.push(("/register", t.nav_register));
         }
