@@ -198,6 +198,21 @@ fn overlay(
     e.into_result().map(|()| f)
 }
 
+fn reminder_key(breach: Uuid, hours: i64) -> String {
+    format!("{BREACH_REMINDER}:{breach}:{hours}")
+}
+
+/// The DPO's reminder `hours` after the discovery, at `at`.
+fn reminder(breach: Uuid, hours: i64, at: OffsetDateTime, now: OffsetDateTime) -> JobRecord {
+    JobRecord::new(
+        BREACH_REMINDER,
+        json!({ "breach": breach, "hours": hours }),
+        at,
+        now,
+    )
+    .dedupe(reminder_key(breach, hours))
+}
+
 /// What changed, field by field: before and after.
 fn diff(before: Option<&Facts>, after: &Facts) -> Value {
     let a = serde_json::to_value(after).unwrap_or(Value::Null);
@@ -276,17 +291,9 @@ impl Candor {
         };
         let reminders: Vec<JobRecord> = breach::REMINDER_HOURS
             .iter()
-            .map(|h| (h, record.facts.discovered_at + time::Duration::hours(*h)))
+            .map(|h| (*h, record.facts.discovered_at + time::Duration::hours(*h)))
             .filter(|(_, at)| *at > now)
-            .map(|(h, at)| {
-                JobRecord::new(
-                    BREACH_REMINDER,
-                    json!({ "breach": id, "hours": h }),
-                    at,
-                    now,
-                )
-                .dedupe(format!("{BREACH_REMINDER}:{id}:{h}"))
-            })
+            .map(|(h, at)| reminder(id, h, at, now))
             .collect();
         self.store
             .breaches()
@@ -322,13 +329,15 @@ impl Candor {
     }
 
     /// Changes a breach (its assessment, measures, numbers…): checked as a new one, the
-    /// change kept in its history; a breach changed meanwhile by someone else is
-    /// refused (409) rather than overwritten.
+    /// change kept in its history. `seen` is the version the person read (its
+    /// `updated_at`): a breach changed since by someone else is refused (409) rather
+    /// than overwritten.
     pub async fn change_breach(
         &self,
         actor: &Actor,
         id: Uuid,
         input: BreachInput,
+        seen: Option<OffsetDateTime>,
     ) -> Result<BreachView, AppError> {
         let current = self.breach(actor, id).await?.record;
         let now = self.now();
@@ -336,30 +345,46 @@ impl Candor {
         facts
             .check(now, &|c| self.known_category(c))
             .map_err(AppError::Invalid)?;
-        if !current.notifications.is_empty() && facts.risk == Some(Risk::None) {
-            return Err(AppError::field(
-                "risk",
-                "already_notified",
-                "the authority was notified of this breach: its risk cannot be assessed as none",
-            ));
-        }
+        breach::check_change(&current.facts, &facts, !current.notifications.is_empty())
+            .map_err(AppError::Invalid)?;
+        // The reminders follow a discovery moved before any notification.
+        let (reminders, cancel): (Vec<JobRecord>, Vec<String>) =
+            if facts.discovered_at != current.facts.discovered_at {
+                let (future, past): (Vec<_>, Vec<_>) = breach::REMINDER_HOURS
+                    .iter()
+                    .map(|h| (*h, facts.discovered_at + time::Duration::hours(*h)))
+                    .partition(|(_, at)| *at > now);
+                (
+                    future
+                        .into_iter()
+                        .map(|(h, at)| reminder(id, h, at, now))
+                        .collect(),
+                    past.into_iter().map(|(h, _)| reminder_key(id, h)).collect(),
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
         let changes = diff(Some(&current.facts), &facts);
         let after = BreachRecord {
             facts,
             updated_at: now.max(current.updated_at + time::Duration::microseconds(1)),
             ..current.clone()
         };
-        self.save(actor, &current, after, "changed", changes, &[])
+        // Written only over the version the person changed (`seen`), or this one.
+        let seen = seen.unwrap_or(current.updated_at);
+        self.save(actor, seen, after, "changed", changes, &reminders, &cancel)
             .await
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn save(
         &self,
         actor: &Actor,
-        current: &BreachRecord,
+        seen: OffsetDateTime,
         after: BreachRecord,
         action: &str,
         changes: Value,
+        reminders: &[JobRecord],
         cancel: &[String],
     ) -> Result<BreachView, AppError> {
         let change = BreachChange {
@@ -371,7 +396,7 @@ impl Candor {
         if !self
             .store
             .breaches()
-            .update(&after, current.updated_at, &change, cancel)
+            .update(&after, seen, &change, reminders, cancel)
             .await?
         {
             // Changed meanwhile by someone else: read it again and redo the change.
@@ -420,14 +445,15 @@ impl Candor {
         after.updated_at = now.max(current.updated_at + time::Duration::microseconds(1));
         let cancel: Vec<String> = breach::REMINDER_HOURS
             .iter()
-            .map(|h| format!("{BREACH_REMINDER}:{id}:{h}"))
+            .map(|h| reminder_key(id, *h))
             .collect();
         self.save(
             actor,
-            &current,
+            current.updated_at,
             after,
             "notified",
             json!({ "notification": n }),
+            &[],
             &cancel,
         )
         .await
@@ -468,11 +494,12 @@ impl Candor {
                 .format(&f)
                 .unwrap_or_default()
         };
+        // The breach's page in the back office; no text of the breach itself, so the
+        // email keeps nothing of what the register says.
         let link = format!(
-            "{}/api/v1/breaches/{id}/notification",
+            "{}/breaches/{id}",
             self.settings.public_url.trim_end_matches('/')
         );
-        let description: String = record.facts.description.chars().take(500).collect();
         Ok(Some(self.legal_notice(
             None,
             &self.settings.dpo_contact,
@@ -482,7 +509,6 @@ impl Candor {
                 ("left", &left),
                 ("discovered", &when(record.facts.discovered_at)),
                 ("deadline", &when(breach::deadline(&record.facts))),
-                ("description", &description),
                 ("link", &link),
             ],
         )?))

@@ -150,8 +150,15 @@ pub fn deadline(f: &Facts) -> OffsetDateTime {
 /// The clock of a breach at `now`.
 pub fn clock(f: &Facts, notifications: &[Notification], now: OffsetDateTime) -> Clock {
     let due = deadline(f);
-    if let Some(first) = notifications.iter().map(|n| n.at).min() {
-        return Clock::Notified { late: first > due };
+    // Lateness is the initial notification's: a complement cannot make it on time.
+    if let Some(first) = notifications
+        .iter()
+        .find(|n| n.phase == "initial")
+        .or(notifications.first())
+    {
+        return Clock::Notified {
+            late: first.at > due,
+        };
     }
     if f.risk == Some(Risk::None) && f.no_notification_reason.is_some() {
         return Clock::NotRequired;
@@ -304,6 +311,13 @@ pub fn check_notification(
             "must not be in the future",
         ));
     }
+    if before.last().is_some_and(|last| n.at < last.at) {
+        e.push(FieldError::new(
+            "at",
+            "after_previous",
+            "must not be before the previous notification",
+        ));
+    }
     match n.phase.as_str() {
         "initial" if !before.is_empty() => e.push(FieldError::new(
             "phase",
@@ -341,6 +355,27 @@ pub fn check_notification(
     }
     if let Some(r) = &n.reference {
         text(&mut e, "reference", r, 200, false);
+    }
+    e.into_result()
+}
+
+/// Checks a change of a breach already notified: its discovery is what the notification
+/// was measured from, so it stays; and its risk cannot become none.
+pub fn check_change(before: &Facts, after: &Facts, notified: bool) -> Result<(), FieldErrors> {
+    let mut e = FieldErrors::default();
+    if notified && before.discovered_at != after.discovered_at {
+        e.push(FieldError::new(
+            "discovered_at",
+            "fixed_once_notified",
+            "the authority was notified of this breach: its discovery, from which the 72 hours ran, no longer changes",
+        ));
+    }
+    if notified && after.risk == Some(Risk::None) {
+        e.push(FieldError::new(
+            "risk",
+            "already_notified",
+            "the authority was notified of this breach: its risk cannot be assessed as none",
+        ));
     }
     e.into_result()
 }
@@ -481,5 +516,18 @@ mod tests {
             [("phase".to_owned(), "initial_first")]
         );
         assert!(check_notification(&f, &[n.clone()], &complement, now).is_ok());
+        // A complement dated before the initial one: refused, and the clock stays late.
+        let earlier = Notification {
+            at: datetime!(2026-12-07 12:00 UTC),
+            ..complement
+        };
+        assert_eq!(
+            rules(check_notification(&f, &[n.clone()], &earlier, now)),
+            [("at".to_owned(), "after_previous")]
+        );
+        assert_eq!(
+            clock(&f, &[n.clone(), earlier], now),
+            Clock::Notified { late: true }
+        );
     }
 }

@@ -31,6 +31,8 @@ pub struct Activity {
     pub data: Vec<DataItem>,
     /// Who may read that data, and why.
     pub recipients: Vec<Recipient>,
+    /// Recipients outside the organisation, as the organisation declares them.
+    pub processors: Vec<Text>,
     /// How long, per field (distinct texts).
     pub retention: Vec<Text>,
     pub transfers: Text,
@@ -61,6 +63,10 @@ pub struct RegisterConfig {
     /// Transfers of personal data outside the European Union, and their safeguards.
     pub transfers: Text,
     pub security: Vec<Text>,
+    /// Recipients outside the organisation (processors: hosting, email delivery…),
+    /// Art. 30(1)(d); none declared by default.
+    #[serde(default)]
+    pub processors: Vec<Text>,
 }
 
 fn text(fr: &str, en: &str) -> Text {
@@ -73,6 +79,7 @@ fn text(fr: &str, en: &str) -> Text {
 impl Default for RegisterConfig {
     fn default() -> Self {
         Self {
+            processors: Vec::new(),
             transfers: text(
                 "Aucun transfert hors de l'Union européenne.",
                 "No transfer outside the European Union.",
@@ -87,8 +94,8 @@ impl Default for RegisterConfig {
                     "Access audit: every read and change of personal data is recorded, in hash chains sealed by signed checkpoints.",
                 ),
                 text(
-                    "Mots de passe hachés (argon2id), sessions et jetons d'API stockés hachés, limitation des tentatives de connexion.",
-                    "Passwords hashed (argon2id), sessions and API tokens stored hashed, login attempts limited.",
+                    "Mots de passe hachés (argon2id), jetons d'API stockés hachés, limitation des tentatives de connexion.",
+                    "Passwords hashed (argon2id), API tokens stored hashed, login attempts limited.",
                 ),
                 text(
                     "Effacement vérifiable, liste d'opposition par empreintes, durées de conservation appliquées chaque jour.",
@@ -179,6 +186,7 @@ pub fn build(cat: &Catalogue, controller: &str, dpo: &str, cfg: &RegisterConfig)
                     })
                     .collect(),
                 recipients,
+                processors: cfg.processors.clone(),
                 retention,
                 transfers: cfg.transfers.clone(),
                 security: cfg.security.clone(),
@@ -237,6 +245,7 @@ pub fn rows(r: &Register, fr: bool) -> Vec<Vec<String>> {
             "Personnes concernées",
             "Catégories de données",
             "Destinataires",
+            "Sous-traitants et destinataires externes",
             "Transferts hors UE",
             "Durées de conservation",
             "Mesures de sécurité",
@@ -251,6 +260,7 @@ pub fn rows(r: &Register, fr: bool) -> Vec<Vec<String>> {
             "Data subjects",
             "Categories of data",
             "Recipients",
+            "Processors and external recipients",
             "Transfers outside the EU",
             "Retention",
             "Security measures",
@@ -288,6 +298,7 @@ pub fn rows(r: &Register, fr: bool) -> Vec<Vec<String>> {
                     })
                     .collect(),
             ),
+            join(a.processors.iter().map(pick).collect()),
             pick(&a.transfers),
             join(a.retention.iter().map(pick).collect()),
             join(a.security.iter().map(pick).collect()),

@@ -556,14 +556,16 @@ pub trait Breaches: Send + Sync {
         reminders: &[JobRecord],
     ) -> Result<()>;
 
-    /// Writes a changed breach with its history entry, cancelling the queued jobs of
-    /// these keys, in one transaction, only over the version last changed at `seen`:
-    /// `false` (nothing written) when it changed meanwhile or is gone.
+    /// Writes a changed breach with its history entry, moving (or scheduling) these
+    /// reminders and cancelling the queued jobs of these keys, in one transaction, only
+    /// over the version last changed at `seen`: `false` (nothing written) when it
+    /// changed meanwhile or is gone.
     async fn update(
         &self,
         after: &crate::model::BreachRecord,
         seen: OffsetDateTime,
         change: &crate::model::BreachChange,
+        reminders: &[JobRecord],
         cancel: &[String],
     ) -> Result<bool>;
 

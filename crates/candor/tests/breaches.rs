@@ -210,7 +210,7 @@ async fn the_72_hour_clock(t: TestApp, c: Arc<FixedClock>) {
     assert_eq!(n["subjects_approx"], 120);
     assert_eq!(n["dpo_contact"], "dpo@candor.invalid");
     assert_eq!(n["likely_consequences"], "Des emails d'hameçonnage.");
-    assert_eq!(n["people_informed"], false);
+    assert_eq!(n["people_to_inform"], false);
 
     // A second breach, notified after 72 hours: the reasons for the delay first.
     let mut late = leak();
@@ -270,6 +270,62 @@ async fn the_72_hour_clock(t: TestApp, c: Arc<FixedClock>) {
         .unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0]["id"], json!(late_id), "newest discovery first");
+    let late_id = late_id.clone();
+
+    // Once notified, the discovery no longer moves.
+    expect_error(
+        t.patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{late_id}"),
+            &json!({"discovered_at": "2026-02-12T18:00:00Z"}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("discovered_at"),
+        Some("fixed_once_notified"),
+    )
+    .await;
+
+    // Before it is notified, moving the discovery moves the reminders; a change made
+    // from a version someone changed since is refused, not written over.
+    let b: Value = t
+        .post(
+            Role::Dpo,
+            "/api/v1/breaches",
+            &json!({"discovered_at": "2026-02-16T06:00:00Z", "natures": ["availability"],
+                    "description": "Base de sauvegarde illisible.", "data_categories": ["transactional"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let third = b["id"].as_str().unwrap().to_owned();
+    let read = b["updated_at"].clone();
+    let res = t
+        .patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{third}"),
+            &json!({"discovered_at": "2026-02-15T08:00:00Z", "updated_at": read}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let before = reminders(&t).await.len();
+    c.advance(time::Duration::hours(2));
+    t.app.run_due_jobs().await.unwrap();
+    assert_eq!(
+        reminders(&t).await.len(),
+        before + 1,
+        "the 24-hour reminder moved with the discovery"
+    );
+    let res = t
+        .patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{third}"),
+            &json!({"measures_taken": "Restauration.", "updated_at": read}),
+        )
+        .await;
+    assert_eq!(res.status(), 409, "{:?}", res.text().await);
 
     // The back office: the register for the dpo, in French; none for sales.
     t.staff_accounts(common::STAFF_PASSWORD).await;

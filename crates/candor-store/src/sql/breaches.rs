@@ -89,6 +89,7 @@ impl crate::face::Breaches for Store {
         after: &BreachRecord,
         seen: time::OffsetDateTime,
         change: &BreachChange,
+        reminders: &[JobRecord],
         cancel: &[String],
     ) -> Result<bool> {
         let mut tx = self.write().await?;
@@ -110,6 +111,19 @@ impl crate::face::Breaches for Store {
         .execute(&mut *tx)
         .await?;
         change_in(&mut tx, after.id, change).await?;
+        for j in reminders {
+            let moved = sqlx::query(
+                "UPDATE job SET run_at = $2 WHERE dedupe_key = $1 AND status = 'queued'",
+            )
+            .bind(&j.dedupe_key)
+            .bind(Ts(j.run_at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved == 0 {
+                super::jobs::schedule_in(&mut tx, j).await?;
+            }
+        }
         for key in cancel {
             sqlx::query(
                 "UPDATE job SET status = 'cancelled', finished_at = $2 \

@@ -49,10 +49,14 @@ pub struct BreachBody {
     risk_reasoning: Option<String>,
     /// Why the authority is not notified (Art. 33(5)): required when the risk is none.
     no_notification_reason: Option<String>,
+    /// On a change: the `updated_at` of the version read. A breach changed since by
+    /// someone else answers 409 instead of being overwritten.
+    updated_at: Option<String>,
 }
 
 impl From<BreachBody> for BreachInput {
     fn from(b: BreachBody) -> Self {
+        let _ = b.updated_at;
         BreachInput {
             discovered_at: b.discovered_at,
             occurred_from: b.occurred_from,
@@ -151,6 +155,14 @@ pub async fn record_breach(
     auth: Auth,
     ApiJson(b): ApiJson<BreachBody>,
 ) -> Result<(StatusCode, Json<BreachDoc>), ApiError> {
+    if b.updated_at.is_some() {
+        return Err(candor_app::AppError::field(
+            "updated_at",
+            "change_only",
+            "names the version a change was made from: a new breach has none",
+        )
+        .into());
+    }
     let v = app.record_breach(&auth.actor, b.into()).await?;
     Ok((StatusCode::CREATED, Json(doc(v))))
 }
@@ -211,8 +223,21 @@ pub async fn change_breach(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<BreachBody>,
 ) -> Result<Json<BreachDoc>, ApiError> {
+    let seen = match &b.updated_at {
+        None => None,
+        Some(v) => Some(
+            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| {
+                    candor_app::AppError::field(
+                        "updated_at",
+                        "datetime",
+                        "must be the updated_at of the breach as read (RFC 3339)",
+                    )
+                })?,
+        ),
+    };
     Ok(Json(doc(app
-        .change_breach(&auth.actor, id, b.into())
+        .change_breach(&auth.actor, id, b.into(), seen)
         .await?)))
 }
 
@@ -281,8 +306,9 @@ pub struct AuthorityNotification {
     /// none, risk or high; absent until assessed.
     #[serde(skip_serializing_if = "Option::is_none")]
     risk: Option<String>,
-    /// Whether the people concerned are told (a high risk, Art. 34).
-    people_informed: bool,
+    /// A high risk: the people concerned must be told too (Art. 34); their notices
+    /// are not yet sent by Candor.
+    people_to_inform: bool,
     /// The reasons a first notification came after 72 hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     late_reason: Option<String>,
@@ -320,7 +346,7 @@ pub async fn authority_notification(
         measures_taken: f.measures_taken.clone(),
         measures_proposed: f.measures_proposed.clone(),
         risk: f.risk.map(|r| r.as_str().to_owned()),
-        people_informed: f.risk == Some(candor_domain::breach::Risk::High),
+        people_to_inform: f.risk == Some(candor_domain::breach::Risk::High),
         late_reason: v
             .record
             .notifications

@@ -339,6 +339,8 @@ struct BreachPage {
     errors: Vec<String>,
     dpo: String,
     controller: String,
+    /// The version shown: a change made from it is written only over it.
+    seen: String,
 }
 
 fn breach_page(
@@ -441,6 +443,7 @@ fn breach_page(
         late: matches!(v.clock, Clock::Late { .. }),
         history,
         errors,
+        seen: candor_domain::contact::rfc3339(v.record.updated_at),
         dpo: app.settings().dpo_contact.clone(),
         controller: app.settings().organisation.clone(),
         c,
@@ -459,13 +462,30 @@ pub async fn show(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>)
     }
 }
 
-async fn again(app: &Candor, staff: Staff, id: Uuid, errors: Vec<String>) -> Response {
+/// The breach's page again with the errors, and what the person typed in the
+/// assessment form when it was that form.
+async fn again(
+    app: &Candor,
+    staff: Staff,
+    id: Uuid,
+    errors: Vec<String>,
+    typed: Option<AssessForm>,
+) -> Response {
     let t = staff.t();
     match app.breach(&staff.actor, id).await {
-        Ok(v) => render_with(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &breach_page(app, t, v, errors, staff.chrome),
-        ),
+        Ok(v) => {
+            let mut page = breach_page(app, t, v, errors, staff.chrome);
+            if let Some(f) = typed {
+                page.risk = f.risk;
+                page.risk_reasoning = f.risk_reasoning;
+                page.no_notification_reason = f.no_notification_reason;
+                page.consequences = f.consequences;
+                page.measures_taken = f.measures_taken;
+                page.measures_proposed = f.measures_proposed;
+                page.seen = f.seen;
+            }
+            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
         Err(e) => app_error(t, e),
     }
 }
@@ -484,6 +504,8 @@ pub struct AssessForm {
     measures_taken: String,
     #[serde(default)]
     measures_proposed: String,
+    #[serde(default)]
+    seen: String,
 }
 
 /// The assessment and the measures.
@@ -494,18 +516,33 @@ pub async fn assess(
     Posted(f): Posted<AssessForm>,
 ) -> Response {
     let input = BreachInput {
-        risk: Some(f.risk),
-        risk_reasoning: Some(f.risk_reasoning),
-        no_notification_reason: Some(f.no_notification_reason),
-        consequences: Some(f.consequences),
-        measures_taken: Some(f.measures_taken),
-        measures_proposed: Some(f.measures_proposed),
+        risk: Some(f.risk.clone()),
+        risk_reasoning: Some(f.risk_reasoning.clone()),
+        no_notification_reason: Some(f.no_notification_reason.clone()),
+        consequences: Some(f.consequences.clone()),
+        measures_taken: Some(f.measures_taken.clone()),
+        measures_proposed: Some(f.measures_proposed.clone()),
         ..BreachInput::default()
     };
+    let seen =
+        time::OffsetDateTime::parse(&f.seen, &time::format_description::well_known::Rfc3339).ok();
     let t = staff.t();
-    match app.change_breach(&staff.actor, id, input).await {
+    match app.change_breach(&staff.actor, id, input, seen).await {
         Ok(_) => Redirect::to(&format!("/breaches/{id}")).into_response(),
-        Err(AppError::Invalid(e)) => again(&app, staff, id, errors_of(t, &e)).await,
+        Err(AppError::Invalid(e)) => {
+            let errors = errors_of(t, &e);
+            again(&app, staff, id, errors, Some(f)).await
+        }
+        Err(AppError::Conflict { .. }) => {
+            again(
+                &app,
+                staff,
+                id,
+                vec![t.br_changed_meanwhile.to_owned()],
+                None,
+            )
+            .await
+        }
         Err(e) => app_error(t, e),
     }
 }
@@ -536,7 +573,7 @@ pub async fn notify(
     let t = staff.t();
     match app.notify_breach(&staff.actor, id, input).await {
         Ok(_) => Redirect::to(&format!("/breaches/{id}")).into_response(),
-        Err(AppError::Invalid(e)) => again(&app, staff, id, errors_of(t, &e)).await,
+        Err(AppError::Invalid(e)) => again(&app, staff, id, errors_of(t, &e), None).await,
         Err(e) => app_error(t, e),
     }
 }

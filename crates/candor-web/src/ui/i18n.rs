@@ -304,6 +304,8 @@ texts! {
     reg_retention: "Retention", "Durées de conservation";
     reg_security: "Security measures", "Mesures de sécurité";
     reg_none: "None", "Aucune";
+    reg_processors: "Processors and external recipients", "Sous-traitants et destinataires externes";
+    reg_none_declared: "None declared (configuration, section [register], processors)", "Aucun déclaré (configuration, section [register], processors)";
     reg_csv: "Download as CSV", "Télécharger en CSV";
     reg_json: "Download as JSON", "Télécharger en JSON";
     nav_breaches: "Breaches", "Violations";
@@ -366,6 +368,7 @@ texts! {
     br_h_notified: "Notification recorded", "Notification enregistrée";
     br_h_changed: "Changed:", "Modifiée :";
     br_unknown: "Not known", "Non connu";
+    br_changed_meanwhile: "Someone changed this breach while you were editing it: nothing was saved. Read it again below and redo your change.", "Quelqu'un a modifié cette violation pendant votre saisie : rien n'a été enregistré. Relisez-la ci-dessous et refaites votre modification.";
     hold_order: "Order", "Commande";
     hold_contract: "Contract", "Contrat";
     rq_rectify_hint: "Change the fields the person asked to correct; each value is checked as everywhere, the person is told by email and the request is answered.", "Modifiez les champs que la personne demande de corriger ; chaque valeur est vérifiée comme partout, la personne est prévenue par email et la demande est close.";
@@ -517,6 +520,8 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "risk_is_notified" => "une violation présentant un risque est notifiée : pas de raison de ne pas le faire",
         "already_notified" => "la CNIL a déjà été notifiée de cette violation",
         "initial_first" => "la première notification est la notification initiale",
+        "fixed_once_notified" => "la CNIL a été notifiée : la date de découverte, point de départ des 72 heures, ne change plus",
+        "after_previous" => "ne doit pas être avant la notification précédente",
         "assessed_no_risk" => "cette violation est évaluée sans risque : changez l'évaluation avant de notifier",
         "phone_format" => "doit être un numéro de téléphone valide, au format international (+33 6 12 34 56 78) ou national français (06 12 34 56 78)",
         "email_format" => "doit être une adresse e-mail valide (nom@domaine.fr)",

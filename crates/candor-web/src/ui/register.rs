@@ -20,6 +20,7 @@ pub struct ActivityView {
     pub subjects: Vec<String>,
     pub data: Vec<String>,
     pub recipients: Vec<(String, Vec<String>)>,
+    pub processors: Vec<String>,
     pub retention: Vec<String>,
     pub transfers: String,
     pub security: Vec<String>,
@@ -56,6 +57,7 @@ fn view(r: &Register, t: &Texts) -> RegisterView {
                     .iter()
                     .map(|x| (pick(&x.name), x.reasons.iter().map(pick).collect()))
                     .collect(),
+                processors: a.processors.iter().map(pick).collect(),
                 retention: a.retention.iter().map(pick).collect(),
                 transfers: pick(&a.transfers),
                 security: a.security.iter().map(pick).collect(),
