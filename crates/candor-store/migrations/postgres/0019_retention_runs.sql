@@ -17,4 +17,5 @@ CREATE INDEX retention_run_started_idx ON retention_run (started_at);
 ALTER TABLE audit_head ADD COLUMN base_seq BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE audit_head ADD COLUMN base_hash TEXT;
 ALTER TABLE audit_head ADD COLUMN base_signature TEXT;
-CREATE INDEX audit_entry_at_idx ON audit_entry (at);
+-- No index on audit_entry (at): every read and change of personal data appends to
+-- that table, while retention looks for old entries once a day (a scan).
