@@ -351,7 +351,9 @@ async fn a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp(t: TestApp)
         .app
         .open_pixel(camp_id, id("en_subscriber").parse().unwrap());
     t.client.get(&theirs).send().await.unwrap();
-    let forged = format!("{}00", &link[..link.len() - 2]);
+    // The last two characters changed, whatever they were (a signature may end in 00).
+    let tail = if link.ends_with("00") { "ff" } else { "00" };
+    let forged = format!("{}{tail}", &link[..link.len() - 2]);
     assert_eq!(no_redirect.get(&forged).send().await.unwrap().status(), 404);
     assert_eq!(visits(&t).await, before + 2);
 
