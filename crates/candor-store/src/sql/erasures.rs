@@ -214,6 +214,15 @@ async fn erase_table(
     })
 }
 
+/// No sign of life since `$1`: no web visit or email event, no consent event and no
+/// open request; the retention policies that erase people select on it, oldest first.
+const QUIET_SINCE: &str =
+    "AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.contact_id = c.id AND a.at >= $1) \
+     AND NOT EXISTS (SELECT 1 FROM consent_event e WHERE e.subject_id = c.id AND e.at >= $1) \
+     AND NOT EXISTS (SELECT 1 FROM subject_request r WHERE r.subject_id = c.id \
+       AND r.status IN ('received', 'identity_verified', 'in_progress')) \
+     ORDER BY c.created_at, c.id";
+
 #[async_trait::async_trait]
 impl crate::face::Erasures for Store {
     async fn erase(
@@ -571,16 +580,12 @@ impl crate::face::Erasures for Store {
         cutoff: time::OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Uuid>> {
-        let ids: Vec<Id> = sqlx::query_scalar(
+        let ids: Vec<Id> = sqlx::query_scalar(&format!(
             "SELECT c.id FROM contact c WHERE c.created_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM contract k WHERE k.contact_id = c.id) \
              AND NOT EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id) \
-             AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.contact_id = c.id AND a.at >= $1) \
-             AND NOT EXISTS (SELECT 1 FROM consent_event e WHERE e.subject_id = c.id AND e.at >= $1) \
-             AND NOT EXISTS (SELECT 1 FROM subject_request r WHERE r.subject_id = c.id \
-               AND r.status IN ('received', 'identity_verified', 'in_progress')) \
-             ORDER BY c.created_at, c.id LIMIT $2",
-        )
+             {QUIET_SINCE} LIMIT $2"
+        ))
         .bind(Ts(cutoff))
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
@@ -596,19 +601,15 @@ impl crate::face::Erasures for Store {
         // A contract keeps the relation alive until its end date, or while it is
         // active without one; one ended or cancelled without a date ended when it
         // was last changed.
-        let ids: Vec<Id> = sqlx::query_scalar(
+        let ids: Vec<Id> = sqlx::query_scalar(&format!(
             "SELECT c.id FROM contact c WHERE c.created_at < $1 \
              AND (EXISTS (SELECT 1 FROM contract k WHERE k.contact_id = c.id) \
                OR EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id)) \
              AND NOT EXISTS (SELECT 1 FROM contract k WHERE k.contact_id = c.id \
                AND COALESCE(k.ends_on >= $2, k.status = 'active' OR k.updated_at >= $1)) \
              AND NOT EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id AND o.ordered_at >= $1) \
-             AND NOT EXISTS (SELECT 1 FROM activity a WHERE a.contact_id = c.id AND a.at >= $1) \
-             AND NOT EXISTS (SELECT 1 FROM consent_event e WHERE e.subject_id = c.id AND e.at >= $1) \
-             AND NOT EXISTS (SELECT 1 FROM subject_request r WHERE r.subject_id = c.id \
-               AND r.status IN ('received', 'identity_verified', 'in_progress')) \
-             ORDER BY c.created_at, c.id LIMIT $3",
-        )
+             {QUIET_SINCE} LIMIT $3"
+        ))
         .bind(Ts(cutoff))
         .bind(cutoff.date())
         .bind(i64::from(limit))
