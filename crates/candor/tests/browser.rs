@@ -1613,8 +1613,11 @@ async fn the_dpo_records_and_notifies_a_breach_in_the_browser() {
         .click()
         .await
         .unwrap();
+    // The page after the assessment (the form to notify was on the one before, too).
     b.wait()
-        .for_element(Locator::Id("form-notify"))
+        .for_element(Locator::XPath(
+            "//table[@id='breach-history']//td[contains(., 'Modifiée')]",
+        ))
         .await
         .unwrap();
     b.find(Locator::Id("n-ref"))
