@@ -8,6 +8,7 @@ use crate::{Actor, AppError, Candor};
 use candor_domain::breach::{self, Clock, Facts, Nature, Notification, Risk};
 use candor_domain::catalogue::DataCategory;
 use candor_domain::{FieldError, FieldErrors};
+use candor_store::segment::SegmentCondition;
 use candor_store::{BreachChange, BreachRecord, JobRecord};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -36,6 +37,48 @@ pub struct BreachInput {
     pub risk: Option<String>,
     pub risk_reasoning: Option<String>,
     pub no_notification_reason: Option<String>,
+    /// Which contacts it reached (B3); given whole (a part left out is cleared).
+    pub scope: Option<ScopeInput>,
+    /// The people's message per language (Art. 34(2)); a language left out is kept.
+    pub subject_message: Option<SubjectMessageInput>,
+}
+
+/// A breach's scope as given (B3): a period and how it chooses contacts, a segment.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeInput {
+    pub from: Option<String>,
+    pub until: Option<String>,
+    /// `present` (default), `created` or `changed`.
+    pub rule: Option<String>,
+    /// A campaign segment's id.
+    pub segment: Option<String>,
+}
+
+/// The people's message as given, per language.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectMessageInput {
+    pub fr: Option<String>,
+    pub en: Option<String>,
+}
+
+/// The people a breach reached, as its scope computes them now (B3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Affected {
+    /// Contacts in the scope.
+    pub subjects: i64,
+    /// Of them, those with an email address, who can be told, per language.
+    pub reachable_fr: i64,
+    pub reachable_en: i64,
+    /// People told so far (erased people told before still count).
+    pub told: u64,
+}
+
+impl Affected {
+    pub fn reachable(&self) -> i64 {
+        self.reachable_fr + self.reachable_en
+    }
 }
 
 /// A notification to the authority as given.
@@ -109,6 +152,8 @@ fn overlay(
         risk: None,
         risk_reasoning: String::new(),
         no_notification_reason: None,
+        scope: breach::Scope::default(),
+        subject_message: breach::SubjectMessage::default(),
     });
     match (&input.discovered_at, base) {
         (Some(v), _) => {
@@ -195,6 +240,41 @@ fn overlay(
     if let Some(v) = input.no_notification_reason {
         f.no_notification_reason = some_text(v);
     }
+    if let Some(scope) = input.scope {
+        let when = |e: &mut FieldErrors, field: &str, v: Option<String>| match v {
+            Some(v) if !v.trim().is_empty() => time_of(e, field, &v),
+            _ => None,
+        };
+        f.scope = breach::Scope {
+            from: when(&mut e, "scope.from", scope.from),
+            until: when(&mut e, "scope.until", scope.until),
+            rule: match scope.rule.as_deref().map(str::trim) {
+                None | Some("") => breach::PeriodRule::Present,
+                Some(r) => breach::PeriodRule::parse(r).unwrap_or_else(|| {
+                    e.push(FieldError::new(
+                        "scope.rule",
+                        "unknown_rule",
+                        "must be present, created or changed",
+                    ));
+                    breach::PeriodRule::Present
+                }),
+            },
+            segment: match scope.segment.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(v) => e.check(Uuid::parse_str(v).map_err(|_| {
+                    FieldError::new("scope.segment", "uuid", "must be a segment id (UUID)")
+                })),
+            },
+        };
+    }
+    if let Some(m) = input.subject_message {
+        if let Some(v) = m.fr {
+            f.subject_message.fr = v.trim().to_owned();
+        }
+        if let Some(v) = m.en {
+            f.subject_message.en = v.trim().to_owned();
+        }
+    }
     e.into_result().map(|()| f)
 }
 
@@ -274,6 +354,7 @@ impl Candor {
         facts
             .check(now, &|c| self.known_category(c))
             .map_err(AppError::Invalid)?;
+        self.check_segment(actor, &facts).await?;
         let id = Uuid::now_v7();
         let record = BreachRecord {
             id,
@@ -282,6 +363,7 @@ impl Candor {
             recorded_by: actor.audit_name.clone(),
             created_at: now,
             updated_at: now,
+            subject_notices: 0,
         };
         let change = BreachChange {
             at: now,
@@ -347,6 +429,7 @@ impl Candor {
             .map_err(AppError::Invalid)?;
         breach::check_change(&current.facts, &facts, !current.notifications.is_empty())
             .map_err(AppError::Invalid)?;
+        self.check_segment(actor, &facts).await?;
         // The reminders follow a discovery moved before any notification.
         let (reminders, cancel): (Vec<JobRecord>, Vec<String>) =
             if facts.discovered_at != current.facts.discovered_at {
@@ -512,5 +595,314 @@ impl Candor {
                 ("link", &link),
             ],
         )?))
+    }
+}
+
+/// The job that tells the people a breach reached (Art. 34).
+pub const BREACH_NOTICES: &str = "breach_notices";
+
+/// People told per transaction of the notices job.
+const NOTICES_BATCH: u32 = 500;
+
+/// What happened, in the person's language (Art. 34(2): "in clear and plain language").
+fn nature_words(n: Nature, fr: bool) -> &'static str {
+    match (n, fr) {
+        (Nature::Confidentiality, true) => "des données ont pu être consultées ou obtenues par des personnes qui n'auraient pas dû y avoir accès.",
+        (Nature::Confidentiality, false) => "data may have been seen or obtained by people who should not have had access to it.",
+        (Nature::Integrity, true) => "des données ont pu être modifiées sans autorisation.",
+        (Nature::Integrity, false) => "data may have been changed without authority.",
+        (Nature::Availability, true) => "des données ont été perdues ou sont restées inaccessibles un temps.",
+        (Nature::Availability, false) => "data was lost or could not be reached for a time.",
+    }
+}
+
+impl Candor {
+    /// A scope's segment exists and the actor may read what it filters on.
+    async fn check_segment(&self, actor: &Actor, f: &Facts) -> Result<(), AppError> {
+        let Some(id) = f.scope.segment else {
+            return Ok(());
+        };
+        match self.segment_of(actor, id).await {
+            Err(AppError::NotFound { .. }) => {
+                Err(AppError::Invalid(FieldErrors(vec![FieldError::new(
+                    "scope.segment",
+                    "unknown_segment",
+                    "must be an existing segment",
+                )])))
+            }
+            Err(e) => Err(e),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// The conditions over `contact` that give the people a breach reached (B3): they
+    /// hold data of one of its categories or fields, within its period, in its segment.
+    async fn scope_conditions(
+        &self,
+        actor: &Actor,
+        f: &Facts,
+    ) -> Result<Vec<SegmentCondition>, AppError> {
+        use candor_domain::catalogue::Entity;
+        use candor_store::segment::{Holding, CONTACT_COLUMNS};
+        let cat = self.catalogue();
+        let mut holdings: Vec<Holding> = Vec::new();
+        let mut hold = |h: Holding| {
+            if !holdings.contains(&h) {
+                holdings.push(h);
+            }
+        };
+        for c in &f.data_categories {
+            let category = serde_json::from_value::<DataCategory>(Value::String(c.clone())).ok();
+            let fields = cat.fields().iter().filter(|d| match category {
+                Some(k) => d.category == k,
+                None => format!("{}.{}", d.entity.as_str(), d.key()) == *c,
+            });
+            for d in fields {
+                match d.entity {
+                    Entity::Contact if d.custom.is_some() => hold(Holding::Custom(d.name.clone())),
+                    Entity::Contact => {
+                        if let Some(col) = CONTACT_COLUMNS.iter().find(|c| **c == d.name) {
+                            hold(Holding::Column(col));
+                        }
+                    }
+                    Entity::Company => hold(Holding::Company),
+                    Entity::Order => hold(Holding::Orders),
+                    Entity::Contract => hold(Holding::Contracts),
+                    Entity::Consent => hold(Holding::ConsentEvents),
+                }
+            }
+        }
+        let mut conds = vec![SegmentCondition::HoldsAny(holdings)];
+        let s = &f.scope;
+        let created_by_end = SegmentCondition::Time {
+            column: "created_at",
+            from: None,
+            to: s.until.map(|u| u + time::Duration::microseconds(1)),
+        };
+        match s.rule {
+            breach::PeriodRule::Present => conds.push(created_by_end),
+            breach::PeriodRule::Created => conds.push(SegmentCondition::Time {
+                column: "created_at",
+                from: s.from,
+                to: s.until.map(|u| u + time::Duration::microseconds(1)),
+            }),
+            breach::PeriodRule::Changed => {
+                conds.push(created_by_end);
+                conds.push(SegmentCondition::Time {
+                    column: "updated_at",
+                    from: s.from,
+                    to: None,
+                });
+            }
+        }
+        if let Some(seg) = s.segment {
+            conds.extend(self.segment_of(actor, seg).await?);
+        }
+        Ok(conds)
+    }
+
+    /// The segments a breach's scope may name (their names and ids).
+    pub async fn breach_segments(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<candor_store::SegmentRecord>, AppError> {
+        Self::may_keep_breaches(actor)?;
+        Ok(self.store.segments().list(200).await?)
+    }
+
+    /// How many people a breach reached, as its scope gives them now, and how many can
+    /// be told (an email address), per language (B3): shown before anything is sent.
+    pub async fn breach_subjects(&self, actor: &Actor, id: Uuid) -> Result<Affected, AppError> {
+        let record = self.breach(actor, id).await?.record;
+        self.affected(actor, &record).await
+    }
+
+    async fn affected(&self, actor: &Actor, record: &BreachRecord) -> Result<Affected, AppError> {
+        use candor_store::segment::{Holding, TextOp};
+        let conds = self.scope_conditions(actor, &record.facts).await?;
+        let segments = self.store.segments();
+        let subjects = segments.count(&conds).await?;
+        let reachable = |locale: &str| {
+            let mut c = conds.clone();
+            c.push(SegmentCondition::HoldsAny(vec![Holding::Column("email")]));
+            c.push(SegmentCondition::Text {
+                column: "locale",
+                op: TextOp::Equals(locale.to_owned()),
+            });
+            c
+        };
+        Ok(Affected {
+            subjects,
+            reachable_fr: segments.count(&reachable("fr")).await?,
+            reachable_en: segments.count(&reachable("en")).await?,
+            told: record.subject_notices,
+        })
+    }
+
+    /// Tells the people a breach reached (Art. 34): for a breach assessed as a high
+    /// risk, with the people's message written in each of their languages. Recorded in
+    /// the history and done by a job, in batches, resumable: each person is told once,
+    /// whoever starts it again. `seen` is the version the person read.
+    pub async fn notify_breach_subjects(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        seen: Option<OffsetDateTime>,
+    ) -> Result<(BreachView, Affected), AppError> {
+        use candor_domain::personal::Locale;
+        let current = self.breach(actor, id).await?.record;
+        let affected = self.affected(actor, &current).await?;
+        let mut languages = Vec::new();
+        if affected.reachable_fr > 0 {
+            languages.push(Locale::Fr);
+        }
+        if affected.reachable_en > 0 {
+            languages.push(Locale::En);
+        }
+        breach::check_subject_notices(&current.facts, &languages).map_err(AppError::Invalid)?;
+        if affected.reachable() == 0 {
+            return Err(AppError::Invalid(FieldErrors(vec![FieldError::new(
+                "scope",
+                "no_one_to_tell",
+                "no one in the breach's scope has an email address: widen the scope or tell them another way",
+            )])));
+        }
+        let now = self.now();
+        let job = JobRecord::new(BREACH_NOTICES, json!({ "breach": id }), now, now).dedupe(
+            format!("{BREACH_NOTICES}:{id}:{}", now.unix_timestamp_nanos()),
+        );
+        let after = BreachRecord {
+            updated_at: now.max(current.updated_at + time::Duration::microseconds(1)),
+            ..current.clone()
+        };
+        let view = self
+            .save(
+                actor,
+                seen.unwrap_or(current.updated_at),
+                after,
+                "subjects_notified",
+                json!({
+                    "subjects": affected.subjects,
+                    "reachable": affected.reachable(),
+                    "told_before": affected.told,
+                }),
+                &[job],
+                &[],
+            )
+            .await?;
+        Ok((view, affected))
+    }
+
+    /// The notices job: every reachable person of the scope not yet told gets the
+    /// notice in their language, batch by batch, each batch queued with its record in
+    /// one transaction. Nothing is sent once the breach is no longer a high risk.
+    pub(crate) async fn breach_notices(&self, payload: &Value) -> Result<u64, AppError> {
+        use candor_domain::personal::Locale;
+        use candor_store::segment::Holding;
+        let Some(id) = payload["breach"]
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+        else {
+            return Err(AppError::Internal(
+                "breach notices without their breach".into(),
+            ));
+        };
+        let Some(record) = self.store.breaches().get(id).await? else {
+            return Ok(0);
+        };
+        if record.facts.risk != Some(Risk::High) {
+            return Ok(0);
+        }
+        let actor = Actor {
+            id: Uuid::nil(),
+            role: candor_domain::Role::Dpo,
+            audit_name: format!("job:{BREACH_NOTICES}"),
+        };
+        let mut conds = self.scope_conditions(&actor, &record.facts).await?;
+        conds.push(SegmentCondition::HoldsAny(vec![Holding::Column("email")]));
+        let cat = self.catalogue();
+        let data_words = |fr: bool| -> String {
+            let words: Vec<String> = record
+                .facts
+                .data_categories
+                .iter()
+                .map(
+                    |c| match serde_json::from_value::<DataCategory>(Value::String(c.clone())) {
+                        Ok(k) => candor_domain::register::category_words(k, fr).to_owned(),
+                        Err(_) => cat
+                            .fields()
+                            .iter()
+                            .find(|d| format!("{}.{}", d.entity.as_str(), d.key()) == *c)
+                            .map(|d| {
+                                if fr {
+                                    d.label.fr.clone()
+                                } else {
+                                    d.label.en.clone()
+                                }
+                            })
+                            .unwrap_or_else(|| c.clone()),
+                    },
+                )
+                .collect();
+            words.join(", ")
+        };
+        let nature = |fr: bool| -> String {
+            let words: Vec<&str> = record
+                .facts
+                .natures
+                .iter()
+                .map(|n| nature_words(*n, fr))
+                .collect();
+            words.join(" ")
+        };
+        let discovered = |fr: bool| {
+            let d = record.facts.discovered_at.date();
+            if fr {
+                format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+            } else {
+                format!("{} {} {}", d.day(), d.month(), d.year())
+            }
+        };
+        let mut told = 0u64;
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .segments()
+                .page(
+                    &conds,
+                    candor_store::Page {
+                        after,
+                        limit: NOTICES_BATCH,
+                    },
+                )
+                .await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            let ids: Vec<Uuid> = page.iter().map(|c| c.id).collect();
+            let done = self.store.breaches().told(id, &ids).await?;
+            let mut notices = Vec::new();
+            for c in page.iter().filter(|c| !done.contains(&c.id)) {
+                let Some(email) = &c.data.email else { continue };
+                let fr = c.data.locale == Locale::Fr;
+                let mail = self.legal_notice(
+                    Some(c.id),
+                    email.as_str(),
+                    c.data.locale,
+                    "breach_notice",
+                    &[
+                        ("organisation", &self.settings.organisation),
+                        ("discovered", &discovered(fr)),
+                        ("nature", &nature(fr)),
+                        ("data", &data_words(fr)),
+                        ("message", record.facts.subject_message.get(c.data.locale)),
+                        ("dpo", &self.settings.dpo_contact),
+                    ],
+                )?;
+                notices.push((c.id, mail));
+            }
+            told += self.store.breaches().tell(id, &notices).await?;
+        }
+        Ok(told)
     }
 }

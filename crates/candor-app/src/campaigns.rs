@@ -250,7 +250,11 @@ impl Candor {
         Ok(s)
     }
 
-    async fn segment_of(&self, actor: &Actor, id: Uuid) -> Result<Vec<SegmentCondition>, AppError> {
+    pub(crate) async fn segment_of(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<Vec<SegmentCondition>, AppError> {
         let s = self
             .store
             .segments()

@@ -10,7 +10,8 @@
 //! retention policies (E4); `transparency`, every day at 05:00 UTC, the yearly message
 //! telling each person what is held on them and why (E5); `breach_reminder`, at 24, 48
 //! and 66 hours after a breach's discovery, the DPO's reminder while it is not notified
-//! (B2). The outbox keeps its own worker: an email is a
+//! (B2); `breach_notices`, started by the DPO, the notices to the people a breach
+//! reached (B3, Art. 34), in batches, each person once. The outbox keeps its own worker: an email is a
 //! row of its own with its own lease, retried per message.
 
 use crate::{AppError, Candor};
@@ -288,6 +289,11 @@ impl Candor {
                 next: None,
                 mail: self.breach_reminder(&job.payload).await?,
             }),
+            crate::breaches::BREACH_NOTICES => {
+                let told = self.breach_notices(&job.payload).await?;
+                tracing::info!(job = %job.id, told, "breach notices");
+                Ok(Outcome::default())
+            }
             other => Err(AppError::Internal(format!("unknown job kind {other}"))),
         }
     }

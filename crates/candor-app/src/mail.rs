@@ -65,6 +65,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("dpo_digest", Locale::En) => Some(t!("dpo_digest", "en")),
         ("breach_reminder", Locale::Fr) => Some(t!("breach_reminder", "fr")),
         ("breach_reminder", Locale::En) => Some(t!("breach_reminder", "en")),
+        ("breach_notice", Locale::Fr) => Some(t!("breach_notice", "fr")),
+        ("breach_notice", Locale::En) => Some(t!("breach_notice", "en")),
         _ => None,
     }
 }

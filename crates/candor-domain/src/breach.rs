@@ -89,6 +89,77 @@ pub struct Notification {
     pub late_reason: Option<String>,
 }
 
+/// How a breach's period chooses contacts (B3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodRule {
+    /// Contacts present in the database at the end of the period (created by then;
+    /// those erased since are gone and told nothing).
+    #[default]
+    Present,
+    /// Contacts created in the period.
+    Created,
+    /// Contacts created or changed in the period. Only a contact's last change is
+    /// kept, so one changed in the period and again later counts too: it errs on the
+    /// side of telling.
+    Changed,
+}
+
+impl PeriodRule {
+    pub const ALL: [PeriodRule; 3] = [
+        PeriodRule::Present,
+        PeriodRule::Created,
+        PeriodRule::Changed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodRule::Present => "present",
+            PeriodRule::Created => "created",
+            PeriodRule::Changed => "changed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Which contacts a breach reached (B3): those holding data of one of its
+/// `data_categories`, chosen by a period and, optionally, a campaign segment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub from: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    #[serde(default)]
+    pub rule: PeriodRule,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<uuid::Uuid>,
+}
+
+/// What the people affected are told in their language (Art. 34(2)), beside what
+/// Candor writes itself (the nature of the breach, the data concerned, the DPO's
+/// contact, their rights): the likely consequences, the measures taken and what they
+/// can do, in plain words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectMessage {
+    #[serde(default)]
+    pub fr: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+impl SubjectMessage {
+    pub fn get(&self, locale: crate::personal::Locale) -> &str {
+        match locale {
+            crate::personal::Locale::Fr => &self.fr,
+            crate::personal::Locale::En => &self.en,
+        }
+    }
+}
+
 /// What the register keeps of a breach (B1), all of it editable, each change kept in
 /// its history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +186,12 @@ pub struct Facts {
     pub risk_reasoning: String,
     /// Why the authority is not notified (Art. 33(5)), when it is not.
     pub no_notification_reason: Option<String>,
+    /// Which contacts it reached (B3).
+    #[serde(default)]
+    pub scope: Scope,
+    /// The people's message, per language (Art. 34(2)).
+    #[serde(default)]
+    pub subject_message: SubjectMessage,
 }
 
 /// Where the 72-hour clock stands.
@@ -283,6 +360,43 @@ impl Facts {
             (_, Some(r)) => text(&mut e, "no_notification_reason", r, 5000, true),
             _ => {}
         }
+        if let Some(from) = self.scope.from {
+            if from > now {
+                e.push(FieldError::new(
+                    "scope.from",
+                    "not_in_future",
+                    "must not be in the future",
+                ));
+            }
+            if self.scope.until.is_some_and(|u| u < from) {
+                e.push(FieldError::new(
+                    "scope.until",
+                    "after_start",
+                    "must not be before scope.from",
+                ));
+            }
+        }
+        if self.scope.from.is_none() && self.scope.rule != PeriodRule::Present {
+            e.push(FieldError::new(
+                "scope.from",
+                "required",
+                "contacts created or changed in a period need the period's start",
+            ));
+        }
+        text(
+            &mut e,
+            "subject_message.fr",
+            &self.subject_message.fr,
+            5000,
+            false,
+        );
+        text(
+            &mut e,
+            "subject_message.en",
+            &self.subject_message.en,
+            5000,
+            false,
+        );
         e.into_result()
     }
 }
@@ -359,6 +473,33 @@ pub fn check_notification(
     e.into_result()
 }
 
+/// Checks that the people affected may be told of a breach (Art. 34): it is assessed as
+/// a high risk, and the message is written in each language among them
+/// (`languages`, the locales of the people to tell).
+pub fn check_subject_notices(
+    f: &Facts,
+    languages: &[crate::personal::Locale],
+) -> Result<(), FieldErrors> {
+    let mut e = FieldErrors::default();
+    if f.risk != Some(Risk::High) {
+        e.push(FieldError::new(
+            "risk",
+            "high_risk_required",
+            "the people are told of a breach assessed as a high risk (Art. 34(1)): assess it first",
+        ));
+    }
+    for l in languages {
+        if f.subject_message.get(*l).trim().is_empty() {
+            e.push(FieldError::new(
+                format!("subject_message.{}", l.as_str()),
+                "required_for_language",
+                "some of the people to tell read this language: write their message in it",
+            ));
+        }
+    }
+    e.into_result()
+}
+
 /// Checks a change of a breach already notified: its discovery is what the notification
 /// was measured from, so it stays; and its risk cannot become none.
 pub fn check_change(before: &Facts, after: &Facts, notified: bool) -> Result<(), FieldErrors> {
@@ -402,6 +543,8 @@ mod tests {
             risk: None,
             risk_reasoning: String::new(),
             no_notification_reason: None,
+            scope: Scope::default(),
+            subject_message: SubjectMessage::default(),
         }
     }
 
@@ -528,6 +671,40 @@ mod tests {
         assert_eq!(
             clock(&f, &[n.clone(), earlier], now),
             Clock::Notified { late: true }
+        );
+    }
+
+    #[test]
+    fn people_are_told_of_a_high_risk_in_their_language() {
+        use crate::personal::Locale;
+        let mut f = facts();
+        assert_eq!(
+            rules(check_subject_notices(&f, &[Locale::Fr])),
+            [
+                ("risk".to_owned(), "high_risk_required"),
+                ("subject_message.fr".to_owned(), "required_for_language")
+            ]
+        );
+        f.risk = Some(Risk::High);
+        f.subject_message.fr = "Changez votre mot de passe.".into();
+        assert!(check_subject_notices(&f, &[Locale::Fr]).is_ok());
+        assert_eq!(
+            rules(check_subject_notices(&f, &[Locale::Fr, Locale::En])),
+            [("subject_message.en".to_owned(), "required_for_language")]
+        );
+        // A period for created or changed contacts needs its start, before its end.
+        let now = datetime!(2026-12-07 11:00 UTC);
+        f.risk_reasoning = "Adresses exposées.".into();
+        f.scope.rule = PeriodRule::Created;
+        assert_eq!(
+            rules(f.check(now, &known)),
+            [("scope.from".to_owned(), "required")]
+        );
+        f.scope.from = Some(datetime!(2026-11-01 00:00 UTC));
+        f.scope.until = Some(datetime!(2026-10-01 00:00 UTC));
+        assert_eq!(
+            rules(f.check(now, &known)),
+            [("scope.until".to_owned(), "after_start")]
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod communication;
 pub mod company;
+pub mod compliance;
 pub mod consent;
 pub mod contact;
 pub mod contract;

@@ -576,6 +576,14 @@ pub trait Breaches: Send + Sync {
 
     /// A breach's history, oldest first.
     async fn history(&self, id: Uuid) -> Result<Vec<crate::model::BreachChange>>;
+
+    /// Of these people, those already told of the breach.
+    async fn told(&self, breach: Uuid, subjects: &[Uuid]) -> Result<Vec<Uuid>>;
+
+    /// Queues each person's notice of a breach with the record that they were told
+    /// and the breach's count, in one transaction; a person told before gets nothing
+    /// more (so two runs at once never tell anyone twice). Returns how many were queued.
+    async fn tell(&self, breach: Uuid, notices: &[(Uuid, QueuedMail)]) -> Result<u64>;
 }
 
 /// Jobs: scheduled once, claimed with a lease, done once.

@@ -517,6 +517,9 @@ pub struct BreachRecord {
     pub created_at: OffsetDateTime,
     /// Changes are written only over the version they were made from.
     pub updated_at: OffsetDateTime,
+    /// How many people were told of it (Art. 34), kept here so the count outlives
+    /// their erasure.
+    pub subject_notices: u64,
 }
 
 /// One entry of a breach's history: who, when, what (`recorded`, `changed`,

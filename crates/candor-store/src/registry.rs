@@ -143,6 +143,12 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
         on_erasure: OnErasure::LegalHold,
         holds: "each step of the person's requests: who, when, what",
     },
+    SubjectTable {
+        table: "breach_notice",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Delete,
+        holds: "which breaches the person was told of (Art. 34), when, and the message's id; the count stays on the breach",
+    },
 ];
 
 pub const OTHER_TABLES: &[OtherTable] = &[
@@ -213,6 +219,10 @@ pub const OTHER_TABLES: &[OtherTable] = &[
     OtherTable {
         table: "retention_run",
         why: "each run of the retention policies: when, who, and counts per policy; the people erased are named only in erasure records",
+    },
+    OtherTable {
+        table: "verify_run",
+        why: "each verification of the chains: when, who, how many entries and breaks",
     },
     OtherTable {
         table: "suppression_lift",

@@ -25,6 +25,44 @@ pub const TEXT_COLUMNS: &[&str] = &[
 /// Contact columns a segment may filter on by date range.
 pub const TIME_COLUMNS: &[&str] = &["created_at", "updated_at", "newsletter_subscribed_at"];
 
+/// Every contact column, for a breach's scope (a contact holds a field when its column
+/// is not null).
+pub const CONTACT_COLUMNS: &[&str] = &[
+    "kind",
+    "company_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "locale",
+    "address_line",
+    "postal_code",
+    "city",
+    "country",
+    "notes",
+    "created_at",
+    "updated_at",
+    "newsletter_subscribed_at",
+    "newsletter_open_rate",
+];
+
+/// Data a contact may hold, for a breach's scope (B3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Holding {
+    /// A column of `contact` ([`CONTACT_COLUMNS`]) with a value.
+    Column(&'static str),
+    /// A custom field with a value (its name, as the catalogue checked it).
+    Custom(String),
+    /// A company linked.
+    Company,
+    /// An order.
+    Orders,
+    /// A contract, their own or their company's.
+    Contracts,
+    /// A consent event (its evidence).
+    ConsentEvents,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum TextOp {
     Equals(String),
@@ -52,6 +90,8 @@ pub enum SegmentCondition {
     },
     /// Has (or has not) a contract running on `on`, its own or its company's.
     ActiveContract { on: Date, present: bool },
+    /// Holds at least one of these (none: no one).
+    HoldsAny(Vec<Holding>),
 }
 
 fn like_pattern(s: &str) -> String {
@@ -68,6 +108,7 @@ fn like_pattern(s: &str) -> String {
 pub(crate) fn where_clause(
     conds: &[SegmentCondition],
     ilike: &str,
+    json_text: fn(&str, &str) -> String,
     first: usize,
 ) -> (String, Vec<Cell>) {
     let mut parts = Vec::new();
@@ -144,6 +185,35 @@ pub(crate) fn where_clause(
                     exists
                 } else {
                     format!("NOT {exists}")
+                });
+            }
+            SegmentCondition::HoldsAny(holdings) => {
+                let mut any = Vec::new();
+                for h in holdings {
+                    any.push(match h {
+                        Holding::Column(col) => format!("c.{col} IS NOT NULL"),
+                        Holding::Custom(name) => {
+                            let p = next(Cell::Text(name.clone()), &mut binds);
+                            format!("{} IS NOT NULL", json_text("c.custom", &p))
+                        }
+                        Holding::Company => "c.company_id IS NOT NULL".to_owned(),
+                        Holding::Orders => {
+                            "EXISTS (SELECT 1 FROM customer_order o WHERE o.contact_id = c.id)"
+                                .to_owned()
+                        }
+                        Holding::Contracts => "EXISTS (SELECT 1 FROM contract k WHERE \
+                             k.contact_id = c.id OR k.company_id = c.company_id)"
+                            .to_owned(),
+                        Holding::ConsentEvents => {
+                            "EXISTS (SELECT 1 FROM consent_event e WHERE e.subject_id = c.id)"
+                                .to_owned()
+                        }
+                    });
+                }
+                parts.push(if any.is_empty() {
+                    "1 = 0".to_owned()
+                } else {
+                    format!("({})", any.join(" OR "))
                 });
             }
         }

@@ -356,4 +356,293 @@ async fn the_72_hour_clock(t: TestApp, c: Arc<FixedClock>) {
         .contains("href=\"/breaches\""));
 }
 
-on_both_backends_with_clock!(the_72_hour_clock);
+/// The outbox's breach notices: (recipient, subject line, language).
+async fn notices(t: &TestApp) -> Vec<(String, String, String)> {
+    t.app
+        .store
+        .outbox()
+        .list(10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.mail.category == "legal_notice" && e.mail.recipient != "dpo@candor.invalid")
+        .map(|e| (e.mail.recipient, e.mail.mail_subject, e.mail.locale))
+        .collect()
+}
+
+async fn the_people_a_breach_reached(t: TestApp, _c: Arc<FixedClock>) {
+    t.app.generate_demo(400, 11, &mut |_| {}).await.unwrap();
+    // The emails of the contacts created in the last three months (B3).
+    let mut body = leak();
+    body["data_categories"] = json!(["contact.email"]);
+    body["scope"] =
+        json!({"rule": "created", "from": "2025-11-10T00:00:00Z", "until": "2026-02-10T08:30:00Z"});
+    let res = t.post(Role::Dpo, "/api/v1/breaches", &body).await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let b: Value = res.json().await.unwrap();
+    let id = b["id"].as_str().unwrap().to_owned();
+    let in_scope = "FROM contact WHERE email IS NOT NULL \
+        AND created_at >= '2025-11-10T00:00:00.000000Z' AND created_at <= '2026-02-10T08:30:00.000000Z'";
+    let subjects: Value = t
+        .get(Role::Dpo, &format!("/api/v1/breaches/{id}/subjects"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let expected = t.count(&format!("SELECT COUNT(*) {in_scope}")).await;
+    let fr = t
+        .count(&format!("SELECT COUNT(*) {in_scope} AND locale = 'fr'"))
+        .await;
+    let en = t
+        .count(&format!("SELECT COUNT(*) {in_scope} AND locale = 'en'"))
+        .await;
+    assert!(
+        fr > 0 && en > 0,
+        "demo data has people of both languages: {fr} {en}"
+    );
+    assert_eq!(subjects["subjects"], expected, "{subjects}");
+    assert_eq!(subjects["reachable_fr"], fr);
+    assert_eq!(subjects["reachable_en"], en);
+    assert_eq!(subjects["told"], 0);
+    // A segment narrows it: the French-speaking ones only.
+    let seg = t
+        .post(
+            Role::Admin,
+            "/api/v1/segments",
+            &json!({"name": "Francophones", "conditions": [{"field": "locale", "op": "equals", "value": "fr"}]}),
+        )
+        .await;
+    assert_eq!(seg.status(), 201, "{:?}", seg.text().await);
+    let seg: Value = seg.json().await.unwrap();
+    let mut scope = body["scope"].clone();
+    scope["segment"] = seg["id"].clone();
+    let res = t
+        .patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}"),
+            &json!({"scope": scope}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let narrowed: Value = t
+        .get(Role::Dpo, &format!("/api/v1/breaches/{id}/subjects"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            narrowed["subjects"].clone(),
+            narrowed["reachable_en"].clone()
+        ),
+        (json!(fr), json!(0))
+    );
+    let res = t
+        .patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}"),
+            &json!({"scope": body["scope"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Bad scopes and notices too early: refused, named, nothing changed or sent.
+    let before: Value = t
+        .get(Role::Dpo, &format!("/api/v1/breaches/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (change, field, rule) in [
+        (
+            json!({"scope": {"rule": "created", "from": "2026-01-10T00:00:00Z", "until": "2026-01-01T00:00:00Z"}}),
+            "scope.until",
+            "after_start",
+        ),
+        (
+            json!({"scope": {"rule": "yesterday", "from": "2026-01-10T00:00:00Z"}}),
+            "scope.rule",
+            "unknown_rule",
+        ),
+        (
+            json!({"scope": {"rule": "created"}}),
+            "scope.from",
+            "required",
+        ),
+        (
+            json!({"scope": {"segment": "0190f5d2-0000-7000-8000-000000000000"}}),
+            "scope.segment",
+            "unknown_segment",
+        ),
+    ] {
+        expect_error(
+            t.patch(Role::Dpo, &format!("/api/v1/breaches/{id}"), &change)
+                .await,
+            422,
+            "invalid_field",
+            Some(field),
+            Some(rule),
+        )
+        .await;
+    }
+    expect_error(
+        t.post(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}/subject-notices"),
+            &json!({}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("risk"),
+        Some("high_risk_required"),
+    )
+    .await;
+    let after: Value = t
+        .get(Role::Dpo, &format!("/api/v1/breaches/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before, after, "nothing changed");
+    assert!(notices(&t).await.is_empty());
+
+    // Assessed as a high risk with the French message only: the English readers need
+    // theirs.
+    let res = t
+        .patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}"),
+            &json!({"risk": "high", "risk_reasoning": "Adresses exposées : hameçonnage probable.",
+                    "subject_message": {"fr": "Méfiez-vous des emails qui se réclament de nous et demandent un mot de passe."}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    expect_error(
+        t.post(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}/subject-notices"),
+            &json!({}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("subject_message.en"),
+        Some("required_for_language"),
+    )
+    .await;
+    expect_error(
+        t.post(
+            Role::Sales,
+            &format!("/api/v1/breaches/{id}/subject-notices"),
+            &json!({}),
+        )
+        .await,
+        403,
+        "role_forbidden",
+        None,
+        None,
+    )
+    .await;
+    let res = t
+        .patch(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}"),
+            &json!({"subject_message": {"en": "Beware of emails claiming to come from us that ask for a password."}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = t
+        .post(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}/subject-notices"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 202, "{:?}", res.text().await);
+    let started: Value = res.json().await.unwrap();
+    assert_eq!(started["subjects"]["reachable"], fr + en);
+    t.app.run_due_jobs().await.unwrap();
+
+    // Each reachable person told once, in their language, whatever their marketing
+    // choices; the count on the breach.
+    let sent = notices(&t).await;
+    assert_eq!(sent.len() as i64, fr + en, "{sent:?}");
+    let mut people: Vec<&String> = sent.iter().map(|s| &s.0).collect();
+    people.sort();
+    people.dedup();
+    assert_eq!(people.len(), sent.len(), "no one twice");
+    for (_, subject, locale) in &sent {
+        match locale.as_str() {
+            "fr" => assert!(subject.starts_with("Information importante"), "{subject}"),
+            _ => assert!(subject.starts_with("Important:"), "{subject}"),
+        }
+    }
+    let en_body = t
+        .app
+        .store
+        .outbox()
+        .list(10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.mail.locale == "en" && e.mail.category == "legal_notice")
+        .unwrap()
+        .mail
+        .body_text;
+    assert!(
+        en_body.contains("Beware of emails") && en_body.contains("Email address"),
+        "{en_body}"
+    );
+    let b: Value = t
+        .get(Role::Dpo, &format!("/api/v1/breaches/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["subject_notices"], fr + en);
+    assert_eq!(
+        b["history"].as_array().unwrap().last().unwrap()["action"],
+        "subjects_notified"
+    );
+
+    // Started again: no one is told twice.
+    let res = t
+        .post(
+            Role::Dpo,
+            &format!("/api/v1/breaches/{id}/subject-notices"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    t.app.run_due_jobs().await.unwrap();
+    assert_eq!(notices(&t).await.len(), sent.len());
+
+    // A person told and then erased: their notice record goes, the count stays.
+    let told = t.contact_id_of(&sent[0].0).await.unwrap();
+    let res = t
+        .send(
+            Role::Dpo,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/contacts/{told}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM breach_notice WHERE subject_id = '{told}'"
+        ))
+        .await,
+        0
+    );
+    let b: Value = t
+        .get(Role::Dpo, &format!("/api/v1/breaches/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["subject_notices"], fr + en);
+}
+
+on_both_backends_with_clock!(the_72_hour_clock, the_people_a_breach_reached);

@@ -152,6 +152,12 @@ mod dialect {
     use std::fmt::Write;
 
     pub const ILIKE: &str = "ILIKE";
+
+    /// The text of key `key` (a placeholder) of the JSON object in `column`, NULL when
+    /// absent or null.
+    pub fn json_text(column: &str, key: &str) -> String {
+        format!("({column} ->> {key})")
+    }
     /// Rows read before they are changed are locked: concurrent writers of one chain
     /// queue instead of forking it.
     pub const FOR_UPDATE: &str = " FOR UPDATE";

@@ -4,11 +4,11 @@
 
 use super::{Store, Tx};
 use crate::error::{Result, StoreError};
-use crate::model::{BreachChange, BreachRecord, JobRecord};
+use crate::model::{BreachChange, BreachRecord, JobRecord, QueuedMail};
 use crate::types::{Id, Ts};
 use uuid::Uuid;
 
-type Row = (Id, String, String, String, Ts, Ts);
+type Row = (Id, String, String, String, Ts, Ts, i64);
 
 fn corrupt(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(format!("breach: {e}"))
@@ -22,10 +22,12 @@ fn record(r: Row) -> Result<BreachRecord> {
         recorded_by: r.3,
         created_at: r.4 .0,
         updated_at: r.5 .0,
+        subject_notices: u64::try_from(r.6).unwrap_or(0),
     })
 }
 
-const COLUMNS: &str = "id, facts, notifications, recorded_by, created_at, updated_at";
+const COLUMNS: &str =
+    "id, facts, notifications, recorded_by, created_at, updated_at, subject_notices";
 
 async fn change_in(tx: &mut Tx<'_>, breach: Uuid, c: &BreachChange) -> Result<()> {
     sqlx::query(
@@ -174,5 +176,51 @@ impl crate::face::Breaches for Store {
                 })
             })
             .collect()
+    }
+
+    async fn told(&self, breach: Uuid, subjects: &[Uuid]) -> Result<Vec<Uuid>> {
+        let mut out = Vec::new();
+        for chunk in subjects.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT subject_id FROM breach_notice WHERE breach_id = $1 AND subject_id IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<_, Id>(&sql).bind(Id(breach));
+            for s in chunk {
+                q = q.bind(Id(*s));
+            }
+            out.extend(q.fetch_all(&self.reader).await?.into_iter().map(|i| i.0));
+        }
+        Ok(out)
+    }
+
+    async fn tell(&self, breach: Uuid, notices: &[(Uuid, QueuedMail)]) -> Result<u64> {
+        let mut tx = self.write().await?;
+        let mut told = 0u64;
+        for (subject, mail) in notices {
+            let added = sqlx::query(
+                "INSERT INTO breach_notice (breach_id, subject_id, message_id, at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (breach_id, subject_id) DO NOTHING",
+            )
+            .bind(Id(breach))
+            .bind(Id(*subject))
+            .bind(&mail.message_id)
+            .bind(Ts(mail.created_at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if added == 1 {
+                super::outbox::queue_in(&mut tx, mail).await?;
+                told += 1;
+            }
+        }
+        sqlx::query("UPDATE breach SET subject_notices = subject_notices + $2 WHERE id = $1")
+            .bind(Id(breach))
+            .bind(i64::try_from(told).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(told)
     }
 }

@@ -35,7 +35,7 @@ pub(crate) fn bind_cells(mut q: Query<'_>, cells: Vec<Cell>) -> Query<'_> {
 
 /// A segment's `WHERE` clause for this backend, placeholders from `first`.
 pub(crate) fn where_sql(conds: &[SegmentCondition], first: usize) -> (String, Vec<Cell>) {
-    where_clause(conds, dialect::ILIKE, first)
+    where_clause(conds, dialect::ILIKE, dialect::json_text, first)
 }
 
 #[derive(sqlx::FromRow)]

@@ -155,6 +155,12 @@ mod dialect {
 
     /// `LIKE` is already case-insensitive (for ASCII letters) on SQLite.
     pub const ILIKE: &str = "LIKE";
+
+    /// The text of key `key` (a placeholder) of the JSON object in `column`, NULL when
+    /// absent or null.
+    pub fn json_text(column: &str, key: &str) -> String {
+        format!("json_extract({column}, '$.' || {key})")
+    }
     /// One writer connection holds the database: no row lock to take.
     pub const FOR_UPDATE: &str = "";
     /// One writer: erasures are one at a time already.

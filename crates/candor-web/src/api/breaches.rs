@@ -6,7 +6,9 @@ use crate::extract::{page_limit, ApiJson, ApiPath, ApiQuery, Auth};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use candor_app::breaches::{BreachInput, BreachView, NotificationInput};
+use candor_app::breaches::{
+    Affected, BreachInput, BreachView, NotificationInput, ScopeInput, SubjectMessageInput,
+};
 use candor_app::Candor;
 use candor_domain::breach::Clock;
 use candor_domain::contact::rfc3339;
@@ -49,9 +51,40 @@ pub struct BreachBody {
     risk_reasoning: Option<String>,
     /// Why the authority is not notified (Art. 33(5)): required when the risk is none.
     no_notification_reason: Option<String>,
+    /// Which contacts it reached (B3), given whole: those holding data of one of its
+    /// `data_categories`, chosen by a period and optionally a campaign segment.
+    scope: Option<ScopeBody>,
+    /// What the people are told, per language, beside what Candor writes itself: the
+    /// likely consequences, the measures taken and what they can do (Art. 34(2)). A
+    /// language left out is kept.
+    subject_message: Option<SubjectMessageBody>,
     /// On a change: the `updated_at` of the version read. A breach changed since by
     /// someone else answers 409 instead of being overwritten.
     updated_at: Option<String>,
+}
+
+/// A breach's scope (B3).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeBody {
+    /// The period's start (RFC 3339); required for `created` and `changed`.
+    from: Option<String>,
+    /// The period's end (RFC 3339); open when absent.
+    until: Option<String>,
+    /// `present` (in the database at the period's end, the default), `created` (created
+    /// in the period) or `changed` (created or changed in it; a contact changed again
+    /// since counts too).
+    rule: Option<String>,
+    /// A campaign segment's id: only its contacts.
+    segment: Option<String>,
+}
+
+/// The people's message per language.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectMessageBody {
+    fr: Option<String>,
+    en: Option<String>,
 }
 
 impl From<BreachBody> for BreachInput {
@@ -73,6 +106,15 @@ impl From<BreachBody> for BreachInput {
             risk: b.risk,
             risk_reasoning: b.risk_reasoning,
             no_notification_reason: b.no_notification_reason,
+            scope: b.scope.map(|s| ScopeInput {
+                from: s.from,
+                until: s.until,
+                rule: s.rule,
+                segment: s.segment,
+            }),
+            subject_message: b
+                .subject_message
+                .map(|m| SubjectMessageInput { fr: m.fr, en: m.en }),
         }
     }
 }
@@ -111,6 +153,8 @@ pub struct BreachDoc {
     recorded_by: String,
     created_at: String,
     updated_at: String,
+    /// How many people were told of it (Art. 34).
+    subject_notices: u64,
 }
 
 fn doc(v: BreachView) -> BreachDoc {
@@ -140,6 +184,7 @@ fn doc(v: BreachView) -> BreachDoc {
         recorded_by: v.record.recorded_by,
         created_at: rfc3339(v.record.created_at),
         updated_at: rfc3339(v.record.updated_at),
+        subject_notices: v.record.subject_notices,
     }
 }
 
@@ -208,6 +253,22 @@ pub async fn get_breach(
     Ok(Json(doc(app.breach(&auth.actor, id).await?)))
 }
 
+/// The version of a breach a change was made from (`updated_at` as read).
+fn seen(v: Option<&str>) -> Result<Option<time::OffsetDateTime>, candor_app::AppError> {
+    v.map(|v| {
+        time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(
+            |_| {
+                candor_app::AppError::field(
+                    "updated_at",
+                    "datetime",
+                    "must be the updated_at of the breach as read (RFC 3339)",
+                )
+            },
+        )
+    })
+    .transpose()
+}
+
 #[utoipa::path(patch, path = "/api/v1/breaches/{id}", tag = "breaches", params(("id" = Uuid, Path)), request_body = BreachBody,
     responses(
         (status = 200, description = "Changed; the change is in its history", body = BreachDoc),
@@ -223,19 +284,7 @@ pub async fn change_breach(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(b): ApiJson<BreachBody>,
 ) -> Result<Json<BreachDoc>, ApiError> {
-    let seen = match &b.updated_at {
-        None => None,
-        Some(v) => Some(
-            time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| {
-                    candor_app::AppError::field(
-                        "updated_at",
-                        "datetime",
-                        "must be the updated_at of the breach as read (RFC 3339)",
-                    )
-                })?,
-        ),
-    };
+    let seen = seen(b.updated_at.as_deref())?;
     Ok(Json(doc(app
         .change_breach(&auth.actor, id, b.into(), seen)
         .await?)))
@@ -306,9 +355,10 @@ pub struct AuthorityNotification {
     /// none, risk or high; absent until assessed.
     #[serde(skip_serializing_if = "Option::is_none")]
     risk: Option<String>,
-    /// A high risk: the people concerned must be told too (Art. 34); their notices
-    /// are not yet sent by Candor.
+    /// A high risk: the people concerned must be told too (Art. 34).
     people_to_inform: bool,
+    /// How many of them Candor told so far.
+    people_told: u64,
     /// The reasons a first notification came after 72 hours.
     #[serde(skip_serializing_if = "Option::is_none")]
     late_reason: Option<String>,
@@ -347,6 +397,7 @@ pub async fn authority_notification(
         measures_proposed: f.measures_proposed.clone(),
         risk: f.risk.map(|r| r.as_str().to_owned()),
         people_to_inform: f.risk == Some(candor_domain::breach::Risk::High),
+        people_told: v.record.subject_notices,
         late_reason: v
             .record
             .notifications
@@ -356,4 +407,87 @@ pub async fn authority_notification(
         clock: v.clock.as_str().to_owned(),
         deadline: rfc3339(v.deadline),
     }))
+}
+
+/// The people a breach reached, as its scope gives them now (B3).
+#[derive(Serialize, ToSchema)]
+pub struct SubjectsDoc {
+    /// Contacts in the scope.
+    subjects: i64,
+    /// Of them, those with an email address, who can be told.
+    reachable: i64,
+    /// Of those, per language.
+    reachable_fr: i64,
+    reachable_en: i64,
+    /// People told so far (people told and erased since still count).
+    told: u64,
+}
+
+impl From<Affected> for SubjectsDoc {
+    fn from(a: Affected) -> Self {
+        SubjectsDoc {
+            subjects: a.subjects,
+            reachable: a.reachable(),
+            reachable_fr: a.reachable_fr,
+            reachable_en: a.reachable_en,
+            told: a.told,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/breaches/{id}/subjects", tag = "breaches", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "How many people the breach's scope holds now, and how many can be told, per language: read it before telling them", body = SubjectsDoc),
+        (status = 403, description = "Only the dpo and admin read the register", body = ErrorBody),
+        (status = 404, description = "No such breach", body = ErrorBody),
+    ))]
+pub async fn breach_subjects(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<SubjectsDoc>, ApiError> {
+    Ok(Json(app.breach_subjects(&auth.actor, id).await?.into()))
+}
+
+/// Starting the people's notices.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectNoticesBody {
+    /// The `updated_at` of the breach as read: changed since by someone else answers
+    /// 409.
+    updated_at: Option<String>,
+}
+
+/// The notices started.
+#[derive(Serialize, ToSchema)]
+pub struct SubjectNoticesDoc {
+    breach: BreachDoc,
+    /// Who the notices go to, as counted when they started.
+    subjects: SubjectsDoc,
+}
+
+#[utoipa::path(post, path = "/api/v1/breaches/{id}/subject-notices", tag = "breaches", params(("id" = Uuid, Path)), request_body = SubjectNoticesBody,
+    responses(
+        (status = 202, description = "Started: a job tells each reachable person of the scope in their language, once (a legal notice, whatever their marketing choices); the breach's `subject_notices` counts them", body = SubjectNoticesDoc),
+        (status = 400, description = "A malformed body or an unknown field", body = ErrorBody),
+        (status = 403, description = "Only the dpo and admin keep the register", body = ErrorBody),
+        (status = 404, description = "No such breach", body = ErrorBody),
+        (status = 409, description = "Changed meanwhile by someone else: read it again", body = ErrorBody),
+        (status = 422, description = "Not assessed as a high risk, a language of the people without its message, or no one in the scope with an email address: nothing sent", body = ErrorBody),
+    ))]
+pub async fn notify_breach_subjects(
+    State(app): State<Candor>,
+    auth: Auth,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(b): ApiJson<SubjectNoticesBody>,
+) -> Result<(StatusCode, Json<SubjectNoticesDoc>), ApiError> {
+    let seen = seen(b.updated_at.as_deref())?;
+    let (v, a) = app.notify_breach_subjects(&auth.actor, id, seen).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(SubjectNoticesDoc {
+            breach: doc(v),
+            subjects: a.into(),
+        }),
+    ))
 }

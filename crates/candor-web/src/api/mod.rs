@@ -148,6 +148,8 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(breaches::get_breach, breaches::change_breach))
         .routes(routes!(breaches::notify_breach))
         .routes(routes!(breaches::authority_notification))
+        .routes(routes!(breaches::breach_subjects))
+        .routes(routes!(breaches::notify_breach_subjects))
         .routes(routes!(retention::get_retention))
         .routes(routes!(retention::run_retention))
         .routes(routes!(requests::rectify_request))

@@ -9,7 +9,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use candor_app::breaches::{BreachInput, BreachView, NotificationInput};
+use candor_app::breaches::{
+    Affected, BreachInput, BreachView, NotificationInput, ScopeInput, SubjectMessageInput,
+};
 use candor_app::{AppError, Candor};
 use candor_domain::breach::{Clock, Nature, Risk};
 use serde::Deserialize;
@@ -87,6 +89,14 @@ fn field_label(t: &Texts, field: &str) -> String {
         "phase" => t.br_phase,
         "late_reason" => t.br_late_reason,
         "reference" => t.br_reference,
+        "scope" => t.br_people,
+        "scope.rule" => t.br_scope_rule,
+        "scope.from" => t.br_scope_from,
+        "scope.until" => t.br_scope_until,
+        "scope.segment" => t.br_scope_segment,
+        "subject_message.fr" => t.br_message_fr,
+        "subject_message.en" => t.br_message_en,
+        "subject_message" => t.br_message_fr,
         other => return other.to_owned(),
     }
     .to_owned()
@@ -226,6 +236,8 @@ impl BreachForm {
             risk: None,
             risk_reasoning: None,
             no_notification_reason: None,
+            scope: None,
+            subject_message: None,
         })
     }
 }
@@ -341,6 +353,18 @@ struct BreachPage {
     controller: String,
     /// The version shown: a change made from it is written only over it.
     seen: String,
+    scope: ScopeForm,
+    segments: Vec<(String, String)>,
+    affected: Option<Affected>,
+    high: bool,
+    told_started: bool,
+}
+
+/// Where to read a date-time back into a `datetime-local` input (UTC).
+fn local(x: Option<time::OffsetDateTime>) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    x.and_then(|x| x.to_offset(time::UtcOffset::UTC).format(&f).ok())
+        .unwrap_or_default()
 }
 
 fn breach_page(
@@ -392,6 +416,12 @@ fn breach_page(
             let what = match h.action.as_str() {
                 "recorded" => t.br_h_recorded.to_owned(),
                 "notified" => t.br_h_notified.to_owned(),
+                "subjects_notified" => format!(
+                    "{} ({} {})",
+                    t.br_h_subjects,
+                    h.changes["reachable"].as_i64().unwrap_or(0),
+                    t.br_reachable
+                ),
                 _ => {
                     let fields: Vec<String> = h
                         .changes
@@ -444,20 +474,53 @@ fn breach_page(
         history,
         errors,
         seen: candor_domain::contact::rfc3339(v.record.updated_at),
+        scope: ScopeForm {
+            rule: f.scope.rule.as_str().to_owned(),
+            from: local(f.scope.from),
+            until: local(f.scope.until),
+            segment: f.scope.segment.map(|s| s.to_string()).unwrap_or_default(),
+            message_fr: f.subject_message.fr.clone(),
+            message_en: f.subject_message.en.clone(),
+            seen: String::new(),
+        },
+        segments: Vec::new(),
+        affected: None,
+        high: f.risk == Some(Risk::High),
+        told_started: v.history.iter().any(|h| h.action == "subjects_notified"),
         dpo: app.settings().dpo_contact.clone(),
         controller: app.settings().organisation.clone(),
         c,
     }
 }
 
+/// The people in the breach's scope and the segments to choose from, read for the page.
+async fn people(
+    app: &Candor,
+    actor: &candor_app::Actor,
+    id: Uuid,
+) -> (Option<Affected>, Vec<(String, String)>) {
+    // A scope whose segment went or became unreadable shows no count rather than an
+    // error page: the form says what to change.
+    let affected = app.breach_subjects(actor, id).await.ok();
+    let segments = app
+        .breach_segments(actor)
+        .await
+        .map(|l| l.into_iter().map(|s| (s.id.to_string(), s.name)).collect())
+        .unwrap_or_default();
+    (affected, segments)
+}
+
 /// A breach's page.
 pub async fn show(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
     let t = staff.t();
     match app.breach(&staff.actor, id).await {
-        Ok(v) => render_with(
-            StatusCode::OK,
-            &breach_page(&app, t, v, Vec::new(), staff.chrome),
-        ),
+        Ok(v) => {
+            let (affected, segments) = people(&app, &staff.actor, id).await;
+            let mut page = breach_page(&app, t, v, Vec::new(), staff.chrome);
+            page.affected = affected;
+            page.segments = segments;
+            render_with(StatusCode::OK, &page)
+        }
         Err(e) => app_error(t, e),
     }
 }
@@ -471,10 +534,28 @@ async fn again(
     errors: Vec<String>,
     typed: Option<AssessForm>,
 ) -> Response {
+    again_with(app, staff, id, errors, typed, None).await
+}
+
+async fn again_with(
+    app: &Candor,
+    staff: Staff,
+    id: Uuid,
+    errors: Vec<String>,
+    typed: Option<AssessForm>,
+    scope: Option<ScopeForm>,
+) -> Response {
     let t = staff.t();
     match app.breach(&staff.actor, id).await {
         Ok(v) => {
+            let (affected, segments) = people(app, &staff.actor, id).await;
             let mut page = breach_page(app, t, v, errors, staff.chrome);
+            page.affected = affected;
+            page.segments = segments;
+            if let Some(f) = scope {
+                page.seen = f.seen.clone();
+                page.scope = f;
+            }
             if let Some(f) = typed {
                 page.risk = f.risk;
                 page.risk_reasoning = f.risk_reasoning;
@@ -574,6 +655,100 @@ pub async fn notify(
     match app.notify_breach(&staff.actor, id, input).await {
         Ok(_) => Redirect::to(&format!("/breaches/{id}")).into_response(),
         Err(AppError::Invalid(e)) => again(&app, staff, id, errors_of(t, &e), None).await,
+        Err(e) => app_error(t, e),
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ScopeForm {
+    #[serde(default)]
+    rule: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    segment: String,
+    #[serde(default)]
+    message_fr: String,
+    #[serde(default)]
+    message_en: String,
+    #[serde(default)]
+    seen: String,
+}
+
+fn seen_of(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The scope and the people's message.
+pub async fn scope(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(f): Posted<ScopeForm>,
+) -> Response {
+    let input = BreachInput {
+        scope: Some(ScopeInput {
+            from: utc(&f.from),
+            until: utc(&f.until),
+            rule: Some(f.rule.clone()),
+            segment: Some(f.segment.clone()),
+        }),
+        subject_message: Some(SubjectMessageInput {
+            fr: Some(f.message_fr.clone()),
+            en: Some(f.message_en.clone()),
+        }),
+        ..BreachInput::default()
+    };
+    let t = staff.t();
+    match app
+        .change_breach(&staff.actor, id, input, seen_of(&f.seen))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/breaches/{id}#people")).into_response(),
+        Err(AppError::Invalid(e)) => {
+            let errors = errors_of(t, &e);
+            again_with(&app, staff, id, errors, None, Some(f)).await
+        }
+        Err(AppError::Conflict { .. }) => {
+            let errors = vec![t.br_changed_meanwhile.to_owned()];
+            again_with(&app, staff, id, errors, None, None).await
+        }
+        Err(e) => app_error(t, e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct TellForm {
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    seen: String,
+}
+
+/// Starts the people's notices (Art. 34), once the DPO ticked the box.
+pub async fn tell(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(f): Posted<TellForm>,
+) -> Response {
+    let t = staff.t();
+    if f.confirm != "yes" {
+        let errors = vec![format!("{} : {}", t.br_tell, t.br_confirm_needed)];
+        return again(&app, staff, id, errors, None).await;
+    }
+    match app
+        .notify_breach_subjects(&staff.actor, id, seen_of(&f.seen))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/breaches/{id}#people")).into_response(),
+        Err(AppError::Invalid(e)) => again(&app, staff, id, errors_of(t, &e), None).await,
+        Err(AppError::Conflict { .. }) => {
+            let errors = vec![t.br_changed_meanwhile.to_owned()];
+            again(&app, staff, id, errors, None).await
+        }
         Err(e) => app_error(t, e),
     }
 }

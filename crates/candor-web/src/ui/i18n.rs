@@ -368,6 +368,29 @@ texts! {
     br_h_notified: "Notification recorded", "Notification enregistrée";
     br_h_changed: "Changed:", "Modifiée :";
     br_unknown: "Not known", "Non connu";
+    br_people: "The people concerned", "Les personnes concernées";
+    br_people_help: "Candor finds the contacts the breach reached: those holding data of its categories, chosen by a period and, if needed, a campaign segment. When the risk is high, each of them with an email address is told in their language (Art. 34), once, whatever their marketing choices.", "Candor retrouve les contacts touchés : ceux qui détiennent des données des catégories de la violation, choisis par une période et, au besoin, un segment de campagne. Si le risque est élevé, chacun d'eux ayant une adresse email est informé dans sa langue (art. 34), une seule fois, quels que soient ses choix marketing.";
+    br_scope_rule: "Which contacts", "Quels contacts";
+    br_rule_present: "Present in the database at the end of the period", "Présents dans la base à la fin de la période";
+    br_rule_created: "Created during the period", "Créés pendant la période";
+    br_rule_changed: "Created or changed during the period", "Créés ou modifiés pendant la période";
+    br_scope_from: "Period from (UTC)", "Période du (UTC)";
+    br_scope_until: "to (UTC, open if empty)", "au (UTC, ouverte si vide)";
+    br_scope_segment: "Segment", "Segment";
+    br_scope_all: "All contacts", "Tous les contacts";
+    br_message_fr: "Message to the people, in French: likely consequences, measures taken, what they can do", "Message aux personnes, en français : conséquences probables, mesures prises, ce qu'elles peuvent faire";
+    br_message_en: "Message to the people, in English", "Message aux personnes, en anglais";
+    br_message_help: "Candor writes the rest itself in each person's language: what happened, the data concerned, the DPO's contact and their rights.", "Candor rédige le reste dans la langue de chaque personne : ce qui s'est passé, les données concernées, le contact du DPO et leurs droits.";
+    br_save_scope: "Save the scope and the message", "Enregistrer le périmètre et le message";
+    br_affected: "people in the scope", "personnes dans le périmètre";
+    br_reachable: "reachable by email", "joignables par email";
+    br_told: "already told", "déjà informées";
+    br_tell: "Tell the people", "Informer les personnes";
+    br_tell_confirm: "I have read the message: send it to each person not yet told", "J'ai relu le message : l'envoyer à chaque personne pas encore informée";
+    br_tell_high_only: "The people are told only of a breach assessed as a high risk (Art. 34).", "Les personnes ne sont informées que d'une violation évaluée à risque élevé (art. 34).";
+    br_tell_started: "The notices are being sent: each person is told once.", "Les notifications partent : chaque personne n'est informée qu'une fois.";
+    br_h_subjects: "People being told", "Information des personnes lancée";
+    br_confirm_needed: "Tick the box to confirm", "Cochez la case pour confirmer";
     br_changed_meanwhile: "Someone changed this breach while you were editing it: nothing was saved. Read it again below and redo your change.", "Quelqu'un a modifié cette violation pendant votre saisie : rien n'a été enregistré. Relisez-la ci-dessous et refaites votre modification.";
     hold_order: "Order", "Commande";
     hold_contract: "Contract", "Contrat";
@@ -523,6 +546,11 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "fixed_once_notified" => "la CNIL a été notifiée : la date de découverte, point de départ des 72 heures, ne change plus",
         "after_previous" => "ne doit pas être avant la notification précédente",
         "assessed_no_risk" => "cette violation est évaluée sans risque : changez l'évaluation avant de notifier",
+        "high_risk_required" => "les personnes ne sont informées que d'une violation évaluée à risque élevé (art. 34) : évaluez-la d'abord",
+        "required_for_language" => "certaines des personnes à informer lisent cette langue : rédigez leur message dans celle-ci",
+        "no_one_to_tell" => "personne dans le périmètre n'a d'adresse email : élargissez le périmètre ou informez-les autrement",
+        "unknown_segment" => "doit être un segment existant",
+        "unknown_rule" => "doit être : présents, créés ou modifiés pendant la période",
         "phone_format" => "doit être un numéro de téléphone valide, au format international (+33 6 12 34 56 78) ou national français (06 12 34 56 78)",
         "email_format" => "doit être une adresse e-mail valide (nom@domaine.fr)",
         "postal_code_format" => "doit être un code postal valide pour le pays",

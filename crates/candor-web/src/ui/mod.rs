@@ -95,6 +95,8 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/breaches/{id}", get(breaches::show))
         .route("/breaches/{id}/assessment", post(breaches::assess))
         .route("/breaches/{id}/notifications", post(breaches::notify))
+        .route("/breaches/{id}/scope", post(breaches::scope))
+        .route("/breaches/{id}/subject-notices", post(breaches::tell))
         .route("/register", get(register::page))
         .route("/register.csv", get(register::csv))
         .route("/register.json", get(register::json))

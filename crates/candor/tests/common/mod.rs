@@ -262,6 +262,21 @@ impl TestApp {
         }
     }
 
+    /// One number read behind the app's back (an independent count).
+    pub async fn count(&self, sql: &str) -> i64 {
+        if self.db_url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(&self.db_url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::SqlitePool::connect(&self.db_url).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            n
+        }
+    }
+
     /// A contact as the admin reads it through the API.
     pub async fn contact_json(&self, id: &str) -> Value {
         self.get(Role::Admin, &format!("/api/v1/contacts/{id}"))
@@ -733,10 +748,36 @@ pub async fn everything_about(t: &TestApp, email: &str, company: &str) -> String
     id
 }
 
-/// A newsletter to everyone (a `campaign_recipient` row each) and an access request of
-/// `a`'s answered with a download link (a `bundle_link` row).
+/// A newsletter to everyone (a `campaign_recipient` row each), a high-risk breach
+/// everyone with an email was told of (a `breach_notice` row each) and an access
+/// request of `a`'s answered with a download link (a `bundle_link` row).
 #[allow(dead_code)]
 pub async fn newsletter_and_a_delivered_request(t: &TestApp, a: &str) {
+    let breach: serde_json::Value = t
+        .post(
+            candor_domain::Role::Dpo,
+            "/api/v1/breaches",
+            &serde_json::json!({"discovered_at": "2026-01-05T10:00:00Z", "natures": ["confidentiality"],
+                "description": "Un export envoyé au mauvais destinataire.", "data_categories": ["contact.email"],
+                "risk": "high", "risk_reasoning": "Adresses exposées.",
+                "subject_message": {"fr": "Méfiez-vous des faux emails.", "en": "Beware of fake emails."}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let told = t
+        .post(
+            candor_domain::Role::Dpo,
+            &format!(
+                "/api/v1/breaches/{}/subject-notices",
+                breach["id"].as_str().unwrap()
+            ),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(told.status(), 202);
+    t.app.run_due_jobs().await.unwrap();
     let seg: serde_json::Value = t
         .post(
             candor_domain::Role::Marketing,
