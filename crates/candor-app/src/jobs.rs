@@ -6,7 +6,9 @@
 //! Failures are retried with backoff (1, 2, 4… minutes), 8 attempts.
 //!
 //! Kinds today: `dpo_digest`, every day at 07:00 UTC, the DPO's email of the requests
-//! overdue and due within 7 days (R7); `retention`, every day at 03:00 UTC, the
+//! overdue and due within 7 days and the breaches whose 72 hours run or ran out (R7,
+//! B2); `verify`, every day at 04:00 UTC (and once at the first start), the chains'
+//! verification, recorded for the compliance dashboard (O1); `retention`, every day at 03:00 UTC, the
 //! retention policies (E4); `transparency`, every day at 05:00 UTC, the yearly message
 //! telling each person what is held on them and why (E5); `breach_reminder`, at 24, 48
 //! and 66 hours after a breach's discovery, the DPO's reminder while it is not notified
@@ -15,6 +17,7 @@
 //! row of its own with its own lease, retried per message.
 
 use crate::{AppError, Candor};
+use candor_domain::breach::Clock;
 use candor_domain::personal::Locale;
 use candor_domain::request::{self, RequestStatus};
 use candor_store::{JobRecord, QueuedMail, RequestFilter};
@@ -23,6 +26,10 @@ use time::{OffsetDateTime, Time};
 pub const DPO_DIGEST: &str = "dpo_digest";
 pub const RETENTION: &str = "retention";
 pub const TRANSPARENCY: &str = "transparency";
+pub const VERIFY: &str = "verify";
+
+/// The hour (UTC) the chains are verified.
+const VERIFY_AT: Time = time::macros::time!(04:00);
 
 /// The hour (UTC) the yearly transparency messages due that day go.
 const TRANSPARENCY_AT: Time = time::macros::time!(05:00);
@@ -198,6 +205,34 @@ impl Candor {
         })
     }
 
+    /// The next verification of the chains at 04:00 UTC, keyed by its day.
+    fn next_verify(&self, after: OffsetDateTime) -> JobRecord {
+        let mut day = after.date();
+        if after.time() >= VERIFY_AT {
+            day = day.next_day().unwrap_or(day);
+        }
+        JobRecord::new(
+            VERIFY,
+            serde_json::json!({ "day": day.to_string() }),
+            day.with_time(VERIFY_AT).assume_utc(),
+            self.now(),
+        )
+        .dedupe(format!("{VERIFY}:{day}"))
+    }
+
+    /// O1: every chain and the checkpoints verified, the run recorded for the
+    /// dashboard; the next day's scheduled with it.
+    async fn verify_job(&self, job: &JobRecord) -> Result<Outcome, AppError> {
+        let (_, _, run) = self.verify_and_record("job:verify").await?;
+        if run.broken > 0 {
+            tracing::warn!(broken = run.broken, "the chains' verification found breaks");
+        }
+        Ok(Outcome {
+            next: Some(self.next_verify(job.run_at.max(self.now()))),
+            mail: None,
+        })
+    }
+
     /// E4: every retention policy; the next day's run scheduled with it.
     async fn retention(&self, job: &JobRecord) -> Result<Outcome, AppError> {
         let done = self
@@ -232,6 +267,22 @@ impl Candor {
             .jobs()
             .schedule(&self.next_transparency(self.now()))
             .await?;
+        self.store
+            .jobs()
+            .schedule(&self.next_verify(self.now()))
+            .await?;
+        // A first verification at once on a store never verified, so the dashboard
+        // has one to show before the first 04:00.
+        if self.store.compliance().last_verify().await?.is_none() {
+            let now = self.now();
+            self.store
+                .jobs()
+                .schedule(
+                    &JobRecord::new(VERIFY, serde_json::json!({ "first": true }), now, now)
+                        .dedupe(format!("{VERIFY}:first")),
+                )
+                .await?;
+        }
         Ok(())
     }
 
@@ -285,6 +336,7 @@ impl Candor {
             DPO_DIGEST => self.dpo_digest(job).await,
             RETENTION => self.retention(job).await,
             TRANSPARENCY => self.transparency(job).await,
+            VERIFY => self.verify_job(job).await,
             crate::breaches::BREACH_REMINDER => Ok(Outcome {
                 next: None,
                 mail: self.breach_reminder(&job.payload).await?,
@@ -298,8 +350,9 @@ impl Candor {
         }
     }
 
-    /// R7: the requests overdue and due within 7 days, emailed to the DPO when there
-    /// are any; the next day's digest scheduled with it.
+    /// R7, B2: the requests overdue and due within 7 days and the breaches not yet
+    /// notified whose 72 hours run or ran out, emailed to the DPO when there are any;
+    /// the next day's digest scheduled with it.
     async fn dpo_digest(&self, job: &JobRecord) -> Result<Outcome, AppError> {
         let today = self.now().date();
         let due = self
@@ -312,13 +365,53 @@ impl Candor {
             })
             .await?;
         let next = Some(self.next_digest(job.run_at.max(self.now())));
-        if due.is_empty() {
+        // The breaches whose 72 hours run or ran out without a notification (B2).
+        let now = self.now();
+        let breaches: Vec<(candor_store::BreachRecord, Clock)> = self
+            .store
+            .breaches()
+            .list(500)
+            .await?
+            .into_iter()
+            .map(|b| {
+                let c = candor_domain::breach::clock(&b.facts, &b.notifications, now);
+                (b, c)
+            })
+            .filter(|(_, c)| matches!(c, Clock::Running { .. } | Clock::Late { .. }))
+            .collect();
+        if due.is_empty() && breaches.is_empty() {
             return Ok(Outcome { next, mail: None });
         }
         let overdue = due.iter().filter(|r| r.deadline < today).count();
         let locale = self.dpo_locale().await?;
         let fr = locale == Locale::Fr;
         let base = self.settings.public_url.trim_end_matches('/');
+        let breach_list: String = breaches
+            .iter()
+            .map(|(b, c)| {
+                let state = match (c, fr) {
+                    (Clock::Running { left }, true) => {
+                        format!("{} h restantes", left.whole_hours())
+                    }
+                    (Clock::Running { left }, false) => format!("{} h left", left.whole_hours()),
+                    (Clock::Late { over }, true) => {
+                        format!("en retard de {} h", over.whole_hours())
+                    }
+                    (_, _) => {
+                        let over = match c {
+                            Clock::Late { over } => over.whole_hours(),
+                            _ => 0,
+                        };
+                        format!("{over} h late")
+                    }
+                };
+                format!(
+                    "{} · {state} · {base}/breaches/{}\n",
+                    b.facts.discovered_at.date(),
+                    b.id
+                )
+            })
+            .collect();
         let list: String = due
             .iter()
             .map(|r| {
@@ -349,6 +442,8 @@ impl Candor {
                 ("overdue", &overdue.to_string()),
                 ("soon", &(due.len() - overdue).to_string()),
                 ("list", &list),
+                ("breaches", &breaches.len().to_string()),
+                ("breach_list", &breach_list),
             ],
         )?;
         Ok(Outcome {

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod campaigns;
 pub mod catalogue;
 pub mod companies;
+pub mod compliance;
 pub mod consent;
 pub mod consent_request;
 pub mod contacts;
@@ -86,6 +87,9 @@ pub struct Settings {
     pub outbox_dir: Option<std::path::PathBuf>,
     /// What the processing register says of transfers and security (S5).
     pub register: candor_domain::register::RegisterConfig,
+    /// The annual worldwide turnover (euros) the dashboard computes the fines of
+    /// Art. 83 from; without it, their fixed amounts.
+    pub annual_turnover_eur: Option<u64>,
 }
 
 impl Default for Settings {
@@ -107,6 +111,7 @@ impl Default for Settings {
                 .collect(),
             outbox_dir: None,
             register: candor_domain::register::RegisterConfig::default(),
+            annual_turnover_eur: None,
         }
     }
 }

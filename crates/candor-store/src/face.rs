@@ -586,6 +586,33 @@ pub trait Breaches: Send + Sync {
     async fn tell(&self, breach: Uuid, notices: &[(Uuid, QueuedMail)]) -> Result<u64>;
 }
 
+/// What the compliance dashboard counts (O1).
+#[async_trait]
+pub trait Compliance: Send + Sync {
+    /// Contacts with no consent in force for a purpose, no contract running on `today`
+    /// (their own or their company's) and no request open: how many, and a page of
+    /// their ids in id order.
+    async fn without_basis(
+        &self,
+        today: time::Date,
+        page: crate::model::Page,
+    ) -> Result<(i64, Vec<Uuid>)>;
+
+    /// Contacts with a B2C grant awaiting its confirmation since before `before`: how
+    /// many, and a page of their ids.
+    async fn pending_since(
+        &self,
+        before: OffsetDateTime,
+        page: crate::model::Page,
+    ) -> Result<(i64, Vec<Uuid>)>;
+
+    /// Records a verification of the chains.
+    async fn record_verify(&self, run: &crate::model::VerifyRun) -> Result<()>;
+
+    /// The newest verification.
+    async fn last_verify(&self) -> Result<Option<crate::model::VerifyRun>>;
+}
+
 /// Jobs: scheduled once, claimed with a lease, done once.
 #[async_trait]
 pub trait Jobs: Send + Sync {
@@ -762,6 +789,7 @@ pub trait Backend:
     + Subjects
     + Erasures
     + Breaches
+    + Compliance
     + Jobs
     + Outbox
     + Contracts

@@ -115,6 +115,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn compliance(&self) -> &dyn face::Compliance {
+        &*self.0
+    }
+
     pub fn jobs(&self) -> &dyn face::Jobs {
         &*self.0
     }

@@ -479,6 +479,21 @@ pub struct RetentionRun {
     pub outcomes: Vec<RetentionOutcome>,
 }
 
+/// A verification of the chains (the access audit, the consent ledger, the erasure
+/// records and the checkpoints): when, who, how much it read, how many breaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VerifyRun {
+    pub id: Uuid,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `job:verify`, `cli`: never a name.
+    pub actor: String,
+    pub entries: u64,
+    pub broken: u64,
+    /// What was checked, in a line (no subject named).
+    pub summary: String,
+}
+
 /// What one policy did in a run, or would do in a dry run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetentionOutcome {

@@ -52,6 +52,9 @@ pub struct Config {
     /// What the processing register says of transfers outside the EU and of security
     /// measures (S5).
     pub register: candor_domain::register::RegisterConfig,
+    /// The annual worldwide turnover in euros, for the fines of Art. 83 on the
+    /// compliance dashboard (0 or more); without it, their fixed amounts.
+    pub annual_turnover_eur: Option<u64>,
     /// Log filter, in `tracing` syntax.
     pub log: String,
 }
@@ -78,6 +81,7 @@ impl Default for Config {
             drive_roots: vec!["/media".into(), "/mnt".into(), "/run/media".into()],
             retention: candor_domain::retention::RetentionConfig::default(),
             register: candor_domain::register::RegisterConfig::default(),
+            annual_turnover_eur: None,
             log: "info,sqlx=warn".into(),
         }
     }
@@ -213,6 +217,11 @@ request_months = 1
 request_extension_months = 2
 # A request's bundle is written to a removable drive only below these directories.
 drive_roots = ["/media", "/mnt", "/run/media"]
+
+# The compliance dashboard shows the maximum fines of GDPR Art. 83 for this annual
+# worldwide turnover (euros): the greater of 4% and EUR 20 million, and of 2% and
+# EUR 10 million. Without it, the fixed amounts.
+# annual_turnover_eur = 45000000
 
 # Log filter (tracing syntax). Logs never contain personal data.
 log = "info,sqlx=warn"

@@ -476,7 +476,12 @@ async fn verify(cfg: &Config) -> Result<()> {
     use candor_domain::audit::ChainBreak as B;
     let app = setup::open(cfg).await?;
     let mut broken = 0;
-    for (ledger, report) in app.verify().await? {
+    // Recorded for the compliance dashboard (O1), like the server's daily run.
+    let (chains, cps, _) = app
+        .verify_and_record("cli")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (ledger, report) in chains {
         println!(
             "{ledger}: {} entries in {} subject chains",
             report.entries, report.subjects
@@ -505,10 +510,6 @@ async fn verify(cfg: &Config) -> Result<()> {
         }
     }
     use candor_domain::checkpoint::CheckpointBreak as C;
-    let cps = app
-        .verify_checkpoints()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     match &cps.newest {
         Some(n) => println!(
             "checkpoints: {} signed, the newest (#{}, {}) covers {} chains",

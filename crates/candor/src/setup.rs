@@ -71,6 +71,7 @@ pub async fn open(cfg: &Config) -> Result<Candor> {
         // `.eml` copies from the local outbox, even once mail goes through SMTP.
         outbox_dir: Some(cfg.data_dir.join("outbox")),
         register: cfg.register.clone(),
+        annual_turnover_eur: cfg.annual_turnover_eur,
     };
     if cfg.request_months == 0 {
         anyhow::bail!("request_months must be at least 1");

@@ -581,13 +581,17 @@ async fn the_dpo_digest_runs_once_a_day_even_with_two_nodes(t: TestApp, c: Arc<F
     t.app.schedule_recurring_jobs().await.unwrap();
     let b = t.another_node(c.clone(), "node-b").await;
     b.schedule_recurring_jobs().await.unwrap(); // the same key: scheduled once
-    assert_eq!(t.app.run_due_jobs().await.unwrap(), 0, "not yet 07:00");
+    assert_eq!(
+        t.app.run_due_jobs().await.unwrap(),
+        1,
+        "not yet 07:00: only the first verification of the chains"
+    );
     c.advance(time::Duration::hours(22)); // 11 February, 07:30
     let (a_done, b_done) = tokio::join!(t.app.run_due_jobs(), b.run_due_jobs());
     assert_eq!(
         a_done.unwrap() + b_done.unwrap(),
-        3,
-        "each job once, on one node or the other: the digest, the retention policies of 03:00, the transparency messages of 05:00"
+        4,
+        "each job once, on one node or the other: the digest, the retention policies of 03:00, the verification of 04:00, the transparency messages of 05:00"
     );
     let digests = mails_to(&t, "dpo@candor.invalid").await;
     assert_eq!(digests.len(), 1);
@@ -630,8 +634,8 @@ async fn the_dpo_digest_runs_once_a_day_even_with_two_nodes(t: TestApp, c: Arc<F
     c.advance(time::Duration::days(1));
     assert_eq!(
         t.app.run_due_jobs().await.unwrap(),
-        3,
-        "the digest, the retention, the transparency messages"
+        4,
+        "the digest, the retention, the verification, the transparency messages"
     );
     let digests = mails_to(&t, "dpo@candor.invalid").await;
     assert_eq!(digests.len(), 2);

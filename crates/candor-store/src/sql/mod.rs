@@ -15,6 +15,7 @@ mod audit;
 mod breaches;
 mod campaigns;
 mod checkpoints;
+mod compliance;
 mod consent;
 mod contacts;
 mod contracts;

@@ -6,6 +6,7 @@ mod breaches;
 mod campaigns;
 mod catalogue;
 mod companies;
+mod compliance;
 mod consents;
 mod contacts;
 mod contracts;
@@ -57,6 +58,7 @@ pub const BODY_LIMIT: usize = 64 * 1024;
         (name = "campaigns", description = "Segments and campaigns: audiences, reports rule by rule, sending with one-click unsubscribe"),
         (name = "requests", description = "Data subject requests: intake with a signed receipt, deadlines, identity, extension, refusal, answers"),
         (name = "breaches", description = "The breach register (B1, B2): each personal data breach, its 72-hour clock to the authority's notification, its notifications and history"),
+        (name = "compliance", description = "The compliance dashboard (O1, R7): obligations watched, with their articles, and the maximum fines of Art. 83"),
         (name = "retention", description = "Retention policies (E4): those in force, the legal holds, the runs, a run or a preview now"),
         (name = "catalogue", description = "The field catalogue: purposes, bases, retention, access"),
         (name = "outbox", description = "Emails Candor queued and delivered"),
@@ -150,6 +152,8 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(breaches::authority_notification))
         .routes(routes!(breaches::breach_subjects))
         .routes(routes!(breaches::notify_breach_subjects))
+        .routes(routes!(compliance::dashboard))
+        .routes(routes!(compliance::contacts))
         .routes(routes!(retention::get_retention))
         .routes(routes!(retention::run_retention))
         .routes(routes!(requests::rectify_request))

@@ -50,9 +50,14 @@ pub struct LoginQuery {
     lang: Option<String>,
 }
 
+/// The dpo's and admin's home is the compliance dashboard; everyone else's the
+/// contacts.
 pub async fn home(staff: Staff) -> Response {
-    let _ = staff;
-    Redirect::to("/contacts").into_response()
+    if staff.actor.role.governs_data() {
+        Redirect::to("/compliance").into_response()
+    } else {
+        Redirect::to("/contacts").into_response()
+    }
 }
 
 /// The language a browser asks for first, among French and English.
@@ -225,7 +230,7 @@ pub async fn login(
     if stored.await.is_err() {
         return super::internal();
     }
-    let mut res = Redirect::to(&local_path(f.next.as_deref(), "/contacts")).into_response();
+    let mut res = Redirect::to(&local_path(f.next.as_deref(), "/")).into_response();
     res.headers_mut()
         .insert(header::SET_COOKIE, login_cookie(&app, None));
     res

@@ -11,6 +11,7 @@ mod assets;
 mod auth;
 mod breaches;
 mod campaigns;
+mod compliance;
 mod contacts;
 mod erasure;
 mod governance;
@@ -97,6 +98,8 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/breaches/{id}/notifications", post(breaches::notify))
         .route("/breaches/{id}/scope", post(breaches::scope))
         .route("/breaches/{id}/subject-notices", post(breaches::tell))
+        .route("/compliance", get(compliance::index))
+        .route("/compliance/{item}", get(compliance::list))
         .route("/register", get(register::page))
         .route("/register.csv", get(register::csv))
         .route("/register.json", get(register::json))
@@ -146,6 +149,7 @@ impl Chrome {
             items.push(("/requests", t.rq_title));
         }
         if role.governs_data() {
+            items.insert(0, ("/compliance", t.nav_compliance));
             items.push(("/audit", t.audit));
             items.push(("/outbox", t.outbox));
             items.push(("/breaches", t.nav_breaches));
