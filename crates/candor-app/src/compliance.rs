@@ -95,7 +95,7 @@ impl Candor {
             limit: 0,
         };
         let store = self.store.compliance();
-        let (no_basis, _) = store.without_basis(today, none.clone()).await?;
+        let (no_basis, _) = store.without_basis(today, none).await?;
         let (pending, _) = store
             .pending_since(now - Duration::days(PENDING_DAYS), none)
             .await?;
