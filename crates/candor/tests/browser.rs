@@ -1656,3 +1656,238 @@ async fn the_dpo_records_and_notifies_a_breach_in_the_browser() {
     }
     br.client.clone().close().await.unwrap();
 }
+
+/// B3 and O1 in the browser, in French: the dpo lands on the compliance dashboard,
+/// tries a turnover (a negative one refused next to it), then tells the people a
+/// high-risk breach reached from its page, and every reachable one gets one notice.
+#[tokio::test]
+async fn the_dpo_reads_the_dashboard_and_tells_the_people_in_the_browser() {
+    if !available("the_dpo_reads_the_dashboard_and_tells_the_people_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    t.app.generate_demo(60, 3, &mut |_| {}).await.unwrap();
+    let br = browser().await;
+    let b = &br.client;
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Dpo).await;
+    b.find(Locator::Css("form[action='/language'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("html[lang=fr]"))
+        .await
+        .unwrap();
+    b.goto(&t.url).await.unwrap();
+    b.wait().for_element(Locator::Id("exposure")).await.unwrap();
+    assert!(b
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/compliance"));
+    let exposure = text_of(b, "#exposure-now")
+        .await
+        .replace(['\u{202f}', '\u{a0}'], " ");
+    assert!(
+        exposure.contains("20 000 000 €"),
+        "demo prospects without a basis: {exposure}"
+    );
+    assert!(text_of(b, "#item-no_lawful_basis")
+        .await
+        .contains("Art. 6(1)"));
+    b.find(Locator::Id("c-turnover"))
+        .await
+        .unwrap()
+        .send_keys("-5")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-turnover button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("error")).await.unwrap();
+    assert!(text_of(b, "#error")
+        .await
+        .contains("Chiffre d'affaires annuel mondial : doit être un nombre entier, 0 ou plus"));
+    b.find(Locator::Id("c-turnover"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    b.find(Locator::Id("c-turnover"))
+        .await
+        .unwrap()
+        .send_keys("1 200 000 000")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-turnover button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::XPath(
+            "//dd[@id='fine-83-5'][contains(., '48\u{202f}000\u{202f}000')]",
+        ))
+        .await
+        .unwrap();
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("compliance-1366-fr.png"), png).unwrap();
+    }
+    b.set_window_size(390, 900).await.unwrap();
+    b.refresh().await.unwrap();
+    assert!(
+        !overflows(b).await,
+        "the dashboard fits a phone: {}",
+        widest(b).await
+    );
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("compliance-390-fr.png"), png).unwrap();
+    }
+    b.set_window_size(1366, 900).await.unwrap();
+
+    // A high-risk breach of everyone's email address.
+    let res = t
+        .post(
+            Role::Dpo,
+            "/api/v1/breaches",
+            &json!({"discovered_at": candor_domain::contact::rfc3339(t.app.now() - time::Duration::hours(1)),
+                    "natures": ["confidentiality"], "description": "Export des emails publié par erreur.",
+                    "data_categories": ["contact.email"], "risk": "high",
+                    "risk_reasoning": "Adresses exposées : hameçonnage probable."}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.goto(&format!("{}/breaches/{id}", t.url)).await.unwrap();
+    let reachable = t.app.store.contacts().count().await.unwrap();
+    let affected = text_of(b, "#breach-affected").await;
+    assert!(
+        affected.starts_with(&format!("{reachable} personnes dans le périmètre")),
+        "{affected}"
+    );
+    // Telling without the English message: refused, named, nothing sent.
+    b.find(Locator::Id("s-fr"))
+        .await
+        .unwrap()
+        .send_keys("Méfiez-vous des emails qui se réclament de nous.")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-scope button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::XPath(
+            "//table[@id='breach-history']//td[contains(., 'Modifiée')]",
+        ))
+        .await
+        .unwrap();
+    b.find(Locator::Id("t-confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-tell button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("breach-errors"))
+        .await
+        .unwrap();
+    let errors = text_of(b, "#breach-errors").await;
+    assert!(
+        errors.contains("Message aux personnes, en anglais : certaines des personnes à informer lisent cette langue"),
+        "{errors}"
+    );
+    b.find(Locator::Id("s-en"))
+        .await
+        .unwrap()
+        .send_keys("Beware of emails claiming to come from us.")
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-scope button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::XPath(
+            "//textarea[@id='s-en'][contains(., 'Beware')]",
+        ))
+        .await
+        .unwrap();
+    b.find(Locator::Id("t-confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Css("#form-tell button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Id("breach-told"))
+        .await
+        .unwrap();
+    t.app.run_due_jobs().await.unwrap();
+    let told = t
+        .app
+        .store
+        .outbox()
+        .list(1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.mail.category == "legal_notice" && e.mail.recipient != "dpo@candor.invalid")
+        .count();
+    assert_eq!(
+        told as i64, reachable,
+        "each person with an email told once"
+    );
+    b.refresh().await.unwrap();
+    assert!(text_of(b, "#breach-affected")
+        .await
+        .contains(&format!("{reachable} déjà informées")));
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        b.execute(
+            "document.getElementById('people').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("breach-people-1366-fr.png"), png).unwrap();
+    }
+    assert!(text_of(b, "#breach-history")
+        .await
+        .contains("Information des personnes lancée"));
+    br.client.clone().close().await.unwrap();
+}
