@@ -128,6 +128,12 @@ enum Command {
         #[command(subcommand)]
         command: requests_cli::RegisterCommand,
     },
+    /// The breach register (B1, B2): list it, print a breach's notification to the
+    /// authority.
+    Breach {
+        #[command(subcommand)]
+        command: requests_cli::BreachCommand,
+    },
     /// Scheduled work (the DPO's daily digest…): list, or run what is due now.
     Jobs {
         #[command(subcommand)]
@@ -264,6 +270,7 @@ async fn run() -> Result<()> {
         Command::Erase { command } => requests_cli::erase(&cfg, command).await,
         Command::Retention { command } => requests_cli::retention(&cfg, command).await,
         Command::Register { command } => requests_cli::register(&cfg, command).await,
+        Command::Breach { command } => requests_cli::breach(&cfg, command).await,
         Command::Demo {
             contacts,
             seed,

@@ -162,6 +162,79 @@ pub async fn register(cfg: &Config, c: RegisterCommand) -> Result<()> {
 }
 
 #[derive(Subcommand)]
+pub enum BreachCommand {
+    /// The breach register, newest discovery first: id, discovery, where the 72-hour
+    /// clock stands, the risk, how many people were told.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// The notification to the authority (Art. 33(3)) to standard output: `json`, or
+    /// `html` (the printable page, in the order of the CNIL's form) in `--lang`.
+    Notification {
+        id: uuid::Uuid,
+        #[arg(long, default_value = "html", value_parser = ["json", "html"])]
+        format: String,
+        #[arg(long, default_value = "fr", value_parser = ["fr", "en"])]
+        lang: String,
+    },
+}
+
+/// The operator at the command line, reading the breach register as the DPO does.
+fn cli_dpo() -> candor_app::Actor {
+    candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: candor_domain::Role::Dpo,
+        audit_name: "cli".into(),
+    }
+}
+
+pub async fn breach(cfg: &Config, c: BreachCommand) -> Result<()> {
+    let app = setup::open(cfg).await?;
+    let actor = cli_dpo();
+    match c {
+        BreachCommand::List { limit } => {
+            for v in app
+                .breaches(&actor, limit)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!(
+                    "{}  discovered {}  {}  risk {}  {} told",
+                    v.record.id,
+                    candor_domain::contact::rfc3339(v.record.facts.discovered_at),
+                    v.clock.as_str(),
+                    v.record.facts.risk.map_or("unassessed", |r| r.as_str()),
+                    v.record.subject_notices
+                );
+            }
+        }
+        BreachCommand::Notification { id, format, lang } => {
+            let v = app
+                .breach(&actor, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let out = if format == "json" {
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "controller": app.settings().organisation,
+                    "dpo_contact": app.settings().dpo_contact,
+                    "clock": v.clock.as_str(),
+                    "deadline": candor_domain::contact::rfc3339(v.deadline),
+                    "facts": v.record.facts,
+                    "notifications": v.record.notifications,
+                    "people_told": v.record.subject_notices,
+                }))?
+            } else {
+                candor_web::ui::breaches::notification_document(&app, &v, &lang)?
+            };
+            println!("{out}");
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+#[derive(Subcommand)]
 pub enum JobsCommand {
     /// List the newest jobs (kind, when, status, attempts, node).
     List {

@@ -345,7 +345,49 @@ async fn the_72_hour_clock(t: TestApp, c: Arc<FixedClock>) {
         .await
         .unwrap();
     assert!(one.contains("CNIL-2026-0042"));
+    // The printable notification, in the order of the CNIL's form, in either language.
+    let printable = dpo
+        .get(&format!("/breaches/{id}/notification?lang=en"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let order = [
+        "The organisation and its contact",
+        "The notification",
+        "Timeline",
+        "Nature of the breach",
+        "Data concerned",
+        "People concerned",
+        "Likely consequences",
+        "Measures",
+        "Informing the people (Art. 34)",
+    ];
+    let at: Vec<usize> = order
+        .iter()
+        .map(|h| {
+            printable
+                .find(&format!("<h2>{h}</h2>"))
+                .unwrap_or_else(|| panic!("{h}: {printable}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    assert!(printable.contains("Un export des emails des contacts") && printable.contains("late"));
+    let french = dpo
+        .get(&format!("/breaches/{id}/notification"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(french.contains("<h2>Chronologie</h2>"));
     let mut sales = common::signed_in(&t, Role::Sales).await;
+    assert_eq!(
+        sales
+            .get(&format!("/breaches/{id}/notification"))
+            .await
+            .status(),
+        403
+    );
     assert_eq!(sales.get("/breaches").await.status(), 403);
     assert!(!sales
         .get("/contacts")

@@ -532,3 +532,70 @@ fn the_register_is_exported_from_the_command_line() {
     let out = candor(&dir, &["register", "export", "--format", "pdf"]);
     assert!(!out.status.success());
 }
+
+/// B1, B2: `candor breach list` shows the register with each clock, and `candor breach
+/// notification` prints the authority's notification, as JSON or as the printable
+/// page in the order of the CNIL's form, in French or English; an unknown breach is an
+/// error.
+#[tokio::test]
+async fn the_breach_register_is_read_from_the_command_line() {
+    let dir = common::temp_dir("cli-breach");
+    assert!(candor(&dir, &["demo", "--contacts", "10"]).status.success());
+    let app = open(&dir).await;
+    let dpo = candor_app::Actor {
+        id: uuid::Uuid::nil(),
+        role: candor_domain::Role::Dpo,
+        audit_name: "test".into(),
+    };
+    let v = app
+        .record_breach(
+            &dpo,
+            candor_app::breaches::BreachInput {
+                discovered_at: Some(candor_domain::contact::rfc3339(
+                    app.now() - time::Duration::hours(2),
+                )),
+                natures: Some(vec!["availability".into()]),
+                description: Some(
+                    "Le serveur de sauvegarde a été chiffré par un rançongiciel.".into(),
+                ),
+                data_categories: Some(vec!["transactional".into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.store.close().await;
+    let id = v.record.id.to_string();
+    let list = candor(&dir, &["breach", "list"]);
+    assert!(
+        stdout(&list).contains(&id) && stdout(&list).contains("running"),
+        "{}",
+        stdout(&list)
+    );
+    let html = stdout(&candor(
+        &dir,
+        &["breach", "notification", &id, "--lang", "en"],
+    ));
+    assert!(
+        html.contains("<html lang=\"en\">")
+            && html.contains("Notification of a personal data breach to the CNIL")
+            && html.contains("rançongiciel")
+            && html.contains("initial notification (not yet made)"),
+        "{html}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &candor(&dir, &["breach", "notification", &id, "--format", "json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(json["clock"], "running");
+    assert_eq!(json["facts"]["natures"][0], "availability");
+    let missing = candor(
+        &dir,
+        &[
+            "breach",
+            "notification",
+            "0190f5d2-0000-7000-8000-000000000000",
+        ],
+    );
+    assert!(!missing.status.success());
+}

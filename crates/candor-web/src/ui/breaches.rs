@@ -752,3 +752,152 @@ pub async fn tell(
         Err(e) => app_error(t, e),
     }
 }
+
+/// The authority's notification as the printable page lays it out.
+pub struct NotificationView {
+    pub id: Uuid,
+    pub controller: String,
+    pub dpo: String,
+    pub phase: String,
+    pub late_reason: String,
+    pub from: String,
+    pub until: String,
+    pub discovered: String,
+    pub deadline: String,
+    pub natures: Vec<&'static str>,
+    pub description: String,
+    pub data: String,
+    pub records: String,
+    pub subjects: String,
+    pub subjects_approx: String,
+    pub consequences: String,
+    pub risk: &'static str,
+    pub risk_reasoning: String,
+    pub measures_taken: String,
+    pub measures_proposed: String,
+    pub people: String,
+}
+
+#[derive(Template)]
+#[template(path = "breach_notification.html")]
+struct NotificationDocument {
+    t: &'static Texts,
+    n: NotificationView,
+    css: &'static str,
+}
+
+fn notification_view(app: &Candor, t: &'static Texts, v: &BreachView) -> NotificationView {
+    let f = &v.record.facts;
+    let when = super::contacts::when;
+    let or_unknown = |s: String| {
+        if s.trim().is_empty() {
+            t.br_unknown.to_owned()
+        } else {
+            s
+        }
+    };
+    let n = |x: Option<u64>| or_unknown(x.map(|n| n.to_string()).unwrap_or_default());
+    let cat = app.catalogue();
+    let fr = t.lang == "fr";
+    let data: Vec<String> = f
+        .data_categories
+        .iter()
+        .map(|c| {
+            match serde_json::from_value::<candor_domain::catalogue::DataCategory>(
+                serde_json::Value::String(c.clone()),
+            ) {
+                Ok(k) => candor_domain::register::category_words(k, fr).to_owned(),
+                Err(_) => cat
+                    .fields()
+                    .iter()
+                    .find(|d| format!("{}.{}", d.entity.as_str(), d.key()) == *c)
+                    .map(|d| t.pick(&d.label).to_owned())
+                    .unwrap_or_else(|| c.clone()),
+            }
+        })
+        .collect();
+    let initial = v.record.notifications.iter().find(|x| x.phase == "initial");
+    NotificationView {
+        id: v.record.id,
+        controller: app.settings().organisation.clone(),
+        dpo: app.settings().dpo_contact.clone(),
+        phase: match (initial, v.record.notifications.len()) {
+            (None, _) => t.bn_initial_to_make.to_owned(),
+            (Some(i), 1) => format!("{} · {}", t.br_phase_initial, when(i.at)),
+            (Some(i), k) => format!(
+                "{} · {} (+ {} {})",
+                t.br_phase_initial,
+                when(i.at),
+                k - 1,
+                t.br_phase_complement
+            ),
+        },
+        late_reason: initial
+            .and_then(|i| i.late_reason.clone())
+            .unwrap_or_default(),
+        from: or_unknown(f.occurred_from.map(when).unwrap_or_default()),
+        until: or_unknown(f.occurred_until.map(when).unwrap_or_default()),
+        discovered: when(f.discovered_at),
+        deadline: when(v.deadline),
+        natures: f.natures.iter().map(|x| nature_words(t, *x)).collect(),
+        description: f.description.clone(),
+        data: data.join(" ; "),
+        records: n(f.records_approx),
+        subjects: or_unknown(f.subject_categories.join(" ; ")),
+        subjects_approx: n(f.subjects_approx),
+        consequences: or_unknown(f.consequences.clone()),
+        risk: risk_words(t, f.risk),
+        risk_reasoning: or_unknown(f.risk_reasoning.clone()),
+        measures_taken: or_unknown(f.measures_taken.clone()),
+        measures_proposed: or_unknown(f.measures_proposed.clone()),
+        people: if f.risk == Some(Risk::High) {
+            format!("{} {}", t.bn_people_high, v.record.subject_notices)
+        } else {
+            t.bn_people_not_high.to_owned()
+        },
+    }
+}
+
+/// The authority's notification as one standalone printable page in `lang` (`fr` or
+/// `en`), its style inline: the page of the back office and what
+/// `candor breach notification --format html` writes.
+pub fn notification_document(
+    app: &Candor,
+    v: &BreachView,
+    lang: &str,
+) -> Result<String, askama::Error> {
+    let t = i18n::texts(lang);
+    NotificationDocument {
+        n: notification_view(app, t, v),
+        t,
+        css: super::assets::CSS,
+    }
+    .render()
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// The printable notification, in the reader's language or `?lang=`.
+pub async fn notification(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<LangQuery>,
+) -> Response {
+    let t = staff.t();
+    let lang = match q.lang.as_deref() {
+        Some("en") => "en",
+        Some("fr") => "fr",
+        _ => t.lang,
+    };
+    match app.breach(&staff.actor, id).await {
+        Ok(v) => match notification_document(&app, &v, lang) {
+            Ok(html) => axum::response::Html(html).into_response(),
+            Err(e) => app_error(t, AppError::Internal(e.to_string())),
+        },
+        Err(e) => app_error(t, e),
+    }
+}

@@ -9,7 +9,7 @@
 
 mod assets;
 mod auth;
-mod breaches;
+pub mod breaches;
 mod campaigns;
 mod compliance;
 mod contacts;
@@ -97,6 +97,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/breaches/{id}/assessment", post(breaches::assess))
         .route("/breaches/{id}/notifications", post(breaches::notify))
         .route("/breaches/{id}/scope", post(breaches::scope))
+        .route("/breaches/{id}/notification", get(breaches::notification))
         .route("/breaches/{id}/subject-notices", post(breaches::tell))
         .route("/compliance", get(compliance::index))
         .route("/compliance/{item}", get(compliance::list))
