@@ -263,7 +263,7 @@ impl Candor {
             entries,
             broken: broken as u64,
             summary: format!(
-                "{} chains, {} checkpoints",
+                "{}; {} checkpoints",
                 chains
                     .iter()
                     .map(|(n, r)| format!("{n}: {} entries", r.entries))
