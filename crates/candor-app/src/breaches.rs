@@ -278,6 +278,11 @@ fn overlay(
     e.into_result().map(|()| f)
 }
 
+/// A catalogue category named by a breach (`identifying`…), if it is one.
+fn category_of(c: &str) -> Option<DataCategory> {
+    serde_json::from_value(Value::String(c.to_owned())).ok()
+}
+
 fn reminder_key(breach: Uuid, hours: i64) -> String {
     format!("{BREACH_REMINDER}:{breach}:{hours}")
 }
@@ -322,14 +327,32 @@ impl Candor {
     }
 
     fn known_category(&self, c: &str) -> bool {
-        let cat = self.catalogue();
-        let category = serde_json::from_value::<DataCategory>(Value::String(c.to_owned())).is_ok();
-        category
-            || c.split_once('.').is_some_and(|(entity, key)| {
-                cat.fields()
-                    .iter()
-                    .any(|f| f.entity.as_str() == entity && f.key() == key)
+        category_of(c).is_some() || self.field_named(c).is_some()
+    }
+
+    /// The catalogue's field a breach names as `entity.key` (`contact.email`).
+    fn field_named(&self, c: &str) -> Option<candor_domain::catalogue::FieldDef> {
+        let (entity, key) = c.split_once('.')?;
+        self.catalogue()
+            .fields()
+            .iter()
+            .find(|f| f.entity.as_str() == entity && f.key() == key)
+            .cloned()
+    }
+
+    /// A breach's data categories in words, in one language: the category's words or
+    /// the field's label, as the people and the authority read them.
+    pub fn breach_data_words(&self, f: &Facts, fr: bool) -> Vec<String> {
+        f.data_categories
+            .iter()
+            .map(|c| match category_of(c) {
+                Some(k) => candor_domain::register::category_words(k, fr).to_owned(),
+                None => self
+                    .field_named(c)
+                    .map(|d| if fr { d.label.fr } else { d.label.en })
+                    .unwrap_or_else(|| c.clone()),
             })
+            .collect()
     }
 
     fn view(&self, record: BreachRecord, history: Vec<BreachChange>) -> BreachView {
@@ -643,7 +666,7 @@ impl Candor {
         f: &Facts,
     ) -> Result<Vec<SegmentCondition>, AppError> {
         use candor_domain::catalogue::Entity;
-        use candor_store::segment::{Holding, CONTACT_COLUMNS};
+        use candor_store::segment::{contact_column, Holding};
         let cat = self.catalogue();
         let mut holdings: Vec<Holding> = Vec::new();
         let mut hold = |h: Holding| {
@@ -652,7 +675,7 @@ impl Candor {
             }
         };
         for c in &f.data_categories {
-            let category = serde_json::from_value::<DataCategory>(Value::String(c.clone())).ok();
+            let category = category_of(c);
             let fields = cat.fields().iter().filter(|d| match category {
                 Some(k) => d.category == k,
                 None => format!("{}.{}", d.entity.as_str(), d.key()) == *c,
@@ -661,7 +684,7 @@ impl Candor {
                 match d.entity {
                     Entity::Contact if d.custom.is_some() => hold(Holding::Custom(d.name.clone())),
                     Entity::Contact => {
-                        if let Some(col) = CONTACT_COLUMNS.iter().find(|c| **c == d.name) {
+                        if let Some(col) = contact_column(&d.name) {
                             hold(Holding::Column(col));
                         }
                     }
@@ -820,32 +843,7 @@ impl Candor {
         };
         let mut conds = self.scope_conditions(&actor, &record.facts).await?;
         conds.push(SegmentCondition::HoldsAny(vec![Holding::Column("email")]));
-        let cat = self.catalogue();
-        let data_words = |fr: bool| -> String {
-            let words: Vec<String> = record
-                .facts
-                .data_categories
-                .iter()
-                .map(
-                    |c| match serde_json::from_value::<DataCategory>(Value::String(c.clone())) {
-                        Ok(k) => candor_domain::register::category_words(k, fr).to_owned(),
-                        Err(_) => cat
-                            .fields()
-                            .iter()
-                            .find(|d| format!("{}.{}", d.entity.as_str(), d.key()) == *c)
-                            .map(|d| {
-                                if fr {
-                                    d.label.fr.clone()
-                                } else {
-                                    d.label.en.clone()
-                                }
-                            })
-                            .unwrap_or_else(|| c.clone()),
-                    },
-                )
-                .collect();
-            words.join(", ")
-        };
+        let data_words = |fr: bool| self.breach_data_words(&record.facts, fr).join(", ");
         let nature = |fr: bool| -> String {
             let words: Vec<&str> = record
                 .facts

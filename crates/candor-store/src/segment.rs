@@ -25,31 +25,21 @@ pub const TEXT_COLUMNS: &[&str] = &[
 /// Contact columns a segment may filter on by date range.
 pub const TIME_COLUMNS: &[&str] = &["created_at", "updated_at", "newsletter_subscribed_at"];
 
-/// Every contact column, for a breach's scope (a contact holds a field when its column
-/// is not null).
-pub const CONTACT_COLUMNS: &[&str] = &[
-    "kind",
-    "company_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "locale",
-    "address_line",
-    "postal_code",
-    "city",
-    "country",
-    "notes",
-    "created_at",
-    "updated_at",
-    "newsletter_subscribed_at",
-    "newsletter_open_rate",
-];
+/// A contact column by name, for a breach's scope (a contact holds a field when its
+/// column is not null): the segment's columns and the open rate.
+pub fn contact_column(name: &str) -> Option<&'static str> {
+    TEXT_COLUMNS
+        .iter()
+        .chain(TIME_COLUMNS)
+        .chain(&["newsletter_open_rate"])
+        .find(|c| **c == name)
+        .copied()
+}
 
 /// Data a contact may hold, for a breach's scope (B3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Holding {
-    /// A column of `contact` ([`CONTACT_COLUMNS`]) with a value.
+    /// A column of `contact` ([`contact_column`]) with a value.
     Column(&'static str),
     /// A custom field with a value (its name, as the catalogue checked it).
     Custom(String),

@@ -372,7 +372,22 @@ async fn the_72_hour_clock(t: TestApp, c: Arc<FixedClock>) {
         })
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
-    assert!(printable.contains("Un export des emails des contacts") && printable.contains("late"));
+    assert!(printable.contains("Un export des emails des contacts"));
+    assert!(
+        !printable.contains("Reasons for the delay"),
+        "notified in time"
+    );
+    // The late one gives the reasons for its delay.
+    let late = dpo
+        .get(&format!("/breaches/{late_id}/notification?lang=en"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        late.contains("Reasons for the delay") && late.contains("au quatrième jour."),
+        "{late}"
+    );
     let french = dpo
         .get(&format!("/breaches/{id}/notification"))
         .await

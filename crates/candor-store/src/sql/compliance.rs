@@ -42,6 +42,10 @@ async fn count_and_page(
     .fetch_one(&store.reader)
     .await?;
     let count: i64 = sqlx::Row::try_get(&count, 0)?;
+    if page.limit == 0 {
+        // The count alone (the dashboard's).
+        return Ok((count, Vec::new()));
+    }
     let mut binds = vec![bind];
     let after = match page.after {
         Some(a) => {

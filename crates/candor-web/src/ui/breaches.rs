@@ -605,10 +605,11 @@ pub async fn assess(
         measures_proposed: Some(f.measures_proposed.clone()),
         ..BreachInput::default()
     };
-    let seen =
-        time::OffsetDateTime::parse(&f.seen, &time::format_description::well_known::Rfc3339).ok();
     let t = staff.t();
-    match app.change_breach(&staff.actor, id, input, seen).await {
+    match app
+        .change_breach(&staff.actor, id, input, seen_of(&f.seen))
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/breaches/{id}")).into_response(),
         Err(AppError::Invalid(e)) => {
             let errors = errors_of(t, &e);
@@ -797,25 +798,7 @@ fn notification_view(app: &Candor, t: &'static Texts, v: &BreachView) -> Notific
         }
     };
     let n = |x: Option<u64>| or_unknown(x.map(|n| n.to_string()).unwrap_or_default());
-    let cat = app.catalogue();
-    let fr = t.lang == "fr";
-    let data: Vec<String> = f
-        .data_categories
-        .iter()
-        .map(|c| {
-            match serde_json::from_value::<candor_domain::catalogue::DataCategory>(
-                serde_json::Value::String(c.clone()),
-            ) {
-                Ok(k) => candor_domain::register::category_words(k, fr).to_owned(),
-                Err(_) => cat
-                    .fields()
-                    .iter()
-                    .find(|d| format!("{}.{}", d.entity.as_str(), d.key()) == *c)
-                    .map(|d| t.pick(&d.label).to_owned())
-                    .unwrap_or_else(|| c.clone()),
-            }
-        })
-        .collect();
+    let data = app.breach_data_words(f, t.lang == "fr");
     let initial = v.record.notifications.iter().find(|x| x.phase == "initial");
     NotificationView {
         id: v.record.id,
