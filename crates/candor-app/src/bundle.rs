@@ -150,7 +150,7 @@ fn role_label(r: Role, fr: bool) -> &'static str {
 }
 
 /// A kind of record, titled for a person (the registry's own words otherwise).
-fn table_title(table: &str, fr: bool) -> Option<&'static str> {
+pub(crate) fn table_title(table: &str, fr: bool) -> Option<&'static str> {
     Some(match (table, fr) {
         ("contact", true) => "Votre fiche",
         ("contact", false) => "Your record",
@@ -179,7 +179,7 @@ fn table_title(table: &str, fr: bool) -> Option<&'static str> {
 }
 
 /// A lawful basis in words a person reads (Art. 6(1)).
-fn basis_label(b: candor_domain::catalogue::LawfulBasis, fr: bool) -> &'static str {
+pub(crate) fn basis_label(b: candor_domain::catalogue::LawfulBasis, fr: bool) -> &'static str {
     use candor_domain::catalogue::LawfulBasis as B;
     match (b, fr) {
         (B::Consent, true) => "Votre consentement",

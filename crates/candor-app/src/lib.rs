@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod keys;
 pub mod mail;
 pub mod orders;
+pub mod portal;
 pub mod receipts;
 pub mod rectification;
 pub mod register;

@@ -67,6 +67,8 @@ fn template(name: &str, locale: Locale) -> Option<[&'static str; 3]> {
         ("breach_reminder", Locale::En) => Some(t!("breach_reminder", "en")),
         ("breach_notice", Locale::Fr) => Some(t!("breach_notice", "fr")),
         ("breach_notice", Locale::En) => Some(t!("breach_notice", "en")),
+        ("portal_link", Locale::Fr) => Some(t!("portal_link", "fr")),
+        ("portal_link", Locale::En) => Some(t!("portal_link", "en")),
         _ => None,
     }
 }
@@ -503,8 +505,9 @@ impl Candor {
 }
 
 /// The paths of links that act for the person they were sent to (or open their data).
-const PERSON_PATHS: [&str; 5] = [
+const PERSON_PATHS: [&str; 6] = [
     "/download/",
+    "/portal/enter/",
     "/consent/confirm/",
     "/consent/request/",
     "/consent/withdraw/",

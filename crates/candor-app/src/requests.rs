@@ -445,37 +445,9 @@ impl Candor {
             receipt: String::new(),
             receipt_signature: String::new(),
         };
-        let signed = self
-            .receipt_keys
-            .sign(self.receipt_content(&r))
-            .map_err(AppError::Internal)?;
-        r.receipt = signed.file;
-        r.receipt_signature = signed.signature;
+        let mail = self.sign_receipt(&mut r).await?;
         let deadline = r.deadline.to_string();
         let received = r.received_on.to_string();
-        // The signed receipt itself goes with the email, as the file `candor receipt
-        // verify` (or anyone with the published key) checks.
-        let file = format!("receipt-{}.json", r.id);
-        let key = format!(
-            "{}/api/v1/receipts/public-key",
-            self.settings.public_url.trim_end_matches('/')
-        );
-        let mail = self
-            .notice_to_person(&r, "request_receipt", |_| {
-                vec![
-                    ("deadline", deadline.clone()),
-                    ("file", file.clone()),
-                    ("key", key.clone()),
-                ]
-            })
-            .await?
-            .map(|mut m| {
-                m.attachment = Some(candor_store::MailAttachment {
-                    name: file.clone(),
-                    content: r.receipt.clone(),
-                });
-                m
-            });
         let event = self.step(
             &r,
             actor,
@@ -491,6 +463,45 @@ impl Candor {
             .insert(&r, &event, mail.as_ref(), audit)
             .await?;
         Ok(view(&r, self.today()))
+    }
+
+    /// Signs the request's receipt (R2) into it, and the email that tells the person,
+    /// with the signed file attached, when an address is known.
+    pub(crate) async fn sign_receipt(
+        &self,
+        r: &mut SubjectRequest,
+    ) -> Result<Option<QueuedMail>, AppError> {
+        let signed = self
+            .receipt_keys
+            .sign(self.receipt_content(r))
+            .map_err(AppError::Internal)?;
+        r.receipt = signed.file;
+        r.receipt_signature = signed.signature;
+        let deadline = r.deadline.to_string();
+        // The signed receipt itself goes with the email, as the file `candor receipt
+        // verify` (or anyone with the published key) checks.
+        let file = format!("receipt-{}.json", r.id);
+        let key = format!(
+            "{}/api/v1/receipts/public-key",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let content = r.receipt.clone();
+        Ok(self
+            .notice_to_person(r, "request_receipt", |_| {
+                vec![
+                    ("deadline", deadline.clone()),
+                    ("file", file.clone()),
+                    ("key", key.clone()),
+                ]
+            })
+            .await?
+            .map(|mut m| {
+                m.attachment = Some(candor_store::MailAttachment {
+                    name: file.clone(),
+                    content: content.clone(),
+                });
+                m
+            }))
     }
 
     pub(crate) fn step(

@@ -24,7 +24,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
         .map_err(|e| AppError::Internal(format!("hashing a password: {e}")))
 }
 
-fn verify(password: &str, phc: &str) -> bool {
+pub(crate) fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)
@@ -34,7 +34,7 @@ fn verify(password: &str, phc: &str) -> bool {
 
 /// A hash to verify against when the account does not exist, so that an unknown
 /// address takes as long to refuse as a wrong password.
-fn decoy() -> &'static str {
+pub(crate) fn decoy() -> &'static str {
     static D: OnceLock<String> = OnceLock::new();
     D.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
 }

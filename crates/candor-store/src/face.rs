@@ -774,6 +774,55 @@ pub trait Erasures: Send + Sync {
     async fn verify(&self) -> Result<crate::model::VerifyReport>;
 }
 
+/// The privacy portal's login links, sessions and password accounts (P1).
+#[async_trait]
+pub trait Portal: Send + Sync {
+    /// Keeps a login link and queues the email that carries it, together.
+    async fn create_link(&self, link: &crate::model::PortalLink, mail: &QueuedMail) -> Result<()>;
+    /// A link as kept (the page that shows its button changes nothing).
+    async fn link(&self, token_hash: &str) -> Result<Option<crate::model::PortalLink>>;
+    /// Spends a link and opens a session ending at `ends`, in one transaction: the
+    /// subject, or why the link opens nothing (then nothing changed).
+    async fn enter(
+        &self,
+        token_hash: &str,
+        id_hash: &str,
+        now: OffsetDateTime,
+        ends: OffsetDateTime,
+    ) -> Result<std::result::Result<Uuid, crate::model::LinkRefusal>>;
+    /// Opens a session after a password login.
+    async fn open(
+        &self,
+        id_hash: &str,
+        subject: Uuid,
+        now: OffsetDateTime,
+        ends: OffsetDateTime,
+    ) -> Result<()>;
+    /// The subject of the live session with this hash (seen within `idle`, before its
+    /// end), marked seen now.
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: OffsetDateTime,
+        idle: time::Duration,
+    ) -> Result<Option<Uuid>>;
+    async fn end(&self, id_hash: &str) -> Result<()>;
+    /// Deletes ended sessions and links expired over a day ago; how many rows went.
+    async fn sweep(&self, now: OffsetDateTime, idle: time::Duration) -> Result<u64>;
+    /// The password hash of the person's account, when they made one.
+    async fn account(&self, subject: Uuid) -> Result<Option<String>>;
+    /// Creates or changes the account, with the consent its creation is (C5) and the
+    /// audit entries, in one transaction.
+    async fn set_account(
+        &self,
+        subject: Uuid,
+        password_hash: &str,
+        at: OffsetDateTime,
+        consent: Option<candor_domain::consent::ConsentDraft>,
+        audit: Vec<AccessEvent>,
+    ) -> Result<()>;
+}
+
 /// A backend: every area, and what only the backend itself knows.
 #[async_trait]
 pub trait Backend:
@@ -790,6 +839,7 @@ pub trait Backend:
     + Erasures
     + Breaches
     + Compliance
+    + Portal
     + Jobs
     + Outbox
     + Contracts

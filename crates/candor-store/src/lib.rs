@@ -119,6 +119,10 @@ impl Store {
         &*self.0
     }
 
+    pub fn portal(&self) -> &dyn face::Portal {
+        &*self.0
+    }
+
     pub fn jobs(&self) -> &dyn face::Jobs {
         &*self.0
     }

@@ -401,6 +401,24 @@ pub struct BundleLink {
     pub downloads: i64,
 }
 
+/// A one-time login link of the privacy portal (P1): the token's hash only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalLink {
+    pub token_hash: String,
+    pub subject_id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used_at: Option<OffsetDateTime>,
+}
+
+/// Why a portal link opens nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    Unknown,
+    Used,
+    Expired,
+}
+
 /// A job: work to run at a time, once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRecord {

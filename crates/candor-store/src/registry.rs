@@ -149,6 +149,24 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
         on_erasure: OnErasure::Delete,
         holds: "which breaches the person was told of (Art. 34), when, and the message's id; the count stays on the breach",
     },
+    SubjectTable {
+        table: "portal_link",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Delete,
+        holds: "the hashes of the login links to the person's privacy portal, with their expiry and use",
+    },
+    SubjectTable {
+        table: "portal_session",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Delete,
+        holds: "the person's sessions in their privacy portal: when opened, last seen, when they end",
+    },
+    SubjectTable {
+        table: "portal_account",
+        subject_column: "subject_id",
+        on_erasure: OnErasure::Delete,
+        holds: "the person's portal account: when made and changed (the password's hash is never exported)",
+    },
 ];
 
 pub const OTHER_TABLES: &[OtherTable] = &[
@@ -231,6 +249,10 @@ pub const OTHER_TABLES: &[OtherTable] = &[
 ];
 
 /// The registry entry of a table holding a person's data, if it is one.
+/// Columns never written into a person's bundle: secrets of theirs that a copy of the
+/// bundle must not carry (a password hash would let its holder guess the password).
+pub const SECRET_COLUMNS: &[(&str, &str)] = &[("portal_account", "password_hash")];
+
 pub fn subject_table(table: &str) -> Option<&'static SubjectTable> {
     SUBJECT_TABLES.iter().find(|t| t.table == table)
 }

@@ -133,9 +133,16 @@ mod dialect {
         table: &str,
         column: &str,
     ) -> crate::error::Result<String> {
-        Ok(format!(
-            "SELECT row_to_json(t)::text FROM {table} t WHERE t.{column} = $1"
-        ))
+        let secrets: String = crate::registry::SECRET_COLUMNS
+            .iter()
+            .filter(|(t, _)| *t == table)
+            .map(|(_, c)| format!(" - '{c}'"))
+            .collect();
+        Ok(if secrets.is_empty() {
+            format!("SELECT row_to_json(t)::text FROM {table} t WHERE t.{column} = $1")
+        } else {
+            format!("SELECT (to_jsonb(t){secrets})::text FROM {table} t WHERE t.{column} = $1")
+        })
     }
 
     /// The expression giving a row of `table` (aliased `t`) as the text of one JSON

@@ -24,6 +24,7 @@ mod erasures;
 mod import;
 mod jobs;
 mod outbox;
+mod portal;
 mod requests;
 mod staff;
 mod subjects;

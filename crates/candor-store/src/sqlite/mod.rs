@@ -177,7 +177,11 @@ mod dialect {
                 .bind(table)
                 .fetch_all(pool)
                 .await?;
-        let pairs: Vec<String> = columns.iter().map(|c| format!("'{c}', \"{c}\"")).collect();
+        let pairs: Vec<String> = columns
+            .iter()
+            .filter(|c| !crate::registry::SECRET_COLUMNS.contains(&(table, c.as_str())))
+            .map(|c| format!("'{c}', \"{c}\""))
+            .collect();
         Ok(format!(
             "SELECT json_object({}) FROM {table} WHERE {column} = $1",
             pairs.join(", ")

@@ -11,11 +11,11 @@ mod consents;
 mod contacts;
 mod contracts;
 mod decisions;
-mod download;
+pub(crate) mod download;
 pub(crate) use download::zip_response;
 mod orders;
 mod outbox;
-mod pages;
+pub(crate) mod pages;
 mod register;
 mod requests;
 mod retention;
@@ -258,6 +258,7 @@ pub fn router(app: Candor) -> Router {
     routes
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
         .merge(crate::ui::router(&app))
+        .merge(crate::portal::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(no_framing))
         .layer(middleware::from_fn(log_request))

@@ -648,6 +648,11 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "existing_directory" => "doit être le chemin absolu d'un dossier existant (la clé montée)",
         "writable" => "le dossier n'a pas pu y être écrit",
         "drive_root" => "doit être une clé montée sous /media, /mnt ou /run/media",
+        "password_length" => "doit compter de 12 à 200 caractères",
+        "password_contains_email" => "ne doit pas contenir l'adresse e-mail",
+        "not_correctable_here" => "se corrige par une demande à notre délégué à la protection des données",
+        "nothing_changed" => "rien ne diffère de ce que nous détenons",
+        "unknown_purpose" => "doit être un usage qui demande votre consentement",
         "refusal_reason" => "doit être un motif : manifestement infondée, excessive ou identité non établie",
         "special_category_data" => {
             return format!(

@@ -39,7 +39,7 @@ impl LoginLimits {
         }
     }
 
-    fn key(email: &str, ip: IpAddr) -> Key {
+    pub(crate) fn key(email: &str, ip: IpAddr) -> Key {
         // An IPv6 client is counted by its /64, which one subscriber usually holds whole.
         let ip = match ip {
             IpAddr::V6(v6) => {
@@ -93,6 +93,39 @@ impl LoginLimits {
     }
 }
 
+/// Limits on the portal's sign-in links (X3): per client address (20 at once, then
+/// one every 30 seconds) and per address typed *and* client address (3, then one every
+/// 5 minutes). No limit counts an address typed from everywhere: a stranger asking for
+/// links to someone's address from their own machine uses up their own buckets, never
+/// the owner's, so nobody can keep a person out of their portal.
+pub struct LinkLimits {
+    per_ip: DefaultKeyedRateLimiter<IpAddr>,
+    per_address: DefaultKeyedRateLimiter<Key>,
+}
+
+impl LinkLimits {
+    pub fn new() -> Self {
+        Self {
+            per_ip: RateLimiter::keyed(quota(20, Duration::from_secs(30))),
+            per_address: RateLimiter::keyed(quota(3, Duration::from_secs(300))),
+        }
+    }
+
+    /// `Ok` when a link may be sent now (it is counted), else how long to wait.
+    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), Duration> {
+        let key = LoginLimits::key(email, ip);
+        let now = DefaultClock::default().now();
+        if self.per_ip.len() > 100_000 {
+            self.per_ip.retain_recent();
+            self.per_address.retain_recent();
+        }
+        self.per_ip
+            .check_key(&key.1)
+            .and_then(|()| self.per_address.check_key(&key))
+            .map_err(|not_until| not_until.wait_time_from(now))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +153,29 @@ mod tests {
             "the owner elsewhere still gets in"
         );
         assert!(l.allow("bob@example.com", a), "another account from a");
+    }
+
+    #[test]
+    fn links_to_one_address_are_limited_per_client_not_for_everyone() {
+        let l = LinkLimits::new();
+        let stranger: IpAddr = "198.51.100.7".parse().unwrap();
+        let owner: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(l.check("ana@example.com", stranger).is_ok());
+        }
+        let wait = l.check("ANA@example.com", stranger).unwrap_err();
+        assert!(wait > Duration::from_secs(200), "{wait:?}");
+        assert!(
+            l.check("ana@example.com", owner).is_ok(),
+            "the owner still gets a link from their own address"
+        );
+        for i in 0..16 {
+            assert!(l.check(&format!("p{i}@example.com"), stranger).is_ok());
+        }
+        assert!(
+            l.check("someone@example.com", stranger).is_err(),
+            "20 links from one client address, then one every 30 s"
+        );
     }
 
     #[test]

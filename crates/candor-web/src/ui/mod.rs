@@ -8,7 +8,7 @@
 //! token, in the `csrf` field or the `X-CSRF-Token` header (htmx).
 
 mod assets;
-mod auth;
+pub(crate) mod auth;
 pub mod breaches;
 mod campaigns;
 mod compliance;
@@ -17,7 +17,7 @@ mod erasure;
 mod governance;
 pub mod i18n;
 mod imports;
-mod limits;
+pub(crate) mod limits;
 pub mod register;
 mod requests;
 mod retention;
@@ -465,7 +465,7 @@ pub fn local_path(p: Option<&str>, fallback: &'static str) -> String {
 /// Headers on every back-office response: pages full of personal data are not kept by
 /// the browser's cache (Back after logout shows nothing), not framed, and leak no
 /// address in the Referer.
-async fn security_headers(req: Request, next: axum::middleware::Next) -> Response {
+pub(crate) async fn security_headers(req: Request, next: axum::middleware::Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     if !h.contains_key(header::CACHE_CONTROL) {
