@@ -174,6 +174,12 @@ pub(crate) fn table_title(table: &str, fr: bool) -> Option<&'static str> {
         ("subject_request", false) => "Your requests",
         ("request_event", true) => "Le suivi de vos demandes",
         ("request_event", false) => "The steps of your requests",
+        ("portal_link", true) => "Vos liens de connexion à l'espace confidentialité",
+        ("portal_link", false) => "Your sign-in links to your privacy space",
+        ("portal_session", true) => "Vos sessions dans l'espace confidentialité",
+        ("portal_session", false) => "Your sessions in your privacy space",
+        ("portal_account", true) => "Votre compte de l'espace confidentialité",
+        ("portal_account", false) => "Your privacy space account",
         _ => return None,
     })
 }

@@ -238,6 +238,10 @@ impl Candor {
         let done = self
             .run_retention("job:retention", false, &mut |_| {})
             .await?;
+        // Ended portal sessions and spent or expired sign-in links go with the day's
+        // retention (an ended session already opens nothing).
+        let swept = self.portal_sweep().await?;
+        tracing::info!(rows = swept, "portal sessions and links swept");
         for p in &done {
             tracing::info!(
                 policy = p.outcome.name,

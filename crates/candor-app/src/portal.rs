@@ -503,7 +503,7 @@ impl Candor {
             .iter()
             .map(|r| crate::requests::view(r, self.now().date()))
             .collect();
-        requests.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         let has_account = self.store.portal().account(subject).await?.is_some();
         let correctable = self.correctable(&values, fr);
         let read: Vec<String> = values.iter().map(|(k, _)| k.clone()).collect();

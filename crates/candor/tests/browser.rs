@@ -8,100 +8,16 @@
 mod common;
 
 use candor_domain::Role;
+use common::chromium::{available, browser, overflows, text_of, widest};
 use common::{spawn_app, TestApp};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PASSWORD: &str = "correct horse battery staple";
-
 /// One browser at a time: two cores do not run several Chromiums well.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-struct Browser {
-    client: Client,
-    driver: Child,
-    _profile: PathBuf,
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-fn available(test: &str) -> bool {
-    let found = Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists();
-    if !found {
-        if candor_store::testing::strict() {
-            panic!("CANDOR_TEST_STRICT=1 but Chromium is missing (apt-get install chromium chromium-driver): {test} needs it");
-        }
-        eprintln!(
-            "SKIPPED {test}: Chromium not installed (apt-get install chromium chromium-driver)"
-        );
-    }
-    found
-}
-
-async fn browser() -> Browser {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let driver = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let profile = common::temp_dir("chromium-profile");
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display()),
-            ]
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => {
-                return Browser {
-                    client,
-                    driver,
-                    _profile: profile,
-                }
-            }
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not answer: {last:?}");
-}
 
 /// A staff account per role, all with the same test password.
 async fn staff(t: &TestApp) {
@@ -129,23 +45,6 @@ async fn login(b: &Client, t: &TestApp, role: Role) {
         .await
         .unwrap();
     b.wait().for_element(Locator::Id("logout")).await.unwrap();
-}
-
-/// The text of the first element matching `css`; found again when the page replaced
-/// it between the finding and the reading (a navigation still settling).
-async fn text_of(b: &Client, css: &str) -> String {
-    let mut tries = 0;
-    loop {
-        let found = b.find(Locator::Css(css)).await.unwrap();
-        match found.text().await {
-            Ok(text) => return text,
-            Err(e) if tries < 20 && format!("{e:?}").contains("StaleElementReference") => {
-                tries += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("reading {css}: {e:?}"),
-        }
-    }
 }
 
 async fn a_contact(t: &TestApp) -> String {
@@ -965,31 +864,6 @@ async fn wait_for_text(b: &Client, id: &str, want: &str) -> String {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     panic!("#{id} never said {want:?}: {last:?}");
-}
-
-/// The elements that reach past the window's right edge, for a failure message.
-async fn widest(b: &Client) -> String {
-    b.execute(
-        "return 'doc ' + document.documentElement.scrollWidth + ' body ' + document.body.scrollWidth + ' win ' + window.innerWidth + ' ' + [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest('div.scroll')).slice(0, 8).map(e => e.tagName + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '') + ':' + Math.round(e.getBoundingClientRect().right)).join(', ')",
-        vec![],
-    )
-    .await
-    .unwrap()
-    .as_str()
-    .unwrap_or_default()
-    .to_owned()
-}
-
-/// Whether the page is wider than the window (a phone scrolls the whole page sideways).
-async fn overflows(b: &Client) -> bool {
-    b.execute(
-        "return document.documentElement.scrollWidth > window.innerWidth + 1",
-        vec![],
-    )
-    .await
-    .unwrap()
-    .as_bool()
-    .unwrap()
 }
 
 /// An admin imports a HubSpot export from the page (O3, C6): the preset is picked from

@@ -103,7 +103,15 @@ async fn a_bundle_holds_every_row_of_its_subject_and_no_other(t: TestApp) {
             .len();
         assert_eq!(records, rows.len(), "csv/{}.csv", table.table);
     }
+    // Her portal account is in it, without its password's hash (registry::SECRET_COLUMNS).
+    let account = &data["tables"]["portal_account"][0];
+    assert!(account["created_at"].is_string(), "{account}");
+    assert!(account.get("password_hash").is_none(), "{account}");
     for (name, bytes) in &files {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("$argon2id$"),
+            "{name} holds a password hash"
+        );
         assert!(
             !String::from_utf8_lossy(bytes).contains(&b),
             "{name} holds the other person's id"

@@ -10,8 +10,8 @@
 //! Forms shown before a session carry a token of their own (`candor_portal_form`,
 //! double-submitted), so no other site can sign a browser in.
 //!
-//! The language is the `lang` of the address or form, else the person's own, else the
-//! browser's; every link and form carries it on.
+//! The language is the `lang` of the address or form, else the person's own, else
+//! French (P3); every link and form carries it on.
 
 mod texts;
 
@@ -104,27 +104,6 @@ fn texts_for(lang: Option<&str>, fallback: Locale) -> &'static Texts {
         Some("fr") => &texts::FR,
         _ => texts::texts(fallback),
     }
-}
-
-/// The browser's first choice among French and English, French otherwise.
-fn browser_locale(headers: &HeaderMap) -> Locale {
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept
-        .split(',')
-        .map(|tag| tag.trim().to_ascii_lowercase())
-        .find_map(|tag| {
-            if tag.starts_with("fr") {
-                Some(Locale::Fr)
-            } else if tag.starts_with("en") {
-                Some(Locale::En)
-            } else {
-                None
-            }
-        })
-        .unwrap_or(Locale::Fr)
 }
 
 /// A field error in the reader's language (the back office's wording of the rules).
@@ -270,7 +249,7 @@ async fn start(
             return Redirect::to("/portal/me").into_response();
         }
     }
-    let t = texts_for(q.lang.as_deref(), browser_locale(&headers));
+    let t = texts_for(q.lang.as_deref(), Locale::Fr);
     let mut page = blank(t);
     page.notice = if q.expired.is_some() {
         Some(t.expired_session)
@@ -318,7 +297,7 @@ async fn send_link(
     headers: HeaderMap,
     Form(f): Form<LinkForm>,
 ) -> Response {
-    let t = texts_for(Some(&f.lang), browser_locale(&headers));
+    let t = texts_for(Some(&f.lang), Locale::Fr);
     if !form_ok(&headers, &f.form) {
         let mut page = blank(t);
         page.error = Some(t.refused);
@@ -362,7 +341,7 @@ async fn login(
     headers: HeaderMap,
     Form(f): Form<LinkForm>,
 ) -> Response {
-    let t = texts_for(Some(&f.lang), browser_locale(&headers));
+    let t = texts_for(Some(&f.lang), Locale::Fr);
     if !form_ok(&headers, &f.form) {
         let mut page = blank(t);
         page.error = Some(t.refused);
@@ -458,7 +437,7 @@ async fn enter(
     headers: HeaderMap,
     Form(f): Form<EnterForm>,
 ) -> Response {
-    let t = texts_for(q.lang.as_deref(), browser_locale(&headers));
+    let t = texts_for(q.lang.as_deref(), Locale::Fr);
     if !form_ok(&headers, &f.form) {
         return message(StatusCode::FORBIDDEN, t, t.refused);
     }

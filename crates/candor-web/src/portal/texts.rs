@@ -76,7 +76,7 @@ texts! {
     source: "From", "Origine";
     channel: "Channel", "Canal";
     correct_title: "Correct your data", "Corriger vos données";
-    correct_intro: "Change what is wrong; what you leave as it is stays. Other corrections: make a request below.", "Modifiez ce qui est inexact ; ce que vous laissez tel quel ne change pas. Pour toute autre correction, faites une demande ci-dessous.";
+    correct_intro: "Change what is wrong; what you leave as it is stays. For any other correction, write to our data protection officer.", "Modifiez ce qui est inexact ; ce que vous laissez tel quel ne change pas. Pour toute autre correction, écrivez à notre délégué à la protection des données.";
     correct_button: "Save my corrections", "Enregistrer mes corrections";
     corrected: "Your corrections are saved. A confirmation is on its way by email.", "Vos corrections sont enregistrées. Une confirmation vous est envoyée par e-mail.";
     not_saved: "Nothing was saved: correct the fields marked below.", "Rien n'a été enregistré : corrigez les champs signalés ci-dessous.";

@@ -2,6 +2,8 @@
 //! directory, and one API token per role.
 #![allow(dead_code)]
 
+pub mod chromium;
+
 use candor_app::keys::Keys;
 use candor_app::{Candor, Settings};
 use candor_domain::catalogue::Catalogue;
@@ -829,4 +831,30 @@ pub async fn newsletter_and_a_delivered_request(t: &TestApp, a: &str) {
         )
         .await;
     assert_eq!(d.status(), 200);
+    // Her privacy portal: a sign-in link spent on a session, and a password account.
+    let email = t.contact_json(a).await["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.app.portal_send_link(&email).await.unwrap();
+    let token = t
+        .mailbox()
+        .await
+        .iter()
+        .filter(|m| m["recipient"] == email.as_str())
+        .find_map(|m| {
+            let body = m["body_text"].as_str()?;
+            let at = body.find("/portal/enter/")? + "/portal/enter/".len();
+            Some(body[at..].split_whitespace().next()?.to_owned())
+        })
+        .unwrap();
+    t.app.portal_enter(&token).await.unwrap().unwrap();
+    t.app
+        .portal_set_password(
+            uuid::Uuid::parse_str(a).unwrap(),
+            "a long enough portal password",
+            "test",
+        )
+        .await
+        .unwrap();
 }
