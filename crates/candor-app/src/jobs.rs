@@ -155,6 +155,10 @@ impl Candor {
                 break;
             }
             let mut mails = Vec::new();
+            let portal = format!(
+                "{}/portal",
+                self.settings.public_url.trim_end_matches('/')
+            );
             for c in &due {
                 // A restricted person is passed over for this year (marked with the rest).
                 let (Some(email), false) = (&c.data.email, restricted.contains(&c.id)) else {
@@ -188,6 +192,7 @@ impl Candor {
                     &[
                         ("organisation", &self.settings.organisation),
                         ("dpo", &self.settings.dpo_contact),
+                        ("portal", &portal),
                         ("items", &items.join("\n")),
                     ],
                 )?);

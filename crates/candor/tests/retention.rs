@@ -415,7 +415,8 @@ async fn a_yearly_transparency_message_goes_once(t: TestApp, c: Arc<FixedClock>)
         first[0].body_text.contains("- Téléphone :")
             && first[0].body_text.contains("- Ville :")
             && first[0].body_text.contains("CNIL")
-            && first[0].body_text.contains("dpo@candor.invalid"),
+            && first[0].body_text.contains("dpo@candor.invalid")
+            && first[0].body_text.contains(&format!("{}/portal ", t.url)),
         "{}",
         first[0].body_text
     );
