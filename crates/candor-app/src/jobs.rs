@@ -155,10 +155,7 @@ impl Candor {
                 break;
             }
             let mut mails = Vec::new();
-            let portal = format!(
-                "{}/portal",
-                self.settings.public_url.trim_end_matches('/')
-            );
+            let portal = format!("{}/portal", self.settings.public_url.trim_end_matches('/'));
             for c in &due {
                 // A restricted person is passed over for this year (marked with the rest).
                 let (Some(email), false) = (&c.data.email, restricted.contains(&c.id)) else {
