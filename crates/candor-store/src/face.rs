@@ -779,6 +779,12 @@ pub trait Erasures: Send + Sync {
 pub trait Portal: Send + Sync {
     /// Keeps a login link and queues the email that carries it, together.
     async fn create_link(&self, link: &crate::model::PortalLink, mail: &QueuedMail) -> Result<()>;
+    /// How many of the subject's links could still sign in at `now`.
+    async fn live_links(&self, subject: Uuid, now: OffsetDateTime) -> Result<i64>;
+    /// Ends the subject's sessions but the one whose hash is `keep`; how many ended.
+    async fn end_others(&self, subject: Uuid, keep: &str) -> Result<u64>;
+    /// Deletes the person's password account; whether there was one.
+    async fn drop_account(&self, subject: Uuid) -> Result<bool>;
     /// A link as kept (the page that shows its button changes nothing).
     async fn link(&self, token_hash: &str) -> Result<Option<crate::model::PortalLink>>;
     /// Spends a link and opens a session ending at `ends`, in one transaction: the

@@ -248,11 +248,11 @@ pub const OTHER_TABLES: &[OtherTable] = &[
     },
 ];
 
-/// The registry entry of a table holding a person's data, if it is one.
 /// Columns never written into a person's bundle: secrets of theirs that a copy of the
 /// bundle must not carry (a password hash would let its holder guess the password).
 pub const SECRET_COLUMNS: &[(&str, &str)] = &[("portal_account", "password_hash")];
 
+/// The registry entry of a table holding a person's data, if it is one.
 pub fn subject_table(table: &str) -> Option<&'static SubjectTable> {
     SUBJECT_TABLES.iter().find(|t| t.table == table)
 }

@@ -103,6 +103,13 @@ async fn a_bundle_holds_every_row_of_its_subject_and_no_other(t: TestApp) {
             .len();
         assert_eq!(records, rows.len(), "csv/{}.csv", table.table);
     }
+    // Her sign-in link is in it cut, as staff read the outbox: the bundle signs no one in.
+    let json = String::from_utf8_lossy(&files["data.json"]);
+    assert!(
+        json.contains("/portal/enter/…"),
+        "the link's email is there, cut"
+    );
+    assert!(!json.contains("/portal/enter/0") && !json.contains("/portal/enter/a"));
     // Her portal account is in it, without its password's hash (registry::SECRET_COLUMNS).
     let account = &data["tables"]["portal_account"][0];
     assert!(account["created_at"].is_string(), "{account}");

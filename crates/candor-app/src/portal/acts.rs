@@ -64,6 +64,10 @@ impl Candor {
             .consents()
             .append(draft, None, None, audit)
             .await?;
+        // The account is a consent of its own (C5): withdrawn, the password goes.
+        if purpose == "account" && !grant {
+            self.store.portal().drop_account(subject).await?;
+        }
         Ok(())
     }
 
@@ -162,7 +166,7 @@ impl Candor {
             .ok_or_else(|| {
                 AppError::field(
                     "kind",
-                    "request_kind",
+                    "portal_request_kind",
                     "must be erasure, restriction or objection",
                 )
             })?;
@@ -199,6 +203,35 @@ impl Candor {
                 "changes",
                 "nothing_changed",
                 "nothing differs from what is held",
+            ));
+        }
+        // An address another contact holds, or an erased person's, is refused before
+        // anything is recorded, with one answer for both.
+        let new_email = (data.email != c.data.email)
+            .then_some(data.email.as_ref())
+            .flatten();
+        let new_phone = (data.phone != c.data.phone)
+            .then_some(data.phone.as_ref())
+            .flatten();
+        let taken = match new_email {
+            Some(e) => self
+                .store
+                .contacts()
+                .id_by_email_hash(&self.keys.email_hash(e.as_str()))
+                .await?
+                .is_some_and(|other| other != subject),
+            None => false,
+        };
+        let field = if taken {
+            Some("email")
+        } else {
+            self.suppressed(new_email, new_phone).await?
+        };
+        if let Some(field) = field {
+            return Err(AppError::field(
+                field,
+                "address_unavailable",
+                "this cannot be used here: write to our data protection officer",
             ));
         }
         let r = self

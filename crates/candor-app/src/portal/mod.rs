@@ -36,6 +36,9 @@ pub const IDLE: Duration = Duration::minutes(30);
 /// Time after login at which a portal session ends, however active.
 pub const SESSION_LENGTH: Duration = Duration::hours(2);
 
+/// Sign-in links that may be live at once for one person.
+pub const MAX_LIVE_LINKS: i64 = 3;
+
 /// The fields a person corrects themselves: who they are and how to reach them. The
 /// kind, the company and staff notes are corrected through a request to the DPO.
 pub const CORRECTABLE: [&str; 9] = [
@@ -98,8 +101,13 @@ impl Candor {
         let Some(to) = c.data.email.as_ref() else {
             return Ok(());
         };
-        let secret = secret();
         let now = self.now();
+        // Links from many client addresses cannot flood a mailbox: past a few live
+        // ones, nothing more is sent (the person already has one that works).
+        if self.store.portal().live_links(id, now).await? >= MAX_LIVE_LINKS {
+            return Ok(());
+        }
+        let secret = secret();
         let link = PortalLink {
             token_hash: keys::secret_hash(&secret),
             subject_id: id,
@@ -245,6 +253,19 @@ impl Candor {
         keys::secret_hash(&format!("portal-csrf:{secret}"))
     }
 
+    /// Ends the person's other sessions (after their password or address changed).
+    pub async fn portal_end_other_sessions(
+        &self,
+        subject: Uuid,
+        secret: &str,
+    ) -> Result<u64, AppError> {
+        Ok(self
+            .store
+            .portal()
+            .end_others(subject, &keys::secret_hash(secret))
+            .await?)
+    }
+
     pub async fn portal_logout(&self, secret: &str) -> Result<(), AppError> {
         Ok(self.store.portal().end(&keys::secret_hash(secret)).await?)
     }
@@ -269,13 +290,16 @@ impl Candor {
         let Some(email) = c.data.email.as_ref() else {
             return Err(AppError::field(
                 "password",
-                "no_address",
-                "an account signs in with an email address",
+                "email_required",
+                "an account signs in with an email address: give one first",
             ));
         };
         let email = Email::parse("email", email.as_str()).map_err(AppError::invalid)?;
         crate::staff::check_password(&email, password).map_err(AppError::invalid)?;
-        let hash = crate::staff::hash_password(password)?;
+        let owned = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || crate::staff::hash_password(&owned))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
         let first = self.store.portal().account(subject).await?.is_none();
         let now = self.now();
         let consent = (first && self.catalogue().consent_purpose("account").is_some()).then(|| {

@@ -35,7 +35,7 @@ async fn open_in(
 #[async_trait::async_trait]
 impl crate::face::Portal for Store {
     async fn create_link(&self, link: &PortalLink, mail: &QueuedMail) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO portal_link (token_hash, subject_id, created_at, expires_at) \
              VALUES ($1, $2, $3, $4)",
@@ -49,6 +49,28 @@ impl crate::face::Portal for Store {
         super::outbox::queue_in(&mut tx, mail).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn live_links(&self, subject: Uuid, now: OffsetDateTime) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM portal_link \
+             WHERE subject_id = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(Id(subject))
+        .bind(Ts(now))
+        .fetch_one(&self.reader)
+        .await?)
+    }
+
+    async fn end_others(&self, subject: Uuid, keep: &str) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM portal_session WHERE subject_id = $1 AND id_hash <> $2")
+                .bind(Id(subject))
+                .bind(keep)
+                .execute(&self.writer)
+                .await?
+                .rows_affected(),
+        )
     }
 
     async fn link(&self, token_hash: &str) -> Result<Option<PortalLink>> {
@@ -75,7 +97,7 @@ impl crate::face::Portal for Store {
         now: OffsetDateTime,
         ends: OffsetDateTime,
     ) -> Result<std::result::Result<Uuid, LinkRefusal>> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write().await?;
         let found: Option<(Id, Ts, Option<Ts>)> = sqlx::query_as(&format!(
             "SELECT subject_id, expires_at, used_at FROM portal_link WHERE token_hash = $1{}",
             dialect::FOR_UPDATE
@@ -115,7 +137,7 @@ impl crate::face::Portal for Store {
         now: OffsetDateTime,
         ends: OffsetDateTime,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write().await?;
         open_in(&mut tx, id_hash, subject, now, ends).await?;
         tx.commit().await?;
         Ok(())
@@ -173,6 +195,17 @@ impl crate::face::Portal for Store {
         )
     }
 
+    async fn drop_account(&self, subject: Uuid) -> Result<bool> {
+        Ok(
+            sqlx::query("DELETE FROM portal_account WHERE subject_id = $1")
+                .bind(Id(subject))
+                .execute(&self.writer)
+                .await?
+                .rows_affected()
+                > 0,
+        )
+    }
+
     async fn set_account(
         &self,
         subject: Uuid,
@@ -181,7 +214,7 @@ impl crate::face::Portal for Store {
         consent: Option<ConsentDraft>,
         audit: Vec<AccessEvent>,
     ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO portal_account (subject_id, password_hash, created_at, changed_at) \
              VALUES ($1, $2, $3, $3) ON CONFLICT (subject_id) \

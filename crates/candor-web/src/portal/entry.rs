@@ -238,7 +238,7 @@ pub(super) async fn enter(
         return message(StatusCode::FORBIDDEN, t, t.refused);
     }
     match app.portal_enter(&token).await {
-        Ok(Ok(o)) => opened(&app, o, q.lang.as_deref()),
+        Ok(Ok(o)) => opened(&app, o, q.lang.as_deref().map(|_| t.lang)),
         Ok(Err(r)) => {
             let locale = app
                 .portal_link_state(&token)

@@ -134,7 +134,7 @@ pub(super) async fn consents(
     let grant = match f.action.as_str() {
         "grant" => true,
         "withdraw" => false,
-        _ => return message(StatusCode::UNPROCESSABLE_ENTITY, t, t.not_found),
+        _ => return message(StatusCode::UNPROCESSABLE_ENTITY, t, t.refused),
     };
     // "Nothing more from us": every channel at once.
     let channels: Vec<String> = if f.channel.is_empty() && !grant {
@@ -255,10 +255,17 @@ pub(super) async fn rectify(
         fields,
         error: Some(error),
     };
+    let new_address = patch.email.is_some();
     match app
         .portal_rectify(p.subject, patch, "POST /portal/rectify")
         .await
     {
+        // A new address ends the other sessions: whoever held one signed in through
+        // the old address.
+        Ok(_) if new_address => match app.portal_end_other_sessions(p.subject, &p.secret).await {
+            Ok(_) => back_to(t, "corrected", "correct"),
+            Err(e) => refusal(t, e),
+        },
         Ok(_) => back_to(t, "corrected", "correct"),
         Err(AppError::Invalid(errs)) => {
             let unchanged = errs.0.iter().any(|e| e.rule == "nothing_changed");
@@ -442,7 +449,10 @@ pub(super) async fn account(
         .portal_set_password(p.subject, &f.password, "POST /portal/account")
         .await
     {
-        Ok(()) => back_to(t, "password", "account"),
+        Ok(()) => match app.portal_end_other_sessions(p.subject, &p.secret).await {
+            Ok(_) => back_to(t, "password", "account"),
+            Err(e) => refusal(t, e),
+        },
         Err(AppError::Invalid(errs)) => {
             let text: Vec<String> = errs
                 .0

@@ -137,6 +137,15 @@ fn message(status: StatusCode, t: &'static Texts, text: &str) -> Response {
 fn refusal(t: &'static Texts, e: AppError) -> Response {
     match e {
         AppError::NotFound { .. } => message(StatusCode::NOT_FOUND, t, t.not_found),
+        AppError::Conflict { .. } | AppError::Suppressed { .. } => message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            t,
+            &field_message(
+                t,
+                "address_unavailable",
+                "this cannot be used here: write to our data protection officer",
+            ),
+        ),
         AppError::Invalid(errs) => {
             let text: Vec<String> = errs
                 .0
@@ -168,7 +177,7 @@ impl axum::extract::FromRequestParts<Candor> for Person {
     ) -> Result<Self, Response> {
         let gone = || Redirect::to("/portal?expired=1").into_response();
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
-            return Err(gone());
+            return Err(Redirect::to("/portal").into_response());
         };
         match app.portal_session(&secret).await {
             Ok(Some(subject)) => Ok(Person {

@@ -35,7 +35,7 @@ texts! {
     sign_in: "Sign in", "Se connecter";
     login_failed: "This email and password do not open an account. You can always ask for a sign-in link.", "Cette adresse et ce mot de passe n'ouvrent aucun compte. Vous pouvez toujours demander un lien de connexion.";
     expired_session: "Your session ended; ask for a new sign-in link.", "Votre session a pris fin ; demandez un nouveau lien de connexion.";
-    signed_out: "You are signed out.", "Vous êtes déconnecté.";
+    signed_out: "Your session is closed.", "Votre session est fermée.";
     enter_title: "Open your privacy space", "Ouvrir votre espace confidentialité";
     enter_ask: "This link opens your privacy space once. Open it now?", "Ce lien ouvre votre espace confidentialité une seule fois. L'ouvrir maintenant ?";
     enter_button: "Open my privacy space", "Ouvrir mon espace";
@@ -58,7 +58,7 @@ texts! {
     retention: "Kept", "Conservée";
     seen_by: "Who may see it", "Qui peut la voir";
     records_title: "Other records about you", "Autres enregistrements vous concernant";
-    records_count: "records", "enregistrement(s)";
+    records_count: "record(s)", "enregistrement(s)";
     consents_title: "Your consents", "Vos consentements";
     consents_intro: "One switch per use and per channel. Turning one on or off takes effect at once.", "Un interrupteur par usage et par canal. L'activer ou le désactiver prend effet immédiatement.";
     purpose: "Use", "Usage";
