@@ -132,6 +132,7 @@ async fn a_contact_uses_their_privacy_portal_in_french_then_english() {
     both_widths(b, "portal-start-fr").await;
     type_into(b, "email", "camille.dupont@example.fr").await;
     click(b, "send-link").await;
+    wait_for(b, "#portal-notice").await;
     assert!(text_of(b, "#portal-notice")
         .await
         .starts_with("Si nous connaissons cette adresse"));
