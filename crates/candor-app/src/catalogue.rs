@@ -31,6 +31,23 @@ impl Candor {
                 "a custom field cannot be a system field",
             ));
         }
+        // S2: a field whose name or label says it holds special-category data (blood
+        // group, religion…) is one, whatever category it claims; only a medical
+        // organisation's catalogue declares such fields, as special categories.
+        let medical = self.catalogue().is_medical()
+            && def.category == candor_domain::catalogue::DataCategory::SpecialCategory;
+        if !medical {
+            let name = def.name.replace(['_', '-'], " ");
+            for (field, text) in [
+                ("name", name.as_str()),
+                ("label.fr", def.label.fr.as_str()),
+                ("label.en", def.label.en.as_str()),
+            ] {
+                self.lexicon
+                    .refuse_special_categories(field, text)
+                    .map_err(AppError::invalid)?;
+            }
+        }
         // Check against a copy first: nothing is stored when the field is refused.
         let mut next = (*self.catalogue()).clone();
         next.add(def.clone()).map_err(AppError::invalid)?;

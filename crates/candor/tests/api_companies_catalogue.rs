@@ -159,6 +159,36 @@ async fn custom_fields_go_through_the_same_checks(t: TestApp) {
         Some("special_category_refused"),
     )
     .await;
+    // S2: a field named for special-category data is refused whatever category it
+    // claims, by its name or its label, naming the words.
+    let mut blood = industry("Adapte l'offre.");
+    blood["name"] = json!("groupe_sanguin");
+    blood["label"] = json!({"fr": "Groupe sanguin", "en": "Blood type"});
+    let res = t
+        .post(Role::Admin, "/api/v1/catalogue/fields", &blood)
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("name"),
+        Some("special_category_data"),
+    )
+    .await;
+    let mut faith = industry("Adapte l'offre.");
+    faith["name"] = json!("faith");
+    faith["label"] = json!({"fr": "Religion", "en": "Faith"});
+    let res = t
+        .post(Role::Admin, "/api/v1/catalogue/fields", &faith)
+        .await;
+    expect_error(
+        res,
+        422,
+        "invalid_field",
+        Some("label.fr"),
+        Some("special_category_data"),
+    )
+    .await;
     let cat: Value = t
         .get(Role::Admin, "/api/v1/catalogue")
         .await
@@ -166,6 +196,7 @@ async fn custom_fields_go_through_the_same_checks(t: TestApp) {
         .await
         .unwrap();
     assert!(!cat.to_string().contains("\"industry\""));
+    assert!(!cat.to_string().contains("sanguin") && !cat.to_string().contains("\"faith\""));
 
     assert_eq!(
         t.post(

@@ -347,6 +347,49 @@ async fn the_dpo_adds_a_custom_field_in_the_back_office(t: TestApp) {
             .any(|f| f.key() == "custom.loyalty_tier"),
         "the field is in the catalogue"
     );
+    // S2: a blood-group field is refused by its label, in French, whatever category
+    // the form says; nothing is added.
+    let fields_before = t.app.catalogue().fields().len();
+    let v_fr = {
+        let csrf = v.csrf("/contacts").await;
+        v.post(
+            "/language",
+            &[("csrf", &csrf), ("locale", "fr"), ("back", "/settings")],
+        )
+        .await;
+        &mut v
+    };
+    let res = v_fr
+        .post(
+            "/settings/fields",
+            &[
+                ("csrf", &csrf),
+                ("entity", "contact"),
+                ("category", "identifying"),
+                ("name", "groupe"),
+                ("label_fr", "Groupe sanguin"),
+                ("label_en", "Group"),
+                ("value_type", "text"),
+                ("max_length", "5"),
+                ("purpose", "customer_service"),
+                ("basis", "legitimate_interests"),
+                ("why_fr", "Pour le service"),
+                ("why_en", "For the service"),
+                ("retention_fr", "3 ans après le dernier contact"),
+                ("retention_en", "3 years after the last contact"),
+                ("access_dpo", "r"),
+                ("why_dpo", "Contrôle"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("révèle une donnée sensible"), "{body}");
+    assert!(
+        body.contains("id=\"f-category\""),
+        "the form asks for the category"
+    );
+    assert_eq!(t.app.catalogue().fields().len(), fields_before);
     let users_before = t.app.list_staff_users().await.unwrap().len();
     let res = v
         .post(

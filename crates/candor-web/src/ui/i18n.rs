@@ -325,6 +325,10 @@ texts! {
     br_availability: "Availability: data lost or unreachable", "Disponibilité : données perdues ou inaccessibles";
     br_description: "What happened", "Ce qui s'est passé";
     br_data: "Categories of data", "Catégories de données";
+    cat_identifying: "Identifying (name, contact details…)", "Identifiante (nom, coordonnées…)";
+    cat_transactional: "Transactional (orders, contracts…)", "Transactionnelle (commandes, contrats…)";
+    cat_technical: "Technical (dates, measures…)", "Technique (dates, mesures…)";
+    cat_special: "Special category (health, religion…: GDPR Art. 9)", "Catégorie particulière (santé, religion… : RGPD art. 9)";
     br_cat_identifying: "Identity and contact details", "Identification et coordonnées";
     br_cat_transactional: "Commercial history (orders, contracts)", "Vie commerciale (commandes, contrats)";
     br_cat_technical: "Technical data (visits, email reads)", "Données techniques (visites, lectures d'emails)";
@@ -651,6 +655,7 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "password_length" => "doit compter de 12 à 200 caractères",
         "password_contains_email" => "ne doit pas contenir l'adresse e-mail",
         "not_correctable_here" => "se corrige par une demande à notre délégué à la protection des données",
+        "data_category" => "doit être identifiante, transactionnelle, technique ou catégorie particulière",
         "email_required" => "un compte se connecte avec une adresse e-mail : indiquez-en une d'abord",
         "portal_request_kind" => "doit être effacement, limitation ou opposition",
         "address_unavailable" => "ne peut pas servir ici : écrivez à notre délégué à la protection des données",

@@ -51,6 +51,8 @@ struct SettingsPage {
     purposes: Vec<PurposeLine>,
     users: Vec<UserLine>,
     roles: Vec<&'static str>,
+    /// The data categories a custom field may declare: value, label.
+    categories: Vec<(&'static str, &'static str)>,
     user_errors: Vec<String>,
     field_errors: Vec<String>,
     notice: Option<String>,
@@ -151,6 +153,15 @@ async fn page(app: &Candor, staff: Staff, extra: Extra, status: StatusCode) -> R
                 })
                 .collect(),
             roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+            categories: {
+                let t = staff.t();
+                vec![
+                    ("identifying", t.cat_identifying),
+                    ("transactional", t.cat_transactional),
+                    ("technical", t.cat_technical),
+                    ("special_category", t.cat_special),
+                ]
+            },
             user_errors: extra.user_errors,
             field_errors: extra.field_errors,
             notice: extra.notice,
@@ -257,6 +268,8 @@ pub struct FieldForm {
     #[serde(default)]
     entity: String,
     #[serde(default)]
+    category: String,
+    #[serde(default)]
     name: String,
     #[serde(default)]
     label_fr: String,
@@ -300,7 +313,7 @@ pub struct FieldForm {
     why_support: String,
 }
 
-fn parse_field(f: &FieldForm) -> Result<FieldDef, Vec<String>> {
+fn parse_field(t: &Texts, f: &FieldForm) -> Result<FieldDef, Vec<String>> {
     let mut errors = Vec::new();
     let entity = match f.entity.as_str() {
         "company" => Entity::Company,
@@ -321,6 +334,23 @@ fn parse_field(f: &FieldForm) -> Result<FieldDef, Vec<String>> {
                 ValueType::Text { max_length: 200 }
             }
         },
+    };
+    let category = match f.category.as_str() {
+        "identifying" | "" => DataCategory::Identifying,
+        "transactional" => DataCategory::Transactional,
+        "technical" => DataCategory::Technical,
+        "special_category" => DataCategory::SpecialCategory,
+        _ => {
+            errors.push(format!(
+                "category: {}",
+                super::i18n::field_message(
+                    t,
+                    "data_category",
+                    "must be identifying, transactional, technical or special_category"
+                )
+            ));
+            DataCategory::Identifying
+        }
     };
     let basis: Result<LawfulBasis, _> =
         serde_json::from_value(serde_json::Value::String(f.basis.clone()));
@@ -360,7 +390,7 @@ fn parse_field(f: &FieldForm) -> Result<FieldDef, Vec<String>> {
             fr: f.label_fr.clone(),
             en: f.label_en.clone(),
         },
-        category: DataCategory::Identifying,
+        category,
         purposes: vec![f.purpose.clone()],
         basis,
         retention: Text {
@@ -387,7 +417,7 @@ pub async fn add_field(
     if let Some(r) = unless_governs(&staff) {
         return r;
     }
-    let def = match parse_field(&f) {
+    let def = match parse_field(staff.t(), &f) {
         Ok(d) => d,
         Err(errors) => {
             let extra = Extra {
