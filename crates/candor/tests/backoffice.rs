@@ -659,7 +659,129 @@ async fn a_pending_grant_says_what_it_waits_for(t: TestApp) {
     }
 }
 
+/// O1: sales makes a company in the back office, a bad SIRET named next to its field
+/// in French with what was typed kept and nothing saved; edits it; a B2B contact
+/// joins it; deleting it is refused while the contact belongs to it, and done after.
+async fn companies_are_made_and_changed_in_the_back_office(t: TestApp) {
+    accounts(&t).await;
+    let mut v = common::signed_in(&t, candor_domain::Role::Sales).await;
+    let html = v.get("/companies").await.text().await.unwrap();
+    assert!(html.contains("id=\"new-company\""), "{html}");
+    let csrf = v.csrf("/companies/new").await;
+    let before = t.snapshot().await;
+    let res = v
+        .post(
+            "/companies",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Boulangerie Lefèvre"),
+                ("siret", "732 829 320 00075"),
+                ("country", "FR"),
+                ("city", "Lyon"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("id=\"e-siret\">n&#39;est pas un SIRET valide")
+            || html.contains("id=\"e-siret\">n'est pas un SIRET valide"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"Boulangerie Lefèvre\""),
+        "what was typed stays"
+    );
+    assert_eq!(t.snapshot().await, before, "nothing saved");
+    let res = v
+        .post(
+            "/companies",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Boulangerie Lefèvre"),
+                ("siret", "732 829 320 00074"),
+                ("country", "FR"),
+                ("city", "Lyon"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = res.headers()["location"].to_str().unwrap().to_owned();
+    let id = page
+        .trim_start_matches("/companies/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(html.contains("Boulangerie Lefèvre") && html.contains("73282932000074"));
+    let res = v
+        .post(
+            &format!("/companies/{id}"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Boulangerie Lefèvre"),
+                ("city", "Villeurbanne"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let co: serde_json::Value = t
+        .get(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/companies/{id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(co["city"], "Villeurbanne");
+    // A contact belongs to it: deleting is refused, and the page says why.
+    t.contact(serde_json::json!({"kind": "b2b", "company_id": id, "last_name": "Lefèvre"}))
+        .await;
+    let res = v
+        .post(
+            &format!("/companies/{id}/delete"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    let refused = res.headers()["location"].to_str().unwrap().to_owned();
+    let html = v.get(&refused).await.text().await.unwrap();
+    assert!(html.contains("id=\"company-in-use\""), "{html}");
+    assert!(html.contains("Lefèvre"));
+    // A company no one belongs to goes.
+    let other = t.company("Atelier Vide", "44306184100047").await;
+    let res = v
+        .post(
+            &format!("/companies/{other}/delete"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(res.headers()["location"], "/companies?deleted=1");
+    let gone = t
+        .get(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/companies/{other}"),
+        )
+        .await;
+    assert_eq!(gone.status(), 404);
+    // Marketing reads companies and changes none.
+    let mut m = common::signed_in(&t, candor_domain::Role::Marketing).await;
+    let html = m
+        .get(&format!("/companies/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("id=\"edit-company\"") && !html.contains("id=\"delete-company\""));
+    assert_eq!(
+        m.get("/companies/new").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
 on_both_backends!(
+    companies_are_made_and_changed_in_the_back_office,
     a_pending_grant_says_what_it_waits_for,
     a_duplicate_email_is_named_next_to_its_field,
     the_consent_form_records_no_act_of_the_person,

@@ -201,15 +201,15 @@ fn percent(s: &str) -> String {
 // ---------------------------------------------------------------- contact page
 
 pub struct FieldRow {
-    key: String,
-    label: String,
-    value: String,
-    why: String,
-    error: Option<String>,
-    input: InputKind,
-    options: Vec<Choice>,
+    pub(super) key: String,
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) why: String,
+    pub(super) error: Option<String>,
+    pub(super) input: InputKind,
+    pub(super) options: Vec<Choice>,
     /// A link to what the value names (the contact's company).
-    href: Option<String>,
+    pub(super) href: Option<String>,
 }
 
 #[derive(PartialEq, Eq)]
@@ -654,16 +654,16 @@ async fn company_choices(app: &Candor, staff: &Staff, fields: &mut [FieldRow]) {
 
 #[derive(Template)]
 #[template(path = "contact_edit.html")]
-struct EditPage {
-    c: Chrome,
-    heading: String,
+pub(super) struct EditPage {
+    pub(super) c: Chrome,
+    pub(super) heading: String,
     /// Where the form posts, and where "cancel" goes.
-    action: String,
-    back: String,
-    fields: Vec<FieldRow>,
-    failed: bool,
+    pub(super) action: String,
+    pub(super) back: String,
+    pub(super) fields: Vec<FieldRow>,
+    pub(super) failed: bool,
     /// Errors about no field of the form.
-    other: Vec<String>,
+    pub(super) other: Vec<String>,
 }
 
 pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
@@ -1070,6 +1070,8 @@ pub struct CompanyRow {
 #[template(path = "companies.html")]
 struct CompaniesPage {
     c: Chrome,
+    can_create: bool,
+    notice: Option<&'static str>,
     q_name: String,
     headers: Vec<String>,
     rows: Vec<CompanyRow>,
@@ -1080,6 +1082,7 @@ struct CompaniesPage {
 pub struct CompanyParams {
     name: Option<String>,
     after: Option<String>,
+    deleted: Option<String>,
 }
 
 const COMPANY_COLUMNS: &[&str] = &["name", "siret", "city", "country"];
@@ -1115,6 +1118,8 @@ pub async fn companies(
         })
         .collect();
     render(&CompaniesPage {
+        can_create: super::companies::may_edit(&cat, role),
+        notice: p.deleted.is_some().then_some(t.company_deleted),
         q_name: name.unwrap_or_default(),
         headers: cols.iter().map(|f| t.pick(&f.label).to_owned()).collect(),
         rows,
@@ -1127,12 +1132,28 @@ pub async fn companies(
 #[template(path = "company.html")]
 struct CompanyPage {
     c: Chrome,
+    id: Uuid,
     name: String,
     fields: Vec<FieldRow>,
     contacts: Vec<Row>,
+    /// The role may change the company (edit, delete).
+    can_edit: bool,
+    notice: Option<&'static str>,
+    refusal: Option<&'static str>,
 }
 
-pub async fn company(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+#[derive(Deserialize, Default)]
+pub struct CompanyPageQuery {
+    saved: Option<String>,
+    still: Option<String>,
+}
+
+pub async fn company(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Query(shown): Query<CompanyPageQuery>,
+) -> Response {
     let t = staff.t();
     let role = staff.actor.role;
     let view = match app.get_company(&staff.actor, id).await {
@@ -1169,9 +1190,13 @@ pub async fn company(State(app): State<Candor>, staff: Staff, Path(id): Path<Uui
         Err(e) => return app_error(t, e),
     };
     render(&CompanyPage {
+        id,
         name: show_value(view.get("name")),
         fields,
         contacts,
+        can_edit: super::companies::may_edit(&cat, role),
+        notice: shown.saved.is_some().then_some(t.saved),
+        refusal: shown.still.is_some().then_some(t.company_in_use),
         c: staff.chrome,
     })
 }

@@ -563,6 +563,10 @@ texts! {
     op_contains: "contains", "contient";
     untitled: "Contact without a name", "Contact sans nom";
     new_contact: "New contact", "Nouveau contact";
+    new_company: "New company", "Nouvelle entreprise";
+    delete_company: "Delete this company", "Supprimer cette entreprise";
+    company_deleted: "The company is deleted.", "L'entreprise est supprimée.";
+    company_in_use: "This company is not deleted: the contacts below belong to it. Move them to another company, or erase them, first.", "Cette entreprise n'est pas supprimée : les contacts ci-dessous lui appartiennent. Rattachez-les d'abord à une autre entreprise, ou effacez-les.";
 }
 
 impl Texts {
@@ -656,6 +660,8 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "password_contains_email" => "ne doit pas contenir l'adresse e-mail",
         "not_correctable_here" => "se corrige par une demande à notre délégué à la protection des données",
         "data_category" => "doit être identifiante, transactionnelle, technique ou catégorie particulière",
+        "siret_format" => "doit compter 14 chiffres (les espaces sont admis)",
+        "siret_checksum" => "n'est pas un SIRET valide : un chiffre est sans doute mal saisi",
         "email_required" => "un compte se connecte avec une adresse e-mail : indiquez-en une d'abord",
         "portal_request_kind" => "doit être effacement, limitation ou opposition",
         "address_unavailable" => "ne peut pas servir ici : écrivez à notre délégué à la protection des données",

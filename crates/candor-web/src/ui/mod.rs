@@ -11,6 +11,7 @@ mod assets;
 pub(crate) mod auth;
 pub mod breaches;
 mod campaigns;
+mod companies;
 mod compliance;
 mod contacts;
 mod erasure;
@@ -62,8 +63,17 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/contacts/{id}/consents", post(contacts::record_consent))
         .route("/contacts/{id}/erase", post(erasure::erase))
         .route("/erasures/{id}", get(erasure::show))
-        .route("/companies", get(contacts::companies))
-        .route("/companies/{id}", get(contacts::company))
+        .route(
+            "/companies",
+            get(contacts::companies).post(companies::create),
+        )
+        .route("/companies/new", get(companies::new_company))
+        .route(
+            "/companies/{id}",
+            get(contacts::company).post(companies::update),
+        )
+        .route("/companies/{id}/edit", get(companies::edit))
+        .route("/companies/{id}/delete", post(companies::delete))
         .route("/campaigns", get(campaigns::index))
         .route("/segments", post(campaigns::create_segment))
         .route("/campaigns/new", post(campaigns::create_campaign))
