@@ -780,7 +780,30 @@ async fn companies_are_made_and_changed_in_the_back_office(t: TestApp) {
     );
 }
 
+/// M3: a campaign's category is named as its consent purpose is, and says which
+/// consent it needs, so "offres commerciales" means one thing on every page.
+async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
+    accounts(&t).await;
+    let mut v = common::signed_in(&t, candor_domain::Role::Marketing).await;
+    let html = v.get("/campaigns").await.text().await.unwrap();
+    for option in [
+        "Offres commerciales · consentement requis : « Offres commerciales »",
+        "Lettre d&#39;information · consentement requis : « Lettre d&#39;information »",
+    ] {
+        let alt = option.replace("&#39;", "'");
+        assert!(
+            html.contains(option) || html.contains(&alt),
+            "{option}: {html}"
+        );
+    }
+    assert!(
+        !html.contains("Offre commerciale<"),
+        "the old, misleading name"
+    );
+}
+
 on_both_backends!(
+    campaign_categories_name_the_consent_they_need,
     companies_are_made_and_changed_in_the_back_office,
     a_pending_grant_says_what_it_waits_for,
     a_duplicate_email_is_named_next_to_its_field,

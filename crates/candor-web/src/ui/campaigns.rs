@@ -123,7 +123,7 @@ async fn page(
                 .iter()
                 .map(|c| Choice {
                     value: c.as_str().to_owned(),
-                    label: category_label(t, *c).to_owned(),
+                    label: explained(&app.catalogue(), t, *c),
                 })
                 .collect(),
             errors,
@@ -144,12 +144,18 @@ pub fn category_label(t: &Texts, c: Category) -> &'static str {
                 "Lettre d'information"
             }
         }
-        Category::Marketing => "Marketing",
+        Category::Marketing => {
+            if en {
+                "Marketing offers"
+            } else {
+                "Offres commerciales"
+            }
+        }
         Category::Commercial => {
             if en {
-                "Commercial offer"
+                "Sales follow-up"
             } else {
-                "Offre commerciale"
+                "Suivi commercial"
             }
         }
         Category::ContractService => {
@@ -190,9 +196,24 @@ pub fn category_label(t: &Texts, c: Category) -> &'static str {
     }
 }
 
-fn label_of(t: &Texts, category: &str) -> String {
+/// A category's name with the consent it needs, named as the catalogue names the
+/// purpose (the one people gave or refused): "Offres commerciales · consentement
+/// requis : « Offres commerciales »".
+fn explained(cat: &candor_domain::catalogue::Catalogue, t: &Texts, c: Category) -> String {
+    let name = category_label(t, c);
+    match c.purpose().and_then(|p| cat.consent_purpose(p)) {
+        Some(p) => format!(
+            "{name} · {} {}",
+            t.needs_consent,
+            t.quoted(t.pick(&p.label))
+        ),
+        None => name.to_owned(),
+    }
+}
+
+fn label_of(cat: &candor_domain::catalogue::Catalogue, t: &Texts, category: &str) -> String {
     Category::parse("category", category)
-        .map(|c| category_label(t, c).to_owned())
+        .map(|c| explained(cat, t, c))
         .unwrap_or_else(|_| category.to_owned())
 }
 
@@ -200,7 +221,9 @@ fn row(t: &Texts, c: &CampaignView) -> CampaignRow {
     CampaignRow {
         id: c.id.to_string(),
         name: c.name.clone(),
-        category: label_of(t, &c.category),
+        category: Category::parse("category", &c.category)
+            .map(|k| category_label(t, k).to_owned())
+            .unwrap_or_else(|_| c.category.clone()),
         status: if c.status == "sent" { t.sent } else { t.draft }.to_owned(),
     }
 }
@@ -397,7 +420,7 @@ pub async fn show(
     render(&CampaignPage {
         id: id.to_string(),
         name: campaign.name.clone(),
-        category: label_of(t, &campaign.category),
+        category: label_of(&app.catalogue(), t, &campaign.category),
         sent,
         sent_at: campaign
             .sent_at

@@ -564,12 +564,22 @@ texts! {
     untitled: "Contact without a name", "Contact sans nom";
     new_contact: "New contact", "Nouveau contact";
     new_company: "New company", "Nouvelle entreprise";
+    needs_consent: "needs consent to", "consentement requis :";
     delete_company: "Delete this company", "Supprimer cette entreprise";
     company_deleted: "The company is deleted.", "L'entreprise est supprimée.";
     company_in_use: "This company is not deleted: the contacts below belong to it. Move them to another company, or erase them, first.", "Cette entreprise n'est pas supprimée : les contacts ci-dessous lui appartiennent. Rattachez-les d'abord à une autre entreprise, ou effacez-les.";
 }
 
 impl Texts {
+    /// A name quoted as the reader's language quotes: « … » or "…".
+    pub fn quoted(&self, s: &str) -> String {
+        if self.lang == "fr" {
+            format!("« {s} »")
+        } else {
+            format!("\"{s}\"")
+        }
+    }
+
     /// The reader's half of a catalogue text.
     pub fn pick<'a>(&self, text: &'a candor_domain::catalogue::Text) -> &'a str {
         if self.lang == "en" {
