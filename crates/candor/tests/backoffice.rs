@@ -802,7 +802,32 @@ async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
     );
 }
 
+/// O1: staff read each field's reason as the catalogue gives it to their role ("calls
+/// the contact…"), not the sentence written to the person ("to address you…").
+async fn staff_read_their_roles_reasons(t: TestApp) {
+    accounts(&t).await;
+    let id = t
+        .contact(serde_json::json!({"kind": "b2c", "first_name": "Léa", "last_name": "Roux", "phone": "+33 6 12 34 56 78"}))
+        .await;
+    let mut v = common::signed_in(&t, candor_domain::Role::Sales).await;
+    let html = v
+        .get(&format!("/contacts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Pourquoi votre rôle y a accès"), "{html}");
+    assert!(
+        html.contains("Appelle le contact pour le suivi commercial."),
+        "{html}"
+    );
+    assert!(
+        !html.contains("Pour s&#39;adresser à vous") && !html.contains("Pour s'adresser à vous")
+    );
+}
+
 on_both_backends!(
+    staff_read_their_roles_reasons,
     campaign_categories_name_the_consent_they_need,
     companies_are_made_and_changed_in_the_back_office,
     a_pending_grant_says_what_it_waits_for,

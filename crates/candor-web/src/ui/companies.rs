@@ -42,7 +42,7 @@ fn rows(
             key: f.name.clone(),
             label: t.pick(&f.label).to_owned(),
             value: values(&f.name),
-            why: t.pick(&f.why).to_owned(),
+            why: super::contacts::staff_reason(t, f, role),
             error: errors.get(&f.name).cloned(),
             input: InputKind::Text,
             options: Vec::new(),

@@ -351,6 +351,15 @@ pub fn when(t: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// Why the reader's role has this field, as the catalogue says it to staff (the
+/// field's own reason is written to the person: "to address you by name").
+pub(super) fn staff_reason(t: &Texts, f: &FieldDef, role: Role) -> String {
+    f.access
+        .get(&role)
+        .map_or_else(|| t.pick(&f.why), |a| t.pick(&a.why))
+        .to_owned()
+}
+
 fn field_rows(
     cat: &candor_domain::catalogue::Catalogue,
     t: &Texts,
@@ -392,7 +401,7 @@ fn field_rows(
             FieldRow {
                 value,
                 label: t.pick(&f.label).to_owned(),
-                why: t.pick(&f.why).to_owned(),
+                why: staff_reason(t, f, role),
                 key,
                 error: None,
                 input,
@@ -1168,7 +1177,7 @@ pub async fn company(
             key: f.key(),
             label: t.pick(&f.label).to_owned(),
             value: show_value(view.get(&f.key())),
-            why: t.pick(&f.why).to_owned(),
+            why: staff_reason(t, f, role),
             error: None,
             input: InputKind::Text,
             options: Vec::new(),

@@ -48,6 +48,7 @@ texts! {
     name: "Name", "Nom";
     open: "Open", "Ouvrir";
     why_keep: "Why we keep this", "Pourquoi nous gardons ceci";
+    why_you_see: "Why your role has it", "Pourquoi votre rôle y a accès";
     edit: "Edit", "Modifier";
     save: "Save", "Enregistrer";
     cancel: "Cancel", "Annuler";
