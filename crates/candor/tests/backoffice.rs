@@ -826,7 +826,29 @@ async fn staff_read_their_roles_reasons(t: TestApp) {
     );
 }
 
+/// An address Candor does not serve gets a page in French and English (or the API's
+/// JSON error under /api/), never an empty 404.
+async fn an_unknown_address_gets_a_page(t: TestApp) {
+    let res = t
+        .client
+        .get(format!("{}/nulle-part", t.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Cette page n&#39;existe pas") || html.contains("Cette page n'existe pas"),
+        "{html}"
+    );
+    let res = t.get(candor_domain::Role::Sales, "/api/v1/nowhere").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let v: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "not_found");
+}
+
 on_both_backends!(
+    an_unknown_address_gets_a_page,
     staff_read_their_roles_reasons,
     campaign_categories_name_the_consent_they_need,
     companies_are_made_and_changed_in_the_back_office,

@@ -259,10 +259,31 @@ pub fn router(app: Candor) -> Router {
         .route("/api/openapi.json", get(move || async move { Json(doc) }))
         .merge(crate::ui::router(&app))
         .merge(crate::portal::router())
+        .fallback(unknown)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn(no_framing))
         .layer(middleware::from_fn(log_request))
         .with_state(app)
+}
+
+/// An address Candor does not serve: the API's JSON error under `/api/`, a page in
+/// French and English elsewhere (never an empty 404).
+async fn unknown(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return axum::response::IntoResponse::into_response(crate::error::ApiError::from(
+            candor_app::AppError::NotFound { what: "route" },
+        ));
+    }
+    let mut res = crate::ui::message_page(
+        axum::http::StatusCode::NOT_FOUND,
+        &crate::ui::i18n::FR,
+        "Cette page n'existe pas. / This page does not exist.",
+    );
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
 }
 
 /// No page of Candor's may be framed by another site (clickjacking): the public pages a
