@@ -561,7 +561,7 @@ async fn the_consent_form_records_no_act_of_the_person(t: TestApp) {
         ];
         let res = v.post(&post, &forged).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{role}");
-        assert!(res.text().await.unwrap().contains("source: "), "{role}");
+        assert!(res.text().await.unwrap().contains("Source: "), "{role}");
         let html = v.get(&page).await.text().await.unwrap();
         let offers_grant = html.contains("<option value=\"grant\"");
         assert_eq!(
@@ -800,6 +800,55 @@ async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
         !html.contains("Offre commerciale<"),
         "the old, misleading name"
     );
+    // A refused campaign names its fields as the page does, in French.
+    let seg: serde_json::Value = t
+        .post(
+            candor_domain::Role::Marketing,
+            "/api/v1/segments",
+            &serde_json::json!({"name": "tous", "conditions": []}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let csrf = v.csrf("/campaigns").await;
+    let res = v
+        .post(
+            "/campaigns/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Printemps"),
+                ("category", "newsletter"),
+                ("segment_id", seg["id"].as_str().unwrap()),
+                ("subject_fr", "Nouvelles"),
+                ("body_fr", "Bonjour"),
+                ("subject_en", "News"),
+                ("body_en", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Texte du message (anglais) : doit compter de 1 à 50 000 caractères"),
+        "{html}"
+    );
+    let res = v
+        .post(
+            "/campaigns/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "x"),
+                ("category", "newsletter"),
+                ("segment_id", ""),
+            ],
+        )
+        .await;
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Segment : choisissez un segment"));
 }
 
 /// O1: staff read each field's reason as the catalogue gives it to their role ("calls

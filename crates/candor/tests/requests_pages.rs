@@ -81,7 +81,7 @@ async fn the_queue_records_and_handles_a_letter(t: TestApp) {
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("received_on: ne peut pas être postérieure à aujourd"),
+        html.contains("Date de réception : ne peut pas être postérieure à aujourd"),
         "{html}"
     );
     assert_eq!(t.snapshot().await, before);

@@ -304,10 +304,17 @@ pub async fn create_campaign(
     Posted(f): Posted<CampaignForm>,
 ) -> Response {
     let Ok(segment_id) = Uuid::parse_str(&f.segment_id) else {
+        let t = staff.t();
+        let error = format!(
+            "{}{} {}",
+            super::i18n::field_label(t, "segment_id"),
+            if t.lang == "fr" { " :" } else { ":" },
+            t.pick_segment
+        );
         return page(
             &app,
             staff,
-            vec!["segment_id: pick a segment".into()],
+            vec![error],
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )

@@ -566,6 +566,7 @@ texts! {
     new_contact: "New contact", "Nouveau contact";
     new_company: "New company", "Nouvelle entreprise";
     needs_consent: "needs consent to", "consentement requis :";
+    pick_segment: "pick a segment", "choisissez un segment";
     delete_company: "Delete this company", "Supprimer cette entreprise";
     company_deleted: "The company is deleted.", "L'entreprise est supprimée.";
     company_in_use: "This company is not deleted: the contacts below belong to it. Move them to another company, or erase them, first.", "Cette entreprise n'est pas supprimée : les contacts ci-dessous lui appartiennent. Rattachez-les d'abord à une autre entreprise, ou effacez-les.";
@@ -595,6 +596,49 @@ pub fn texts(locale: &str) -> &'static Texts {
     match Locale::parse("locale", locale) {
         Ok(Locale::En) => &EN,
         _ => &FR,
+    }
+}
+
+/// A field as people name it on the pages: "Texte du message (anglais)" for
+/// `content.en.body`. Catalogue fields keep their catalogue labels where the page
+/// shows them; a path not named here stays as it is.
+pub fn field_label(t: &Texts, field: &str) -> String {
+    let fr = t.lang == "fr";
+    let lang = |code: &str| match (code, fr) {
+        ("fr", true) => "français",
+        ("en", true) => "anglais",
+        ("fr", false) => "French",
+        ("en", false) => "English",
+        _ => "",
+    };
+    let parts: Vec<&str> = field.split('.').collect();
+    let word = |f: &str, e: &str| if fr { f.to_owned() } else { e.to_owned() };
+    match parts.as_slice() {
+        ["content", l, "body"] => {
+            format!("{} ({})", word("Texte du message", "Message text"), lang(l))
+        }
+        ["content", l, "subject"] => format!("{} ({})", word("Objet", "Subject"), lang(l)),
+        ["content", l] => format!("{} ({})", word("Contenu", "Content"), lang(l)),
+        ["password"] => word("Mot de passe", "Password"),
+        ["contact"] | ["contact_id"] => word("Contact", "Contact"),
+        ["email"] => word("Adresse e-mail", "Email"),
+        ["name"] => word("Nom", "Name"),
+        ["segment_id"] | ["segment"] => word("Segment", "Segment"),
+        ["category"] => word("Catégorie", "Category"),
+        ["channel"] => word("Canal", "Channel"),
+        ["kind"] => word("Type", "Kind"),
+        ["purpose"] => word("Finalité", "Purpose"),
+        ["source"] => word("Origine", "Source"),
+        ["role"] => word("Rôle", "Role"),
+        ["locale"] => word("Langue", "Language"),
+        ["received_on"] => word("Date de réception", "Date received"),
+        ["details"] => word("Précisions", "Details"),
+        ["method"] => word("Vérification faite", "Check made"),
+        ["reason"] => word("Motif", "Reason"),
+        ["conditions"] => word("Conditions", "Conditions"),
+        ["wording"] => word("Formulation acceptée", "Wording agreed to"),
+        ["document_ref"] => word("Référence du document signé", "Signed document's reference"),
+        _ => field.to_owned(),
     }
 }
 
@@ -673,6 +717,9 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "data_category" => "doit être identifiante, transactionnelle, technique ou catégorie particulière",
         "siret_format" => "doit compter 14 chiffres (les espaces sont admis)",
         "siret_checksum" => "n'est pas un SIRET valide : un chiffre est sans doute mal saisi",
+        "body_format" => "doit compter de 1 à 50 000 caractères",
+        "subject_format" => "doit compter de 1 à 200 caractères",
+        "unknown_locale" => "doit être fr ou en",
         "email_required" => "un compte se connecte avec une adresse e-mail : indiquez-en une d'abord",
         "portal_request_kind" => "doit être effacement, limitation ou opposition",
         "address_unavailable" => "ne peut pas servir ici : écrivez à notre délégué à la protection des données",

@@ -430,8 +430,9 @@ pub fn field_errors(t: &Texts, errs: &candor_domain::FieldErrors) -> Vec<String>
         .iter()
         .map(|e| {
             format!(
-                "{}: {}",
-                e.field,
+                "{}{} {}",
+                i18n::field_label(t, &e.field),
+                if t.lang == "fr" { " :" } else { ":" },
                 i18n::field_message(t, e.rule, &e.message)
             )
         })
