@@ -896,7 +896,72 @@ async fn an_unknown_address_gets_a_page(t: TestApp) {
     assert_eq!(v["error"]["code"], "not_found");
 }
 
+/// C6: "nothing more from us" in one step from the contact's page: a global withdrawal
+/// on every channel, recorded with the source staff give; the rules follow at once.
+async fn staff_record_nothing_more_in_one_step(t: TestApp) {
+    accounts(&t).await;
+    let co = t.company("Atelier Morel SAS", "12002701600043").await;
+    let id = t
+        .contact(serde_json::json!({"kind": "b2b", "company_id": co, "last_name": "Morel", "email": "morel@example.fr"}))
+        .await;
+    let res = t
+        .post(
+            candor_domain::Role::Sales,
+            &format!("/api/v1/contacts/{id}/consents"),
+            &serde_json::json!({"purpose": "newsletter", "channel": "email", "action": "grant",
+                "source": "phone", "evidence": {"wording": "Oui pour la lettre", "note": "appel"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let mut v = common::signed_in(&t, candor_domain::Role::Sales).await;
+    let page = format!("/contacts/{id}");
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(html.contains("id=\"opt-out-button\""), "{html}");
+    let csrf = v.csrf(&page).await;
+    let res = v
+        .post(
+            &format!("/contacts/{id}/opt-out"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("source", "phone"),
+                ("note", "au téléphone"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let uuid = uuid::Uuid::parse_str(&id).unwrap();
+    for ch in ["email", "sms", "phone", "post"] {
+        assert_eq!(
+            t.global_consent(uuid, ch).await,
+            Some(candor_domain::consent::Status::Withdrawn),
+            "{ch}"
+        );
+    }
+    let d: serde_json::Value = t
+        .post(
+            candor_domain::Role::Sales,
+            "/api/v1/decisions",
+            &serde_json::json!({"contact_id": id, "category": "newsletter", "channel": "email"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["allowed"], false);
+    let html = v
+        .get(&format!("{page}?optout=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("plus rien ne part vers cette personne"),
+        "{html}"
+    );
+}
+
 on_both_backends!(
+    staff_record_nothing_more_in_one_step,
     an_unknown_address_gets_a_page,
     staff_read_their_roles_reasons,
     campaign_categories_name_the_consent_they_need,

@@ -416,6 +416,7 @@ fn field_rows(
 pub struct ShowParams {
     saved: Option<String>,
     consent: Option<String>,
+    optout: Option<String>,
 }
 
 pub async fn show(
@@ -428,6 +429,8 @@ pub async fn show(
         Some(staff.t().saved)
     } else if p.consent.is_some() {
         Some(staff.t().consent_recorded)
+    } else if p.optout.is_some() {
+        Some(staff.t().opted_out)
     } else {
         None
     };

@@ -19,6 +19,7 @@ mod governance;
 pub mod i18n;
 mod imports;
 pub(crate) mod limits;
+mod opt_out;
 pub mod register;
 mod requests;
 mod retention;
@@ -61,6 +62,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/contacts/{id}", get(contacts::show).post(contacts::update))
         .route("/contacts/{id}/edit", get(contacts::edit))
         .route("/contacts/{id}/consents", post(contacts::record_consent))
+        .route("/contacts/{id}/opt-out", post(opt_out::opt_out))
         .route("/contacts/{id}/erase", post(erasure::erase))
         .route("/erasures/{id}", get(erasure::show))
         .route(
