@@ -871,6 +871,12 @@ async fn staff_read_their_roles_reasons(t: TestApp) {
         "{html}"
     );
     assert!(
+        html.contains("Particulier (B2C)"),
+        "a code shown as words: {html}"
+    );
+    let list = v.get("/contacts").await.text().await.unwrap();
+    assert!(list.contains("<td>Particulier (B2C)</td>"), "{list}");
+    assert!(
         !html.contains("Pour s&#39;adresser à vous") && !html.contains("Pour s'adresser à vous")
     );
 }

@@ -81,14 +81,25 @@ pub struct Row {
 }
 
 impl Row {
-    fn of(v: &Map<String, Value>) -> Self {
+    fn of(t: &Texts, v: &Map<String, Value>) -> Self {
         Row {
             id: show_value(v.get("id")),
             name: full_name(v),
             email: show_value(v.get("email")),
             city: show_value(v.get("city")),
-            kind: show_value(v.get("kind")),
+            kind: readable(t, "kind", show_value(v.get("kind"))),
         }
+    }
+}
+
+/// A code as the reader says it: "Particulier (B2C)" for `b2c`, "Anglais" for `en`.
+fn readable(t: &Texts, key: &str, value: String) -> String {
+    match (key, value.as_str()) {
+        ("kind", "b2b") => t.kind_b2b.to_owned(),
+        ("kind", "b2c") => t.kind_b2c.to_owned(),
+        ("locale", "fr") => t.lang_fr.to_owned(),
+        ("locale", "en") => t.lang_en.to_owned(),
+        _ => value,
     }
 }
 
@@ -134,7 +145,7 @@ pub async fn list(
     };
     let (rows, next, error) = match app.list_contacts(&staff.actor, q, "GET /contacts").await {
         Ok(page) => (
-            page.items.iter().map(Row::of).collect(),
+            page.items.iter().map(|v| Row::of(staff.t(), v)).collect(),
             page.next_cursor.map(|c| c.to_string()),
             None,
         ),
@@ -391,6 +402,7 @@ fn field_rows(
                 .collect();
             let mut value = show_value(value_of(view, &key));
             if !writable_only {
+                value = readable(t, &key, value);
                 if let Ok(at) = time::OffsetDateTime::parse(
                     &value,
                     &time::format_description::well_known::Rfc3339,
@@ -1196,7 +1208,7 @@ pub async fn company(
         .list_contacts(&staff.actor, q, "GET /companies/{id}")
         .await
     {
-        Ok(p) => p.items.iter().map(Row::of).collect(),
+        Ok(p) => p.items.iter().map(|v| Row::of(t, v)).collect(),
         // A role that may not filter by company sees the company without its people.
         Err(AppError::FieldForbidden { .. }) => Vec::new(),
         Err(e) => return app_error(t, e),

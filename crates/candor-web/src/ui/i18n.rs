@@ -565,6 +565,10 @@ texts! {
     untitled: "Contact without a name", "Contact sans nom";
     new_contact: "New contact", "Nouveau contact";
     new_company: "New company", "Nouvelle entreprise";
+    kind_b2b: "Business (B2B)", "Professionnel (B2B)";
+    kind_b2c: "Private person (B2C)", "Particulier (B2C)";
+    lang_fr: "French", "Français";
+    lang_en: "English", "Anglais";
     opt_out_title: "Nothing more from us", "Ne plus rien lui envoyer";
     opt_out_help: "Records at once, on every channel, that the person wants no message from us any more (a global opt-out): only what the law requires, security notices and notices about a running contract still go.", "Enregistre d'un coup, sur tous les canaux, que la personne ne veut plus rien recevoir de nous (opposition globale) : seuls partent encore ce que la loi impose, les alertes de sécurité et les informations sur un contrat en cours.";
     opt_out_button: "Record: nothing more from us", "Enregistrer : plus rien de notre part";
