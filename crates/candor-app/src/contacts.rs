@@ -358,6 +358,13 @@ impl Candor {
         Ok(ListPage { items, next_cursor })
     }
 
+    /// How many contacts a list's filters match (the list's total), with the same
+    /// rights on the filters as the list itself; a count reads no one's data.
+    pub async fn count_contacts(&self, actor: &Actor, q: &ListQuery) -> Result<i64, AppError> {
+        let filter = self.parse_filter(&self.catalogue(), actor.role, q)?;
+        Ok(self.store.contacts().count_matching(&filter).await?)
+    }
+
     /// Filters are fields too: a role may filter only on fields it may read.
     fn parse_filter(
         &self,

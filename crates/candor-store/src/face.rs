@@ -70,6 +70,8 @@ pub trait Contacts: Send + Sync {
     async fn list(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>>;
 
     async fn count(&self) -> Result<i64>;
+    /// How many contacts the filter matches (the back office's list says it).
+    async fn count_matching(&self, filter: &ContactFilter) -> Result<i64>;
 
     /// The contacts holding these email blind-index hashes, by hash.
     async fn ids_by_email_hashes(

@@ -877,6 +877,10 @@ async fn staff_read_their_roles_reasons(t: TestApp) {
     let list = v.get("/contacts").await.text().await.unwrap();
     assert!(list.contains("<td>Particulier (B2C)</td>"), "{list}");
     assert!(
+        list.contains("id=\"total\"><strong>1</strong> contact(s) trouvé(s)"),
+        "{list}"
+    );
+    assert!(
         !html.contains("Pour s&#39;adresser à vous") && !html.contains("Pour s'adresser à vous")
     );
 }

@@ -319,32 +319,7 @@ impl crate::face::Contacts for Store {
             "SELECT {} FROM contact WHERE 1 = 1",
             ContactRow::COLUMNS
         ));
-        if let Some(k) = filter.kind {
-            q.push(" AND kind = ").push_bind(k.as_str());
-        }
-        if let Some(c) = filter.company_id {
-            q.push(" AND company_id = ").push_bind(Id(c));
-        }
-        if let Some(h) = &filter.email_hash {
-            q.push(" AND email_hash = ").push_bind(h.clone());
-        }
-        let like = dialect::ILIKE;
-        if let Some(n) = &filter.name_prefix {
-            let pattern = format!("{}%", crate::model::like_escape(n));
-            q.push(format!(" AND (last_name {like} "))
-                .push_bind(pattern.clone())
-                .push(format!(" ESCAPE '\\' OR first_name {like} "))
-                .push_bind(pattern)
-                .push(" ESCAPE '\\')");
-        }
-        if let Some(n) = &filter.company_name {
-            let pattern = format!("%{}%", crate::model::like_escape(n));
-            q.push(format!(
-                " AND company_id IN (SELECT id FROM company WHERE name {like} "
-            ))
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
-        }
+        push_filter(&mut q, filter);
         if let Some(a) = page.after {
             q.push(" AND id > ").push_bind(Id(a));
         }
@@ -352,6 +327,12 @@ impl crate::face::Contacts for Store {
             .push_bind(i64::from(page.limit));
         let found: Vec<ContactRow> = q.build_query_as().fetch_all(&self.reader).await?;
         found.into_iter().map(ContactRow::into_contact).collect()
+    }
+
+    async fn count_matching(&self, filter: &ContactFilter) -> Result<i64> {
+        let mut q = Builder::new("SELECT COUNT(*) FROM contact WHERE 1 = 1");
+        push_filter(&mut q, filter);
+        Ok(q.build_query_scalar().fetch_one(&self.reader).await?)
     }
 
     async fn count(&self) -> Result<i64> {
@@ -428,5 +409,35 @@ impl crate::face::Companies for Store {
             .push_bind(i64::from(page.limit));
         let found: Vec<CompanyRow> = q.build_query_as().fetch_all(&self.reader).await?;
         Ok(found.into_iter().map(CompanyRow::into_company).collect())
+    }
+}
+
+/// The conditions of a contact filter, pushed onto a query that already says `WHERE`.
+fn push_filter(q: &mut Builder<'_>, filter: &ContactFilter) {
+    if let Some(k) = filter.kind {
+        q.push(" AND kind = ").push_bind(k.as_str());
+    }
+    if let Some(c) = filter.company_id {
+        q.push(" AND company_id = ").push_bind(Id(c));
+    }
+    if let Some(h) = &filter.email_hash {
+        q.push(" AND email_hash = ").push_bind(h.clone());
+    }
+    let like = dialect::ILIKE;
+    if let Some(n) = &filter.name_prefix {
+        let pattern = format!("{}%", crate::model::like_escape(n));
+        q.push(format!(" AND (last_name {like} "))
+            .push_bind(pattern.clone())
+            .push(format!(" ESCAPE '\\' OR first_name {like} "))
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(n) = &filter.company_name {
+        let pattern = format!("%{}%", crate::model::like_escape(n));
+        q.push(format!(
+            " AND company_id IN (SELECT id FROM company WHERE name {like} "
+        ))
+        .push_bind(pattern)
+        .push(" ESCAPE '\\')");
     }
 }

@@ -115,6 +115,8 @@ struct ContactsPage {
     show_city: bool,
     can_create: bool,
     rows: Vec<Row>,
+    /// How many contacts the search matches, in the reader's digits ("1 234").
+    total: Option<String>,
     error: Option<String>,
     next: Option<String>,
     paged: bool,
@@ -143,6 +145,7 @@ pub async fn list(
         limit: Some(25),
         ..ListQuery::default()
     };
+    let total = app.count_contacts(&staff.actor, &q).await.ok();
     let (rows, next, error) = match app.list_contacts(&staff.actor, q, "GET /contacts").await {
         Ok(page) => (
             page.items.iter().map(|v| Row::of(staff.t(), v)).collect(),
@@ -167,6 +170,7 @@ pub async fn list(
             .field(Entity::Contact, "last_name")
             .is_some_and(|f| f.can_write(role)),
         rows,
+        total: total.map(|n| super::i18n::grouped(staff.t(), n)),
         error,
         next,
         paged: p.after.is_some(),

@@ -565,6 +565,7 @@ texts! {
     untitled: "Contact without a name", "Contact sans nom";
     new_contact: "New contact", "Nouveau contact";
     new_company: "New company", "Nouvelle entreprise";
+    contacts_found: "contact(s) found", "contact(s) trouvé(s)";
     kind_b2b: "Business (B2B)", "Professionnel (B2B)";
     kind_b2c: "Private person (B2C)", "Particulier (B2C)";
     lang_fr: "French", "Français";
@@ -604,6 +605,25 @@ pub fn texts(locale: &str) -> &'static Texts {
     match Locale::parse("locale", locale) {
         Ok(Locale::En) => &EN,
         _ => &FR,
+    }
+}
+
+/// A whole number with its thousands grouped as the reader writes them: "1 234 567"
+/// (narrow no-break spaces) in French, "1,234,567" in English.
+pub fn grouped(t: &Texts, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = if t.lang == "fr" { "\u{202f}" } else { "," };
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(d);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
     }
 }
 
@@ -751,6 +771,14 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_grouped_as_the_reader_writes_them() {
+        assert_eq!(grouped(&FR, 1_234_567), "1\u{202f}234\u{202f}567");
+        assert_eq!(grouped(&EN, 1_234_567), "1,234,567");
+        assert_eq!(grouped(&EN, 999), "999");
+        assert_eq!(grouped(&FR, -1000), "-1\u{202f}000");
+    }
 
     #[test]
     fn french_users_read_field_errors_in_french() {
