@@ -615,7 +615,7 @@ pub fn grouped(t: &Texts, n: i64) -> String {
     let sep = if t.lang == "fr" { "\u{202f}" } else { "," };
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push_str(sep);
         }
         out.push(d);
