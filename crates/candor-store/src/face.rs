@@ -534,6 +534,9 @@ pub trait Subjects: Send + Sync {
     /// in its order), every column, as JSON objects.
     async fn rows(&self, subject: Uuid) -> Result<Vec<(&'static str, Vec<serde_json::Value>)>>;
 
+    /// How many rows of the registry's `table` hold the subject's data.
+    async fn count(&self, subject: Uuid, table: &'static str) -> Result<u64>;
+
     /// The person's rows of one registered subject table, each as the text of one JSON
     /// object (every column by name), handed to `each` as the database yields them: the
     /// memory used does not grow with the number of rows. Returns how many there were;

@@ -154,8 +154,28 @@ async fn the_portal_is_one_persons_own(t: TestApp, clock: Arc<FixedClock>) {
     let (status, _) = page(other.post(&link, &[("form", "x")]).await).await;
     assert_eq!(status, 403);
 
+    // Two orders of Ana's, one of Bob's: her page counts hers.
+    for (who, n) in [(&ana, 2), (&bob, 1)] {
+        for _ in 0..n {
+            let res = t
+                .post(
+                    Role::Sales,
+                    &format!("/api/v1/contacts/{who}/orders"),
+                    &json!({"currency": "EUR", "ordered_at": "2026-11-02T10:00:00Z", "lines": [
+                        {"description": "Abonnement", "quantity": 1, "unit_price_cents": 11900}]}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+        }
+    }
     // The page: Ana's data with its purposes, nobody else's.
     let (status, me) = page(v.get("/portal/me").await).await;
+    assert!(
+        me.contains(
+            "<strong>Vos commandes</strong> : <span class=\"value\">2 enregistrement(s)</span>"
+        ),
+        "{me}"
+    );
     assert_eq!(status, 200);
     assert!(me.contains("ana.lefevre@example.fr"));
     assert!(me.contains("Pourquoi") && me.contains("Qui peut la voir"));

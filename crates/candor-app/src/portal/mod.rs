@@ -145,7 +145,7 @@ impl Candor {
         let Some(l) = self.store.portal().link(&keys::secret_hash(token)).await? else {
             return Ok((Locale::Fr, Err(LinkRefusal::Unknown)));
         };
-        let locale = self.locale_of(l.subject_id).await?;
+        let locale = self.portal_locale(l.subject_id).await?;
         let state = if l.used_at.is_some() {
             Err(LinkRefusal::Used)
         } else if l.expires_at <= self.now() {
@@ -156,12 +156,8 @@ impl Candor {
         Ok((locale, state))
     }
 
-    /// The person's language.
+    /// The person's language (French for one no longer held).
     pub async fn portal_locale(&self, subject: Uuid) -> Result<Locale, AppError> {
-        self.locale_of(subject).await
-    }
-
-    async fn locale_of(&self, subject: Uuid) -> Result<Locale, AppError> {
         Ok(self
             .store
             .contacts()
@@ -188,7 +184,7 @@ impl Candor {
         Ok(match entered {
             Ok(subject) => Ok(Opened {
                 secret,
-                locale: self.locale_of(subject).await?,
+                locale: self.portal_locale(subject).await?,
             }),
             Err(r) => Err(r),
         })
@@ -235,7 +231,7 @@ impl Candor {
             .await?;
         Ok(Some(Opened {
             secret,
-            locale: self.locale_of(subject).await?,
+            locale: self.portal_locale(subject).await?,
         }))
     }
 

@@ -210,12 +210,7 @@ impl Candor {
             ("activity", None),
             ("outbox", None),
         ] {
-            let mut count = 0u64;
-            count += self
-                .store
-                .subjects()
-                .each_row(subject, table, &mut |_| Ok(()))
-                .await?;
+            let count = self.store.subjects().count(subject, table).await?;
             if count == 0 {
                 continue;
             }

@@ -28,6 +28,23 @@ impl crate::face::Subjects for Store {
         Ok(out)
     }
 
+    async fn count(&self, subject: Uuid, table: &'static str) -> Result<u64> {
+        let t = SUBJECT_TABLES
+            .iter()
+            .find(|t| t.table == table)
+            .ok_or(StoreError::NotFound {
+                what: "subject table",
+            })?;
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {} WHERE {} = $1",
+            t.table, t.subject_column
+        ))
+        .bind(Id(subject))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn each_row(
         &self,
         subject: Uuid,

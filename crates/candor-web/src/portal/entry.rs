@@ -29,6 +29,13 @@ fn start_page(
     )
 }
 
+/// A first-page form that came without its token: nothing done, a fresh form.
+fn refused_form(app: &Candor, t: &'static Texts) -> Response {
+    let mut page = blank(t);
+    page.error = Some(t.refused);
+    start_page(app, StatusCode::FORBIDDEN, page, None)
+}
+
 fn blank(t: &'static Texts) -> StartPage {
     StartPage {
         t,
@@ -100,9 +107,7 @@ pub(super) async fn send_link(
 ) -> Response {
     let t = texts_for(Some(&f.lang), Locale::Fr);
     if !form_ok(&headers, &f.form) {
-        let mut page = blank(t);
-        page.error = Some(t.refused);
-        return start_page(&app, StatusCode::FORBIDDEN, page, None);
+        return refused_form(&app, t);
     }
     let email = f.email.trim().to_owned();
     if Email::parse("email", &email).is_err() {
@@ -144,9 +149,7 @@ pub(super) async fn login(
 ) -> Response {
     let t = texts_for(Some(&f.lang), Locale::Fr);
     if !form_ok(&headers, &f.form) {
-        let mut page = blank(t);
-        page.error = Some(t.refused);
-        return start_page(&app, StatusCode::FORBIDDEN, page, None);
+        return refused_form(&app, t);
     }
     let email = f.email.trim().to_owned();
     if let Err(wait) = limits.check(&email, ip) {

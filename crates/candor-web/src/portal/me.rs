@@ -114,12 +114,6 @@ pub struct ConsentForm {
     action: String,
 }
 
-fn user_agent(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::USER_AGENT)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-}
-
 pub(super) async fn consents(
     State(app): State<Candor>,
     p: Person,
@@ -150,7 +144,7 @@ pub(super) async fn consents(
                 &ch,
                 grant,
                 ip.clone(),
-                user_agent(&headers),
+                crate::api::pages::user_agent(&headers),
                 "POST /portal/consents",
             )
             .await

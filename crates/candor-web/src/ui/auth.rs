@@ -88,15 +88,7 @@ pub const LOGIN_COOKIE: &str = "candor_login";
 
 /// The login token the browser already holds, when it looks like one of ours.
 fn login_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LOGIN_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    super::hex_cookie(headers, LOGIN_COOKIE)
 }
 
 /// The `Set-Cookie` value for the login token (`None` clears it).

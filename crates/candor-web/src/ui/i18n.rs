@@ -3,17 +3,6 @@
 
 use candor_domain::personal::Locale;
 
-macro_rules! texts {
-    ($($key:ident: $en:literal, $fr:literal;)*) => {
-        pub struct Texts {
-            pub lang: &'static str,
-            $(pub $key: &'static str,)*
-        }
-        pub const EN: Texts = Texts { lang: "en", $($key: $en,)* };
-        pub const FR: Texts = Texts { lang: "fr", $($key: $fr,)* };
-    };
-}
-
 texts! {
     other_lang: "Français", "English";
     other_lang_code: "fr", "en";

@@ -246,6 +246,20 @@ pub fn random_token() -> String {
     hex::encode(raw)
 }
 
+/// The value of cookie `name` when it looks like one of Candor's tokens (64 hex
+/// digits); anything else is no cookie at all.
+pub fn hex_cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 pub const CSRF_KEY: &str = "csrf";
 pub const LOGIN_AT_KEY: &str = "login_at";
 
