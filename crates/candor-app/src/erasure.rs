@@ -135,27 +135,18 @@ impl Candor {
             }
             _ => None,
         };
-        let (before, report, told) = match done {
-            Some(record) => {
+        let (before, report) = match done {
+            // Erased before a crash, with its email if any: the request is answered.
+            Some((record, told)) => {
                 let held = self.store.erasures().held(record.id).await?;
-                // Told with the erasure, which committed before the crash.
-                (
-                    first.status,
-                    ErasureReport {
-                        record,
-                        held,
-                        told: false,
-                    },
-                    false,
-                )
+                (first.status, ErasureReport { record, held, told })
             }
             None => {
                 let (_, before, subject) = self
                     .answerable(actor, id, &[RequestKind::Erasure], "erasure_only")
                     .await?;
                 let report = self.erase(&actor.audit_name, subject, why, true).await?;
-                let told = report.told;
-                (before, report, told)
+                (before, report)
             }
         };
         // The request as the erasure left it: minimised.
@@ -176,7 +167,7 @@ impl Candor {
             serde_json::json!({
                 "erasure": report.record.id,
                 "held": report.held.len(),
-                "told_by_email": told,
+                "told_by_email": report.told,
             }),
         );
         let audit = self.request_audit(actor, &r, AuditAction::Update, endpoint);
@@ -192,22 +183,19 @@ impl Candor {
         why: Why,
         flush: bool,
     ) -> Result<ErasureReport, AppError> {
-        if let Some(done) = self.store.erasures().of_subject(subject).await? {
-            return Err(AppError::field(
-                "id",
-                "already_erased",
-                format!(
-                    "this person was erased on {}: nothing of them is left to erase",
-                    done.erased_at.date()
+        let Some(contact) = self.store.contacts().get(subject).await? else {
+            return Err(match self.store.erasures().of_subject(subject).await? {
+                Some(done) => AppError::field(
+                    "id",
+                    "already_erased",
+                    format!(
+                        "this person was erased on {}: nothing of them is left to erase",
+                        done.erased_at.date()
+                    ),
                 ),
-            ));
-        }
-        let contact = self
-            .store
-            .contacts()
-            .get(subject)
-            .await?
-            .ok_or(AppError::NotFound { what: "contact" })?;
+                None => AppError::NotFound { what: "contact" },
+            });
+        };
         let mut suppress = Vec::new();
         if let Some(e) = &contact.data.email {
             suppress.push((self.keys.suppression_hash("email", e.as_str()), "email"));

@@ -677,8 +677,12 @@ pub trait Erasures: Send + Sync {
     /// The record of a person's erasure, if they were erased.
     async fn of_subject(&self, subject: Uuid) -> Result<Option<candor_domain::erasure::Erasure>>;
 
-    /// The erasure made for this reason (`request:<id>`), if one was.
-    async fn by_reason(&self, reason: &str) -> Result<Option<candor_domain::erasure::Erasure>>;
+    /// The erasure made for this reason (`request:<id>`), if one was, and whether an
+    /// email telling the person was queued with it.
+    async fn by_reason(
+        &self,
+        reason: &str,
+    ) -> Result<Option<(candor_domain::erasure::Erasure, bool)>>;
 
     /// The newest erasures first.
     async fn list(&self, limit: u32) -> Result<Vec<candor_domain::erasure::Erasure>>;

@@ -530,6 +530,39 @@ async fn an_erasure_request_is_answered_by_erasing(t: TestApp) {
     )
     .await;
     assert_eq!(t.snapshot().await, snapshot);
+    let rid: Uuid = rid.parse().unwrap();
+    let erased_step = || async {
+        t.app
+            .store
+            .requests()
+            .events(rid)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "erased")
+            .collect::<Vec<_>>()
+    };
+    let first = erased_step().await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].detail["told_by_email"], true);
+    // A crash after the erasure committed and before the request was answered: run
+    // again, the request is answered without erasing twice, and says truly that the
+    // person was told with the erasure.
+    let erasures = t.count("SELECT COUNT(*) FROM erasure").await;
+    t.exec(&format!(
+        "UPDATE subject_request SET status = 'identity_verified', answer = NULL, closed_at = NULL \
+         WHERE id = '{rid}'; DELETE FROM request_event WHERE request_id = '{rid}' AND action = 'erased'"
+    ))
+    .await;
+    let res = t.post(Role::Dpo, &erase, &json!({})).await;
+    assert_eq!(res.status(), 200);
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["request"]["status"], "answered");
+    assert_eq!(t.count("SELECT COUNT(*) FROM erasure").await, erasures);
+    let again = erased_step().await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].detail["told_by_email"], true, "{:?}", again[0].detail);
+    assert_eq!(again[0].detail["erasure"], first[0].detail["erasure"]);
 }
 
 /// Every file under a directory, recursively.

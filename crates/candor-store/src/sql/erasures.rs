@@ -70,25 +70,24 @@ struct ContractRow {
     created_at: Ts,
 }
 
-/// What erasure keeps of the person's orders and contracts under their legal holds.
-async fn held_of(
+/// The person's orders, deleted from the live table and returned as what their legal
+/// hold keeps: no person named, the country read from the contact before it went.
+async fn hold_orders(
     tx: &mut Tx<'_>,
     subject: Uuid,
+    country: Option<&str>,
     rules: &HoldRules,
-    today: Date,
-) -> Result<Vec<Held>> {
-    let country: Option<String> = sqlx::query_scalar("SELECT country FROM contact WHERE id = $1")
-        .bind(Id(subject))
-        .fetch_one(&mut **tx)
-        .await?;
-    let mut out = Vec::new();
-    let orders: Vec<OrderRow> = sqlx::query_as(
-        "SELECT id, ordered_at, currency, total_cents, lines FROM customer_order \
-         WHERE contact_id = $1 ORDER BY ordered_at, id",
+    out: &mut Vec<Held>,
+) -> Result<u64> {
+    let mut orders: Vec<OrderRow> = sqlx::query_as(
+        "DELETE FROM customer_order WHERE contact_id = $1 \
+         RETURNING id, ordered_at, currency, total_cents, lines",
     )
     .bind(Id(subject))
     .fetch_all(&mut **tx)
     .await?;
+    let n = orders.len() as u64;
+    orders.sort_by_key(|o| (o.ordered_at.0, o.id.0));
     for o in orders {
         out.push(Held {
             id: o.id.0,
@@ -105,13 +104,27 @@ async fn held_of(
             }),
         });
     }
-    let contracts: Vec<ContractRow> = sqlx::query_as(
-        "SELECT id, reference, status, starts_on, ends_on, created_at FROM contract \
-         WHERE contact_id = $1 ORDER BY created_at, id",
+    Ok(n)
+}
+
+/// The person's contracts, deleted from the live table and returned as what their
+/// legal hold keeps.
+async fn hold_contracts(
+    tx: &mut Tx<'_>,
+    subject: Uuid,
+    rules: &HoldRules,
+    today: Date,
+    out: &mut Vec<Held>,
+) -> Result<u64> {
+    let mut contracts: Vec<ContractRow> = sqlx::query_as(
+        "DELETE FROM contract WHERE contact_id = $1 \
+         RETURNING id, reference, status, starts_on, ends_on, created_at",
     )
     .bind(Id(subject))
     .fetch_all(&mut **tx)
     .await?;
+    let n = contracts.len() as u64;
+    contracts.sort_by_key(|c| (c.created_at.0, c.id.0));
     for c in contracts {
         out.push(Held {
             id: c.id.0,
@@ -127,7 +140,7 @@ async fn held_of(
             }),
         });
     }
-    Ok(out)
+    Ok(n)
 }
 
 /// Runs one statement on the person's rows; how many it touched.
@@ -145,73 +158,116 @@ fn text(v: serde_json::Result<serde_json::Value>) -> Result<String> {
         .map_err(|e| StoreError::Corrupt(format!("erasure record: {e}")))
 }
 
-/// The rows of one table the person has, handled by the registry's rule for it.
-async fn erase_table(
-    tx: &mut Tx<'_>,
-    table: &str,
-    column: &str,
-    rule: OnErasure,
+/// The head a checkpoint kept of one of the person's chains, the entry now at its
+/// sequence number, and (for the access audit) the chain's signed start.
+#[derive(sqlx::FromRow)]
+struct KeptRow {
+    ledger: String,
+    seq: i64,
+    hash: String,
+    at_seq: Option<String>,
+    base_seq: Option<i64>,
+    base_hash: Option<String>,
+}
+
+/// What an erasure gathers while it walks the tables: the legal holds, the outbox
+/// messages whose `.eml` copies go after the commit, and what it knows beforehand.
+struct Walk<'a> {
     subject: Uuid,
-) -> Result<TableCount> {
-    let delete = || format!("DELETE FROM {table} WHERE {column} = $1");
-    Ok(match (table, rule) {
-        // The kept heads stay: a sequence number and a hash per chain, which the
-        // erasure record answers for (no personal content).
-        ("checkpoint_head", OnErasure::Seal) => TableCount {
-            sealed: sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM checkpoint_head WHERE subject_id = $1",
-            )
-            .bind(Id(subject))
-            .fetch_one(&mut **tx)
-            .await?
-            .unsigned_abs(),
-            ..TableCount::default()
-        },
-        (_, OnErasure::Delete | OnErasure::Seal) => TableCount {
-            deleted: exec(tx, &delete(), subject).await?,
-            ..TableCount::default()
-        },
-        // Moved to the legal holds by `held_of`, then removed here.
-        ("customer_order", OnErasure::Anonymise) | ("contract", OnErasure::LegalHold) => {
-            TableCount {
-                held: exec(tx, &delete(), subject).await?,
+    country: Option<String>,
+    rules: &'a HoldRules,
+    today: Date,
+    /// The person's rows in `checkpoint_head`, read with the kept-head check.
+    kept: u64,
+    held: Vec<Held>,
+    files: Vec<Uuid>,
+}
+
+impl Walk<'_> {
+    /// The rows of one table the person has, handled by the registry's rule for it.
+    async fn table(
+        &mut self,
+        tx: &mut Tx<'_>,
+        table: &str,
+        column: &str,
+        rule: OnErasure,
+    ) -> Result<TableCount> {
+        let subject = self.subject;
+        let delete = || format!("DELETE FROM {table} WHERE {column} = $1");
+        Ok(match (table, rule) {
+            // The kept heads stay: a sequence number and a hash per chain, which the
+            // erasure record answers for (no personal content).
+            ("checkpoint_head", OnErasure::Seal) => TableCount {
+                sealed: self.kept,
                 ..TableCount::default()
+            },
+            // Their `.eml` copies are deleted after the commit; the record lists them.
+            ("outbox", OnErasure::Delete) => {
+                let ids: Vec<Id> = sqlx::query_scalar(&format!("{} RETURNING id", delete()))
+                    .bind(Id(subject))
+                    .fetch_all(&mut **tx)
+                    .await?;
+                self.files.extend(ids.iter().map(|i| i.0));
+                TableCount {
+                    deleted: ids.len() as u64,
+                    ..TableCount::default()
+                }
             }
-        }
-        // Kept as proof that the request was answered (Art. 5(2)), emptied of what
-        // the person gave and of free text; the request names no one any more.
-        ("subject_request", OnErasure::LegalHold) => TableCount {
-            minimised: exec(
-                tx,
-                &format!(
-                "UPDATE subject_request SET subject_id = NULL, requester = '{{}}', details = '', \
-                 identity_method = CASE WHEN identity_method IS NULL THEN NULL ELSE 'erased' END, \
-                 refusal_note = NULL, extension_reason = CASE WHEN extension_reason IS NULL \
-                 THEN NULL ELSE 'erased' END, \
-                 answer = CASE WHEN answer IS NULL THEN NULL ELSE 'erased' END WHERE {column} = $1"
-                ),
-                subject,
-            )
-            .await?,
-            ..TableCount::default()
-        },
-        ("request_event", OnErasure::LegalHold) => TableCount {
-            minimised: exec(
-                tx,
-                &format!(
-                    "UPDATE request_event SET subject_id = NULL, detail = '{{}}' WHERE {column} = $1"
-                ),
-                subject,
-            )
-            .await?,
-            ..TableCount::default()
-        },
-        (other, rule) => {
-            return Err(StoreError::Corrupt(format!(
-                "no erasure rule for the table {other} ({rule:?}): give it one in sql/erasures.rs"
-            )))
-        }
-    })
+            (_, OnErasure::Delete | OnErasure::Seal) => TableCount {
+                deleted: exec(tx, &delete(), subject).await?,
+                ..TableCount::default()
+            },
+            // Moved to the legal holds, naming no one.
+            ("customer_order", OnErasure::Anonymise) => TableCount {
+                held: hold_orders(
+                    tx,
+                    subject,
+                    self.country.as_deref(),
+                    self.rules,
+                    &mut self.held,
+                )
+                .await?,
+                ..TableCount::default()
+            },
+            ("contract", OnErasure::LegalHold) => TableCount {
+                held: hold_contracts(tx, subject, self.rules, self.today, &mut self.held).await?,
+                ..TableCount::default()
+            },
+            // Kept as proof that the request was answered (Art. 5(2)), emptied of what
+            // the person gave and of free text; the request names no one any more.
+            ("subject_request", OnErasure::LegalHold) => TableCount {
+                minimised: exec(
+                    tx,
+                    &format!(
+                    "UPDATE subject_request SET subject_id = NULL, requester = '{{}}', details = '', \
+                     identity_method = CASE WHEN identity_method IS NULL THEN NULL ELSE 'erased' END, \
+                     refusal_note = NULL, extension_reason = CASE WHEN extension_reason IS NULL \
+                     THEN NULL ELSE 'erased' END, \
+                     answer = CASE WHEN answer IS NULL THEN NULL ELSE 'erased' END WHERE {column} = $1"
+                    ),
+                    subject,
+                )
+                .await?,
+                ..TableCount::default()
+            },
+            ("request_event", OnErasure::LegalHold) => TableCount {
+                minimised: exec(
+                    tx,
+                    &format!(
+                        "UPDATE request_event SET subject_id = NULL, detail = '{{}}' WHERE {column} = $1"
+                    ),
+                    subject,
+                )
+                .await?,
+                ..TableCount::default()
+            },
+            (other, rule) => {
+                return Err(StoreError::Corrupt(format!(
+                    "no erasure rule for the table {other} ({rule:?}): give it one in sql/erasures.rs"
+                )))
+            }
+        })
+    }
 }
 
 /// No sign of life since `$1`: no web visit or email event, no consent event and no
@@ -235,20 +291,21 @@ impl crate::face::Erasures for Store {
         if !dialect::ERASURE_LOCK.is_empty() {
             sqlx::query(dialect::ERASURE_LOCK).execute(&mut *tx).await?;
         }
-        let exists: Option<Id> = sqlx::query_scalar(&format!(
-            "SELECT id FROM contact WHERE id = $1{}",
+        // The contact row, locked; its country goes with the orders under their hold.
+        let contact: Option<(Option<String>,)> = sqlx::query_as(&format!(
+            "SELECT country FROM contact WHERE id = $1{}",
             dialect::FOR_UPDATE
         ))
         .bind(Id(subject))
         .fetch_optional(&mut *tx)
         .await?;
-        if exists.is_none() {
+        let Some((country,)) = contact else {
             return Ok(None);
-        }
+        };
         // The heads of the person's chains, as they are now: sealed into the record.
-        let mut sealed = Vec::new();
         // The consent head first, then the audit head: the order consent writes lock
         // them in, so the two never deadlock on PostgreSQL.
+        let mut sealed = Vec::new();
         for (ledger, heads) in [("consent", "consent_head"), ("audit", "audit_head")] {
             let head: Option<(i64, String)> = sqlx::query_as(&format!(
                 "SELECT seq, hash FROM {heads} WHERE subject_id = $1 AND seq > 0{}",
@@ -257,50 +314,6 @@ impl crate::face::Erasures for Store {
             .bind(Id(subject))
             .fetch_optional(&mut *tx)
             .await?;
-            let kept: Option<(i64, String)> = sqlx::query_as(
-                "SELECT seq, hash FROM checkpoint_head WHERE ledger = $1 AND subject_id = $2",
-            )
-            .bind(ledger)
-            .bind(Id(subject))
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((kept_seq, kept_hash)) = kept {
-                let entries = if ledger == "audit" {
-                    "audit_entry"
-                } else {
-                    "consent_event"
-                };
-                let at: Option<String> = sqlx::query_scalar(&format!(
-                    "SELECT hash FROM {entries} WHERE subject_id = $1 AND seq = $2"
-                ))
-                .bind(Id(subject))
-                .bind(kept_seq)
-                .fetch_optional(&mut *tx)
-                .await?;
-                // Retention may have removed the kept entry of an access audit: the
-                // chain's signed start answers for it then.
-                let base: Option<(i64, Option<String>)> = if ledger == "audit" {
-                    sqlx::query_as(
-                        "SELECT base_seq, base_hash FROM audit_head WHERE subject_id = $1",
-                    )
-                    .bind(Id(subject))
-                    .fetch_optional(&mut *tx)
-                    .await?
-                } else {
-                    None
-                };
-                let answered = base.is_some_and(|(base_seq, base_hash)| {
-                    kept_seq < base_seq
-                        || (kept_seq == base_seq
-                            && base_hash.as_deref() == Some(kept_hash.as_str()))
-                });
-                if !answered && at.as_deref() != Some(kept_hash.as_str()) {
-                    return Err(StoreError::Corrupt(format!(
-                        "this person's {ledger} chain no longer holds the entry the last checkpoint kept: \
-                         run `candor verify`; the erasure would seal the tampering"
-                    )));
-                }
-            }
             if let Some((seq, hash)) = head {
                 sealed.push(SealedHead {
                     ledger: ledger.to_owned(),
@@ -309,21 +322,59 @@ impl crate::face::Erasures for Store {
                 });
             }
         }
-        let files: Vec<Id> = sqlx::query_scalar("SELECT id FROM outbox WHERE subject_id = $1")
-            .bind(Id(subject))
-            .fetch_all(&mut *tx)
-            .await?;
-        let files: Vec<Uuid> = files.into_iter().map(|f| f.0).collect();
-        let held = held_of(&mut tx, subject, &plan.holds, plan.at.date()).await?;
+        // The entries the last checkpoint kept of each chain must still be there (or,
+        // for an access audit that retention shortened, answered by the chain's signed
+        // start): sealing a chain that lost its kept entry would seal the tampering.
+        let kept: Vec<KeptRow> = sqlx::query_as(
+            "SELECT k.ledger, k.seq, k.hash, CASE k.ledger \
+               WHEN 'audit' THEN (SELECT e.hash FROM audit_entry e \
+                 WHERE e.subject_id = k.subject_id AND e.seq = k.seq) \
+               ELSE (SELECT e.hash FROM consent_event e \
+                 WHERE e.subject_id = k.subject_id AND e.seq = k.seq) END AS at_seq, \
+             b.base_seq, b.base_hash \
+             FROM checkpoint_head k \
+             LEFT JOIN audit_head b ON k.ledger = 'audit' AND b.subject_id = k.subject_id \
+             WHERE k.subject_id = $1",
+        )
+        .bind(Id(subject))
+        .fetch_all(&mut *tx)
+        .await?;
+        for k in &kept {
+            let answered = k.base_seq.is_some_and(|base_seq| {
+                k.seq < base_seq
+                    || (k.seq == base_seq && k.base_hash.as_deref() == Some(k.hash.as_str()))
+            });
+            if !answered && k.at_seq.as_deref() != Some(k.hash.as_str()) {
+                return Err(StoreError::Corrupt(format!(
+                    "this person's {} chain no longer holds the entry the last checkpoint kept: \
+                     run `candor verify`; the erasure would seal the tampering",
+                    k.ledger
+                )));
+            }
+        }
+        let mut walk = Walk {
+            subject,
+            country,
+            rules: &plan.holds,
+            today: plan.at.date(),
+            kept: kept.len() as u64,
+            held: Vec::new(),
+            files: Vec::new(),
+        };
         let mut counts = BTreeMap::new();
         for t in SUBJECT_TABLES.iter().filter(|t| t.table != "contact") {
-            let n = erase_table(&mut tx, t.table, t.subject_column, t.on_erasure, subject).await?;
+            let n = walk
+                .table(&mut tx, t.table, t.subject_column, t.on_erasure)
+                .await?;
             if n != TableCount::default() {
                 counts.insert(t.table.to_owned(), n);
             }
         }
-        let contact = erase_table(&mut tx, "contact", "id", OnErasure::Delete, subject).await?;
+        let contact = walk
+            .table(&mut tx, "contact", "id", OnErasure::Delete)
+            .await?;
         counts.insert("contact".to_owned(), contact);
+        let Walk { held, files, .. } = walk;
         let prev: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM erasure ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *tx)
@@ -347,7 +398,8 @@ impl crate::face::Erasures for Store {
             ..record
         };
         sqlx::query(&format!(
-            "INSERT INTO erasure ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            "INSERT INTO erasure ({COLUMNS}, told) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ))
         .bind(Id(record.id))
         .bind(record.seq)
@@ -361,39 +413,42 @@ impl crate::face::Erasures for Store {
         .bind(&record.prev_hash)
         .bind(&record.hash)
         .bind(&record.signature)
+        .bind(i64::from(plan.notice.is_some()))
         .execute(&mut *tx)
         .await?;
-        for h in &held {
-            sqlx::query(
-                "INSERT INTO held_record (id, erasure_id, kind, at, held_until, reason, data) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(Id(h.id))
-            .bind(Id(record.id))
-            .bind(h.kind.as_str())
-            .bind(Ts(h.at))
-            .bind(h.held_until)
-            .bind(&h.reason)
-            .bind(h.data.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // One statement per 500 held records (7 parameters each, well under either
+        // backend's limit).
+        for chunk in held.chunks(500) {
+            let mut q = super::Builder::new(
+                "INSERT INTO held_record (id, erasure_id, kind, at, held_until, reason, data) ",
+            );
+            q.push_values(chunk, |mut b, h| {
+                b.push_bind(Id(h.id))
+                    .push_bind(Id(record.id))
+                    .push_bind(h.kind.as_str())
+                    .push_bind(Ts(h.at))
+                    .push_bind(h.held_until)
+                    .push_bind(h.reason.clone())
+                    .push_bind(h.data.to_string());
+            });
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         // The person's notice, if any, commits with their erasure (it names no subject
         // and its row goes once sent).
         if let Some(m) = &plan.notice {
             super::outbox::queue_in(&mut tx, m).await?;
         }
-        for (hash, kind) in &plan.suppress {
-            sqlx::query(
-                "INSERT INTO suppression (hash, kind, erasure_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING",
-            )
-            .bind(hash)
-            .bind(*kind)
-            .bind(Id(record.id))
-            .bind(Ts(plan.at))
-            .execute(&mut *tx)
-            .await?;
+        if !plan.suppress.is_empty() {
+            let mut q =
+                super::Builder::new("INSERT INTO suppression (hash, kind, erasure_id, created_at) ");
+            q.push_values(&plan.suppress, |mut b, (hash, kind)| {
+                b.push_bind(hash.clone())
+                    .push_bind(*kind)
+                    .push_bind(Id(record.id))
+                    .push_bind(Ts(plan.at));
+            });
+            q.push(" ON CONFLICT (hash) DO NOTHING");
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(Some(Erased {
@@ -413,14 +468,21 @@ impl crate::face::Erasures for Store {
         row.map(|r| record(r).map(|(e, _)| e)).transpose()
     }
 
-    async fn by_reason(&self, reason: &str) -> Result<Option<Erasure>> {
-        let row: Option<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1"
-        ))
+    async fn by_reason(&self, reason: &str) -> Result<Option<(Erasure, bool)>> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT told FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1",
+        )
         .bind(reason)
         .fetch_optional(&self.reader)
         .await?;
-        row.map(|r| record(r).map(|(e, _)| e)).transpose()
+        let Some((told,)) = row else { return Ok(None) };
+        let row: Row = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1"
+        ))
+        .bind(reason)
+        .fetch_one(&self.reader)
+        .await?;
+        record(row).map(|(e, _)| Some((e, told != 0)))
     }
 
     async fn list(&self, limit: u32) -> Result<Vec<Erasure>> {
