@@ -6,7 +6,8 @@ use candor_domain::catalogue::{Catalogue, Entity};
 use candor_domain::contact::{Contact, ContactKind, ContactPatch};
 use candor_domain::personal::{search_term, Email};
 use candor_domain::Role;
-use candor_store::{ContactFilter, Page};
+use candor_domain::search::TermField;
+use candor_store::{ContactFilter, Page, Search};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -26,6 +27,8 @@ pub struct ListQuery {
     pub name: Option<String>,
     /// Part of the company's name.
     pub company: Option<String>,
+    /// Search words (O1): names, email or part of it, phone in any format.
+    pub q: Option<String>,
     pub after: Option<String>,
     pub limit: Option<u32>,
 }
@@ -358,6 +361,39 @@ impl Candor {
         Ok(ListPage { items, next_cursor })
     }
 
+    /// The first contacts a search box finds (O1), by name, in the fields the role may
+    /// read; each shown contact's read is audited like a list's.
+    pub async fn search_contacts(
+        &self,
+        actor: &Actor,
+        words: &str,
+        limit: u32,
+        endpoint: &str,
+    ) -> Result<Vec<ContactView>, AppError> {
+        let cat = self.catalogue();
+        let Some(words) = search_term("q", Some(words), 200).map_err(AppError::invalid)? else {
+            return Ok(Vec::new());
+        };
+        let search = searchable(&cat, actor.role, &words)?;
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::field(
+                "limit",
+                "page_size",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
+        }
+        let found = self.store.contacts().search(&search, limit).await?;
+        let mut events = Vec::with_capacity(found.len());
+        let mut items = Vec::with_capacity(found.len());
+        for c in &found {
+            let (v, shown) = view(&cat, actor.role, c);
+            events.push(self.access(actor, c.id, AuditAction::List, shown, endpoint));
+            items.push(v);
+        }
+        self.audit(events).await?;
+        Ok(items)
+    }
+
     /// How many contacts a list's filters match (the list's total), with the same
     /// rights on the filters as the list itself; a count reads no one's data.
     pub async fn count_contacts(&self, actor: &Actor, q: &ListQuery) -> Result<i64, AppError> {
@@ -404,6 +440,9 @@ impl Candor {
             readable("last_name")?;
             filter.name_prefix = Some(n);
         }
+        if let Some(words) = search_term("q", q.q.as_deref(), 200).map_err(AppError::invalid)? {
+            filter.search = Some(searchable(cat, role, &words)?);
+        }
         let company =
             search_term("company", q.company.as_deref(), 100).map_err(AppError::invalid)?;
         if let Some(n) = company {
@@ -412,4 +451,27 @@ impl Candor {
         }
         Ok(filter)
     }
+}
+
+/// A search's words and the fields the role may search: a field is searched only when
+/// the role reads every catalogue field it is made of. Words that leave nothing to
+/// search are refused, naming the rule.
+fn searchable(cat: &Catalogue, role: Role, words: &str) -> Result<Search, AppError> {
+    let words = candor_domain::search::query(words);
+    if words.is_empty() {
+        return Err(AppError::field(
+            "q",
+            "search_words",
+            "must hold a letter or a digit",
+        ));
+    }
+    let fields = TermField::ALL
+        .into_iter()
+        .filter(|f| {
+            f.catalogue_fields()
+                .iter()
+                .all(|name| cat.can_read(role, Entity::Contact, name))
+        })
+        .collect();
+    Ok(Search { words, fields })
 }

@@ -24,6 +24,7 @@ pub mod register;
 pub mod request;
 pub mod retention;
 pub mod role;
+pub mod search;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{FieldError, FieldErrors};

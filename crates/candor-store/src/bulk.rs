@@ -54,6 +54,9 @@ impl Rows {
     }
 }
 
+/// A contact's search terms (O1), written with it.
+const TERM: &[&str] = &["term", "field", "contact_id"];
+
 const CONTACT: &[&str] = &[
     "id",
     "kind",
@@ -320,9 +323,17 @@ pub(crate) struct Planned {
 pub(crate) fn plan(batch: ImportBatch, job_id: &str) -> Planned {
     let mut contacts = Rows::new("contact", CONTACT);
     let mut fresh: HashMap<Uuid, ()> = HashMap::with_capacity(batch.created.len());
+    let mut terms = Rows::new("contact_term", TERM);
     for (c, hash) in &batch.created {
         fresh.insert(c.id, ());
         contacts.rows.push(contact_row(c, hash.as_deref()));
+        for (field, term) in candor_domain::search::terms(&c.data) {
+            terms.rows.push(vec![
+                Cell::Text(term),
+                Cell::Text(field.as_str().to_owned()),
+                Cell::Uuid(c.id),
+            ]);
+        }
     }
     let mut events = Rows::new("consent_event", EVENT);
     let mut consent_heads: HashMap<Uuid, (i64, String)> = HashMap::new();
@@ -399,6 +410,7 @@ pub(crate) fn plan(batch: ImportBatch, job_id: &str) -> Planned {
     Planned {
         tables: vec![
             contacts,
+            terms,
             events,
             state_rows,
             consent_head,

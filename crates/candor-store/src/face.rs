@@ -73,6 +73,9 @@ pub trait Contacts: Send + Sync {
     /// How many contacts the filter matches (the back office's list says it).
     async fn count_matching(&self, filter: &ContactFilter) -> Result<i64>;
 
+    /// The first contacts a staff search finds (O1), by last then first name.
+    async fn search(&self, s: &crate::model::Search, limit: u32) -> Result<Vec<Contact>>;
+
     /// The contacts holding these email blind-index hashes, by hash.
     async fn ids_by_email_hashes(
         &self,

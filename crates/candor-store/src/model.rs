@@ -22,10 +22,21 @@ pub struct ContactFilter {
     pub company_id: Option<Uuid>,
     /// The blind-index hash of an email, never the email itself.
     pub email_hash: Option<String>,
-    /// Start of the first or the last name, any case.
+    /// Words that each start a word of the first or last name, any case, accents or
+    /// not (through the search terms).
     pub name_prefix: Option<String>,
     /// Part of the name of the contact's company, any case.
     pub company_name: Option<String>,
+    /// Words of a search box (O1): each must start one of the contact's terms.
+    pub search: Option<Search>,
+}
+
+/// A staff search: the query's words (`candor_domain::search::query`) and the fields
+/// the reader's role may search.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub words: Vec<String>,
+    pub fields: Vec<candor_domain::search::TermField>,
 }
 
 /// Filters of the access-audit search; all optional, combined with AND.

@@ -96,6 +96,12 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
             "the heads of the person's chains as the newest checkpoint saw them (seq and hash only)",
     },
     SubjectTable {
+        table: "contact_term",
+        subject_column: "contact_id",
+        on_erasure: OnErasure::Delete,
+        holds: "the words staff search finds the person by: their names' words, their email and its parts, their phone's digits, in lower case without accents",
+    },
+    SubjectTable {
         table: "consent_state",
         subject_column: "subject_id",
         on_erasure: OnErasure::Delete,
@@ -170,6 +176,10 @@ pub const SUBJECT_TABLES: &[SubjectTable] = &[
 ];
 
 pub const OTHER_TABLES: &[OtherTable] = &[
+    OtherTable {
+        table: "contact_term_backfill",
+        why: "whether contacts written before search existed are still to index: one number",
+    },
     OtherTable {
         table: "company",
         why: "companies, not people; a contact's link to one is in `contact`",

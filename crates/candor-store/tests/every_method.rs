@@ -2304,8 +2304,102 @@ async fn bench(store: &Store) {
     );
 }
 
+/// Staff search (O1): the terms are written with the contact (created, updated,
+/// imported) and go with it; every word must start a term of a searchable field; the
+/// list's filter and count agree with the quick search.
+async fn search(store: &Store) {
+    use candor_domain::search::{query, TermField};
+    use candor_domain::personal::Phone;
+    let find = |q: &str, fields: &[TermField]| {
+        let s = candor_store::Search {
+            words: query(q),
+            fields: fields.to_vec(),
+        };
+        async move {
+            let mut ids: Vec<Uuid> = store
+                .contacts()
+                .search(&s, 20)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let all = TermField::ALL;
+    let mut h = person(Some("h.lefevre@exemple-search.fr"), "Lefèvre-Dupré");
+    h.data.first_name = Some(PersonName::parse("first_name", "Hélène").unwrap());
+    h.data.phone = Some(Phone::parse("phone", "06 12 34 56 78").unwrap());
+    let mut m = person(Some("helena.searchmartin@example.com"), "Searchmartin");
+    m.data.first_name = Some(PersonName::parse("first_name", "Helena").unwrap());
+    insert(store, &h, Some("hash-search-h")).await;
+    insert(store, &m, Some("hash-search-m")).await;
+    let mut both = vec![h.id, m.id];
+    both.sort();
+
+    assert_eq!(find("helene lef", &all).await, vec![h.id]);
+    assert_eq!(find("HÉLÈNE Lefevre-Dupre", &all).await, vec![h.id]);
+    assert_eq!(find("hel searchm", &all).await, vec![m.id]);
+    assert_eq!(find("exemple-search", &all).await, vec![h.id]);
+    assert_eq!(find("06 12 34 56", &all).await, vec![h.id]);
+    assert_eq!(find("+33 6 12", &all).await, vec![h.id]);
+    let mut hel = find("hel", &all).await;
+    hel.retain(|id| both.contains(id));
+    assert_eq!(hel, both);
+    assert!(find("helene martin", &all).await.is_empty());
+    // A field the role may not read is not searched.
+    assert!(find("helene lef", &[TermField::Email, TermField::Phone])
+        .await
+        .is_empty());
+    assert!(find("06 12 34", &[TermField::Name, TermField::Email])
+        .await
+        .is_empty());
+    assert_eq!(find("h.lefevre@exemple-search", &[TermField::Email]).await, vec![h.id]);
+    assert!(find("helene", &[]).await.is_empty());
+
+    // The list's filter and count read the same terms.
+    let filter = candor_store::ContactFilter {
+        search: Some(candor_store::Search {
+            words: query("lefevre helene"),
+            fields: all.to_vec(),
+        }),
+        ..Default::default()
+    };
+    let listed = store.contacts().list(&filter, page(None, 10)).await.unwrap();
+    assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![h.id]);
+    assert_eq!(store.contacts().count_matching(&filter).await.unwrap(), 1);
+
+    // An update replaces the terms.
+    h.data.last_name = PersonName::parse("last_name", "Searchdurand").unwrap();
+    store
+        .contacts()
+        .update(&h, Some("hash-search-h"), vec![])
+        .await
+        .unwrap();
+    assert!(find("helene dupre", &all).await.is_empty());
+    assert_eq!(find("helene searchdur", &all).await, vec![h.id]);
+
+    // Imported contacts are found; a deleted contact's terms go with it.
+    let mut i = person(Some("imported.searchzed@example.com"), "Searchzed");
+    i.data.first_name = Some(PersonName::parse("first_name", "Ibrahim").unwrap());
+    let rows = Store::import_rows(ImportBatch {
+        created: vec![(i.clone(), None)],
+        ..Default::default()
+    });
+    store.bench().write_raw(&rows).await.unwrap();
+    assert_eq!(find("ibrahim searchz", &all).await, vec![i.id]);
+    for c in [&h, &m, &i] {
+        assert!(store.contacts().delete(c.id, vec![]).await.unwrap());
+    }
+    assert!(find("hel", &all).await.iter().all(|id| !both.contains(id)));
+    assert!(find("searchzed", &all).await.is_empty());
+}
+
 async fn every_area(store: &Store) {
     contacts(store).await;
+    search(store).await;
     addresses(store).await;
     never_asked(store).await;
     companies(store).await;
@@ -2485,10 +2579,59 @@ async fn every_store_method_on_postgres() {
     every_area(&Store::open_url(&url).await.unwrap()).await;
 }
 
+/// Contacts written before search existed (or whose terms were lost) are indexed
+/// when the store opens, once: the migration asks for it, the store does it.
+async fn terms_are_written_at_open(url: &str) {
+    let store = Store::open_url(url).await.unwrap();
+    let mut c = person(Some("backfill.searchy@example.com"), "Searchyback");
+    c.data.first_name = Some(PersonName::parse("first_name", "Élodie").unwrap());
+    insert(&store, &c, None).await;
+    store.close().await;
+    let words = || candor_store::Search {
+        words: candor_domain::search::query("elodie searchyb"),
+        fields: candor_domain::search::TermField::ALL.to_vec(),
+    };
+    // Behind the store's back: the terms gone, the backfill asked for again.
+    let raw = |sql: &'static str| async move {
+        if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        } else {
+            let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            pool.close().await;
+        }
+    };
+    raw("DELETE FROM contact_term; UPDATE contact_term_backfill SET pending = 1").await;
+    let store = Store::open_url(url).await.unwrap();
+    let found = store.contacts().search(&words(), 5).await.unwrap();
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), vec![c.id]);
+    store.close().await;
+    // Done once: terms lost later are not written again at the next open.
+    raw("DELETE FROM contact_term").await;
+    let store = Store::open_url(url).await.unwrap();
+    assert!(store.contacts().search(&words(), 5).await.unwrap().is_empty());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn contacts_are_indexed_for_search_at_open() {
+    let dir = std::env::temp_dir().join(format!("candor-store-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    terms_are_written_at_open(&format!("sqlite://{}?mode=rwc", dir.join("c.db").display())).await;
+    if let Some(url) =
+        candor_store::testing::fresh_pg_url("contacts_are_indexed_for_search_at_open").await
+    {
+        terms_are_written_at_open(&url).await;
+    }
+}
+
 /// Accented letters against case-insensitive filters. SQLite's `LIKE` and `lower()`
 /// fold only ASCII letters, PostgreSQL's `ILIKE` folds every letter: `évry` finds
-/// `Évry` on PostgreSQL only. The fix is a folded search column written by the store
-/// on both backends (with the search work of the back office).
+/// `Évry` on PostgreSQL only. Contact names agree since they are searched through the
+/// folded search terms; a segment's text conditions and the company list's name
+/// filter still need folded values of their own.
 async fn accent_outcomes(store: &Store) -> Vec<(&'static str, String)> {
     let shown =
         |r: Result<i64, StoreError>| r.map_or_else(|_| "an error".to_owned(), |n| n.to_string());
@@ -2574,7 +2717,7 @@ async fn the_backends_agree_on_edge_inputs() {
 
 /// The one disagreement left, kept visible: `--ignored` runs it.
 #[tokio::test]
-#[ignore = "SQLite folds only ASCII letters: a folded search column is to come"]
+#[ignore = "SQLite folds only ASCII letters: segment text conditions and company names are not folded yet"]
 async fn accented_letters_fold_alike_on_both_backends() {
     let Some(url) =
         candor_store::testing::fresh_pg_url("accented_letters_fold_alike_on_both_backends").await

@@ -47,10 +47,15 @@ impl PgStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self {
+        let store = Self {
             writer: pool.clone(),
             reader: pool,
-        })
+        };
+        // Search is not worth refusing to start for: a failure is retried next time.
+        if let Err(e) = sql::contacts::index_missing_terms(&store).await {
+            tracing::warn!(error = %e, "contacts written before search were not all indexed");
+        }
+        Ok(store)
     }
 
     pub async fn close(&self) {

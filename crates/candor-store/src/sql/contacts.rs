@@ -80,17 +80,91 @@ pub(super) fn bind_company<'q>(
         .bind(r.updated_at)
 }
 
-/// Writes a contact's row inside `tx` (`INSERT_CONTACT` or `UPDATE_CONTACT`).
+/// Writes a contact's row inside `tx` (`INSERT_CONTACT` or `UPDATE_CONTACT`), with the
+/// terms staff search finds it by.
 pub(super) async fn write_contact_in(
     tx: &mut Tx<'_>,
     sql: &'static str,
     c: &Contact,
     email_hash: Option<&str>,
 ) -> std::result::Result<u64, sqlx::Error> {
-    bind_contact(sqlx::query(sql), ContactRow::of(c), email_hash)
+    let n = bind_contact(sqlx::query(sql), ContactRow::of(c), email_hash)
         .execute(&mut **tx)
-        .await
-        .map(|done| done.rows_affected())
+        .await?
+        .rows_affected();
+    if n > 0 {
+        index_terms_in(tx, c, sql == INSERT_CONTACT).await?;
+    }
+    Ok(n)
+}
+
+/// Writes a contact's search terms (O1), replacing those it had unless it is `fresh`.
+pub(super) async fn index_terms_in(
+    tx: &mut Tx<'_>,
+    c: &Contact,
+    fresh: bool,
+) -> std::result::Result<(), sqlx::Error> {
+    if !fresh {
+        sqlx::query("DELETE FROM contact_term WHERE contact_id = $1")
+            .bind(Id(c.id))
+            .execute(&mut **tx)
+            .await?;
+    }
+    let terms = candor_domain::search::terms(&c.data);
+    if terms.is_empty() {
+        return Ok(());
+    }
+    let mut q = Builder::new("INSERT INTO contact_term (term, field, contact_id) ");
+    q.push_values(&terms, |mut b, (field, term)| {
+        b.push_bind(term.clone())
+            .push_bind(field.as_str())
+            .push_bind(Id(c.id));
+    });
+    q.push(" ON CONFLICT DO NOTHING");
+    q.build().persistent(false).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Gives the contacts written before search existed their terms (once, after the
+/// migration that made the table asks for it); restartable, as terms are written
+/// idempotently. How many contacts were indexed.
+pub(crate) async fn index_missing_terms(store: &Store) -> Result<u64> {
+    let pending: Option<i64> = sqlx::query_scalar("SELECT pending FROM contact_term_backfill")
+        .fetch_optional(&store.reader)
+        .await?;
+    if pending.unwrap_or(0) == 0 {
+        return Ok(0);
+    }
+    let mut after: Option<Id> = None;
+    let mut n = 0u64;
+    loop {
+        let mut q = Builder::new(format!("SELECT {} FROM contact", ContactRow::COLUMNS));
+        if let Some(a) = &after {
+            q.push(" WHERE id > ").push_bind(*a);
+        }
+        q.push(" ORDER BY id LIMIT 1000");
+        let rows: Vec<ContactRow> = q.build_query_as().fetch_all(&store.reader).await?;
+        let Some(last) = rows.last().map(|r| Id(r.id.0)) else {
+            break;
+        };
+        let mut tx = store.write().await?;
+        for r in rows {
+            let c = r.into_contact()?;
+            index_terms_in(&mut tx, &c, true).await?;
+            n += 1;
+        }
+        tx.commit().await?;
+        after = Some(last);
+        if n % 100_000 == 0 {
+            tracing::info!(contacts = n, "indexing contacts for search");
+        }
+    }
+    let mut tx = store.write().await?;
+    sqlx::query("UPDATE contact_term_backfill SET pending = 0")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 impl Store {
@@ -329,6 +403,43 @@ impl crate::face::Contacts for Store {
         found.into_iter().map(ContactRow::into_contact).collect()
     }
 
+    /// The first contacts a search finds, by name: the longest word drives the scan
+    /// of the terms' index, the others check the contacts it finds.
+    async fn search(&self, s: &crate::model::Search, limit: u32) -> Result<Vec<Contact>> {
+        let Some((first, rest)) = s.words.split_first() else {
+            return Ok(Vec::new());
+        };
+        if s.fields.is_empty() {
+            return Ok(Vec::new());
+        }
+        let fields = fields_in(s);
+        let mut q = Builder::new(format!(
+            "SELECT {} FROM contact WHERE id IN (SELECT t.contact_id FROM contact_term t \
+             WHERE t.field IN ({fields}) AND t.term >= ",
+            ContactRow::COLUMNS
+        ));
+        q.push_bind(first.clone())
+            .push(" AND t.term < ")
+            .push_bind(candor_domain::search::upper_bound(first));
+        for w in rest {
+            q.push(format!(
+                " AND EXISTS (SELECT 1 FROM contact_term u WHERE u.contact_id = t.contact_id \
+                 AND u.field IN ({fields}) AND u.term >= "
+            ))
+            .push_bind(w.clone())
+            .push(" AND u.term < ")
+            .push_bind(candor_domain::search::upper_bound(w))
+            .push(")");
+        }
+        // A contact may match by several terms: enough rows to fill the page.
+        q.push(" LIMIT ")
+            .push_bind(i64::from(limit) * 4)
+            .push(") ORDER BY last_name, first_name, id LIMIT ")
+            .push_bind(i64::from(limit));
+        let found: Vec<ContactRow> = q.build_query_as().fetch_all(&self.reader).await?;
+        found.into_iter().map(ContactRow::into_contact).collect()
+    }
+
     async fn count_matching(&self, filter: &ContactFilter) -> Result<i64> {
         let mut q = Builder::new("SELECT COUNT(*) FROM contact WHERE 1 = 1");
         push_filter(&mut q, filter);
@@ -423,16 +534,18 @@ fn push_filter(q: &mut Builder<'_>, filter: &ContactFilter) {
     if let Some(h) = &filter.email_hash {
         q.push(" AND email_hash = ").push_bind(h.clone());
     }
-    let like = dialect::ILIKE;
     if let Some(n) = &filter.name_prefix {
-        let pattern = format!("{}%", crate::model::like_escape(n));
-        q.push(format!(" AND (last_name {like} "))
-            .push_bind(pattern.clone())
-            .push(format!(" ESCAPE '\\' OR first_name {like} "))
-            .push_bind(pattern)
-            .push(" ESCAPE '\\')");
+        let names = crate::model::Search {
+            words: candor_domain::search::query(n),
+            fields: vec![candor_domain::search::TermField::Name],
+        };
+        push_search(q, &names, "id");
+    }
+    if let Some(s) = &filter.search {
+        push_search(q, s, "id");
     }
     if let Some(n) = &filter.company_name {
+        let like = dialect::ILIKE;
         let pattern = format!("%{}%", crate::model::like_escape(n));
         q.push(format!(
             " AND company_id IN (SELECT id FROM company WHERE name {like} "
@@ -440,4 +553,32 @@ fn push_filter(q: &mut Builder<'_>, filter: &ContactFilter) {
         .push_bind(pattern)
         .push(" ESCAPE '\\')");
     }
+}
+
+/// ` AND {id} IN (…)` for each word of a search: contacts with a term, in a field the
+/// role may search, that the word starts.
+fn push_search(q: &mut Builder<'_>, s: &crate::model::Search, id: &str) {
+    if s.fields.is_empty() || s.words.is_empty() {
+        q.push(" AND 1 = 0");
+        return;
+    }
+    let fields = fields_in(s);
+    for w in &s.words {
+        q.push(format!(
+            " AND {id} IN (SELECT contact_id FROM contact_term WHERE field IN ({fields}) AND term >= "
+        ))
+        .push_bind(w.clone())
+        .push(" AND term < ")
+        .push_bind(candor_domain::search::upper_bound(w))
+        .push(")");
+    }
+}
+
+/// The searched fields as SQL literals (the enum's own names, never input).
+fn fields_in(s: &crate::model::Search) -> String {
+    s.fields
+        .iter()
+        .map(|f| format!("'{}'", f.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -17,7 +17,7 @@ mod campaigns;
 mod checkpoints;
 mod compliance;
 mod consent;
-mod contacts;
+pub(super) mod contacts;
 mod contracts;
 mod demo;
 mod erasures;

@@ -75,7 +75,12 @@ impl SqliteStore {
             .min_connections(1)
             .connect_with(opts.read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        let store = Self { writer, reader };
+        // Search is not worth refusing to start for: a failure is retried next time.
+        if let Err(e) = sql::contacts::index_missing_terms(&store).await {
+            tracing::warn!(error = %e, "contacts written before search were not all indexed");
+        }
+        Ok(store)
     }
 
     pub async fn close(&self) {

@@ -162,10 +162,14 @@ pub struct ContactListParams {
     company_id: Option<String>,
     /// Exact email (matched through its keyed hash); needs read access to `email`.
     email: Option<String>,
-    /// Start of the first or the last name, any case.
+    /// Words that each start a word of the first or last name, any case, accents or not.
     name: Option<String>,
     /// Part of the company's name, any case.
     company: Option<String>,
+    /// Search words, any case, accents or not: each must start a word of the contact's
+    /// names, their email (whole or a part) or their phone's digits (any format), in
+    /// the fields the role may read ("helene lef", "lefevre@exa", "06 12 34").
+    q: Option<String>,
     /// The `next_cursor` of the previous page.
     after: Option<Uuid>,
     /// 1 to 200, default 50.
@@ -190,6 +194,7 @@ pub async fn list_contacts(
         email: p.email,
         name: p.name,
         company: p.company,
+        q: p.q,
         after: p.after.map(|a| a.to_string()),
         limit: p.limit,
     };

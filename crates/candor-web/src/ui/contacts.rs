@@ -65,8 +65,7 @@ fn title(t: &Texts, view: &Map<String, Value>) -> String {
 
 #[derive(Deserialize, Default)]
 pub struct ListParams {
-    name: Option<String>,
-    email: Option<String>,
+    q: Option<String>,
     company: Option<String>,
     kind: Option<String>,
     after: Option<String>,
@@ -107,8 +106,7 @@ fn readable(t: &Texts, key: &str, value: String) -> String {
 #[template(path = "contacts.html")]
 struct ContactsPage {
     c: Chrome,
-    q_name: String,
-    q_email: String,
+    q_search: String,
     q_company: String,
     q_kind: String,
     show_email: bool,
@@ -138,8 +136,7 @@ pub async fn list(
     let role = staff.actor.role;
     let q = ListQuery {
         kind: blank_none(&p.kind),
-        email: blank_none(&p.email),
-        name: blank_none(&p.name),
+        q: blank_none(&p.q),
         company: blank_none(&p.company),
         after: blank_none(&p.after),
         limit: Some(25),
@@ -160,8 +157,7 @@ pub async fn list(
         Err(e) => return app_error(staff.t(), e),
     };
     render(&ContactsPage {
-        q_name: p.name.unwrap_or_default(),
-        q_email: p.email.unwrap_or_default(),
+        q_search: p.q.unwrap_or_default(),
         q_company: p.company.unwrap_or_default(),
         q_kind: p.kind.unwrap_or_default(),
         show_email: cat.can_read(role, Entity::Contact, "email"),
@@ -178,12 +174,61 @@ pub async fn list(
     })
 }
 
+/// The header's search, as you type (O1): the first contacts found, by name, with a
+/// link to the whole list of matches. Without htmx, the list itself.
+#[derive(Template)]
+#[template(path = "search_results.html")]
+struct SearchResults {
+    c: Chrome,
+    rows: Vec<Row>,
+    error: Option<String>,
+    all: String,
+}
+
+/// Contacts shown in the header's results.
+const QUICK: u32 = 8;
+
+#[derive(Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+}
+
+pub async fn quick_search(
+    State(app): State<Candor>,
+    staff: Staff,
+    headers: axum::http::HeaderMap,
+    Query(p): Query<SearchParams>,
+) -> Response {
+    let q = p.q.unwrap_or_default();
+    let all = format!("/contacts?q={}", percent(q.trim()));
+    if !headers.contains_key("hx-request") {
+        return Redirect::to(&all).into_response();
+    }
+    if q.trim().is_empty() {
+        return axum::response::Html("").into_response();
+    }
+    let t = staff.t();
+    let (rows, error) = match app
+        .search_contacts(&staff.actor, &q, QUICK, "GET /search")
+        .await
+    {
+        Ok(found) => (found.iter().map(|v| Row::of(t, v)).collect(), None),
+        Err(AppError::Invalid(errs)) => (Vec::new(), Some(super::field_errors(t, &errs).join("; "))),
+        Err(e) => return app_error(t, e),
+    };
+    render(&SearchResults {
+        rows,
+        error,
+        all,
+        c: staff.chrome,
+    })
+}
+
 impl ContactsPage {
     /// The query string of the next page: the same search, after the last row.
     fn next_query(&self, after: &str) -> String {
         let mut s = url_pairs(&[
-            ("name", &self.q_name),
-            ("email", &self.q_email),
+            ("q", &self.q_search),
             ("company", &self.q_company),
             ("kind", &self.q_kind),
         ]);

@@ -26,8 +26,11 @@ texts! {
     logged_out: "You are signed out; your session is deleted.", "Vous êtes déconnecté ; votre session est supprimée.";
     expired: "Your session ended; sign in again.", "Votre session a pris fin ; reconnectez-vous.";
     search: "Search", "Rechercher";
-    search_name: "Name starts with", "Le nom commence par";
-    search_email: "Exact email", "E-mail exact";
+    search_words: "Name, email or phone", "Nom, e-mail ou téléphone";
+    search_hint: "Any case, with or without accents: “helene lef”, “lefevre@”, “06 12 34”.", "Majuscules et accents indifférents : « helene lef », « lefevre@ », « 06 12 34 ».";
+    search_contacts: "Search contacts", "Rechercher un contact";
+    search_placeholder: "Find a contact…", "Trouver un contact…";
+    search_all: "All the contacts found", "Tous les contacts trouvés";
     search_company: "Company name contains", "Le nom de l'entreprise contient";
     kind: "Kind", "Type";
     any: "Any", "Tous";

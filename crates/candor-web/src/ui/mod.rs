@@ -58,6 +58,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/logout", post(auth::logout))
         .route("/language", post(auth::language))
         .route("/contacts", get(contacts::list).post(contacts::create))
+        .route("/search", get(contacts::quick_search))
         .route("/contacts/new", get(contacts::new_contact))
         .route("/contacts/{id}", get(contacts::show).post(contacts::update))
         .route("/contacts/{id}/edit", get(contacts::edit))
