@@ -478,6 +478,10 @@ pub trait Bench: Send + Sync {
 
     async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>>;
 
+    /// The baseline of `candor bench search`: contacts whose "first last" name holds
+    /// `pattern` (a `LIKE` pattern, lower case), by a scan of the table, no index.
+    async fn scan_names(&self, pattern: &str, limit: u32) -> Result<Vec<Uuid>>;
+
     /// The raw baseline of `candor bench erase`: the person's rows deleted from every
     /// table the registry names, contact last, in one transaction, with nothing
     /// recorded, held or sealed; how many rows went.

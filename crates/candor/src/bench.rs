@@ -106,6 +106,20 @@ pub enum BenchCommand {
         #[arg(long)]
         postgres: Option<String>,
     },
+    /// The header's contact search (names, email, phone) through the application,
+    /// audited, as percentiles, against a scan of the names without an index.
+    Search {
+        /// Demo contacts in the database.
+        #[arg(long, default_value_t = 1_000_000)]
+        contacts: u64,
+        /// Queries searched (made from sampled contacts).
+        #[arg(long, default_value_t = 2_000)]
+        queries: u32,
+        /// A PostgreSQL server URL (a database is created on it and dropped after);
+        /// by default a SQLite file in a temporary directory.
+        #[arg(long)]
+        postgres: Option<String>,
+    },
     /// A newsletter audience (allowed ids and exclusions per rule) against hand-written SQL.
     Audience {
         /// Demo contacts in the database.
@@ -131,6 +145,11 @@ pub async fn run(c: BenchCommand) -> Result<()> {
             batch,
         } => import(contacts, postgres, batch).await,
         BenchCommand::Audience { contacts, postgres } => audience(contacts, postgres).await,
+        BenchCommand::Search {
+            contacts,
+            queries,
+            postgres,
+        } => crate::bench_search::run(contacts, queries, postgres).await,
         BenchCommand::Export {
             contacts,
             events,

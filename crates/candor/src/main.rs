@@ -3,6 +3,7 @@
 mod bench;
 mod bench_checkpoint;
 mod bench_erase;
+mod bench_search;
 mod bench_export;
 mod config;
 mod import;

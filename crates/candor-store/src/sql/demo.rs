@@ -121,6 +121,18 @@ impl crate::face::Bench for Store {
         Ok(ids.into_iter().map(|i| i.0.to_string()).collect())
     }
 
+    async fn scan_names(&self, pattern: &str, limit: u32) -> Result<Vec<Uuid>> {
+        let ids: Vec<Id> = sqlx::query_scalar(
+            "SELECT id FROM contact \
+             WHERE lower(COALESCE(first_name, '') || ' ' || last_name) LIKE $1 LIMIT $2",
+        )
+        .bind(pattern)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(ids.into_iter().map(|i| i.0).collect())
+    }
+
     async fn raw_erase(&self, subject: Uuid) -> Result<u64> {
         let mut tx = self.write().await?;
         let mut n = 0;
