@@ -5,8 +5,8 @@ use candor_domain::audit::{AccessEvent, AuditAction};
 use candor_domain::catalogue::{Catalogue, Entity};
 use candor_domain::contact::{Contact, ContactKind, ContactPatch};
 use candor_domain::personal::{search_term, Email};
-use candor_domain::Role;
 use candor_domain::search::TermField;
+use candor_domain::Role;
 use candor_store::{ContactFilter, Page, Search};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -16,6 +16,9 @@ pub type ContactView = Map<String, Value>;
 
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
+
+/// The most matches of a search the list counts (beyond: "more than").
+pub use candor_store::SEARCH_COUNT_CAP;
 
 /// The list's query, as received (text), parsed here so errors name the parameter.
 #[derive(Debug, Default, Clone)]

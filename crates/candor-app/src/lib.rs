@@ -21,6 +21,7 @@ pub mod demo;
 pub mod erasure;
 mod error;
 pub mod export;
+pub mod history;
 pub mod import;
 pub mod jobs;
 pub mod keys;

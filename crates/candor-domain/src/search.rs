@@ -197,7 +197,13 @@ mod tests {
     #[test]
     fn phones_are_found_in_any_format() {
         let h = helene();
-        for q in ["06 12 34", "0612345678", "+33 6 12 34 56 78", "33612", "06.12.34"] {
+        for q in [
+            "06 12 34",
+            "0612345678",
+            "+33 6 12 34 56 78",
+            "33612",
+            "06.12.34",
+        ] {
             assert!(matches(&h, q), "{q}");
         }
         assert!(!matches(&h, "06 99"));

@@ -70,7 +70,9 @@ pub trait Contacts: Send + Sync {
     async fn list(&self, filter: &ContactFilter, page: Page) -> Result<Vec<Contact>>;
 
     async fn count(&self) -> Result<i64>;
-    /// How many contacts the filter matches (the back office's list says it).
+    /// How many contacts the filter matches (the back office's list says it); with a
+    /// search, counted up to `SEARCH_COUNT_CAP + 1` only (a short word may match a
+    /// good part of the base, and "more than 10,000" is what the reader needs then).
     async fn count_matching(&self, filter: &ContactFilter) -> Result<i64>;
 
     /// The first contacts a staff search finds (O1), by last then first name.
@@ -123,6 +125,10 @@ pub trait Audit: Send + Sync {
     async fn append(&self, events: Vec<AccessEvent>) -> Result<Vec<AuditEntry>>;
 
     async fn list(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// A subject's entries that changed their data (created, updated, deleted),
+    /// newest first: the contact record's history of changes.
+    async fn changes(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>>;
 
     async fn verify(&self) -> Result<VerifyReport>;
 
@@ -278,6 +284,9 @@ pub trait Outbox: Send + Sync {
     async fn list(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
 
     async fn entry(&self, id: Uuid) -> Result<Option<OutboxEntry>>;
+
+    /// The messages to one person, newest first (the contact record's history).
+    async fn of_subject(&self, subject: Uuid, limit: u32) -> Result<Vec<OutboxEntry>>;
 }
 
 /// Contracts and the contacts they cover.
@@ -329,6 +338,9 @@ pub trait Orders: Send + Sync {
 pub trait Activity: Send + Sync {
     /// Records a digital trace of a contact (an email opened, a link followed).
     async fn record(&self, a: &ActivityRecord) -> Result<()>;
+
+    /// A contact's newest traces first (the contact record's history).
+    async fn of_subject(&self, subject: Uuid, limit: u32) -> Result<Vec<ActivityRecord>>;
 }
 
 /// Staff accounts.
@@ -478,8 +490,9 @@ pub trait Bench: Send + Sync {
 
     async fn sample_contact_ids(&self, n: u32) -> Result<Vec<String>>;
 
-    /// The baseline of `candor bench search`: contacts whose "first last" name holds
-    /// `pattern` (a `LIKE` pattern, lower case), by a scan of the table, no index.
+    /// The baseline of `candor bench search`: the first contacts by name whose "first
+    /// last" name holds `pattern` (a `LIKE` pattern, lower case), by a scan of the
+    /// table and a sort, no index.
     async fn scan_names(&self, pattern: &str, limit: u32) -> Result<Vec<Uuid>>;
 
     /// The raw baseline of `candor bench erase`: the person's rows deleted from every

@@ -31,6 +31,9 @@ pub struct ContactFilter {
     pub search: Option<Search>,
 }
 
+/// The most matches of a search that are counted: beyond it, the list says "more than".
+pub const SEARCH_COUNT_CAP: i64 = 10_000;
+
 /// A staff search: the query's words (`candor_domain::search::query`) and the fields
 /// the reader's role may search.
 #[derive(Debug, Clone, Default)]

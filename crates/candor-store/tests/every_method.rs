@@ -2308,8 +2308,8 @@ async fn bench(store: &Store) {
 /// imported) and go with it; every word must start a term of a searchable field; the
 /// list's filter and count agree with the quick search.
 async fn search(store: &Store) {
-    use candor_domain::search::{query, TermField};
     use candor_domain::personal::Phone;
+    use candor_domain::search::{query, TermField};
     let find = |q: &str, fields: &[TermField]| {
         let s = candor_store::Search {
             words: query(q),
@@ -2356,7 +2356,10 @@ async fn search(store: &Store) {
     assert!(find("06 12 34", &[TermField::Name, TermField::Email])
         .await
         .is_empty());
-    assert_eq!(find("h.lefevre@exemple-search", &[TermField::Email]).await, vec![h.id]);
+    assert_eq!(
+        find("h.lefevre@exemple-search", &[TermField::Email]).await,
+        vec![h.id]
+    );
     assert!(find("helene", &[]).await.is_empty());
 
     // The list's filter and count read the same terms.
@@ -2367,7 +2370,11 @@ async fn search(store: &Store) {
         }),
         ..Default::default()
     };
-    let listed = store.contacts().list(&filter, page(None, 10)).await.unwrap();
+    let listed = store
+        .contacts()
+        .list(&filter, page(None, 10))
+        .await
+        .unwrap();
     assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), vec![h.id]);
     assert_eq!(store.contacts().count_matching(&filter).await.unwrap(), 1);
 
@@ -2611,7 +2618,12 @@ async fn terms_are_written_at_open(url: &str) {
     // Done once: terms lost later are not written again at the next open.
     raw("DELETE FROM contact_term").await;
     let store = Store::open_url(url).await.unwrap();
-    assert!(store.contacts().search(&words(), 5).await.unwrap().is_empty());
+    assert!(store
+        .contacts()
+        .search(&words(), 5)
+        .await
+        .unwrap()
+        .is_empty());
     store.close().await;
 }
 

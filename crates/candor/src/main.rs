@@ -3,8 +3,8 @@
 mod bench;
 mod bench_checkpoint;
 mod bench_erase;
-mod bench_search;
 mod bench_export;
+mod bench_search;
 mod config;
 mod import;
 mod requests_cli;

@@ -118,7 +118,65 @@ async fn listing_logs_one_audit_entry_per_contact_shown(t: TestApp) {
     }
 }
 
+/// `q` finds contacts by any word of their names, their email or part of it, their
+/// phone in any format, without case or accents, in the fields the role may read;
+/// words that leave nothing to search are refused, naming the parameter.
+async fn q_searches_names_emails_and_phones(t: TestApp) {
+    let helene = t
+        .contact(
+            json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Lefèvre",
+            "email": "helene.lefevre@example.fr", "phone": "+33 6 12 34 56 78"}),
+        )
+        .await;
+    let mathis = t
+        .contact(
+            json!({"kind": "b2c", "first_name": "Mathis", "last_name": "Durand",
+            "email": "m.durand@example.com"}),
+        )
+        .await;
+    let ids = |p: Value| -> Vec<String> {
+        p["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for q in [
+        "helene%20lef",
+        "LEFEVRE",
+        "lef%C3%A8vre%20h%C3%A9l%C3%A8ne",
+        "helene.lefevre%40ex",
+        "06%2012%2034",
+        "0612345678",
+    ] {
+        assert_eq!(
+            ids(page(&t, Role::Sales, &format!("q={q}")).await),
+            [helene.clone()],
+            "{q}"
+        );
+    }
+    assert_eq!(
+        ids(page(&t, Role::Sales, "q=mathis%20durand").await),
+        [mathis.clone()]
+    );
+    assert_eq!(ids(page(&t, Role::Sales, "q=example").await).len(), 2);
+    assert!(ids(page(&t, Role::Sales, "q=helene%20durand").await).is_empty());
+    // Marketing may not read emails: an address is not searched for it, names are.
+    assert!(ids(page(&t, Role::Marketing, "q=m.durand%40example").await).is_empty());
+    assert_eq!(ids(page(&t, Role::Marketing, "q=durand").await), [mathis]);
+    expect_error(
+        t.get(Role::Sales, "/api/v1/contacts?q=%20-%20").await,
+        422,
+        "invalid_field",
+        Some("q"),
+        Some("search_words"),
+    )
+    .await;
+}
+
 on_both_backends!(
+    q_searches_names_emails_and_phones,
     the_cursor_walks_every_contact_once,
     filters_by_kind_company_and_email,
     a_role_may_not_filter_on_a_field_it_may_not_read,

@@ -970,7 +970,156 @@ async fn staff_record_nothing_more_in_one_step(t: TestApp) {
     );
 }
 
+/// The header's search finds as you type (O1): a full name typed without accents, in
+/// the reader's language, linked to the record, with the whole list a click away;
+/// without htmx the form goes to that list.
+async fn the_header_search_finds_as_you_type(t: TestApp) {
+    t.staff_accounts(common::STAFF_PASSWORD).await;
+    let helene = t
+        .contact(
+            serde_json::json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Lefèvre",
+            "email": "helene.lefevre@example.fr", "phone": "06 12 34 56 78", "locale": "fr"}),
+        )
+        .await;
+    t.contact(serde_json::json!({"kind": "b2c", "first_name": "Mathis", "last_name": "Durand", "locale": "fr"}))
+        .await;
+    let mut v = common::signed_in(&t, Role::Sales).await;
+    let fragment = |v: &Visitor, q: &str| {
+        let req = v
+            .http
+            .get(format!("{}/search?q={q}", v.base))
+            .header("HX-Request", "true")
+            .header("Cookie", v.cookie.clone().unwrap_or_default());
+        async move { req.send().await.unwrap() }
+    };
+    for q in [
+        "helene%20lef",
+        "LEFEVRE",
+        "helene.lefevre%40",
+        "06%2012%2034",
+    ] {
+        let res = fragment(&v, q).await;
+        assert_eq!(res.status(), StatusCode::OK, "{q}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!("href=\"/contacts/{helene}\"")),
+            "{q}: {html}"
+        );
+        assert!(!html.contains("Durand"), "{q}: {html}");
+        assert!(html.contains("Tous les contacts trouvés"), "{html}");
+    }
+    let none = fragment(&v, "zzz").await.text().await.unwrap();
+    assert!(none.contains("Aucun résultat."), "{none}");
+    let bad = fragment(&v, "%20-%20").await.text().await.unwrap();
+    assert!(
+        bad.contains("Recherche : doit contenir une lettre ou un chiffre"),
+        "{bad}"
+    );
+    // The box is in every page's header; without htmx, the list of matches.
+    let page = v.get("/contacts").await.text().await.unwrap();
+    assert!(page.contains("id=\"find-q\""), "{page}");
+    let res = v.get("/search?q=helene%20lef").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/contacts?q=helene%20lef");
+    let list = v
+        .get("/contacts?q=helene%20lef")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("Lefèvre"), "{list}");
+    assert!(!list.contains("Durand"), "{list}");
+    assert!(
+        list.contains("<strong>1</strong> contact(s) trouvé(s)"),
+        "{list}"
+    );
+}
+
+/// The contact record shows the orders, contracts and history Candor holds (O1), to
+/// the roles that may read them: a change names who made it and which fields.
+async fn the_contact_record_shows_orders_contracts_and_history(t: TestApp) {
+    t.staff_accounts(common::STAFF_PASSWORD).await;
+    let id = t
+        .contact(
+            serde_json::json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Lefèvre",
+            "email": "helene.record@example.fr", "locale": "fr"}),
+        )
+        .await;
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/orders"),
+            &serde_json::json!({"currency": "EUR", "ordered_at": "2026-11-02T10:00:00Z", "lines": [
+                {"description": "Abonnement annuel", "quantity": 1, "unit_price_cents": 123450}]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/contracts"),
+            &serde_json::json!({"reference": "CTR-2026-7", "starts_on": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = t
+        .patch(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}"),
+            &serde_json::json!({"city": "Lyon"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut v = common::signed_in(&t, Role::Sales).await;
+    let html = v
+        .get(&format!("/contacts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("id=\"orders-title\">Commandes"), "{html}");
+    assert!(html.contains("1\u{202f}234,50 EUR"), "{html}");
+    assert!(
+        html.contains("CTR-2026-7") && html.contains("en cours"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"history-title\">Historique"), "{html}");
+    assert!(html.contains("Modifié par"), "{html}");
+    assert!(
+        html.contains("Ville"),
+        "the changed field by its label: {html}"
+    );
+    // Marketing reads neither orders nor contracts: the sections are not there.
+    let mut m = common::signed_in(&t, Role::Marketing).await;
+    let html = m
+        .get(&format!("/contacts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("id=\"orders-title\""), "{html}");
+    assert!(!html.contains("CTR-2026-7"), "{html}");
+    assert!(html.contains("id=\"history-title\""), "{html}");
+    // In English, the same record in English words.
+    let csrf = v.csrf("/contacts").await;
+    v.post(
+        "/language",
+        &[("csrf", &csrf), ("locale", "en"), ("back", "/contacts")],
+    )
+    .await;
+    let html = v
+        .get(&format!("/contacts/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("EUR 1,234.50"), "{html}");
+    assert!(html.contains("Changed by"), "{html}");
+}
+
 on_both_backends!(
+    the_header_search_finds_as_you_type,
+    the_contact_record_shows_orders_contracts_and_history,
     staff_record_nothing_more_in_one_step,
     an_unknown_address_gets_a_page,
     staff_read_their_roles_reasons,

@@ -561,7 +561,11 @@ async fn an_erasure_request_is_answered_by_erasing(t: TestApp) {
     assert_eq!(t.count("SELECT COUNT(*) FROM erasure").await, erasures);
     let again = erased_step().await;
     assert_eq!(again.len(), 1);
-    assert_eq!(again[0].detail["told_by_email"], true, "{:?}", again[0].detail);
+    assert_eq!(
+        again[0].detail["told_by_email"], true,
+        "{:?}",
+        again[0].detail
+    );
     assert_eq!(again[0].detail["erasure"], first[0].detail["erasure"]);
 }
 

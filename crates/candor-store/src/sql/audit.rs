@@ -173,6 +173,19 @@ impl crate::face::Audit for Store {
         found.into_iter().map(entry).collect()
     }
 
+    async fn changes(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_entry WHERE subject_id = $1 \
+             AND action IN ('create', 'update', 'delete') ORDER BY seq DESC LIMIT $2"
+        );
+        let found: Vec<EntryRow> = sqlx::query_as(&sql)
+            .bind(Id(subject))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?;
+        found.into_iter().map(entry).collect()
+    }
+
     /// Checks every subject's chain against its head; streams, so memory stays flat.
     async fn verify(&self) -> Result<VerifyReport> {
         super::verify_chains(

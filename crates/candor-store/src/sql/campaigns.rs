@@ -373,4 +373,25 @@ impl crate::face::Activity for Store {
     async fn record(&self, a: &ActivityRecord) -> Result<()> {
         insert_activity(&self.writer, a).await
     }
+
+    async fn of_subject(&self, subject: Uuid, limit: u32) -> Result<Vec<ActivityRecord>> {
+        let rows: Vec<(Id, Id, String, Ts, String)> = sqlx::query_as(
+            "SELECT id, contact_id, kind, at, detail FROM activity WHERE contact_id = $1 \
+             ORDER BY at DESC, id DESC LIMIT $2",
+        )
+        .bind(Id(subject))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, contact, kind, at, detail)| ActivityRecord {
+                id: id.0,
+                contact_id: contact.0,
+                kind,
+                at: at.0,
+                detail,
+            })
+            .collect())
+    }
 }

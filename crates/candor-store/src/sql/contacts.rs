@@ -441,8 +441,18 @@ impl crate::face::Contacts for Store {
     }
 
     async fn count_matching(&self, filter: &ContactFilter) -> Result<i64> {
-        let mut q = Builder::new("SELECT COUNT(*) FROM contact WHERE 1 = 1");
+        let searched = filter.search.is_some() || filter.name_prefix.is_some();
+        let mut q = Builder::new(if searched {
+            "SELECT COUNT(*) FROM (SELECT 1 FROM contact WHERE 1 = 1"
+        } else {
+            "SELECT COUNT(*) FROM contact WHERE 1 = 1"
+        });
         push_filter(&mut q, filter);
+        if searched {
+            q.push(" LIMIT ")
+                .push_bind(crate::model::SEARCH_COUNT_CAP + 1)
+                .push(") AS found");
+        }
         Ok(q.build_query_scalar().fetch_one(&self.reader).await?)
     }
 

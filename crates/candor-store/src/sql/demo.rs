@@ -124,7 +124,8 @@ impl crate::face::Bench for Store {
     async fn scan_names(&self, pattern: &str, limit: u32) -> Result<Vec<Uuid>> {
         let ids: Vec<Id> = sqlx::query_scalar(
             "SELECT id FROM contact \
-             WHERE lower(COALESCE(first_name, '') || ' ' || last_name) LIKE $1 LIMIT $2",
+             WHERE lower(COALESCE(first_name, '') || ' ' || last_name) LIKE $1 \
+             ORDER BY last_name, first_name LIMIT $2",
         )
         .bind(pattern)
         .bind(i64::from(limit))

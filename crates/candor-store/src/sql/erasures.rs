@@ -439,8 +439,9 @@ impl crate::face::Erasures for Store {
             super::outbox::queue_in(&mut tx, m).await?;
         }
         if !plan.suppress.is_empty() {
-            let mut q =
-                super::Builder::new("INSERT INTO suppression (hash, kind, erasure_id, created_at) ");
+            let mut q = super::Builder::new(
+                "INSERT INTO suppression (hash, kind, erasure_id, created_at) ",
+            );
             q.push_values(&plan.suppress, |mut b, (hash, kind)| {
                 b.push_bind(hash.clone())
                     .push_bind(*kind)
@@ -469,12 +470,11 @@ impl crate::face::Erasures for Store {
     }
 
     async fn by_reason(&self, reason: &str) -> Result<Option<(Erasure, bool)>> {
-        let row: Option<(i64,)> = sqlx::query_as(
-            "SELECT told FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1",
-        )
-        .bind(reason)
-        .fetch_optional(&self.reader)
-        .await?;
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT told FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1")
+                .bind(reason)
+                .fetch_optional(&self.reader)
+                .await?;
         let Some((told,)) = row else { return Ok(None) };
         let row: Row = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM erasure WHERE reason = $1 ORDER BY seq LIMIT 1"

@@ -297,6 +297,18 @@ impl crate::face::Outbox for Store {
         Ok(rows.into_iter().map(OutboxEntry::from).collect())
     }
 
+    async fn of_subject(&self, subject: Uuid, limit: u32) -> Result<Vec<OutboxEntry>> {
+        let rows: Vec<EntryRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM outbox WHERE subject_id = $1 \
+             ORDER BY created_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(Id(subject))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(OutboxEntry::from).collect())
+    }
+
     async fn entry(&self, id: Uuid) -> Result<Option<OutboxEntry>> {
         let row: Option<EntryRow> =
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"))

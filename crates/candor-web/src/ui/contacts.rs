@@ -166,7 +166,17 @@ pub async fn list(
             .field(Entity::Contact, "last_name")
             .is_some_and(|f| f.can_write(role)),
         rows,
-        total: total.map(|n| super::i18n::grouped(staff.t(), n)),
+        total: total.map(|n| {
+            if n > candor_app::contacts::SEARCH_COUNT_CAP {
+                format!(
+                    "{} {}",
+                    staff.t().more_than,
+                    super::i18n::grouped(staff.t(), candor_app::contacts::SEARCH_COUNT_CAP)
+                )
+            } else {
+                super::i18n::grouped(staff.t(), n)
+            }
+        }),
         error,
         next,
         paged: p.after.is_some(),
@@ -213,7 +223,9 @@ pub async fn quick_search(
         .await
     {
         Ok(found) => (found.iter().map(|v| Row::of(t, v)).collect(), None),
-        Err(AppError::Invalid(errs)) => (Vec::new(), Some(super::field_errors(t, &errs).join("; "))),
+        Err(AppError::Invalid(errs)) => {
+            (Vec::new(), Some(super::field_errors(t, &errs).join("; ")))
+        }
         Err(e) => return app_error(t, e),
     };
     render(&SearchResults {
@@ -311,6 +323,10 @@ struct ContactPage {
     states: Vec<StateRow>,
     never_asked: Vec<String>,
     events: Vec<EventRow>,
+    /// None when the role may not read orders (or contracts).
+    orders: Option<Vec<super::history::OrderRow>>,
+    contracts: Option<Vec<super::history::ContractRow>>,
+    history: Vec<super::history::HistoryRow>,
     purposes: Vec<Choice>,
     channels: Vec<Choice>,
     sources: Vec<Choice>,
@@ -641,6 +657,12 @@ pub(super) async fn contact_page(
             }
         })
         .collect();
+    let orders = super::history::orders(app, &staff.actor, t, id).await;
+    let contracts = super::history::contracts(app, &staff.actor, t, id).await;
+    let history = match super::history::history(app, &staff.actor, t, id).await {
+        Ok(h) => h,
+        Err(e) => return app_error(t, e),
+    };
     let purposes = super::consent_purposes(&cat, t);
     let channels = Channel::ALL
         .iter()
@@ -675,6 +697,9 @@ pub(super) async fn contact_page(
             states,
             never_asked,
             events,
+            orders,
+            contracts,
+            history,
             purposes,
             channels,
             sources,

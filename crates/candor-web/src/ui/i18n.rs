@@ -26,6 +26,17 @@ texts! {
     logged_out: "You are signed out; your session is deleted.", "Vous êtes déconnecté ; votre session est supprimée.";
     expired: "Your session ended; sign in again.", "Votre session a pris fin ; reconnectez-vous.";
     search: "Search", "Rechercher";
+    more_than: "more than", "plus de";
+    orders: "Orders", "Commandes";
+    none_yet: "None yet.", "Aucun pour l'instant.";
+    order_date: "Ordered on", "Date de commande";
+    amount: "Amount", "Montant";
+    order_lines: "Lines", "Lignes";
+    reference: "Reference", "Référence";
+    starts_on: "Starts", "Début";
+    ends_on: "Ends", "Fin";
+    history: "History", "Historique";
+    history_help: "Web visits and email events (for the roles that may read tracking), emails sent (for those that may read the address), requests, and changes to the record: who, when, which fields. Newest first, the last 50 of each.", "Visites du site et événements d'e-mail (pour les rôles qui lisent le suivi), e-mails envoyés (pour ceux qui lisent l'adresse), demandes, et modifications de la fiche : qui, quand, quels champs. Les plus récents d'abord, les 50 derniers de chaque sorte.";
     search_words: "Name, email or phone", "Nom, e-mail ou téléphone";
     search_hint: "Any case, with or without accents: “helene lef”, “lefevre@”, “06 12 34”.", "Majuscules et accents indifférents : « helene lef », « lefevre@ », « 06 12 34 ».";
     search_contacts: "Search contacts", "Rechercher un contact";
@@ -643,6 +654,7 @@ pub fn field_label(t: &Texts, field: &str) -> String {
         ["contact"] | ["contact_id"] => word("Contact", "Contact"),
         ["email"] => word("Adresse e-mail", "Email"),
         ["name"] => word("Nom", "Name"),
+        ["q"] => word("Recherche", "Search"),
         ["segment_id"] | ["segment"] => word("Segment", "Segment"),
         ["category"] => word("Catégorie", "Category"),
         ["channel"] => word("Canal", "Channel"),
@@ -671,6 +683,7 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
     }
     let fr = match rule {
         "required" => "ne peut pas être vide",
+        "search_words" => "doit contenir une lettre ou un chiffre",
         "before_discovery" => "ne doit pas être après la découverte",
         "after_discovery" => "ne doit pas être avant la découverte",
         "after_start" => "ne doit pas être avant le début",

@@ -16,6 +16,7 @@ mod compliance;
 mod contacts;
 mod erasure;
 mod governance;
+mod history;
 pub mod i18n;
 mod imports;
 pub(crate) mod limits;

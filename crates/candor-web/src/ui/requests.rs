@@ -27,7 +27,7 @@ pub struct Row {
     urgency: &'static str,
 }
 
-fn kind_word(t: &Texts, k: RequestKind) -> &'static str {
+pub(super) fn kind_word(t: &Texts, k: RequestKind) -> &'static str {
     match k {
         RequestKind::Access => t.rq_access,
         RequestKind::Rectification => t.rq_rectification,
@@ -50,7 +50,7 @@ fn channel_word(t: &Texts, c: RequestChannel) -> &'static str {
     }
 }
 
-fn status_word(t: &Texts, s: RequestStatus) -> &'static str {
+pub(super) fn status_word(t: &Texts, s: RequestStatus) -> &'static str {
     match s {
         RequestStatus::Received => t.rq_received,
         RequestStatus::IdentityVerified => t.rq_identity_verified,
