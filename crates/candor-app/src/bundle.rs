@@ -167,6 +167,8 @@ pub(crate) fn table_title(table: &str, fr: bool) -> Option<&'static str> {
         ("contact", false) => "Your record",
         ("customer_order", true) => "Vos commandes",
         ("customer_order", false) => "Your orders",
+        ("contact_term", true) => "Les mots par lesquels notre équipe vous retrouve (recherche)",
+        ("contact_term", false) => "The words our staff find you by (search)",
         ("activity", true) => "Vos visites et lectures de nos emails",
         ("activity", false) => "Your visits and reads of our emails",
         ("contract", true) => "Vos contrats",

@@ -1765,3 +1765,114 @@ async fn the_dpo_reads_the_dashboard_and_tells_the_people_in_the_browser() {
         .contains("Information des personnes lancée"));
     br.client.clone().close().await.unwrap();
 }
+
+/// O1 as a salesperson does it: types "helene lef" in the header's box (French, 1366
+/// px), picks Hélène Lefèvre among the results as they come, and reads her record: her
+/// orders, her contracts and the history of her record; the same on a phone (390 px)
+/// and in English, without sideways scrolling.
+#[tokio::test]
+async fn a_salesperson_finds_a_contact_from_the_header_and_reads_her_record() {
+    if !available("a_salesperson_finds_a_contact_from_the_header_and_reads_her_record") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let id = t
+        .contact(
+            json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Lefèvre",
+            "email": "helene.lefevre@example.fr", "phone": "06 12 34 56 78", "locale": "fr"}),
+        )
+        .await;
+    t.contact(
+        json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Martin", "locale": "fr"}),
+    )
+    .await;
+    let order = json!({"currency": "EUR", "ordered_at": "2026-03-02T10:00:00Z",
+        "lines": [{"description": "Abonnement", "quantity": 1, "unit_price_cents": 11900}]});
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/orders"),
+            &order,
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{id}/contracts"),
+            &json!({"reference": "CTR-HL-1", "starts_on": "2025-06-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let br = browser().await;
+    let b = &br.client;
+    for (width, lang) in [(1366, "fr"), (390, "fr"), (390, "en")] {
+        b.set_window_size(width, 900).await.unwrap();
+        if width == 1366 {
+            login(b, &t, Role::Sales).await;
+        }
+        if lang == "en" {
+            b.find(Locator::Css("form[action='/language'] button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait()
+                .for_element(Locator::Css("html[lang=en]"))
+                .await
+                .unwrap();
+        }
+        b.goto(&format!("{}/contacts", t.url)).await.unwrap();
+        b.find(Locator::Id("find-q"))
+            .await
+            .unwrap()
+            .send_keys("helene lef")
+            .await
+            .unwrap();
+        let results = wait_for_text(b, "find-results", "Lefèvre").await;
+        assert!(!results.contains("Martin"), "{results}");
+        if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+            let png = b.screenshot().await.unwrap();
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                Path::new(&dir).join(format!("search-{width}-{lang}.png")),
+                png,
+            )
+            .unwrap();
+        }
+        b.find(Locator::Css(&format!(
+            "#find-results a[href='/contacts/{id}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        b.wait().for_element(Locator::Id("orders")).await.unwrap();
+        let (orders, history) = if lang == "fr" {
+            ("119,00 EUR", "Fiche créée par")
+        } else {
+            ("EUR 119.00", "Record created by")
+        };
+        assert!(text_of(b, "#orders").await.contains(orders));
+        assert!(text_of(b, "#contracts").await.contains("CTR-HL-1"));
+        assert!(text_of(b, "#history").await.contains(history));
+        assert!(
+            !overflows(b).await,
+            "the record fits {width} px ({lang}): {}",
+            widest(b).await
+        );
+        if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+            let png = b.screenshot().await.unwrap();
+            std::fs::write(
+                Path::new(&dir).join(format!("record-{width}-{lang}.png")),
+                png,
+            )
+            .unwrap();
+        }
+    }
+    br.client.clone().close().await.unwrap();
+}

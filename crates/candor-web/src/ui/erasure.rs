@@ -62,6 +62,20 @@ fn table_label(t: &Texts, table: &str) -> String {
         "subject_request" => ("Requests", "Demandes"),
         "bundle_link" => ("Download links", "Liens de téléchargement"),
         "request_event" => ("Request steps", "Étapes des demandes"),
+        "contact_term" => ("Search words", "Mots de recherche"),
+        "breach_notice" => ("Breach notices", "Avis de violation"),
+        "portal_link" => (
+            "Privacy portal sign-in links",
+            "Liens de connexion à l'espace confidentialité",
+        ),
+        "portal_session" => (
+            "Privacy portal sessions",
+            "Sessions de l'espace confidentialité",
+        ),
+        "portal_account" => (
+            "Privacy portal account",
+            "Compte de l'espace confidentialité",
+        ),
         other => (other, other),
     };
     if fr { f } else { en }.to_owned()

@@ -168,13 +168,23 @@ fn happening(cat: &Catalogue, t: &Texts, h: &Happening) -> (String, Option<Strin
             (what, Some(format!("/requests/{id}")))
         }
         Happening::Change { action, by, fields } => {
-            let verb = match (action, fr) {
-                (AuditAction::Create, true) => "Fiche créée",
-                (AuditAction::Create, false) => "Record created",
-                (AuditAction::Delete, true) => "Supprimé",
-                (AuditAction::Delete, false) => "Deleted",
-                (_, true) => "Modifié",
-                (_, false) => "Changed",
+            // What the entry is about: an order, a contract, or the record itself.
+            let about =
+                |prefix: &str| !fields.is_empty() && fields.iter().all(|f| f.starts_with(prefix));
+            let create = *action == AuditAction::Create;
+            let verb = match (about("order."), about("contract."), action, fr) {
+                (true, _, _, true) => "Commande enregistrée",
+                (true, _, _, false) => "Order recorded",
+                (_, true, _, true) if create => "Contrat enregistré",
+                (_, true, _, false) if create => "Contract recorded",
+                (_, true, _, true) => "Contrat modifié",
+                (_, true, _, false) => "Contract changed",
+                (_, _, AuditAction::Create, true) => "Fiche créée",
+                (_, _, AuditAction::Create, false) => "Record created",
+                (_, _, AuditAction::Delete, true) => "Supprimé",
+                (_, _, AuditAction::Delete, false) => "Deleted",
+                (_, _, _, true) => "Modifié",
+                (_, _, _, false) => "Changed",
             };
             let fields: Vec<String> = fields.iter().map(|f| field_name(cat, t, f)).collect();
             let what = if fr {
