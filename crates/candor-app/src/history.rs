@@ -128,7 +128,7 @@ impl Candor {
                 },
             }));
         }
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|i| std::cmp::Reverse(i.at));
         if !shown.is_empty() {
             self.audit(vec![self.access(
                 actor,

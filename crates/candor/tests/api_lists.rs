@@ -152,13 +152,13 @@ async fn q_searches_names_emails_and_phones(t: TestApp) {
     ] {
         assert_eq!(
             ids(page(&t, Role::Sales, &format!("q={q}")).await),
-            [helene.clone()],
+            vec![helene.clone()],
             "{q}"
         );
     }
     assert_eq!(
         ids(page(&t, Role::Sales, "q=mathis%20durand").await),
-        [mathis.clone()]
+        vec![mathis.clone()]
     );
     assert_eq!(ids(page(&t, Role::Sales, "q=example").await).len(), 2);
     assert!(ids(page(&t, Role::Sales, "q=helene%20durand").await).is_empty());

@@ -155,7 +155,7 @@ pub(crate) async fn index_missing_terms(store: &Store) -> Result<u64> {
         }
         tx.commit().await?;
         after = Some(last);
-        if n % 100_000 == 0 {
+        if n.is_multiple_of(100_000) {
             tracing::info!(contacts = n, "indexing contacts for search");
         }
     }
