@@ -403,16 +403,38 @@ impl crate::face::Contacts for Store {
         found.into_iter().map(ContactRow::into_contact).collect()
     }
 
-    /// The first contacts a search finds, by name: the longest word drives the scan
-    /// of the terms' index, the others check the contacts it finds.
+    /// The first contacts a search finds, by name. The word that starts the fewest
+    /// terms drives a range scan of the terms' index; each candidate is checked for
+    /// the other words by a probe of the `(contact_id, term)` index (a scalar subquery,
+    /// which both backends run per candidate and stop at the page's size, where an
+    /// `EXISTS` becomes a hash join over every term the other word starts on
+    /// PostgreSQL).
     async fn search(&self, s: &crate::model::Search, limit: u32) -> Result<Vec<Contact>> {
-        let Some((first, rest)) = s.words.split_first() else {
-            return Ok(Vec::new());
-        };
-        if s.fields.is_empty() {
+        if s.words.is_empty() || s.fields.is_empty() {
             return Ok(Vec::new());
         }
         let fields = fields_in(s);
+        // How many terms each word starts, counted up to a cap (an index range).
+        const CAP: i64 = 5_000;
+        let mut words = Vec::with_capacity(s.words.len());
+        for w in &s.words {
+            let n: i64 = sqlx::query_scalar(&format!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM contact_term WHERE field IN ({fields}) \
+                 AND term >= $1 AND term < $2 LIMIT $3) AS found"
+            ))
+            .bind(w)
+            .bind(candor_domain::search::upper_bound(w))
+            .bind(CAP)
+            .fetch_one(&self.reader)
+            .await?;
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            words.push((n, w));
+        }
+        words.sort_by_key(|(n, w)| (*n, std::cmp::Reverse(w.len())));
+        let (first, rest) = words.split_first().expect("at least one word");
+        let first = first.1;
         let mut q = Builder::new(format!(
             "SELECT {} FROM contact WHERE id IN (SELECT t.contact_id FROM contact_term t \
              WHERE t.field IN ({fields}) AND t.term >= ",
@@ -421,15 +443,15 @@ impl crate::face::Contacts for Store {
         q.push_bind(first.clone())
             .push(" AND t.term < ")
             .push_bind(candor_domain::search::upper_bound(first));
-        for w in rest {
+        for (_, w) in rest {
             q.push(format!(
-                " AND EXISTS (SELECT 1 FROM contact_term u WHERE u.contact_id = t.contact_id \
+                " AND (SELECT 1 FROM contact_term u WHERE u.contact_id = t.contact_id \
                  AND u.field IN ({fields}) AND u.term >= "
             ))
-            .push_bind(w.clone())
+            .push_bind((*w).clone())
             .push(" AND u.term < ")
             .push_bind(candor_domain::search::upper_bound(w))
-            .push(")");
+            .push(" LIMIT 1) IS NOT NULL");
         }
         // A contact may match by several terms: enough rows to fill the page.
         q.push(" LIMIT ")
