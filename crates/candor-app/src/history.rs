@@ -1,8 +1,10 @@
 //! A contact's history (O1): what happened with them besides their fields and
 //! consents, newest first: web visits and email opens and clicks, the emails sent to
 //! them, their requests, and the changes to their record (who, when, which fields).
-//! Each part is shown only to the roles the catalogue lets read the data it is made
-//! of, and reading it is audited like any other read.
+//! Tracking events and emails are shown only to the roles the catalogue lets read the
+//! data they are made of, requests as the requests queue shows them, and changes
+//! (field names, never values) to whoever opens the record; reading tracking events
+//! or emails is audited like any other read.
 
 use crate::{Actor, AppError, Candor};
 use candor_domain::audit::AuditAction;
