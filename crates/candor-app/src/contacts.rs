@@ -338,13 +338,7 @@ impl Candor {
             })
             .transpose()?;
         let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::field(
-                "limit",
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
+        page_size(limit)?;
         let found = self
             .store
             .contacts()
@@ -353,14 +347,7 @@ impl Candor {
         let next_cursor = (found.len() == limit as usize)
             .then(|| found.last().map(|c| c.id))
             .flatten();
-        let mut events = Vec::with_capacity(found.len());
-        let mut items = Vec::with_capacity(found.len());
-        for c in &found {
-            let (v, shown) = view(&cat, actor.role, c);
-            events.push(self.access(actor, c.id, AuditAction::List, shown, endpoint));
-            items.push(v);
-        }
-        self.audit(events).await?;
+        let items = self.listed(&cat, actor, &found, endpoint).await?;
         Ok(ListPage { items, next_cursor })
     }
 
@@ -378,18 +365,24 @@ impl Candor {
             return Ok(Vec::new());
         };
         let search = searchable(&cat, actor.role, &words)?;
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::field(
-                "limit",
-                "page_size",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
+        page_size(limit)?;
         let found = self.store.contacts().search(&search, limit).await?;
+        self.listed(&cat, actor, &found, endpoint).await
+    }
+
+    /// The role's views of listed contacts, each one's read audited (a `list` entry
+    /// naming the fields shown).
+    async fn listed(
+        &self,
+        cat: &Catalogue,
+        actor: &Actor,
+        found: &[Contact],
+        endpoint: &str,
+    ) -> Result<Vec<ContactView>, AppError> {
         let mut events = Vec::with_capacity(found.len());
         let mut items = Vec::with_capacity(found.len());
-        for c in &found {
-            let (v, shown) = view(&cat, actor.role, c);
+        for c in found {
+            let (v, shown) = view(cat, actor.role, c);
             events.push(self.access(actor, c.id, AuditAction::List, shown, endpoint));
             items.push(v);
         }
@@ -477,4 +470,17 @@ fn searchable(cat: &Catalogue, role: Role, words: &str) -> Result<Search, AppErr
         })
         .collect();
     Ok(Search { words, fields })
+}
+
+/// A page's size: 1 to `MAX_PAGE`, never clamped.
+fn page_size(limit: u32) -> Result<(), AppError> {
+    if (1..=MAX_PAGE).contains(&limit) {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "limit",
+            "page_size",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ))
+    }
 }

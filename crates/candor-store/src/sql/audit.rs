@@ -147,6 +147,21 @@ pub(crate) async fn append_in(
     Ok(out)
 }
 
+impl Store {
+    /// A subject's newest entries, `only` narrowing them (a fixed SQL condition).
+    async fn newest(&self, subject: Uuid, only: &str, limit: u32) -> Result<Vec<AuditEntry>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM audit_entry WHERE subject_id = $1{only} ORDER BY seq DESC LIMIT $2"
+        );
+        let found: Vec<EntryRow> = sqlx::query_as(&sql)
+            .bind(Id(subject))
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?;
+        found.into_iter().map(entry).collect()
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::face::Audit for Store {
     /// Appends a batch of entries in one transaction (the batching writer's commit).
@@ -162,28 +177,16 @@ impl crate::face::Audit for Store {
 
     /// A subject's entries, newest first, at most `limit`.
     async fn list(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM audit_entry WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
-        );
-        let found: Vec<EntryRow> = sqlx::query_as(&sql)
-            .bind(Id(subject))
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await?;
-        found.into_iter().map(entry).collect()
+        self.newest(subject, "", limit).await
     }
 
     async fn changes(&self, subject: Uuid, limit: u32) -> Result<Vec<AuditEntry>> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM audit_entry WHERE subject_id = $1 \
-             AND action IN ('create', 'update', 'delete') ORDER BY seq DESC LIMIT $2"
-        );
-        let found: Vec<EntryRow> = sqlx::query_as(&sql)
-            .bind(Id(subject))
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await?;
-        found.into_iter().map(entry).collect()
+        self.newest(
+            subject,
+            " AND action IN ('create', 'update', 'delete')",
+            limit,
+        )
+        .await
     }
 
     /// Checks every subject's chain against its head; streams, so memory stays flat.

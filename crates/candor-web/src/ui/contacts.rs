@@ -605,14 +605,8 @@ pub(super) async fn contact_page(
             )
         })
         .collect();
-    // Who recorded an event: the staff user's address rather than an id.
-    let staff_names: HashMap<String, String> = app
-        .list_staff_users()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| (format!("user:{}", u.id), u.email))
-        .collect();
+    // Who recorded an event: the staff user's address or the token's name, not an id.
+    let staff_names = app.actor_names().await.unwrap_or_default();
     let events = consents
         .events
         .iter()
