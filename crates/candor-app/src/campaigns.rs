@@ -13,7 +13,7 @@ use candor_domain::consent::{Channel, Status};
 use candor_domain::personal::Locale;
 use candor_domain::{FieldError, FieldErrors, Role};
 use candor_store::segment::{SegmentCondition, TextOp, TEXT_COLUMNS, TIME_COLUMNS};
-use candor_store::{AudienceRow, CampaignRecord, Page, SegmentRecord};
+use candor_store::{AudienceRow, CampaignRecord, JobRecord, Page, SegmentRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -47,6 +47,16 @@ pub fn campaign_categories(role: Role) -> Vec<Category> {
         .copied()
         .filter(|c| role == Role::Admin || !ADMIN_ONLY_CATEGORIES.contains(c))
         .collect()
+}
+
+/// Whether a segment can filter on this contact field (a column of its own).
+pub fn is_filterable(field: &str) -> bool {
+    TEXT_COLUMNS.contains(&field) || TIME_COLUMNS.contains(&field)
+}
+
+/// Whether a segment filters this contact field by a date range.
+pub fn is_date_field(field: &str) -> bool {
+    TIME_COLUMNS.contains(&field)
 }
 
 /// Whether a role runs segments and campaigns (marketing and admin).
@@ -101,10 +111,44 @@ impl Candor {
                         action: "filter on",
                     });
                 }
-                match v.as_bool() {
-                    Some(present) => {
-                        out.push(SegmentCondition::ActiveContract { on: today, present })
+                let day = |k: &str, e: &mut FieldErrors| match obj.get(k) {
+                    None | Some(Value::Null) => None,
+                    Some(v) => {
+                        let parsed = v.as_str().and_then(|s| {
+                            time::Date::parse(
+                                s,
+                                time::macros::format_description!("[year]-[month]-[day]"),
+                            )
+                            .ok()
+                        });
+                        if parsed.is_none() {
+                            e.push(FieldError::new(
+                                at(k),
+                                "date_format",
+                                "must be a date (YYYY-MM-DD)",
+                            ));
+                        }
+                        parsed
                     }
+                };
+                let started_from = day("started_from", &mut e);
+                let started_until = day("started_until", &mut e);
+                if let (Some(f), Some(u)) = (started_from, started_until) {
+                    if f > u {
+                        e.push(FieldError::new(
+                            at("started_until"),
+                            "date_order",
+                            "must not be before started_from",
+                        ));
+                    }
+                }
+                match v.as_bool() {
+                    Some(present) => out.push(SegmentCondition::ActiveContract {
+                        on: today,
+                        present,
+                        started_from,
+                        started_until,
+                    }),
                     None => e.push(FieldError::new(
                         at("has_active_contract"),
                         "boolean",
@@ -201,6 +245,16 @@ impl Candor {
                         .and_then(|s| e.check(parse_time(&at(k), s)))
                 };
                 let (from, to) = (bound("from", &mut e), bound("to", &mut e));
+                if let (Some(f), Some(t)) = (from, to) {
+                    if f >= t {
+                        e.push(FieldError::new(
+                            at("to"),
+                            "date_order",
+                            "must be after from",
+                        ));
+                        continue;
+                    }
+                }
                 if from.is_none() && to.is_none() {
                     e.push(FieldError::new(
                         at("from"),
@@ -229,6 +283,25 @@ impl Candor {
         conditions: Vec<Value>,
     ) -> Result<SegmentRecord, AppError> {
         // A segment is a campaign's audience: who may not run campaigns may not make one.
+        let name = self.check_segment_input(actor, name, &conditions)?;
+        let s = SegmentRecord {
+            id: Uuid::now_v7(),
+            name,
+            conditions: Value::Array(conditions).to_string(),
+            created_by: actor.audit_name.clone(),
+            created_at: self.now(),
+        };
+        self.store.segments().save(&s).await?;
+        Ok(s)
+    }
+
+    /// Checks a segment's name and conditions as the role may write them.
+    fn check_segment_input(
+        &self,
+        actor: &Actor,
+        name: &str,
+        conditions: &[Value],
+    ) -> Result<String, AppError> {
         self.check_campaign_role(actor)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 200 {
@@ -238,16 +311,85 @@ impl Candor {
                 "must be 1 to 200 characters",
             ));
         }
-        self.segment_conditions(actor, &conditions)?;
+        self.segment_conditions(actor, conditions)?;
+        Ok(name.to_owned())
+    }
+
+    /// The newest segments, each with its conditions as saved.
+    pub async fn list_segments(
+        &self,
+        actor: &Actor,
+        limit: u32,
+    ) -> Result<Vec<SegmentView>, AppError> {
+        self.check_campaign_role(actor)?;
+        let found = self.store.segments().list(limit.clamp(1, 500)).await?;
+        Ok(found.iter().map(segment_view).collect())
+    }
+
+    /// One segment and the campaigns that use it.
+    pub async fn segment(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(SegmentView, Vec<CampaignView>), AppError> {
+        self.check_campaign_role(actor)?;
+        let s = self
+            .store
+            .segments()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "segment" })?;
+        let used = self.store.segments().campaigns_of(id).await?;
+        Ok((segment_view(&s), used.iter().map(campaign_view).collect()))
+    }
+
+    /// Renames a segment or changes its conditions (checked as on creation); refused
+    /// while a campaign of it is being sent.
+    pub async fn update_segment(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        name: &str,
+        conditions: Vec<Value>,
+    ) -> Result<SegmentView, AppError> {
+        let name = self.check_segment_input(actor, name, &conditions)?;
+        let current = self
+            .store
+            .segments()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "segment" })?;
         let s = SegmentRecord {
-            id: Uuid::now_v7(),
-            name: name.to_owned(),
+            name,
             conditions: Value::Array(conditions).to_string(),
-            created_by: actor.audit_name.clone(),
-            created_at: self.now(),
+            ..current
         };
-        self.store.segments().save(&s).await?;
-        Ok(s)
+        if !self.store.segments().update(&s).await? {
+            if self.store.segments().get(id).await?.is_none() {
+                return Err(AppError::NotFound { what: "segment" });
+            }
+            return Err(AppError::NotEditable {
+                what: "segment",
+                why: "a campaign of it is being sent",
+            });
+        }
+        Ok(segment_view(&s))
+    }
+
+    /// Deletes a segment no campaign uses; one that is used is kept, and the error
+    /// says so (the segment's page names the campaigns).
+    pub async fn delete_segment(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+        self.check_campaign_role(actor)?;
+        if self.store.segments().delete(id).await? {
+            return Ok(());
+        }
+        if self.store.segments().get(id).await?.is_none() {
+            return Err(AppError::NotFound { what: "segment" });
+        }
+        Err(AppError::StillReferenced {
+            what: "segment",
+            by: "campaign",
+        })
     }
 
     pub(crate) async fn segment_of(
@@ -296,6 +438,25 @@ impl Candor {
     }
 }
 
+/// A saved segment.
+#[derive(Debug, Clone, Serialize)]
+pub struct SegmentView {
+    pub id: Uuid,
+    pub name: String,
+    /// As given when it was saved (see `POST /api/v1/segments`).
+    pub conditions: Vec<Value>,
+    pub created_at: String,
+}
+
+fn segment_view(s: &SegmentRecord) -> SegmentView {
+    SegmentView {
+        id: s.id,
+        name: s.name.clone(),
+        conditions: serde_json::from_str(&s.conditions).unwrap_or_default(),
+        created_at: candor_domain::contact::rfc3339(s.created_at),
+    }
+}
+
 /// A campaign's content in one language.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -332,6 +493,32 @@ pub struct AudienceReport {
     /// Allowed recipients by language.
     pub locales: BTreeMap<String, u64>,
     pub excluded: Vec<Exclusion>,
+    /// Allowed recipients by language the campaign has no text in: it cannot be sent
+    /// until it has.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub missing_content: BTreeMap<String, u64>,
+}
+
+impl AudienceReport {
+    fn empty() -> Self {
+        Self {
+            segment_size: 0,
+            allowed: 0,
+            locales: BTreeMap::new(),
+            excluded: Vec::new(),
+            missing_content: BTreeMap::new(),
+        }
+    }
+
+    /// Notes the languages the audience reads that `content` lacks.
+    fn check_content(&mut self, content: &BTreeMap<String, Content>) {
+        self.missing_content = self
+            .locales
+            .iter()
+            .filter(|(l, _)| !content.contains_key(l.as_str()))
+            .map(|(l, n)| (l.clone(), *n))
+            .collect();
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -348,15 +535,89 @@ pub struct CampaignView {
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<String>,
+    /// When its sending started (a job sends it; `status` stays `draft` until done).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sending_at: Option<String>,
 }
 
-/// What sending did.
+impl CampaignView {
+    /// draft, sending or sent.
+    pub fn state(&self) -> &'static str {
+        match (self.status.as_str(), &self.sending_at) {
+            ("sent", _) => "sent",
+            (_, Some(_)) => "sending",
+            _ => "draft",
+        }
+    }
+}
+
+/// What asking to send did: the sending runs as a job, whose progress
+/// [`Candor::campaign_progress`] reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct SendOutcome {
-    /// The campaign had been sent before: nothing was sent now.
+    /// draft (never: a send that starts says `sending`), sending or sent.
+    pub state: &'static str,
+    /// The campaign had been sent, or was being sent, before: nothing new started.
     pub already_sent: bool,
-    pub queued: u64,
+    /// The audience counted when the sending started (for a campaign sent before,
+    /// the report it was sent with).
     pub report: AudienceReport,
+}
+
+/// How far a campaign's sending is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    /// draft, sending or sent.
+    pub state: &'static str,
+    /// Emails queued so far.
+    pub queued: i64,
+    /// The allowed audience counted when the sending started (0 for a draft).
+    pub total: u64,
+    /// Failed attempts of the sending job (it is retried, each recipient once).
+    pub failed_attempts: i64,
+    /// When a failed sending is tried again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<String>,
+}
+
+/// A campaign's email in one language, as a recipient gets it (without the tracking
+/// a recipient who agreed to be measured gets).
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The job kind that sends a campaign.
+pub const CAMPAIGN_SEND: &str = "campaign_send";
+
+fn send_key(id: Uuid) -> String {
+    format!("{CAMPAIGN_SEND}:{id}")
+}
+
+/// The campaign's email for one recipient: `link` is their unsubscribe link and
+/// `body_html` the body as HTML (escaped, with its links and pixel).
+fn render_campaign(
+    l: Locale,
+    text: &Content,
+    link: &str,
+    body_html: &str,
+) -> Result<mail::Rendered, AppError> {
+    const BODY: &str = "\u{1}body\u{1}";
+    let mut rendered = mail::render(
+        "campaign",
+        l,
+        &[
+            ("subject", &text.subject),
+            ("body", BODY),
+            ("unsubscribe", link),
+        ],
+    )
+    .ok_or_else(|| AppError::Internal("the campaign template is missing".into()))?;
+    rendered.text = rendered.text.replace(BODY, &text.body);
+    rendered.html = rendered.html.replace(BODY, body_html);
+    Ok(rendered)
 }
 
 fn campaign_view(c: &CampaignRecord) -> CampaignView {
@@ -374,6 +635,7 @@ fn campaign_view(c: &CampaignRecord) -> CampaignView {
             .and_then(|r| serde_json::from_str(r).ok()),
         created_at: candor_domain::contact::rfc3339(c.created_at),
         sent_at: c.sent_at.map(candor_domain::contact::rfc3339),
+        sending_at: c.sending_at.map(candor_domain::contact::rfc3339),
     }
 }
 
@@ -433,11 +695,13 @@ impl Candor {
         Ok(self.store.campaigns().results(id).await?)
     }
 
-    pub async fn create_campaign(
+    /// Checks a campaign's input: its category (and whether the role may send it),
+    /// channel, name and content; then that its segment exists and the role may use it.
+    async fn check_campaign_input(
         &self,
         actor: &Actor,
-        input: CampaignInput,
-    ) -> Result<CampaignView, AppError> {
+        input: &CampaignInput,
+    ) -> Result<String, AppError> {
         self.check_campaign_role(actor)?;
         let mut e = FieldErrors::default();
         let category = e.check(Category::parse("category", &input.category));
@@ -494,9 +758,18 @@ impl Candor {
         }
         e.into_result().map_err(AppError::Invalid)?;
         self.segment_of(actor, input.segment_id).await?;
+        Ok(name.to_owned())
+    }
+
+    pub async fn create_campaign(
+        &self,
+        actor: &Actor,
+        input: CampaignInput,
+    ) -> Result<CampaignView, AppError> {
+        let name = self.check_campaign_input(actor, &input).await?;
         let c = CampaignRecord {
             id: Uuid::now_v7(),
-            name: name.to_owned(),
+            name,
             category: input.category,
             channel: input.channel,
             segment_id: input.segment_id,
@@ -506,8 +779,45 @@ impl Candor {
             created_by: actor.audit_name.clone(),
             created_at: self.now(),
             sent_at: None,
+            sending_at: None,
         };
         self.store.campaigns().save(&c).await?;
+        Ok(campaign_view(&c))
+    }
+
+    /// Changes a draft (checked as on creation); a campaign sent or being sent is
+    /// refused with a conflict and stays as it is.
+    pub async fn update_campaign(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        input: CampaignInput,
+    ) -> Result<CampaignView, AppError> {
+        let current = self
+            .store
+            .campaigns()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let name = self.check_campaign_input(actor, &input).await?;
+        // Who may not send the campaign's category as it is may not edit it either.
+        if let Ok(c) = Category::parse("category", &current.category) {
+            check_category_role(actor, c)?;
+        }
+        let c = CampaignRecord {
+            name,
+            category: input.category,
+            channel: input.channel,
+            segment_id: input.segment_id,
+            content: serde_json::to_string(&input.content).unwrap_or_default(),
+            ..current
+        };
+        if !self.store.campaigns().update_draft(&c).await? {
+            return Err(AppError::NotEditable {
+                what: "campaign",
+                why: "it was sent or is being sent",
+            });
+        }
         Ok(campaign_view(&c))
     }
 
@@ -534,12 +844,7 @@ impl Candor {
         let category = Category::parse("category", &c.category).map_err(AppError::invalid)?;
         let conds = self.segment_of(actor, c.segment_id).await?;
         let now = self.now();
-        let mut report = AudienceReport {
-            segment_size: 0,
-            allowed: 0,
-            locales: BTreeMap::new(),
-            excluded: Vec::new(),
-        };
+        let mut report = AudienceReport::empty();
         // Keyed by the rule's static id: no allocation per contact left out.
         let mut excluded: BTreeMap<&'static str, Exclusion> = BTreeMap::new();
         let mut leave_out = |rule: &'static str, expl: (&str, &str), id: Uuid| {
@@ -676,18 +981,6 @@ impl Candor {
             };
             let purpose = category.purpose().unwrap_or(ALL_PURPOSES);
             let link = self.withdrawal_link(contact.id, purpose, Channel::Email);
-            const BODY: &str = "\u{1}body\u{1}";
-            let mut rendered = mail::render(
-                "campaign",
-                l,
-                &[
-                    ("subject", &text.subject),
-                    ("body", BODY),
-                    ("unsubscribe", &link),
-                ],
-            )
-            .ok_or_else(|| AppError::Internal("the campaign template is missing".into()))?;
-            rendered.text = rendered.text.replace(BODY, &text.body);
             let escaped = mail::escape_html(&text.body);
             let body_html = if tracked.contains(&contact.id) {
                 let html = crate::tracking::linkify(&escaped, |u| {
@@ -698,7 +991,7 @@ impl Candor {
             } else {
                 crate::tracking::linkify(&escaped, str::to_owned)
             };
-            rendered.html = rendered.html.replace(BODY, &body_html);
+            let rendered = render_campaign(l, text, &link, &body_html)?;
             let mut m = mail::queued(
                 Uuid::now_v7(),
                 Some(contact.id),
@@ -717,7 +1010,8 @@ impl Candor {
         Ok(mails)
     }
 
-    /// The audience report of a campaign, as it would be sent now.
+    /// The audience report of a campaign, as it would be sent now, with the
+    /// languages its audience reads that it has no text in.
     pub async fn campaign_audience(
         &self,
         actor: &Actor,
@@ -730,12 +1024,104 @@ impl Candor {
             .get(id)
             .await?
             .ok_or(AppError::NotFound { what: "campaign" })?;
-        Ok(self.walk_audience(actor, &c, None).await?.0)
+        let mut report = self.walk_audience(actor, &c, None).await?.0;
+        report.check_content(&serde_json::from_str(&c.content).unwrap_or_default());
+        Ok(report)
     }
 
-    /// Sends a campaign once: one email per allowed contact, each with its one-click
-    /// unsubscribe. Missing content for a language the audience speaks is refused
-    /// before anything is sent; a second send sends nothing and says so.
+    /// The campaign's email in each language it has, as a recipient gets it (the
+    /// unsubscribe link points back to the campaign: each recipient's is their own).
+    pub async fn preview_campaign(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<BTreeMap<String, Preview>, AppError> {
+        let c = self.get_campaign(actor, id).await?;
+        let link = format!(
+            "{}/campaigns/{id}",
+            self.settings.public_url.trim_end_matches('/')
+        );
+        let mut out = BTreeMap::new();
+        for (locale, text) in &c.content {
+            let Ok(l) = Locale::parse("locale", locale) else {
+                continue;
+            };
+            let html = crate::tracking::linkify(&mail::escape_html(&text.body), str::to_owned);
+            let r = render_campaign(l, text, &link, &html)?;
+            out.insert(
+                locale.clone(),
+                Preview {
+                    subject: r.subject,
+                    text: r.text,
+                    html: r.html,
+                },
+            );
+        }
+        Ok(out)
+    }
+
+    /// Sends the campaign's email in each language it has to the staff member
+    /// asking, at their own address, the subject marked as a test; no contact gets
+    /// anything. API tokens have no address: refused. Returns the address and the
+    /// languages sent.
+    pub async fn test_send_campaign(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<(String, Vec<String>), AppError> {
+        let previews = self.preview_campaign(actor, id).await?;
+        let c = self
+            .store
+            .campaigns()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let category = Category::parse("category", &c.category).map_err(AppError::invalid)?;
+        let staff = if actor.audit_name.starts_with("user:") {
+            self.store.staff().by_id(actor.id).await?
+        } else {
+            None
+        };
+        let Some(staff) = staff else {
+            return Err(AppError::field(
+                "to",
+                "staff_only",
+                "a test goes to the staff member's own address: send it from the back office",
+            ));
+        };
+        let now = self.now();
+        let permit = communication::staff_test_permit(category, Channel::Email);
+        let mut sent = Vec::new();
+        let mut mails = Vec::new();
+        for (locale, p) in previews {
+            let Ok(l) = Locale::parse("locale", &locale) else {
+                continue;
+            };
+            let mark = if l == Locale::Fr { "[Essai]" } else { "[Test]" };
+            let r = mail::Rendered {
+                subject: format!("{mark} {}", p.subject),
+                text: p.text,
+                html: p.html,
+            };
+            mails.push(mail::queued(
+                Uuid::now_v7(),
+                None,
+                &permit,
+                &staff.email,
+                l,
+                r,
+                now,
+            ));
+            sent.push(locale);
+        }
+        self.store.outbox().queue(&mails).await?;
+        Ok((staff.email, sent))
+    }
+
+    /// Starts sending a campaign, once: the audience is counted now (a language it
+    /// reads that the campaign has no text in is refused before anything starts), and
+    /// a job sends one email per allowed contact, each with its one-click unsubscribe,
+    /// page by page. Asking again while it is sent or being sent starts nothing.
     pub async fn send_campaign(&self, actor: &Actor, id: Uuid) -> Result<SendOutcome, AppError> {
         self.check_campaign_role(actor)?;
         let c = self
@@ -746,49 +1132,116 @@ impl Candor {
             .ok_or(AppError::NotFound { what: "campaign" })?;
         let category = Category::parse("category", &c.category).map_err(AppError::invalid)?;
         check_category_role(actor, category)?;
-        if c.status == "sent" {
-            let report = c
-                .report
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok());
+        if c.status == "sent" || c.sending_at.is_some() {
+            let view = campaign_view(&c);
             return Ok(SendOutcome {
+                state: view.state(),
                 already_sent: true,
-                queued: 0,
-                report: report.unwrap_or(AudienceReport {
-                    segment_size: 0,
-                    allowed: 0,
-                    locales: BTreeMap::new(),
-                    excluded: Vec::new(),
-                }),
+                report: view.report.unwrap_or_else(AudienceReport::empty),
             });
         }
         let content: BTreeMap<String, Content> = serde_json::from_str(&c.content)
             .map_err(|_| AppError::Internal("a stored campaign is unreadable".into()))?;
-        // First pass: the report, to check the content covers the audience's languages.
-        let (report, _) = self.walk_audience(actor, &c, None).await?;
+        let (mut report, _) = self.walk_audience(actor, &c, None).await?;
+        report.check_content(&content);
         let mut e = FieldErrors::default();
-        for (locale, n) in &report.locales {
-            if !content.contains_key(locale) {
-                e.push(FieldError::new(
-                    format!("content.{locale}.subject"),
-                    "locale_missing",
-                    format!("{n} recipients read {locale}: give the subject and body in {locale}"),
-                ));
-            }
+        for (locale, n) in &report.missing_content {
+            e.push(FieldError::new(
+                format!("content.{locale}.subject"),
+                "locale_missing",
+                format!("{n} recipients read {locale}: give the subject and body in {locale}"),
+            ));
         }
         e.into_result().map_err(AppError::Invalid)?;
-        // Second pass: queue page by page; recipients queued before are skipped.
-        let (final_report, queued) = self.walk_audience(actor, &c, Some(&content)).await?;
-        let report_json = serde_json::to_string(&final_report).unwrap_or_default();
-        let first = self
+        let now = self.now();
+        let job = JobRecord::new(
+            CAMPAIGN_SEND,
+            serde_json::json!({
+                "campaign": id,
+                "actor": {"id": actor.id, "role": actor.role.as_str(), "audit_name": actor.audit_name},
+            }),
+            now,
+            now,
+        )
+        .dedupe(send_key(id));
+        let report_json = serde_json::to_string(&report).unwrap_or_default();
+        let started = self
             .store
+            .campaigns()
+            .start_sending(id, now, &report_json, &job)
+            .await?;
+        self.wake_jobs();
+        Ok(SendOutcome {
+            state: "sending",
+            already_sent: !started,
+            report,
+        })
+    }
+
+    /// The sending job: queues the campaign's emails page by page as whoever asked to
+    /// send it (their role reads the segment again; their name is in the audit), then
+    /// marks it sent with the final report. A rerun after a failure skips whoever was
+    /// queued before.
+    pub(crate) async fn campaign_send_job(&self, payload: &Value) -> Result<u64, AppError> {
+        let bad = || AppError::Internal("a campaign job without its campaign or sender".into());
+        let id = payload["campaign"]
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .ok_or_else(bad)?;
+        let a = &payload["actor"];
+        let actor = Actor {
+            id: a["id"]
+                .as_str()
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .ok_or_else(bad)?,
+            role: a["role"]
+                .as_str()
+                .and_then(|r| r.parse::<Role>().ok())
+                .ok_or_else(bad)?,
+            audit_name: a["audit_name"].as_str().ok_or_else(bad)?.to_owned(),
+        };
+        let Some(c) = self.store.campaigns().get(id).await? else {
+            return Ok(0);
+        };
+        if c.status == "sent" {
+            return Ok(0);
+        }
+        let content: BTreeMap<String, Content> = serde_json::from_str(&c.content)
+            .map_err(|_| AppError::Internal("a stored campaign is unreadable".into()))?;
+        let (mut report, queued) = self.walk_audience(&actor, &c, Some(&content)).await?;
+        report.check_content(&content);
+        let report_json = serde_json::to_string(&report).unwrap_or_default();
+        self.store
             .campaigns()
             .mark_sent(c.id, self.now(), &report_json)
             .await?;
-        Ok(SendOutcome {
-            already_sent: !first && queued == 0,
+        Ok(queued)
+    }
+
+    /// How far a campaign's sending is: emails queued against the audience counted
+    /// when it started, and the job's failed attempts.
+    pub async fn campaign_progress(&self, actor: &Actor, id: Uuid) -> Result<Progress, AppError> {
+        let c = self.get_campaign(actor, id).await?;
+        let queued = self.store.campaigns().recipient_count(id).await?;
+        let job = if c.sending_at.is_some() {
+            self.store.jobs().keyed(&send_key(id)).await?
+        } else {
+            None
+        };
+        Ok(Progress {
+            state: c.state(),
             queued,
-            report: final_report,
+            total: c.report.as_ref().map_or(0, |r| r.allowed),
+            failed_attempts: job.as_ref().map_or(0, |j| {
+                if j.status == "done" {
+                    0
+                } else {
+                    j.attempts.max(0) - i64::from(j.status == "running")
+                }
+            }),
+            retry_at: job
+                .filter(|j| j.status == "queued" && j.attempts > 0)
+                .map(|j| candor_domain::contact::rfc3339(j.run_at)),
         })
     }
 }

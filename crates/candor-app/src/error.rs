@@ -36,6 +36,13 @@ pub enum AppError {
         what: &'static str,
         by: &'static str,
     },
+    /// A record that no longer changes: a campaign sent or being sent, a segment
+    /// whose campaign is being sent.
+    #[error("this {what} can no longer be changed: {why}")]
+    NotEditable {
+        what: &'static str,
+        why: &'static str,
+    },
     #[error("storage failure: {0}")]
     Store(StoreError),
     #[error("internal failure: {0}")]

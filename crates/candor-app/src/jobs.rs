@@ -13,7 +13,8 @@
 //! telling each person what is held on them and why (E5); `breach_reminder`, at 24, 48
 //! and 66 hours after a breach's discovery, the DPO's reminder while it is not notified
 //! (B2); `breach_notices`, started by the DPO, the notices to the people a breach
-//! reached (B3, Art. 34), in batches, each person once. The outbox keeps its own worker: an email is a
+//! reached (B3, Art. 34), in batches, each person once; `campaign_send`, started by whoever
+//! sends a campaign, its emails page by page, each recipient once (M3). The outbox keeps its own worker: an email is a
 //! row of its own with its own lease, retried per message.
 
 use crate::{AppError, Candor};
@@ -347,6 +348,11 @@ impl Candor {
                 next: None,
                 mail: self.breach_reminder(&job.payload).await?,
             }),
+            crate::campaigns::CAMPAIGN_SEND => {
+                let queued = self.campaign_send_job(&job.payload).await?;
+                tracing::info!(job = %job.id, queued, "campaign sent");
+                Ok(Outcome::default())
+            }
             crate::breaches::BREACH_NOTICES => {
                 let told = self.breach_notices(&job.payload).await?;
                 tracing::info!(job = %job.id, told, "breach notices");

@@ -130,6 +130,8 @@ pub struct Candor {
     tokens: Arc<auth::TokenCache>,
     settings: Arc<Settings>,
     receipt_keys: Arc<receipts::ReceiptKeys>,
+    /// Wakes the job worker when a job is scheduled for now (a campaign's sending).
+    jobs_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Candor {
@@ -158,7 +160,19 @@ impl Candor {
             tokens: Arc::default(),
             settings: Arc::new(settings),
             receipt_keys: Arc::new(receipt_keys),
+            jobs_wake: Arc::default(),
         })
+    }
+
+    /// Tells the job worker a job is due now, so it does not wait for its next round.
+    pub fn wake_jobs(&self) {
+        self.jobs_wake.notify_one();
+    }
+
+    /// Returns when [`Candor::wake_jobs`] was called (at once if it was since the last
+    /// time this returned).
+    pub async fn jobs_woken(&self) {
+        self.jobs_wake.notified().await;
     }
 
     /// The catalogue as it stands now (custom fields included).

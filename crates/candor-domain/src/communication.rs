@@ -108,6 +108,7 @@ pub enum Rule {
     ConsentRequestRefusedRecently,
     ConsentRequestEmailOnly,
     DoubleOptInConfirmation,
+    StaffTest,
 }
 
 impl Rule {
@@ -133,6 +134,7 @@ impl Rule {
         Rule::ConsentRequestRefusedRecently,
         Rule::ConsentRequestEmailOnly,
         Rule::DoubleOptInConfirmation,
+        Rule::StaffTest,
     ];
 
     pub fn id(self) -> &'static str {
@@ -158,6 +160,7 @@ impl Rule {
             Rule::ConsentRequestRefusedRecently => "consent_request_refused_recently",
             Rule::ConsentRequestEmailOnly => "consent_request_email_only",
             Rule::DoubleOptInConfirmation => "double_opt_in_confirmation",
+            Rule::StaffTest => "staff_test",
         }
     }
 
@@ -172,6 +175,7 @@ impl Rule {
                 | Rule::ConsentRequestNeverAsked
                 | Rule::ConsentRequestExpired
                 | Rule::DoubleOptInConfirmation
+                | Rule::StaffTest
         )
     }
 
@@ -261,6 +265,10 @@ impl Rule {
             Rule::DoubleOptInConfirmation => (
                 "The person has just opted in: the link that confirms it (double opt-in) goes to them.",
                 "La personne vient de donner son accord : le lien qui le confirme (double opt-in) lui est envoyé.",
+            ),
+            Rule::StaffTest => (
+                "A test of a campaign, sent to the staff member's own address: it reaches no contact.",
+                "Un essai de campagne, envoyé à l'adresse du membre de l'équipe lui-même : il n'atteint aucun contact.",
             ),
         }
     }
@@ -426,6 +434,16 @@ pub fn confirmation_permit(channel: Channel, f: &Facts<'_>) -> Result<Permit, Ru
         channel,
         rule: Rule::DoubleOptInConfirmation,
     })
+}
+
+/// A test of a campaign sent to the staff member who asked for it, at their own
+/// address (M3): no contact is reached, so no contact's choices apply.
+pub fn staff_test_permit(category: Category, channel: Channel) -> Permit {
+    Permit {
+        category,
+        channel,
+        rule: Rule::StaffTest,
+    }
 }
 
 impl Facts<'static> {

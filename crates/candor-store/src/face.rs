@@ -263,6 +263,10 @@ pub trait Consents: Send + Sync {
 /// Outgoing email.
 #[async_trait]
 pub trait Outbox: Send + Sync {
+    /// Queues messages that go to no contact (a staff member's test of a campaign),
+    /// all or none.
+    async fn queue(&self, mails: &[QueuedMail]) -> Result<()>;
+
     /// Takes messages due for delivery, leased for five minutes to `owner` (the node).
     async fn claim(&self, now: OffsetDateTime, limit: u32, owner: &str)
         -> Result<Vec<OutboxEntry>>;
@@ -407,6 +411,17 @@ pub trait Segments: Send + Sync {
     async fn save(&self, seg: &SegmentRecord) -> Result<()>;
 
     async fn get(&self, id: Uuid) -> Result<Option<SegmentRecord>>;
+
+    /// Renames a segment or changes its conditions; false when there is no such
+    /// segment or a campaign of it is being sent.
+    async fn update(&self, seg: &SegmentRecord) -> Result<bool>;
+
+    /// Deletes a segment no campaign uses; false when there is no such segment or a
+    /// campaign uses it.
+    async fn delete(&self, id: Uuid) -> Result<bool>;
+
+    /// The campaigns that use a segment, newest first.
+    async fn campaigns_of(&self, id: Uuid) -> Result<Vec<CampaignRecord>>;
 }
 
 /// Campaigns and their recipients.
@@ -424,6 +439,21 @@ pub trait Campaigns: Send + Sync {
 
     /// Marks a draft campaign sent with its report; false when it was sent already.
     async fn mark_sent(&self, id: Uuid, at: OffsetDateTime, report: &str) -> Result<bool>;
+
+    /// Changes a draft's name, category, segment and content; false when it is no
+    /// longer a draft (sent, or being sent) or there is no such campaign.
+    async fn update_draft(&self, c: &CampaignRecord) -> Result<bool>;
+
+    /// Starts sending a draft: records when and the audience report counted now, and
+    /// schedules `job`, in one transaction; false (no job) when it was not a draft
+    /// waiting to be sent.
+    async fn start_sending(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        report: &str,
+        job: &JobRecord,
+    ) -> Result<bool>;
 
     /// Queues a campaign's messages with their recipients in one transaction; a
     /// recipient recorded before gets nothing more. Returns how many were queued.
@@ -675,6 +705,9 @@ pub trait Jobs: Send + Sync {
 
     /// The jobs `owner` was running when it stopped become due at once.
     async fn release_leases(&self, owner: &str, now: OffsetDateTime) -> Result<u64>;
+
+    /// The job holding a dedupe key, whatever its status.
+    async fn keyed(&self, key: &str) -> Result<Option<JobRecord>>;
 
     /// The newest jobs first.
     async fn list(&self, limit: u32) -> Result<Vec<JobRecord>>;

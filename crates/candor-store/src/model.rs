@@ -343,11 +343,15 @@ pub struct CampaignRecord {
     pub content: String,
     /// draft or sent.
     pub status: String,
-    /// The audience report at sending (JSON).
+    /// The audience report (JSON): counted when the sending started, then the one it
+    /// was sent with.
     pub report: Option<String>,
     pub created_by: String,
     pub created_at: OffsetDateTime,
     pub sent_at: Option<OffsetDateTime>,
+    /// When its sending started: a draft with this set is being sent by a job, and is
+    /// no longer editable.
+    pub sending_at: Option<OffsetDateTime>,
 }
 
 /// What the communication rules need of one contact of an audience: the address, the

@@ -78,8 +78,15 @@ pub enum SegmentCondition {
         channel: Channel,
         status: Status,
     },
-    /// Has (or has not) a contract running on `on`, its own or its company's.
-    ActiveContract { on: Date, present: bool },
+    /// Has (or has not) a contract running on `on`, its own or its company's, that
+    /// started between `started_from` and `started_until` (both included; either may
+    /// be open).
+    ActiveContract {
+        on: Date,
+        present: bool,
+        started_from: Option<Date>,
+        started_until: Option<Date>,
+    },
     /// Holds at least one of these (none: no one).
     HoldsAny(Vec<Holding>),
 }
@@ -165,11 +172,25 @@ pub(crate) fn where_clause(
                     ));
                 }
             }
-            SegmentCondition::ActiveContract { on, present } => {
+            SegmentCondition::ActiveContract {
+                on,
+                present,
+                started_from,
+                started_until,
+            } => {
                 let p1 = next(Cell::Date(*on), &mut binds);
+                let mut started = String::new();
+                if let Some(d) = started_from {
+                    let p = next(Cell::Date(*d), &mut binds);
+                    started.push_str(&format!(" AND k.starts_on >= {p}"));
+                }
+                if let Some(d) = started_until {
+                    let p = next(Cell::Date(*d), &mut binds);
+                    started.push_str(&format!(" AND k.starts_on <= {p}"));
+                }
                 let exists = format!(
                     "EXISTS (SELECT 1 FROM contract k WHERE (k.contact_id = c.id OR k.company_id = c.company_id) \
-                     AND k.status = 'active' AND k.starts_on <= {p1} AND (k.ends_on IS NULL OR k.ends_on >= {p1}))"
+                     AND k.status = 'active' AND k.starts_on <= {p1} AND (k.ends_on IS NULL OR k.ends_on >= {p1}){started})"
                 );
                 parts.push(if *present {
                     exists

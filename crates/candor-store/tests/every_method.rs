@@ -22,7 +22,7 @@ use candor_domain::Role;
 use candor_store::segment::{SegmentCondition, TextOp};
 use candor_store::{
     ActivityRecord, AddressStatus, ApiToken, CampaignRecord, Confirmation, ConsentToken,
-    ImportBatch, ImportCounts, ImportJob, ImportReject, OrderRecord, Page, QueuedMail,
+    ImportBatch, ImportCounts, ImportJob, ImportReject, JobRecord, OrderRecord, Page, QueuedMail,
     SegmentRecord, StaffUser, Store, StoreError, TokenKind,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -943,6 +943,25 @@ async fn outbox(store: &Store) {
         .unwrap();
     let e = store.outbox().entry(m.id).await.unwrap().unwrap();
     assert_eq!((e.status.as_str(), e.attempts), ("queued", 0));
+    // Messages to no contact (a staff member's test), queued together; due far
+    // ahead, so that the claims below do not see them.
+    let later = datetime!(2100-01-01 00:00 UTC);
+    let tests = [
+        mail(None, "staff-test@example.com", later),
+        mail(None, "staff-test@example.com", later),
+    ];
+    store.outbox().queue(&tests).await.unwrap();
+    for t in &tests {
+        let got = store.outbox().entry(t.id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                got.status.as_str(),
+                got.mail.subject_id,
+                got.mail.recipient.as_str()
+            ),
+            ("queued", None, "staff-test@example.com")
+        );
+    }
     assert_eq!((e.sent_at, e.last_error.as_deref()), (None, None));
     assert_eq!(e.mail.subject_id, Some(c.id));
     assert_eq!(
@@ -1502,9 +1521,35 @@ async fn segments(store: &Store) {
     let contract_on = |present| SegmentCondition::ActiveContract {
         on: date!(2026 - 06 - 01),
         present,
+        started_from: None,
+        started_until: None,
     };
     assert_eq!(count(with(contract_on(true))).await, 1);
     assert_eq!(count(with(contract_on(false))).await, 2);
+    // The contract's start, both bounds included.
+    let started = |from, until| SegmentCondition::ActiveContract {
+        on: date!(2026 - 06 - 01),
+        present: true,
+        started_from: from,
+        started_until: until,
+    };
+    assert_eq!(
+        count(with(started(
+            Some(date!(2025 - 01 - 01)),
+            Some(date!(2025 - 01 - 01))
+        )))
+        .await,
+        1,
+        "a contract started on both bounds"
+    );
+    assert_eq!(
+        count(with(started(Some(date!(2025 - 01 - 02)), None))).await,
+        0
+    );
+    assert_eq!(
+        count(with(started(None, Some(date!(2024 - 12 - 31))))).await,
+        0
+    );
 
     // Pages in id order.
     let mut sorted = members.clone();
@@ -1615,6 +1660,7 @@ async fn campaigns(store: &Store) {
         created_by: "user:every-method".into(),
         created_at: t0,
         sent_at: None,
+        sending_at: None,
     };
     let spring = campaign("Spring news");
     let autumn = campaign("Autumn news");
@@ -1711,6 +1757,147 @@ async fn campaigns(store: &Store) {
         store.campaigns().recipient_count(spring.id).await.unwrap(),
         3
     );
+
+    // A draft is edited until its sending starts; sending starts once, with its job.
+    let other = SegmentRecord {
+        id: Uuid::now_v7(),
+        name: "Other audience".into(),
+        ..segment.clone()
+    };
+    store.segments().save(&other).await.unwrap();
+    let draft = campaign("Winter news");
+    store.campaigns().save(&draft).await.unwrap();
+    let edited = CampaignRecord {
+        name: "Winter news, edited".into(),
+        category: "marketing".into(),
+        segment_id: other.id,
+        content: r#"{"fr":{"subject":"Hiver","body":"Bonjour"}}"#.into(),
+        ..draft.clone()
+    };
+    assert!(store.campaigns().update_draft(&edited).await.unwrap());
+    let got = store.campaigns().get(draft.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            got.name.as_str(),
+            got.category.as_str(),
+            got.segment_id,
+            got.content.as_str(),
+            got.sending_at
+        ),
+        (
+            "Winter news, edited",
+            "marketing",
+            other.id,
+            edited.content.as_str(),
+            None
+        )
+    );
+    let job = JobRecord::new(
+        "campaign_send",
+        serde_json::json!({"campaign": draft.id}),
+        t0,
+        t0,
+    )
+    .dedupe(format!("campaign_send:{}", draft.id));
+    assert!(store
+        .campaigns()
+        .start_sending(draft.id, t0, r#"{"allowed":3}"#, &job)
+        .await
+        .unwrap());
+    let got = store.campaigns().get(draft.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.status.as_str(), got.sending_at, got.report.as_deref()),
+        ("draft", Some(t0), Some(r#"{"allowed":3}"#))
+    );
+    let scheduled = store
+        .jobs()
+        .keyed(&format!("campaign_send:{}", draft.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (scheduled.id, scheduled.status.as_str()),
+        (job.id, "queued")
+    );
+    assert!(store
+        .jobs()
+        .keyed("campaign_send:none")
+        .await
+        .unwrap()
+        .is_none());
+    // Started: neither started again (no second job) nor edited, and its segment holds.
+    let second = JobRecord::new("campaign_send", serde_json::json!({}), t0, t0)
+        .dedupe(format!("campaign_send:{}:again", draft.id));
+    assert!(!store
+        .campaigns()
+        .start_sending(draft.id, t0, "{}", &second)
+        .await
+        .unwrap());
+    assert!(store
+        .jobs()
+        .keyed(&format!("campaign_send:{}:again", draft.id))
+        .await
+        .unwrap()
+        .is_none());
+    let late = CampaignRecord {
+        name: "Too late".into(),
+        ..edited.clone()
+    };
+    assert!(!store.campaigns().update_draft(&late).await.unwrap());
+    let renamed = SegmentRecord {
+        name: "Renamed while sending".into(),
+        ..other.clone()
+    };
+    assert!(!store.segments().update(&renamed).await.unwrap());
+    // Once sent, still not editable.
+    assert!(store
+        .campaigns()
+        .mark_sent(draft.id, t0, "{}")
+        .await
+        .unwrap());
+    assert!(!store.campaigns().update_draft(&late).await.unwrap());
+    assert_eq!(
+        store.campaigns().get(draft.id).await.unwrap().unwrap().name,
+        "Winter news, edited"
+    );
+    // No such campaign.
+    let ghost = CampaignRecord {
+        id: Uuid::now_v7(),
+        ..edited.clone()
+    };
+    assert!(!store.campaigns().update_draft(&ghost).await.unwrap());
+
+    // Segments: renamed and re-filtered; deleted only when no campaign uses them.
+    assert!(store.segments().update(&renamed).await.unwrap());
+    let got = store.segments().get(other.id).await.unwrap().unwrap();
+    assert_eq!(got.name, "Renamed while sending");
+    let used: Vec<Uuid> = store
+        .segments()
+        .campaigns_of(other.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(used, [draft.id]);
+    assert!(!store.segments().delete(other.id).await.unwrap());
+    assert!(store.segments().get(other.id).await.unwrap().is_some());
+    let unused = SegmentRecord {
+        id: Uuid::now_v7(),
+        name: "Unused".into(),
+        ..segment.clone()
+    };
+    store.segments().save(&unused).await.unwrap();
+    assert!(store
+        .segments()
+        .campaigns_of(unused.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.segments().delete(unused.id).await.unwrap());
+    assert!(store.segments().get(unused.id).await.unwrap().is_none());
+    assert!(!store.segments().delete(unused.id).await.unwrap());
+    assert!(!store.segments().update(&unused).await.unwrap());
 
     // Opens and clicks count distinct people, per campaign.
     let engage = |contact_id, kind: &str, campaign: Uuid| ActivityRecord {

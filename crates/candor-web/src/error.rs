@@ -133,6 +133,11 @@ impl From<AppError> for ApiError {
                 "still_referenced",
                 format!("this {what} is still referenced by at least one {by}"),
             ),
+            AppError::NotEditable { what, why } => Self::new(
+                S::CONFLICT,
+                "not_editable",
+                format!("this {what} can no longer be changed: {why}"),
+            ),
             AppError::Store(e) => internal(&e.to_string()),
             AppError::Internal(e) => internal(&e),
         }

@@ -782,11 +782,16 @@ async fn deliver(contacts: u64, connections: u32, postgres: Option<String>) -> R
     };
     let transport = candor_app::mail::Transport::smtp(&settings).map_err(anyhow::Error::msg)?;
     while app.deliver_due(&transport).await.map_err(err)? > 0 {}
-    let queued = app
-        .send_campaign(&actor, campaign.id)
-        .await
-        .map_err(err)?
-        .queued;
+    // The sending is a job: started, then run here until the campaign is sent.
+    app.send_campaign(&actor, campaign.id).await.map_err(err)?;
+    while app.run_due_jobs().await.map_err(err)? > 0 {}
+    let queued = u64::try_from(
+        app.campaign_progress(&actor, campaign.id)
+            .await
+            .map_err(err)?
+            .queued,
+    )
+    .unwrap_or(0);
     if queued == 0 {
         bail!("the demo audience is empty: nothing to deliver");
     }

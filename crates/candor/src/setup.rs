@@ -214,7 +214,8 @@ pub async fn serve(cfg: &Config, demo: Option<u64>) -> Result<()> {
     Ok(())
 }
 
-/// Runs due jobs every ten seconds (and again at once while some completed).
+/// Runs due jobs every ten seconds, at once when woken (a job scheduled for now), and
+/// again at once while some completed.
 pub fn spawn_job_worker(app: Candor) {
     tokio::spawn(async move {
         loop {
@@ -223,7 +224,11 @@ pub fn spawn_job_worker(app: Candor) {
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "job round failed"),
             }
-            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            // Ten seconds, or less when a job is scheduled for now (a campaign sent).
+            tokio::select! {
+                () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+                () = app.jobs_woken() => {}
+            }
         }
     });
 }

@@ -785,7 +785,7 @@ async fn companies_are_made_and_changed_in_the_back_office(t: TestApp) {
 async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
     accounts(&t).await;
     let mut v = common::signed_in(&t, candor_domain::Role::Marketing).await;
-    let html = v.get("/campaigns").await.text().await.unwrap();
+    let html = v.get("/campaigns/new").await.text().await.unwrap();
     for option in [
         "Offres commerciales · consentement requis : « Offres commerciales »",
         "Lettre d&#39;information · consentement requis : « Lettre d&#39;information »",

@@ -3,7 +3,7 @@
 use super::{dialect, Db, Store};
 use crate::bulk::Cell;
 use crate::error::Result;
-use crate::model::{ActivityRecord, CampaignRecord, Page, QueuedMail, SegmentRecord};
+use crate::model::{ActivityRecord, CampaignRecord, JobRecord, Page, QueuedMail, SegmentRecord};
 use crate::personal::ContactRow;
 use crate::segment::{where_clause, SegmentCondition};
 use crate::types::{Id, Ts};
@@ -60,7 +60,7 @@ impl From<SegmentRow> for SegmentRecord {
 }
 
 const CAMPAIGN_COLUMNS: &str =
-    "id, name, category, channel, segment_id, content, status, report, created_by, created_at, sent_at";
+    "id, name, category, channel, segment_id, content, status, report, created_by, created_at, sent_at, sending_at";
 
 #[derive(sqlx::FromRow)]
 struct CampaignRow {
@@ -75,6 +75,7 @@ struct CampaignRow {
     created_by: String,
     created_at: Ts,
     sent_at: Option<Ts>,
+    sending_at: Option<Ts>,
 }
 
 impl From<CampaignRow> for CampaignRecord {
@@ -91,6 +92,7 @@ impl From<CampaignRow> for CampaignRecord {
             created_by: r.created_by,
             created_at: r.created_at.0,
             sent_at: r.sent_at.map(|t| t.0),
+            sending_at: r.sending_at.map(|t| t.0),
         }
     }
 }
@@ -189,6 +191,44 @@ impl crate::face::Segments for Store {
         Ok(rows.into_iter().map(SegmentRecord::from).collect())
     }
 
+    /// Renames a segment or changes its conditions; false when there is no such
+    /// segment or a campaign of it is being sent (its audience must hold still).
+    async fn update(&self, s: &SegmentRecord) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE segment SET name = $2, conditions = $3 WHERE id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM campaign WHERE segment_id = $1 AND status = 'draft' AND sending_at IS NOT NULL)",
+        )
+        .bind(Id(s.id))
+        .bind(&s.name)
+        .bind(&s.conditions)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Deletes a segment no campaign uses; false when there is no such segment or a
+    /// campaign uses it ([`Segments::campaigns_of`] says which).
+    async fn delete(&self, id: Uuid) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM segment WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM campaign WHERE segment_id = $1)",
+        )
+        .bind(Id(id))
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The campaigns that use a segment, newest first.
+    async fn campaigns_of(&self, id: Uuid) -> Result<Vec<CampaignRecord>> {
+        let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE segment_id = $1 ORDER BY created_at DESC, id DESC"
+        ))
+        .bind(Id(id))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(CampaignRecord::from).collect())
+    }
+
     /// A segment's audience for one purpose × channel, read by one query in a task of
     /// its own and handed over in chunks: each contact with the states the rules read.
     /// The select list and its decoding are the backend's (`dialect::AUDIENCE_SELECT`).
@@ -276,7 +316,7 @@ impl crate::face::Campaigns for Store {
 
     async fn save(&self, c: &CampaignRecord) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO campaign ({CAMPAIGN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            "INSERT INTO campaign ({CAMPAIGN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(Id(c.id))
         .bind(&c.name)
@@ -289,6 +329,7 @@ impl crate::face::Campaigns for Store {
         .bind(&c.created_by)
         .bind(Ts(c.created_at))
         .bind(c.sent_at.map(Ts))
+        .bind(c.sending_at.map(Ts))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -315,6 +356,51 @@ impl crate::face::Campaigns for Store {
         .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Changes a draft's name, category, segment and content; false when it is no
+    /// longer a draft (sent, or being sent) or there is no such campaign.
+    async fn update_draft(&self, c: &CampaignRecord) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE campaign SET name = $2, category = $3, segment_id = $4, content = $5 \
+             WHERE id = $1 AND status = 'draft' AND sending_at IS NULL",
+        )
+        .bind(Id(c.id))
+        .bind(&c.name)
+        .bind(&c.category)
+        .bind(Id(c.segment_id))
+        .bind(&c.content)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Starts sending a draft: records when, and the audience report counted now, and
+    /// schedules the job that sends it, in one transaction; false (and no job) when it
+    /// was not a draft waiting to be sent.
+    async fn start_sending(
+        &self,
+        id: Uuid,
+        at: OffsetDateTime,
+        report: &str,
+        job: &JobRecord,
+    ) -> Result<bool> {
+        let mut tx = self.write().await?;
+        let done = sqlx::query(
+            "UPDATE campaign SET sending_at = $2, report = $3 \
+             WHERE id = $1 AND status = 'draft' AND sending_at IS NULL",
+        )
+        .bind(Id(id))
+        .bind(Ts(at))
+        .bind(report)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::jobs::schedule_in(&mut tx, job).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Queues a campaign's messages with their recipients in one transaction; a

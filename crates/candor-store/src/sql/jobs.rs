@@ -177,6 +177,15 @@ impl crate::face::Jobs for Store {
         Ok(done.rows_affected())
     }
 
+    async fn keyed(&self, key: &str) -> Result<Option<JobRecord>> {
+        let row: Option<Row> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM job WHERE dedupe_key = $1"))
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(row.map(JobRecord::from))
+    }
+
     async fn list(&self, limit: u32) -> Result<Vec<JobRecord>> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM job ORDER BY created_at DESC, id DESC LIMIT $1"

@@ -191,6 +191,17 @@ pub(super) async fn use_token(
 
 #[async_trait::async_trait]
 impl crate::face::Outbox for Store {
+    /// Queues messages that go to no contact (a staff member's test of a campaign),
+    /// all or none.
+    async fn queue(&self, mails: &[QueuedMail]) -> Result<()> {
+        let mut tx = self.write().await?;
+        for m in mails {
+            queue_in(&mut tx, m).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Takes up to `limit` messages due at `now` and leases them for five minutes: a
     /// worker killed mid-delivery leaves them to be taken again after the lease.
     async fn claim(

@@ -120,10 +120,21 @@ fn api_router() -> OpenApiRouter<Candor> {
         .routes(routes!(contracts::update_contract))
         .routes(routes!(orders::list_orders, orders::create_order))
         .routes(routes!(decisions::decide))
-        .routes(routes!(campaigns::create_segment))
+        .routes(routes!(campaigns::create_segment, campaigns::list_segments))
+        .routes(routes!(
+            campaigns::get_segment,
+            campaigns::update_segment,
+            campaigns::delete_segment
+        ))
         .routes(routes!(campaigns::preview_segment))
-        .routes(routes!(campaigns::create_campaign))
-        .routes(routes!(campaigns::get_campaign))
+        .routes(routes!(
+            campaigns::create_campaign,
+            campaigns::list_campaigns
+        ))
+        .routes(routes!(campaigns::get_campaign, campaigns::update_campaign))
+        .routes(routes!(campaigns::preview_campaign))
+        .routes(routes!(campaigns::test_campaign))
+        .routes(routes!(campaigns::campaign_progress))
         .routes(routes!(campaigns::campaign_audience))
         .routes(routes!(campaigns::send_campaign))
         .routes(routes!(outbox::list_outbox))

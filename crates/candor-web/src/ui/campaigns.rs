@@ -1,32 +1,35 @@
-//! Campaigns (M3, M4): a segment builder over the fields the role may read, the
-//! audience report rule by rule, sending, and the results.
+//! Campaigns (M3, M4): the list of campaigns and segments, a campaign written and
+//! edited until it is sent, previewed in each language as recipients get it, tested
+//! on the staff member's own address, checked against the languages its audience
+//! reads, and sent by a job whose progress the page follows.
 
-use super::contacts::show_value;
-use super::i18n::Texts;
+use super::i18n::{grouped, Texts};
 use super::{app_error, render, render_with, Choice, Chrome, Posted, Staff};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use candor_app::campaigns::{AudienceReport, CampaignInput, CampaignView, Content};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use candor_app::campaigns::{
+    AudienceReport, CampaignInput, CampaignView, Content, Preview, Progress,
+};
 use candor_app::{AppError, Candor};
-use candor_domain::catalogue::Entity;
 use candor_domain::communication::Category;
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 pub struct SegmentRow {
     id: String,
     name: String,
+    conditions: Vec<String>,
 }
 
 pub struct CampaignRow {
     id: String,
     name: String,
     category: String,
-    status: String,
+    state: &'static str,
+    created: String,
 }
 
 #[derive(Template)]
@@ -35,16 +38,21 @@ struct CampaignsPage {
     c: Chrome,
     segments: Vec<SegmentRow>,
     campaigns: Vec<CampaignRow>,
-    fields: Vec<Choice>,
-    purposes: Vec<Choice>,
-    categories: Vec<Choice>,
-    errors: Vec<String>,
-    preview: Option<(String, i64, Vec<String>)>,
+    notice: Option<&'static str>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct IndexParams {
-    segment: Option<Uuid>,
+    segment_deleted: Option<String>,
+}
+
+/// A campaign's state in words.
+pub fn state_word(t: &Texts, state: &str) -> &'static str {
+    match state {
+        "sent" => t.sent,
+        "sending" => t.sending,
+        _ => t.draft,
+    }
 }
 
 pub async fn index(
@@ -52,85 +60,29 @@ pub async fn index(
     staff: Staff,
     Query(p): Query<IndexParams>,
 ) -> Response {
-    // The role is checked before a preview reads (and audits) anyone.
-    if !candor_app::campaigns::may_run_campaigns(staff.actor.role) {
-        return super::message_page(StatusCode::FORBIDDEN, staff.t(), staff.t().forbidden);
-    }
-    let mut preview = None;
-    if let Some(id) = p.segment {
-        match app
-            .preview_segment(&staff.actor, id, 10, "GET /campaigns")
-            .await
-        {
-            Ok((count, first)) => {
-                let names = first
-                    .iter()
-                    .map(|v| {
-                        format!(
-                            "{} {}",
-                            show_value(v.get("first_name")),
-                            show_value(v.get("last_name"))
-                        )
-                        .trim()
-                        .to_owned()
-                    })
-                    .collect();
-                preview = Some((id.to_string(), count, names));
-            }
-            Err(e) => return app_error(staff.t(), e),
-        }
-    }
-    page(&app, staff, Vec::new(), preview, StatusCode::OK).await
-}
-
-async fn page(
-    app: &Candor,
-    staff: Staff,
-    errors: Vec<String>,
-    preview: Option<(String, i64, Vec<String>)>,
-    status: StatusCode,
-) -> Response {
     let t = staff.t();
-    let (segments, campaigns) = match app.list_campaigns(&staff.actor, 50).await {
+    let (segments, campaigns) = match app.list_campaigns(&staff.actor, 100).await {
         Ok(x) => x,
         Err(e) => return app_error(t, e),
     };
-    let cat = app.catalogue();
-    let role = staff.actor.role;
-    let fields = cat
-        .entity_fields(Entity::Contact)
-        .filter(|f| f.can_read(role))
-        .map(|f| Choice {
-            value: f.key(),
-            label: t.pick(&f.label).to_owned(),
+    let segments = segments
+        .iter()
+        .map(|s| SegmentRow {
+            id: s.id.to_string(),
+            name: s.name.clone(),
+            conditions: super::segments::describe(
+                &app,
+                t,
+                &serde_json::from_str::<Vec<serde_json::Value>>(&s.conditions).unwrap_or_default(),
+            ),
         })
         .collect();
-    let purposes = super::consent_purposes(&cat, t);
-    render_with(
-        status,
-        &CampaignsPage {
-            segments: segments
-                .iter()
-                .map(|s| SegmentRow {
-                    id: s.id.to_string(),
-                    name: s.name.clone(),
-                })
-                .collect(),
-            campaigns: campaigns.iter().map(|c| row(t, c)).collect(),
-            fields,
-            purposes,
-            categories: candor_app::campaigns::campaign_categories(role)
-                .iter()
-                .map(|c| Choice {
-                    value: c.as_str().to_owned(),
-                    label: explained(&app.catalogue(), t, *c),
-                })
-                .collect(),
-            errors,
-            preview,
-            c: staff.chrome,
-        },
-    )
+    render(&CampaignsPage {
+        campaigns: campaigns.iter().map(|c| row(t, c)).collect(),
+        segments,
+        notice: p.segment_deleted.map(|_| t.seg_deleted),
+        c: staff.chrome,
+    })
 }
 
 /// A category's name for people.
@@ -224,69 +176,33 @@ fn row(t: &Texts, c: &CampaignView) -> CampaignRow {
         category: Category::parse("category", &c.category)
             .map(|k| category_label(t, k).to_owned())
             .unwrap_or_else(|_| c.category.clone()),
-        status: if c.status == "sent" { t.sent } else { t.draft }.to_owned(),
+        state: state_word(t, c.state()),
+        created: super::i18n::day(t, &c.created_at),
     }
 }
 
-/// The builder's form: up to three field conditions, a consent condition, and
-/// whether a running contract is required.
-#[derive(Deserialize, Default)]
-pub struct SegmentForm {
-    name: String,
-    #[serde(default)]
-    field1: String,
-    #[serde(default)]
-    op1: String,
-    #[serde(default)]
-    value1: String,
-    #[serde(default)]
-    field2: String,
-    #[serde(default)]
-    op2: String,
-    #[serde(default)]
-    value2: String,
-    #[serde(default)]
-    consent_purpose: String,
-    #[serde(default)]
-    active_contract: String,
+// ---------------------------------------------------------------- the campaign form
+
+#[derive(Template)]
+#[template(path = "campaign_form.html")]
+struct FormPage {
+    c: Chrome,
+    /// The campaign edited, if any.
+    id: Option<String>,
+    f: CampaignForm,
+    segments: Vec<Choice>,
+    categories: Vec<Choice>,
+    errors: Vec<String>,
 }
 
-pub async fn create_segment(
-    State(app): State<Candor>,
-    staff: Staff,
-    Posted(f): Posted<SegmentForm>,
-) -> Response {
-    let mut conditions: Vec<Value> = Vec::new();
-    for (field, op, value) in [
-        (&f.field1, &f.op1, &f.value1),
-        (&f.field2, &f.op2, &f.value2),
-    ] {
-        if field.is_empty() {
-            continue;
-        }
-        let op = if op.is_empty() { "equals" } else { op.as_str() };
-        conditions.push(json!({"field": field, "op": op, "value": value}));
-    }
-    if !f.consent_purpose.is_empty() {
-        conditions.push(json!({"consent": {"purpose": f.consent_purpose, "channel": "email", "status": "effective"}}));
-    }
-    if f.active_contract == "yes" {
-        conditions.push(json!({"has_active_contract": true}));
-    }
-    match app.create_segment(&staff.actor, &f.name, conditions).await {
-        Ok(s) => Redirect::to(&format!("/campaigns?segment={}", s.id)).into_response(),
-        Err(AppError::Invalid(errs)) => {
-            let errors = super::field_errors(staff.t(), &errs);
-            page(&app, staff, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => app_error(staff.t(), e),
-    }
-}
-
-#[derive(Deserialize, Default)]
+/// The campaign's form, as typed.
+#[derive(Deserialize, Default, Clone)]
 pub struct CampaignForm {
+    #[serde(default)]
     name: String,
+    #[serde(default)]
     category: String,
+    #[serde(default)]
     segment_id: String,
     #[serde(default)]
     subject_fr: String,
@@ -298,28 +214,90 @@ pub struct CampaignForm {
     body_en: String,
 }
 
-pub async fn create_campaign(
+async fn form_page(
+    app: &Candor,
+    staff: Staff,
+    id: Option<Uuid>,
+    f: CampaignForm,
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let t = staff.t();
+    let (segments, _) = match app.list_campaigns(&staff.actor, 500).await {
+        Ok(x) => x,
+        Err(e) => return app_error(t, e),
+    };
+    let cat = app.catalogue();
+    render_with(
+        status,
+        &FormPage {
+            id: id.map(|i| i.to_string()),
+            f,
+            segments: segments
+                .iter()
+                .map(|s| Choice {
+                    value: s.id.to_string(),
+                    label: s.name.clone(),
+                })
+                .collect(),
+            categories: candor_app::campaigns::campaign_categories(staff.actor.role)
+                .iter()
+                .map(|c| Choice {
+                    value: c.as_str().to_owned(),
+                    label: explained(&cat, t, *c),
+                })
+                .collect(),
+            errors,
+            c: staff.chrome,
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewParams {
+    segment: Option<String>,
+}
+
+pub async fn new_campaign(
     State(app): State<Candor>,
     staff: Staff,
-    Posted(f): Posted<CampaignForm>,
+    Query(p): Query<NewParams>,
 ) -> Response {
-    let Ok(segment_id) = Uuid::parse_str(&f.segment_id) else {
-        let t = staff.t();
-        let error = format!(
-            "{}{} {}",
-            super::i18n::field_label(t, "segment_id"),
-            if t.lang == "fr" { " :" } else { ":" },
-            t.pick_segment
-        );
-        return page(
-            &app,
-            staff,
-            vec![error],
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let f = CampaignForm {
+        segment_id: p.segment.unwrap_or_default(),
+        ..CampaignForm::default()
     };
+    form_page(&app, staff, None, f, Vec::new(), StatusCode::OK).await
+}
+
+pub async fn edit(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    let c = match app.get_campaign(&staff.actor, id).await {
+        Ok(c) => c,
+        Err(e) => return app_error(staff.t(), e),
+    };
+    if c.state() != "draft" {
+        return Redirect::to(&format!("/campaigns/{id}")).into_response();
+    }
+    let text = |l: &str| {
+        c.content.get(l).cloned().unwrap_or(Content {
+            subject: String::new(),
+            body: String::new(),
+        })
+    };
+    let (fr, en) = (text("fr"), text("en"));
+    let f = CampaignForm {
+        name: c.name.clone(),
+        category: c.category.clone(),
+        segment_id: c.segment_id.to_string(),
+        subject_fr: fr.subject,
+        body_fr: fr.body,
+        subject_en: en.subject,
+        body_en: en.body,
+    };
+    form_page(&app, staff, Some(id), f, Vec::new(), StatusCode::OK).await
+}
+
+fn input_of(f: &CampaignForm, segment_id: Uuid) -> CampaignInput {
     let mut content = BTreeMap::new();
     for (lang, subject, body) in [
         ("fr", &f.subject_fr, &f.body_fr),
@@ -335,27 +313,84 @@ pub async fn create_campaign(
             );
         }
     }
-    let input = CampaignInput {
+    CampaignInput {
         name: f.name.clone(),
         category: f.category.clone(),
         channel: "email".into(),
         segment_id,
         content,
-    };
-    match app.create_campaign(&staff.actor, input).await {
-        Ok(c) => Redirect::to(&format!("/campaigns/{}", c.id)).into_response(),
-        Err(AppError::Invalid(errs)) => {
-            let errors = super::field_errors(staff.t(), &errs);
-            page(&app, staff, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => app_error(staff.t(), e),
     }
 }
 
+async fn save(app: Candor, staff: Staff, id: Option<Uuid>, f: CampaignForm) -> Response {
+    let t = staff.t();
+    let Ok(segment_id) = Uuid::parse_str(&f.segment_id) else {
+        let error = format!(
+            "{}{}{}",
+            super::i18n::field_label(t, "segment_id"),
+            t.colon(),
+            t.pick_segment
+        );
+        return form_page(
+            &app,
+            staff,
+            id,
+            f,
+            vec![error],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let input = input_of(&f, segment_id);
+    let saved = match id {
+        Some(id) => app.update_campaign(&staff.actor, id, input).await,
+        None => app.create_campaign(&staff.actor, input).await,
+    };
+    let errors = match saved {
+        Ok(c) => return Redirect::to(&format!("/campaigns/{}?saved=1", c.id)).into_response(),
+        Err(AppError::Invalid(errs)) => super::field_errors(t, &errs),
+        Err(AppError::NotEditable { .. }) => vec![t.camp_not_editable.to_owned()],
+        Err(AppError::NotFound { what: "segment" }) => vec![format!(
+            "{}{}{}",
+            super::i18n::field_label(t, "segment_id"),
+            t.colon(),
+            t.pick_segment
+        )],
+        Err(e) => return app_error(t, e),
+    };
+    form_page(&app, staff, id, f, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+pub async fn create_campaign(
+    State(app): State<Candor>,
+    staff: Staff,
+    Posted(f): Posted<CampaignForm>,
+) -> Response {
+    save(app, staff, None, f).await
+}
+
+pub async fn update(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(f): Posted<CampaignForm>,
+) -> Response {
+    save(app, staff, Some(id), f).await
+}
+
+// ---------------------------------------------------------------- the campaign page
+
 pub struct ExclusionRow {
     rule: String,
-    count: u64,
+    count: String,
     explanation: String,
+}
+
+pub struct PreviewRow {
+    lang: String,
+    lang_name: &'static str,
+    subject: String,
+    text: String,
 }
 
 #[derive(Template)]
@@ -365,23 +400,74 @@ struct CampaignPage {
     id: String,
     name: String,
     category: String,
-    sent: bool,
+    segment_id: String,
+    state: &'static str,
+    state_name: &'static str,
     sent_at: String,
-    segment_size: u64,
+    segment_size: String,
     allowed: u64,
-    locales: Vec<(String, u64)>,
+    allowed_shown: String,
+    locales: Vec<(&'static str, String)>,
+    missing: Vec<String>,
     exclusions: Vec<ExclusionRow>,
-    recipients: i64,
-    opens: i64,
-    clicks: i64,
+    previews: Vec<PreviewRow>,
+    progress: ProgressView,
+    opens: String,
+    clicks: String,
     notice: Option<String>,
-    error: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
-pub struct ShowParams {
-    queued: Option<u64>,
-    again: Option<String>,
+/// The progress block (what htmx polls while the campaign is being sent).
+#[derive(Template)]
+#[template(path = "campaign_progress.html")]
+struct ProgressFragment {
+    id: String,
+    progress: ProgressView,
+}
+
+pub struct ProgressView {
+    state: &'static str,
+    queued: i64,
+    total: u64,
+    line: String,
+    retry: Option<String>,
+}
+
+fn progress_view(t: &Texts, p: &Progress) -> ProgressView {
+    let line = match p.state {
+        "sent" => format!("{}{}{}", t.camp_sent_to, t.colon(), grouped(t, p.queued)),
+        "sending" => format!(
+            "{}{}{} / {}",
+            t.camp_sending_now,
+            t.colon(),
+            grouped(t, p.queued),
+            grouped(t, i64::try_from(p.total).unwrap_or(i64::MAX))
+        ),
+        _ => String::new(),
+    };
+    ProgressView {
+        state: p.state,
+        queued: p.queued,
+        total: p.total,
+        line,
+        retry: p.retry_at.as_ref().map(|at| {
+            format!(
+                "{} {} ({}{}{})",
+                t.camp_retry,
+                super::i18n::moment(t, at),
+                t.camp_attempts,
+                t.colon(),
+                p.failed_attempts
+            )
+        }),
+    }
+}
+
+fn lang_name(t: &Texts, l: &str) -> &'static str {
+    match l {
+        "en" => t.lang_en,
+        _ => t.lang_fr,
+    }
 }
 
 fn report_rows(t: &Texts, r: &AudienceReport) -> Vec<ExclusionRow> {
@@ -389,10 +475,18 @@ fn report_rows(t: &Texts, r: &AudienceReport) -> Vec<ExclusionRow> {
         .iter()
         .map(|x| ExclusionRow {
             rule: x.rule.clone(),
-            count: x.count,
+            count: grouped(t, i64::try_from(x.count).unwrap_or(i64::MAX)),
             explanation: x.explanation.get(t.lang).cloned().unwrap_or_default(),
         })
         .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowParams {
+    saved: Option<String>,
+    tested: Option<String>,
+    again: Option<String>,
+    started: Option<String>,
 }
 
 pub async fn show(
@@ -406,52 +500,140 @@ pub async fn show(
         Ok(c) => c,
         Err(e) => return app_error(t, e),
     };
-    let sent = campaign.status == "sent";
-    // A sent campaign shows the report it was sent with; a draft, the audience now.
-    let report = match (&campaign.report, sent) {
-        (Some(r), true) => r.clone(),
+    let state = campaign.state();
+    // A campaign being sent or sent shows the report it started with; a draft, the
+    // audience now.
+    let report = match (&campaign.report, state) {
+        (Some(r), "sent" | "sending") => r.clone(),
         _ => match app.campaign_audience(&staff.actor, id).await {
             Ok(r) => r,
             Err(e) => return app_error(t, e),
         },
     };
-    let (recipients, opens, clicks) = match app.campaign_results(&staff.actor, id).await {
+    let progress = match app.campaign_progress(&staff.actor, id).await {
         Ok(x) => x,
         Err(e) => return app_error(t, e),
     };
-    let notice = match (p.queued, p.again) {
-        (_, Some(_)) => Some(t.already_sent.to_owned()),
-        (Some(n), None) => Some(format!("{}: {n}", t.queued)),
-        _ => None,
+    let (_, opens, clicks) = match app.campaign_results(&staff.actor, id).await {
+        Ok(x) => x,
+        Err(e) => return app_error(t, e),
     };
+    let previews = match app.preview_campaign(&staff.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return app_error(t, e),
+    };
+    let notice = if p.again.is_some() {
+        Some(t.already_sent.to_owned())
+    } else if p.tested.is_some() {
+        Some(format!(
+            "{}{}{}",
+            t.camp_tested,
+            t.colon(),
+            staff.user.email
+        ))
+    } else if p.started.is_some() {
+        Some(t.camp_started.to_owned())
+    } else {
+        p.saved.map(|_| t.saved.to_owned())
+    };
+    let n = |x: u64| grouped(t, i64::try_from(x).unwrap_or(i64::MAX));
     render(&CampaignPage {
         id: id.to_string(),
         name: campaign.name.clone(),
         category: label_of(&app.catalogue(), t, &campaign.category),
-        sent,
+        segment_id: campaign.segment_id.to_string(),
+        state,
+        state_name: state_word(t, state),
         sent_at: campaign
             .sent_at
             .as_deref()
-            .and_then(|s| {
-                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-            })
-            .map(super::contacts::when)
+            .map(|s| super::i18n::moment(t, s))
             .unwrap_or_default(),
-        segment_size: report.segment_size,
+        segment_size: n(report.segment_size),
         allowed: report.allowed,
+        allowed_shown: n(report.allowed),
         locales: report
             .locales
             .iter()
-            .map(|(k, v)| (k.clone(), *v))
+            .map(|(k, v)| (lang_name(t, k), n(*v)))
+            .collect(),
+        missing: report
+            .missing_content
+            .iter()
+            .map(|(l, c)| {
+                format!(
+                    "{} {}{}{}",
+                    n(*c),
+                    t.camp_missing_read,
+                    lang_name(t, l).to_lowercase(),
+                    t.camp_missing_write
+                )
+            })
             .collect(),
         exclusions: report_rows(t, &report),
-        recipients,
-        opens,
-        clicks,
+        previews: previews
+            .into_iter()
+            .map(|(lang, Preview { subject, text, .. })| PreviewRow {
+                lang_name: lang_name(t, &lang),
+                lang,
+                subject,
+                text,
+            })
+            .collect(),
+        progress: progress_view(t, &progress),
+        opens: grouped(t, opens),
+        clicks: grouped(t, clicks),
         notice,
-        error: None,
         c: staff.chrome,
     })
+}
+
+/// The progress block alone, for htmx to poll while the campaign is being sent.
+pub async fn progress(State(app): State<Candor>, staff: Staff, Path(id): Path<Uuid>) -> Response {
+    match app.campaign_progress(&staff.actor, id).await {
+        Ok(p) => {
+            let progress = progress_view(staff.t(), &p);
+            render(&ProgressFragment {
+                id: id.to_string(),
+                progress,
+            })
+        }
+        Err(e) => app_error(staff.t(), e),
+    }
+}
+
+/// The email in one language as an HTML page of its own, as a recipient's mail
+/// program shows it: nothing in it runs, loads or submits.
+pub async fn preview_html(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path((id, lang)): Path<(Uuid, String)>,
+) -> Response {
+    let previews = match app.preview_campaign(&staff.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return app_error(staff.t(), e),
+    };
+    let Some(p) = previews.get(&lang) else {
+        return super::message_page(StatusCode::NOT_FOUND, staff.t(), staff.t().not_found);
+    };
+    let mut res = Html(p.html.clone()).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    res
+}
+
+pub async fn test_send(
+    State(app): State<Candor>,
+    staff: Staff,
+    Path(id): Path<Uuid>,
+    Posted(_): Posted<Vec<(String, String)>>,
+) -> Response {
+    match app.test_send_campaign(&staff.actor, id).await {
+        Ok(_) => Redirect::to(&format!("/campaigns/{id}?tested=1")).into_response(),
+        Err(e) => app_error(staff.t(), e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -474,7 +656,7 @@ pub async fn send(
         Ok(o) if o.already_sent => {
             Redirect::to(&format!("/campaigns/{id}?again=1")).into_response()
         }
-        Ok(o) => Redirect::to(&format!("/campaigns/{id}?queued={}", o.queued)).into_response(),
+        Ok(_) => Redirect::to(&format!("/campaigns/{id}?started=1")).into_response(),
         Err(AppError::Invalid(errs)) => {
             let msg = super::field_errors(staff.t(), &errs).join("; ");
             super::message_page(StatusCode::UNPROCESSABLE_ENTITY, staff.t(), &msg)

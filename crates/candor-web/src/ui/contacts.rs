@@ -347,7 +347,7 @@ fn pending_label(t: &Texts, reason: Option<Pending>) -> &'static str {
     }
 }
 
-fn status_label(t: &Texts, s: Status) -> &'static str {
+pub(super) fn status_label(t: &Texts, s: Status) -> &'static str {
     match (s, t.lang) {
         (Status::Effective, "en") => "Given",
         (Status::Effective, _) => "Donné",

@@ -579,6 +579,51 @@ texts! {
     opted_out: "Recorded: nothing more goes to this person but what the law or their contract requires.", "Enregistré : plus rien ne part vers cette personne, hormis ce qu'imposent la loi ou son contrat.";
     needs_consent: "needs consent to", "consentement requis :";
     pick_segment: "pick a segment", "choisissez un segment";
+    sending: "Being sent", "En cours d'envoi";
+    edit_segment: "Edit the segment", "Modifier le segment";
+    condition: "Condition", "Condition";
+    op_in: "is one of (comma-separated)", "est l'un de (séparés par des virgules)";
+    seg_all_hold: "A contact is in the segment when every condition holds.", "Un contact est dans le segment quand toutes les conditions sont remplies.";
+    seg_pick_field: "Choose what this condition checks.", "Choisissez ce que vérifie cette condition.";
+    seg_add: "Add a condition", "Ajouter une condition";
+    seg_remove: "Remove this condition", "Retirer cette condition";
+    seg_consent: "Consent by email to", "Consentement par e-mail pour";
+    seg_state: "State", "État";
+    seg_contract: "Has a running contract", "A un contrat en cours";
+    seg_no_contract: "Has no running contract", "N'a pas de contrat en cours";
+    seg_started: "started", "commencé";
+    seg_conditions: "Who it holds", "Qui il contient";
+    seg_everyone: "Every contact (no condition).", "Tous les contacts (aucune condition).";
+    seg_members: "Contacts in it now", "Contacts qu'il contient maintenant";
+    seg_used_by: "Campaigns using it", "Campagnes qui l'utilisent";
+    seg_kept: "A segment a campaign uses is kept: the campaign's audience and report refer to it.", "Un segment utilisé par une campagne est conservé : l'audience et le rapport de la campagne s'y rapportent.";
+    seg_delete: "Delete this segment", "Supprimer ce segment";
+    seg_deleted: "The segment is deleted.", "Le segment est supprimé.";
+    seg_in_use: "This segment is not deleted: the campaigns listed below use it.", "Ce segment n'est pas supprimé : les campagnes ci-dessous l'utilisent.";
+    seg_sending: "A campaign of this segment is being sent: its audience must not change until it is done. Nothing was saved.", "Une campagne de ce segment est en cours d'envoi : son audience ne doit pas changer avant la fin. Rien n'a été enregistré.";
+    range_from: "from", "du";
+    range_until: "to", "au";
+    range_since: "since", "depuis le";
+    range_up_to: "up to", "jusqu'au";
+    camp_not_editable: "This campaign was sent or is being sent: it can no longer be changed. Nothing was saved.", "Cette campagne est envoyée ou en cours d'envoi : elle ne peut plus être modifiée. Rien n'a été enregistré.";
+    camp_sent_to: "Sent: emails queued", "Envoyée : e-mails mis en file";
+    camp_sending_now: "Sending: emails queued so far", "Envoi en cours : e-mails mis en file";
+    camp_retry: "The sending stopped on an error and resumes at", "L'envoi s'est arrêté sur une erreur et reprend à";
+    camp_attempts: "failed attempts", "tentatives échouées";
+    camp_tested: "A test was sent, in each language written, to your address", "Un essai a été envoyé, dans chaque langue rédigée, à votre adresse";
+    camp_started: "The sending has started: this page follows it.", "L'envoi a commencé : cette page le suit.";
+    camp_missing_read: "of the allowed recipients read ", "des destinataires autorisés lisent le ";
+    camp_missing_write: ", and the campaign has no text in it: write it before sending.", ", et la campagne n'a pas de texte dans cette langue : rédigez-le avant d'envoyer.";
+    camp_preview: "Preview, as recipients get it", "Aperçu, tel que les destinataires le reçoivent";
+    camp_preview_help: "Each recipient's unsubscribe link is their own; people who agreed to be measured also get the open and click tracking.", "Le lien de désinscription de chaque destinataire lui est propre ; les personnes qui ont accepté la mesure d'audience reçoivent aussi le suivi des ouvertures et des clics.";
+    camp_as_html: "Open the HTML version", "Ouvrir la version HTML";
+    camp_test: "Send me a test", "M'envoyer un essai";
+    camp_test_help: "One email per language written, to your own address, its subject marked as a test. No contact gets anything.", "Un e-mail par langue rédigée, à votre propre adresse, son objet marqué comme essai. Aucun contact ne reçoit rien.";
+    camp_no_text: "No text yet in this language.", "Pas encore de texte dans cette langue.";
+    camp_cannot_send: "The campaign cannot be sent yet:", "La campagne ne peut pas encore être envoyée :";
+    camp_segment_link: "Open the segment", "Ouvrir le segment";
+    camp_no_segment: "There is no segment yet: create one first, then the campaign.", "Il n'existe encore aucun segment : créez-en un d'abord, puis la campagne.";
+    camp_edit: "Edit the campaign", "Modifier la campagne";
     delete_company: "Delete this company", "Supprimer cette entreprise";
     company_deleted: "The company is deleted.", "L'entreprise est supprimée.";
     company_in_use: "This company is not deleted: the contacts below belong to it. Move them to another company, or erase them, first.", "Cette entreprise n'est pas supprimée : les contacts ci-dessous lui appartiennent. Rattachez-les d'abord à une autre entreprise, ou effacez-les.";
@@ -602,6 +647,85 @@ impl Texts {
             &text.fr
         }
     }
+}
+
+impl Texts {
+    /// The colon as the reader's language writes it: " : " or ": ".
+    pub fn colon(&self) -> &'static str {
+        if self.lang == "fr" {
+            " : "
+        } else {
+            ": "
+        }
+    }
+
+    /// The consent states a segment can ask for, as (value, words).
+    pub fn consent_states(&self) -> Vec<(&'static str, &'static str)> {
+        use candor_domain::consent::Status as S;
+        [
+            S::Effective,
+            S::Pending,
+            S::Withdrawn,
+            S::Refused,
+            S::NeverAsked,
+        ]
+        .into_iter()
+        .map(|s| (s.as_str(), super::contacts::status_label(self, s)))
+        .collect()
+    }
+}
+
+/// A day as the reader writes it ("31/12/2025", "31 Dec 2025") from the ISO form
+/// (YYYY-MM-DD, or the start of an RFC 3339 instant); anything else as it is.
+pub fn day(t: &Texts, iso: &str) -> String {
+    let f = time::macros::format_description!("[year]-[month]-[day]");
+    let Ok(d) = time::Date::parse(iso.get(..10).unwrap_or(iso), &f) else {
+        return iso.to_owned();
+    };
+    day_of(t, d)
+}
+
+/// A date as the reader writes it.
+pub fn day_of(t: &Texts, d: time::Date) -> String {
+    if t.lang == "fr" {
+        format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+    } else {
+        let m = &d.month().to_string()[..3];
+        format!("{} {m} {}", d.day(), d.year())
+    }
+}
+
+/// An instant (RFC 3339) as the reader writes it, in the organisation's time zone
+/// (Paris): "31/12/2025 à 14:05", "31 Dec 2025, 14:05".
+pub fn moment(t: &Texts, rfc3339: &str) -> String {
+    let Ok(at) =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+    else {
+        return rfc3339.to_owned();
+    };
+    let local = at.to_offset(paris_offset(at));
+    let hm = format!("{:02}:{:02}", local.hour(), local.minute());
+    if t.lang == "fr" {
+        format!("{} à {hm}", day_of(t, local.date()))
+    } else {
+        format!("{}, {hm}", day_of(t, local.date()))
+    }
+}
+
+/// Paris's offset from UTC at `at`: +2 from the last Sunday of March at 01:00 UTC to
+/// the last Sunday of October at 01:00 UTC, +1 otherwise (EU summer time).
+fn paris_offset(at: time::OffsetDateTime) -> time::UtcOffset {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    let last_sunday = |month: time::Month| {
+        let mut d =
+            time::Date::from_calendar_date(utc.year(), month, 31).unwrap_or(time::Date::MIN);
+        while d.weekday() != time::Weekday::Sunday {
+            d = d.previous_day().unwrap_or(d);
+        }
+        d.with_hms(1, 0, 0).map(|d| d.assume_utc()).unwrap_or(at)
+    };
+    let summer = utc >= last_sunday(time::Month::March) && utc < last_sunday(time::Month::October);
+    time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC)
 }
 
 pub fn texts(locale: &str) -> &'static Texts {
@@ -701,6 +825,13 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
         "required_for_language" => "certaines des personnes à informer lisent cette langue : rédigez leur message dans celle-ci",
         "no_one_to_tell" => "personne dans le périmètre n'a d'adresse email : élargissez le périmètre ou informez-les autrement",
         "unknown_segment" => "doit être un segment existant",
+        "locale_missing" => "des destinataires autorisés lisent cette langue : rédigez l'objet et le texte dans celle-ci",
+        "date_order" => "la fin doit venir après le début",
+        "unknown_operator" => "doit être une règle proposée pour ce champ",
+        "unknown_field" => "doit être un champ du contact",
+        "not_filterable" => "ce champ ne peut pas servir de condition",
+        "boolean" => "doit être oui ou non",
+        "staff_only" => "un essai part à l'adresse d'un membre de l'équipe : envoyez-le depuis l'interface",
         "unknown_rule" => "doit être : présents, créés ou modifiés pendant la période",
         "phone_format" => "doit être un numéro de téléphone valide, au format international (+33 6 12 34 56 78) ou national français (06 12 34 56 78)",
         "email_format" => "doit être une adresse e-mail valide (nom@domaine.fr)",
@@ -776,6 +907,22 @@ pub fn field_message(t: &Texts, rule: &str, message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_the_reader_writes_them_in_paris_time() {
+        assert_eq!(day(&FR, "2025-12-31"), "31/12/2025");
+        assert_eq!(day(&EN, "2025-12-31T23:30:00Z"), "31 Dec 2025");
+        assert_eq!(day(&FR, "soon"), "soon");
+        // Winter: UTC+1; summer: UTC+2, from the last Sunday of March at 01:00 UTC.
+        assert_eq!(moment(&FR, "2026-01-15T13:05:00Z"), "15/01/2026 à 14:05");
+        assert_eq!(moment(&EN, "2026-07-01T13:05:00Z"), "1 Jul 2026, 15:05");
+        assert_eq!(moment(&FR, "2026-03-29T00:59:00Z"), "29/03/2026 à 01:59");
+        assert_eq!(moment(&FR, "2026-03-29T01:00:00Z"), "29/03/2026 à 03:00");
+        assert_eq!(moment(&FR, "2026-10-25T00:59:00Z"), "25/10/2026 à 02:59");
+        assert_eq!(moment(&FR, "2026-10-25T01:00:00Z"), "25/10/2026 à 02:00");
+        // Late on the 31st in UTC is the next day in Paris.
+        assert_eq!(moment(&FR, "2025-12-31T23:30:00Z"), "01/01/2026 à 00:30");
+    }
 
     #[test]
     fn numbers_are_grouped_as_the_reader_writes_them() {

@@ -14,6 +14,7 @@ mod campaigns;
 mod companies;
 mod compliance;
 mod contacts;
+mod countries;
 mod erasure;
 mod governance;
 mod history;
@@ -24,6 +25,7 @@ mod opt_out;
 pub mod register;
 mod requests;
 mod retention;
+mod segments;
 pub mod session;
 mod settings;
 
@@ -79,9 +81,27 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/companies/{id}/edit", get(companies::edit))
         .route("/companies/{id}/delete", post(companies::delete))
         .route("/campaigns", get(campaigns::index))
-        .route("/segments", post(campaigns::create_segment))
-        .route("/campaigns/new", post(campaigns::create_campaign))
-        .route("/campaigns/{id}", get(campaigns::show))
+        .route("/segments", post(segments::create))
+        .route("/segments/new", get(segments::new_segment))
+        .route("/segments/builder", post(segments::rebuild))
+        .route("/segments/{id}", get(segments::show).post(segments::update))
+        .route("/segments/{id}/edit", get(segments::edit_segment))
+        .route("/segments/{id}/delete", post(segments::delete))
+        .route(
+            "/campaigns/new",
+            get(campaigns::new_campaign).post(campaigns::create_campaign),
+        )
+        .route(
+            "/campaigns/{id}",
+            get(campaigns::show).post(campaigns::update),
+        )
+        .route("/campaigns/{id}/edit", get(campaigns::edit))
+        .route("/campaigns/{id}/progress", get(campaigns::progress))
+        .route(
+            "/campaigns/{id}/preview/{lang}",
+            get(campaigns::preview_html),
+        )
+        .route("/campaigns/{id}/test", post(campaigns::test_send))
         .route("/campaigns/{id}/send", post(campaigns::send))
         .route(
             "/imports",
