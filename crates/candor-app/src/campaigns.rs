@@ -133,6 +133,15 @@ impl Candor {
                 };
                 let started_from = day("started_from", &mut e);
                 let started_until = day("started_until", &mut e);
+                if (started_from.is_some() || started_until.is_some())
+                    && !cat.can_read(actor.role, Entity::Contract, "starts_on")
+                {
+                    return Err(AppError::FieldForbidden {
+                        field: "contract.starts_on".into(),
+                        role: actor.role,
+                        action: "filter on",
+                    });
+                }
                 if let (Some(f), Some(u)) = (started_from, started_until) {
                     if f > u {
                         e.push(FieldError::new(
@@ -223,6 +232,9 @@ impl Candor {
                         "required",
                         "must list at least one value",
                     )),
+                    Some(TextOp::Equals(v) | TextOp::Contains(v)) if v.trim().is_empty() => e.push(
+                        FieldError::new(at("value"), "required", "is required for this operator"),
+                    ),
                     Some(op) => out.push(SegmentCondition::Text { column, op }),
                     None => e.push(FieldError::new(
                         at("value"),

@@ -851,6 +851,379 @@ async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
         .contains("Segment : choisissez un segment"));
 }
 
+/// The id in a redirect's location, after `prefix`.
+fn located(res: &reqwest::Response, prefix: &str) -> String {
+    res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .strip_prefix(prefix)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// M3: a segment of French speakers with a running contract started last year is built
+/// from the back office with the inputs each condition takes, any number of them,
+/// errors in French on their row and nothing typed lost; the campaign is written,
+/// checked for the languages its audience reads, previewed, tested on the staff
+/// member's own address, sent by a job whose progress the page follows, and no longer
+/// edited; a segment in use is kept.
+async fn a_segment_is_built_and_its_campaign_previewed_tested_and_sent(t: TestApp) {
+    accounts(&t).await;
+    // Business contacts: a staff member records their opt-in, effective at once (a
+    // private person's waits for their own confirmation).
+    let co = t.company("Atelier Morel SAS", "12002701600043").await;
+    let mut ids = Vec::new();
+    for (name, locale, starts) in [
+        ("Durand", "fr", "2025-06-01"),
+        ("Smith", "en", "2025-06-01"),
+        ("Martin", "fr", "2023-01-01"),
+    ] {
+        let id = t
+            .contact(serde_json::json!({"kind": "b2b", "company_id": co, "last_name": name, "locale": locale,
+                "email": format!("{}@example.fr", name.to_lowercase())}))
+            .await;
+        let res = t
+            .post(
+                candor_domain::Role::Sales,
+                &format!("/api/v1/contacts/{id}/contracts"),
+                &serde_json::json!({"reference": format!("C-{name}"), "starts_on": starts}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let res = t
+            .post(
+                candor_domain::Role::Sales,
+                &format!("/api/v1/contacts/{id}/consents"),
+                &serde_json::json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "manual",
+                    "evidence": {"wording": "Oui à la lettre", "note": "au comptoir"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        ids.push(id);
+    }
+    // Marketing reads no contract: its builder does not offer one.
+    let mut m = common::signed_in(&t, candor_domain::Role::Marketing).await;
+    let html = m.get("/segments/new").await.text().await.unwrap();
+    assert!(html.contains("name=\"c0_field\"") && !html.contains("value=\"contract\""));
+
+    let mut v = common::signed_in(&t, candor_domain::Role::Admin).await;
+    let csrf = v.csrf("/segments/new").await;
+    // Adding a condition redraws the form with what was typed; a field's inputs follow
+    // its type: a language is picked from a list.
+    let res = v
+        .post(
+            "/segments/builder",
+            &[
+                ("csrf", &csrf),
+                ("name", "Clients francophones 2025"),
+                ("rows", "1"),
+                ("c0_field", "locale"),
+                ("do", "add"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("value=\"Clients francophones 2025\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"fr\">Français</option>"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"c1_field\""), "{html}");
+    assert!(html.contains("name=\"rows\" value=\"2\""), "{html}");
+    // To htmx, the form alone.
+    let res = v
+        .http
+        .post(format!("{}/segments/builder", v.base))
+        .header("Cookie", v.cookie.clone().unwrap())
+        .header("HX-Request", "true")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("rows", "2"),
+            ("c0_field", "locale"),
+            ("c1_field", "contract"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.starts_with("<form") && !html.contains("<html"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"c1_from\"") && html.contains("type=\"date\""));
+
+    // A condition without its value: refused on its row, in French, nothing lost.
+    let form = |city: &'static str| {
+        vec![
+            ("name", "Clients francophones 2025"),
+            ("rows", "3"),
+            ("c0_field", "locale"),
+            ("c0_value", "fr"),
+            ("c1_field", "contract"),
+            ("c1_present", "yes"),
+            ("c1_from", "2025-01-01"),
+            ("c1_until", "2025-12-31"),
+            ("c2_field", if city.is_empty() { "city" } else { "" }),
+            ("c2_op", "equals"),
+            ("c2_value", city),
+        ]
+    };
+    let before = t.app.store.segments().list(100).await.unwrap().len();
+    let mut f = form("");
+    f.push(("csrf", &csrf));
+    let res = v.post("/segments", &f).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("Condition 3 : ne peut pas être vide"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"c2-error\""), "{html}");
+    assert!(html.contains("value=\"2025-12-31\""), "{html}");
+    assert!(html.contains("<option value=\"fr\" selected>"), "{html}");
+    assert_eq!(
+        t.app.store.segments().list(100).await.unwrap().len(),
+        before
+    );
+    // The empty third row is left out: saved.
+    let mut f = form("x");
+    f.push(("csrf", &csrf));
+    let res = v.post("/segments", &f).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let seg = located(&res, "/segments/");
+    let html = v
+        .get(&format!("/segments/{seg}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Langue est « Français »"), "{html}");
+    assert!(
+        html.contains("A un contrat en cours, commencé du 01/01/2025 au 31/12/2025"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span id=\"segment-count\">1</span>"),
+        "{html}"
+    );
+    assert!(html.contains(">Durand</a>") && !html.contains(">Martin</a>"));
+    // Edited: the form shows what was saved, the last day included.
+    let html = v
+        .get(&format!("/segments/{seg}/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("value=\"2025-12-31\"") && html.contains("value=\"2025-01-01\""));
+
+    // A campaign in English only, for a French-speaking audience: it says what is
+    // missing, and offers no send button.
+    let html = v
+        .get(&format!("/campaigns/new?segment={seg}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("<option value=\"{seg}\" selected>")),
+        "{html}"
+    );
+    let res = v
+        .post(
+            "/campaigns/new",
+            &[
+                ("csrf", &csrf),
+                ("name", "Lettre de janvier"),
+                ("category", "newsletter"),
+                ("segment_id", &seg),
+                ("subject_en", "Our news"),
+                ("body_en", "Hello"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let camp = located(&res, "/campaigns/");
+    let page = format!("/campaigns/{camp}");
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(html.contains("id=\"missing-languages\""), "{html}");
+    assert!(
+        html.contains("des destinataires autorisés lisent le français"),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"send\""));
+    // Edited with its French text: previewed as sent, the send button offered.
+    let res = v
+        .post(
+            &page,
+            &[
+                ("csrf", &csrf),
+                ("name", "Lettre de janvier"),
+                ("category", "newsletter"),
+                ("segment_id", &seg),
+                ("subject_fr", "Nos nouvelles"),
+                (
+                    "body_fr",
+                    "Bonjour, tout est sur https://example.fr/janvier",
+                ),
+                ("subject_en", "Our news"),
+                ("body_en", "Hello"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = v.get(&page).await.text().await.unwrap();
+    assert!(!html.contains("id=\"missing-languages\""), "{html}");
+    assert!(html.contains("id=\"send\""));
+    assert!(html.contains("Nos nouvelles") && html.contains("Un clic suffit"));
+    let res = v.get(&format!("{page}/preview/fr")).await;
+    assert!(res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("sandbox"));
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<a href=\"https://example.fr/janvier\">"),
+        "{html}"
+    );
+
+    // The test goes to the admin's own address, in each language, and to no contact.
+    let outbox = t.app.store.outbox().list(1000).await.unwrap();
+    let res = v.post(&format!("{page}/test"), &[("csrf", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = v
+        .get(&format!("{page}?tested=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("admin@test.example"), "{html}");
+    let after = t.app.store.outbox().list(1000).await.unwrap();
+    let mut tests: Vec<(String, String)> = after
+        .iter()
+        .filter(|e| !outbox.iter().any(|o| o.mail.id == e.mail.id))
+        .map(|e| (e.mail.recipient.clone(), e.mail.mail_subject.clone()))
+        .collect();
+    tests.sort();
+    assert_eq!(
+        tests,
+        [
+            (
+                "admin@test.example".to_owned(),
+                "[Essai] Nos nouvelles".to_owned()
+            ),
+            (
+                "admin@test.example".to_owned(),
+                "[Test] Our news".to_owned()
+            ),
+        ]
+    );
+
+    // Sent: the page follows the job.
+    let res = v
+        .post(
+            &format!("{page}/send"),
+            &[("csrf", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html = v
+        .get(&format!("{page}?started=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("L&#39;envoi a commencé") || html.contains("L'envoi a commencé"),
+        "{html}"
+    );
+    assert!(html.contains("hx-get=\"/campaigns/"), "{html}");
+    assert!(
+        html.contains("Envoi en cours : e-mails mis en file : 0 / 1"),
+        "{html}"
+    );
+    t.app.run_due_jobs().await.unwrap();
+    let html = v
+        .get(&format!("{page}/progress"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Envoyée : e-mails mis en file : 1"), "{html}");
+    assert!(
+        !html.contains("hx-trigger"),
+        "the page stops asking once sent"
+    );
+    // No longer edited.
+    let res = v.get(&format!("{page}/edit")).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = v
+        .post(
+            &page,
+            &[
+                ("csrf", &csrf),
+                ("name", "Trop tard"),
+                ("category", "newsletter"),
+                ("segment_id", &seg),
+                ("subject_fr", "x"),
+                ("body_fr", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("elle ne peut plus être modifiée"));
+    // The segment is kept while the campaign uses it, and says so.
+    let res = v
+        .post(&format!("/segments/{seg}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("les campagnes ci-dessous l&#39;utilisent")
+            || html.contains("les campagnes ci-dessous l'utilisent"),
+        "{html}"
+    );
+    assert!(html.contains("Lettre de janvier"));
+    assert!(t
+        .app
+        .store
+        .segments()
+        .get(seg.parse().unwrap())
+        .await
+        .unwrap()
+        .is_some());
+    // An unused one goes.
+    let res = v
+        .post(
+            "/segments",
+            &[("csrf", &csrf), ("name", "Tout le monde"), ("rows", "0")],
+        )
+        .await;
+    let other = located(&res, "/segments/");
+    let res = v
+        .post(&format!("/segments/{other}/delete"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(res.headers()["location"], "/campaigns?segment_deleted=1");
+    assert!(t
+        .app
+        .store
+        .segments()
+        .get(other.parse().unwrap())
+        .await
+        .unwrap()
+        .is_none());
+}
+
 /// O1: staff read each field's reason as the catalogue gives it to their role ("calls
 /// the contact…"), not the sentence written to the person ("to address you…").
 async fn staff_read_their_roles_reasons(t: TestApp) {
@@ -1124,6 +1497,7 @@ on_both_backends!(
     an_unknown_address_gets_a_page,
     staff_read_their_roles_reasons,
     campaign_categories_name_the_consent_they_need,
+    a_segment_is_built_and_its_campaign_previewed_tested_and_sent,
     companies_are_made_and_changed_in_the_back_office,
     a_pending_grant_says_what_it_waits_for,
     a_duplicate_email_is_named_next_to_its_field,

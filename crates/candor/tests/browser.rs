@@ -615,24 +615,41 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
         .for_element(Locator::Css("html[lang=fr]"))
         .await
         .unwrap();
-    b.goto(&format!("{}/campaigns", t.url)).await.unwrap();
-    let seg = b.form(Locator::Id("segment-form")).await.unwrap();
+    b.goto(&format!("{}/segments/new", t.url)).await.unwrap();
     b.find(Locator::Id("s-name"))
         .await
         .unwrap()
         .send_keys("Abonnés lettre")
         .await
         .unwrap();
-    seg.set_by_name("consent_purpose", "newsletter")
+    pick(b, "c0-field", "consent").await;
+    b.wait()
+        .for_element(Locator::Id("c0-purpose"))
         .await
         .unwrap();
-    seg.submit().await.unwrap();
+    pick(b, "c0-purpose", "newsletter").await;
+    b.find(Locator::Id("save-segment"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let heading = b
         .wait()
-        .for_element(Locator::Id("preview-title"))
+        .for_element(Locator::Id("who-title"))
         .await
         .unwrap();
-    assert!(heading.text().await.unwrap().starts_with("Segment"));
+    assert!(heading
+        .text()
+        .await
+        .unwrap()
+        .starts_with("Contacts qu'il contient"));
+    b.find(Locator::Id("new-campaign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     b.find(Locator::Id("k-name"))
         .await
         .unwrap()
@@ -698,9 +715,10 @@ async fn each_role_does_its_daily_work_in_french_and_english() {
         .click()
         .await
         .unwrap();
-    let notice = wait_for_text(b, "notice", "Mis en file").await;
-    assert_eq!(notice, format!("Mis en file: {allowed}"));
-    assert_eq!(text_of(b, "#recipients").await, allowed.to_string());
+    wait_for_text(b, "notice", "L'envoi a commencé").await;
+    t.app.run_due_jobs().await.unwrap();
+    let progress = wait_for_text(b, "progress", "Envoyée").await;
+    assert!(progress.ends_with(&format!(": {allowed}")), "{progress}");
     b.find(Locator::Id("logout"))
         .await
         .unwrap()
@@ -1881,6 +1899,264 @@ async fn a_salesperson_finds_a_contact_from_the_header_and_reads_her_record() {
                 png,
             )
             .unwrap();
+        }
+    }
+    br.client.clone().close().await.unwrap();
+}
+
+/// Sets a form field's value as a person's date picker would (typing into a date input
+/// depends on the browser's locale).
+async fn set_value(b: &Client, id: &str, value: &str) {
+    b.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![json!(id), json!(value)],
+    )
+    .await
+    .unwrap();
+}
+
+/// Picks an option of a select by its value and lets the page react (htmx redraws the
+/// segment builder when a condition's field changes).
+async fn pick(b: &Client, id: &str, value: &str) {
+    b.find(Locator::Css(&format!("#{id} option[value='{value}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// M3 in the browser: an admin builds a segment of French-speaking customers whose
+/// running contract started last year (htmx draws each condition's inputs), writes a
+/// newsletter for it, previews and tests it, sends it and watches the job's progress;
+/// the pages fit a 390 px phone in both languages.
+#[tokio::test]
+async fn an_admin_builds_a_segment_and_sends_a_newsletter_in_the_browser() {
+    if !available("an_admin_builds_a_segment_and_sends_a_newsletter_in_the_browser") {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let t = spawn_app().await;
+    staff(&t).await;
+    let co = t.company("Atelier Morel SAS", "12002701600043").await;
+    for (name, locale, starts) in [
+        ("Durand", "fr", "2025-06-01"),
+        ("Petit", "fr", "2025-09-15"),
+        ("Smith", "en", "2025-06-01"),
+        ("Martin", "fr", "2023-01-01"),
+    ] {
+        let id = t
+            .contact(
+                json!({"kind": "b2b", "company_id": co, "last_name": name, "locale": locale,
+                "email": format!("{}@example.fr", name.to_lowercase())}),
+            )
+            .await;
+        let res = t
+            .post(
+                Role::Sales,
+                &format!("/api/v1/contacts/{id}/contracts"),
+                &json!({"reference": format!("C-{name}"), "starts_on": starts}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let res = t
+            .post(
+                Role::Sales,
+                &format!("/api/v1/contacts/{id}/consents"),
+                &json!({"purpose": "newsletter", "channel": "email", "action": "grant", "source": "manual",
+                    "evidence": {"wording": "Oui à la lettre", "note": "au salon"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let br = browser().await;
+    let b = &br.client;
+    b.set_window_size(1366, 900).await.unwrap();
+    login(b, &t, Role::Admin).await;
+    b.goto(&format!("{}/contacts", t.url)).await.unwrap();
+    if b.find(Locator::Css("html[lang=fr]")).await.is_err() {
+        b.find(Locator::Css("form[action='/language'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        b.wait()
+            .for_element(Locator::Css("html[lang=fr]"))
+            .await
+            .unwrap();
+    }
+    b.goto(&format!("{}/campaigns", t.url)).await.unwrap();
+    b.find(Locator::Id("new-segment"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("s-name"))
+        .await
+        .unwrap()
+        .send_keys("Clients francophones 2025")
+        .await
+        .unwrap();
+    // The first condition: the language, picked from a list htmx draws.
+    pick(b, "c0-field", "locale").await;
+    b.wait()
+        .for_element(Locator::Css("select#c0-value option[value='fr']"))
+        .await
+        .unwrap();
+    pick(b, "c0-value", "fr").await;
+    // The second: a running contract, started in 2025.
+    b.find(Locator::Id("add-condition"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Id("c1-field")).await.unwrap();
+    pick(b, "c1-field", "contract").await;
+    b.wait().for_element(Locator::Id("c1-from")).await.unwrap();
+    set_value(b, "c1-from", "2025-01-01").await;
+    set_value(b, "c1-until", "2025-12-31").await;
+    // What was typed survives the redraws.
+    let name = b
+        .find(Locator::Id("s-name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("Clients francophones 2025"));
+    assert!(!overflows(b).await, "the builder fits: {}", widest(b).await);
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir).unwrap();
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("segment-1366-fr.png"), png).unwrap();
+    }
+    b.find(Locator::Id("save-segment"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let count = wait_for_text(b, "segment-count", "2").await;
+    assert_eq!(count, "2");
+    let conditions = text_of(b, "#conditions").await;
+    assert!(
+        conditions.contains("Langue est « Français »")
+            && conditions.contains("commencé du 01/01/2025 au 31/12/2025"),
+        "{conditions}"
+    );
+    // The newsletter for it.
+    b.find(Locator::Id("new-campaign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for (id, text) in [
+        ("k-name", "Lettre de janvier"),
+        ("k-sfr", "Nos nouvelles de janvier"),
+        (
+            "k-bfr",
+            "Bonjour,\nvoici nos nouvelles : https://example.fr/janvier",
+        ),
+        ("k-sen", "Our January news"),
+        ("k-ben", "Hello,\nhere is our news."),
+    ] {
+        b.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    b.find(Locator::Id("save-campaign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let preview = wait_for_text(b, "preview-fr", "Nos nouvelles de janvier").await;
+    assert!(preview.contains("Un clic suffit"), "{preview}");
+    let allowed = text_of(b, "#allowed").await;
+    assert_eq!(allowed, "2");
+    b.find(Locator::Id("test-send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = wait_for_text(b, "notice", "admin@test.example").await;
+    assert!(notice.contains("Un essai a été envoyé"), "{notice}");
+    b.find(Locator::Id("confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::Id("send"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let progress = wait_for_text(b, "progress", "Envoi en cours").await;
+    assert!(progress.contains("0 / 2"), "{progress}");
+    if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+        let png = b.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join("campaign-1366-fr.png"), png).unwrap();
+    }
+    // The job runs (the server's worker, here the test); the page follows by itself.
+    t.app.run_due_jobs().await.unwrap();
+    let progress = wait_for_text(b, "progress", "Envoyée").await;
+    assert!(progress.contains(": 2"), "{progress}");
+    let campaign_page = b.current_url().await.unwrap().to_string();
+    b.goto(&campaign_page).await.unwrap();
+    assert_eq!(wait_for_text(b, "state", "Envoyée").await, "Envoyée");
+    let segment_page = format!(
+        "{}/segments/{}",
+        t.url,
+        t.app.store.segments().list(1).await.unwrap()[0].id
+    );
+    // On a phone, in both languages.
+    b.set_window_size(390, 900).await.unwrap();
+    for lang in ["fr", "en"] {
+        if b.find(Locator::Css(&format!("html[lang={lang}]")))
+            .await
+            .is_err()
+        {
+            b.find(Locator::Css("form[action='/language'] button"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait()
+                .for_element(Locator::Css(&format!("html[lang={lang}]")))
+                .await
+                .unwrap();
+        }
+        for page in [
+            campaign_page.clone(),
+            format!("{segment_page}/edit"),
+            format!("{}/campaigns", t.url),
+        ] {
+            b.goto(&page).await.unwrap();
+            b.wait()
+                .for_element(Locator::Css(&format!("html[lang={lang}]")))
+                .await
+                .unwrap();
+            assert!(
+                !overflows(b).await,
+                "{page} fits 390 px ({lang}): {}",
+                widest(b).await
+            );
+        }
+        if let Ok(dir) = std::env::var("CANDOR_SCREENSHOTS") {
+            b.goto(&format!("{segment_page}/edit")).await.unwrap();
+            let png = b.screenshot().await.unwrap();
+            std::fs::write(Path::new(&dir).join(format!("segment-390-{lang}.png")), png).unwrap();
         }
     }
     br.client.clone().close().await.unwrap();

@@ -752,12 +752,245 @@ async fn segment_conditions_select_what_they_say(t: TestApp) {
     );
 }
 
+/// The last names of a segment's members, sorted.
+async fn members(t: &TestApp, seg: &str) -> Vec<String> {
+    let v: Value = t
+        .get(
+            Role::Admin,
+            &format!("/api/v1/segments/{seg}/preview?limit=50"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut names: Vec<String> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["last_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// M3: segments are listed, read with the campaigns that use them, replaced and
+/// deleted (kept while a campaign uses them); a running contract is chosen by when it
+/// started; a draft is edited until it is sent, previewed per language, and its test
+/// goes to a staff member only.
+async fn segments_and_drafts_are_edited_listed_and_deleted(t: TestApp) {
+    let people = people(&t).await;
+    let id = |k: &str| people.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let res = t
+        .post(
+            Role::Sales,
+            &format!("/api/v1/contacts/{}/contracts", id("pending")),
+            &json!({"reference": "ABO-2025", "starts_on": "2025-03-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let seg = segment(&t).await;
+    let listed: Value = t
+        .get(Role::Marketing, "/api/v1/segments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["id"], seg.as_str());
+    assert_eq!(listed["items"][0]["conditions"][0]["field"], "country");
+
+    // Replaced: French speakers with a contract that started in 2025 (the admin's:
+    // marketing does not read contracts).
+    let path = format!("/api/v1/segments/{seg}");
+    let t = &t;
+    let put = |body: Value| {
+        let path = path.clone();
+        async move {
+            t.send(Role::Admin, reqwest::Method::PUT, &path, &body)
+                .await
+        }
+    };
+    let res = put(json!({"name": "2025 customers", "conditions": [
+        {"field": "locale", "op": "equals", "value": "fr"},
+        {"has_active_contract": true, "started_from": "2025-01-01", "started_until": "2025-12-31"}
+    ]}))
+    .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    assert_eq!(members(t, &seg).await, ["pending"]);
+    let res = put(json!({"name": "2024 customers", "conditions": [
+        {"has_active_contract": true, "started_until": "2025-02-28"}
+    ]}))
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(members(t, &seg).await.is_empty());
+    // Bad input is named and changes nothing.
+    let before: Value = t
+        .get(Role::Admin, &format!("/api/v1/segments/{seg}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (body, field, rule) in [
+        (
+            json!({"name": "x", "conditions": [{"has_active_contract": true, "started_from": "2025-12-31", "started_until": "2025-01-01"}]}),
+            "conditions[0].started_until",
+            "date_order",
+        ),
+        (
+            json!({"name": "x", "conditions": [{"has_active_contract": true, "started_from": "last year"}]}),
+            "conditions[0].started_from",
+            "date_format",
+        ),
+        (
+            json!({"name": "x", "conditions": [{"field": "city", "op": "equals", "value": "  "}]}),
+            "conditions[0].value",
+            "required",
+        ),
+        (
+            json!({"name": "x", "conditions": [{"field": "created_at", "op": "between", "from": "2026-02-01", "to": "2026-01-01"}]}),
+            "conditions[0].to",
+            "date_order",
+        ),
+    ] {
+        expect_error(
+            put(body).await,
+            422,
+            "invalid_field",
+            Some(field),
+            Some(rule),
+        )
+        .await;
+    }
+    let after: Value = t
+        .get(Role::Admin, &format!("/api/v1/segments/{seg}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+    assert_eq!(after["name"], "2024 customers");
+    // Marketing reads no contract: it may not choose by one.
+    let res = t
+        .send(
+            Role::Marketing,
+            reqwest::Method::PUT,
+            &path,
+            &json!({"name": "x", "conditions": [{"has_active_contract": true, "started_from": "2025-01-01"}]}),
+        )
+        .await;
+    expect_error(res, 403, "field_forbidden", Some("contract.status"), None).await;
+    let res = put(json!({"name": "France", "conditions": [{"field": "country", "op": "equals", "value": "FR"}]})).await;
+    assert_eq!(res.status(), 200);
+
+    // A draft: edited, previewed in each language, tested on a staff address only.
+    let camp = campaign(t, &seg, &["fr"]).await;
+    let res = t
+        .send(
+            Role::Marketing,
+            reqwest::Method::PUT,
+            &format!("/api/v1/campaigns/{camp}"),
+            &json!({"name": "Janvier", "category": "newsletter", "channel": "email", "segment_id": seg,
+                    "content": {"fr": {"subject": "Nos nouvelles", "body": "Bonjour, voir https://example.fr/n"},
+                                "en": {"subject": "Our news", "body": "Hello"}}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let listed: Value = t
+        .get(Role::Marketing, "/api/v1/campaigns")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["name"], "Janvier");
+    let preview: Value = t
+        .get(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/preview"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["languages"]["fr"]["subject"], "Nos nouvelles");
+    assert!(preview["languages"]["fr"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Un clic suffit"));
+    assert!(preview["languages"]["fr"]["html"]
+        .as_str()
+        .unwrap()
+        .contains("<a href=\"https://example.fr/n\">"));
+    assert_eq!(preview["languages"]["en"]["subject"], "Our news");
+    // An API token has no address of its own: refused, nothing queued.
+    let outbox = t.app.store.outbox().list(1000).await.unwrap().len();
+    expect_error(
+        t.post(
+            Role::Marketing,
+            &format!("/api/v1/campaigns/{camp}/test"),
+            &json!({}),
+        )
+        .await,
+        422,
+        "invalid_field",
+        Some("to"),
+        Some("staff_only"),
+    )
+    .await;
+    assert_eq!(t.app.store.outbox().list(1000).await.unwrap().len(), outbox);
+
+    // Used by a campaign: the segment is kept and says by which.
+    let res = t
+        .send(
+            Role::Marketing,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/segments/{seg}"),
+            &json!(null),
+        )
+        .await;
+    expect_error(res, 409, "still_referenced", None, None).await;
+    let detail: Value = t
+        .get(Role::Marketing, &format!("/api/v1/segments/{seg}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["campaigns"][0]["id"], camp.as_str());
+    // An unused one goes.
+    let other = segment(t).await;
+    let res = t
+        .send(
+            Role::Marketing,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/segments/{other}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        t.get(Role::Marketing, &format!("/api/v1/segments/{other}"))
+            .await
+            .status(),
+        404
+    );
+    // Sales does not run campaigns: neither lists nor deletes segments.
+    assert_eq!(t.get(Role::Sales, "/api/v1/segments").await.status(), 403);
+    let res = t
+        .send(
+            Role::Sales,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/segments/{seg}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}
+
 mod clocked {
     use super::*;
     on_both_backends_with_clock!(a_send_and_its_audit_commit_together);
 }
 
 on_both_backends!(
+    segments_and_drafts_are_edited_listed_and_deleted,
     segment_conditions_select_what_they_say,
     a_newsletter_reaches_exactly_the_allowed_contacts_over_smtp,
     bad_segments_and_campaigns_are_refused_and_change_nothing,

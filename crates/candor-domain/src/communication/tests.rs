@@ -359,6 +359,15 @@ fn the_rules_decide_each_case_of_the_brief() {
         confirmation_permit(Email, &erased).unwrap_err(),
         Rule::ErasedLegalOnly
     );
+    // A staff member's test of a campaign reaches no contact: its permit carries the
+    // campaign's category and a rule of its own.
+    let test = staff_test_permit(C::Newsletter, Email);
+    assert_eq!(
+        (test.rule(), test.category(), test.channel()),
+        (Rule::StaffTest, C::Newsletter, Email)
+    );
+    assert!(test.rule().allows());
+    covered.insert(test.rule());
     // A bounced address (the import's `undeliverable`).
     let bounced = Facts {
         undeliverable: &[Email],

@@ -619,7 +619,9 @@ pub async fn preview_html(
     let mut res = Html(p.html.clone()).into_response();
     res.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'; style-src 'unsafe-inline'"),
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
     );
     res
 }
