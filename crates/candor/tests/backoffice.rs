@@ -851,6 +851,46 @@ async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
         .contains("Segment : choisissez un segment"));
 }
 
+/// X3: error, refusal and not-found pages keep the layout and the menu for whoever is
+/// signed in, in their language; a stranger gets the bare page.
+async fn error_pages_keep_the_menu(t: TestApp) {
+    accounts(&t).await;
+    let mut v = common::signed_in(&t, candor_domain::Role::Support).await;
+    let res = v.get(&format!("/contacts/{}", uuid::Uuid::now_v7())).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<nav aria-label=\"Menu principal\">"),
+        "{html}"
+    );
+    assert!(html.contains("<h1>Page introuvable</h1>"), "{html}");
+    assert!(html.contains("support@test.example"), "{html}");
+    let res = v.get("/campaigns").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<h1>Action non permise</h1>")
+            && html.contains("Votre rôle ne permet pas cela."),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"find-q\""),
+        "the header search too: {html}"
+    );
+    // A form without its token: refused, in the frame.
+    let res = v.post("/contacts", &[("last_name", "X")]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<nav aria-label=\"Menu principal\">"),
+        "{html}"
+    );
+    // Someone not signed in is sent to the login page, as before.
+    let mut stranger = Visitor::new(&t, "127.0.0.1");
+    let res = stranger.get("/campaigns").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
 /// The id in a redirect's location, after `prefix`.
 fn located(res: &reqwest::Response, prefix: &str) -> String {
     res.headers()["location"]
@@ -1498,6 +1538,7 @@ on_both_backends!(
     staff_read_their_roles_reasons,
     campaign_categories_name_the_consent_they_need,
     a_segment_is_built_and_its_campaign_previewed_tested_and_sent,
+    error_pages_keep_the_menu,
     companies_are_made_and_changed_in_the_back_office,
     a_pending_grant_says_what_it_waits_for,
     a_duplicate_email_is_named_next_to_its_field,

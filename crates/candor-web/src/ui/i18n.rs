@@ -476,6 +476,12 @@ texts! {
     rq_file_written: "Delivered. The bundle is written to {file}", "Remis. Le dossier est écrit dans {file}";
     not_found: "Not found.", "Introuvable.";
     error_title: "Something went wrong", "Un problème est survenu";
+    not_found_title: "Page not found", "Page introuvable";
+    forbidden_title: "Not allowed", "Action non permise";
+    not_done_title: "Nothing was done", "Rien n'a été fait";
+    not_editable: "This can no longer be changed (it was sent, or is being sent): nothing was changed.", "Ceci ne peut plus être modifié (envoyé, ou en cours d'envoi) : rien n'a changé.";
+    still_used: "This is still used elsewhere: nothing was deleted.", "Ceci est encore utilisé ailleurs : rien n'a été supprimé.";
+    already_exists: "Another record already has this value: nothing was saved.", "Une autre fiche a déjà cette valeur : rien n'a été enregistré.";
     imports: "Imports", "Imports";
     imp_title: "Import contacts", "Importer des contacts";
     imp_intro: "Upload a CSV export of the tool you are leaving (HubSpot, Salesforce, Mailchimp, Brevo, EspoCRM, Odoo, Pipedrive, Zoho CRM…) or a file of your own. Candor reads it, shows how it understands each column and what the import would do, and writes nothing until you start it.", "Déposez l'export CSV de l'outil que vous quittez (HubSpot, Salesforce, Mailchimp, Brevo, EspoCRM, Odoo, Pipedrive, Zoho CRM…) ou un fichier à vous. Candor le lit, montre comment il comprend chaque colonne et ce que l'import ferait, et n'écrit rien avant que vous le lanciez.";
@@ -592,6 +598,7 @@ texts! {
     seg_contract: "Has a running contract", "A un contrat en cours";
     seg_no_contract: "Has no running contract", "N'a pas de contrat en cours";
     seg_started: "started", "commencé";
+    seg_started_between: "Contract started (leave empty: any time)", "Contrat commencé (vide : à n'importe quelle date)";
     seg_conditions: "Who it holds", "Qui il contient";
     seg_everyone: "Every contact (no condition).", "Tous les contacts (aucune condition).";
     seg_members: "Contacts in it now", "Contacts qu'il contient maintenant";

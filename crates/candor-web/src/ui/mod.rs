@@ -151,6 +151,10 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/assets/htmx.min.js", get(assets::htmx))
         .layer(Extension(Arc::new(limits::LoginLimits::new())))
         .layer(Extension(Arc::new(imports::ImportRuns::default())))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            framed_messages,
+        ))
         .layer(auth_layer)
         .layer(axum::middleware::from_fn(security_headers))
 }
@@ -429,15 +433,80 @@ struct MessagePage {
     message: String,
 }
 
-/// A bare page with one message (refusals that come before a page can be drawn).
+/// A page with one message: an error, a refusal, a page not found. For a signed-in
+/// staff member, [`framed_messages`] draws it again inside the layout, with the menu.
 pub fn message_page(status: StatusCode, t: &'static Texts, message: &str) -> Response {
-    render_with(
+    let mut res = render_with(
         status,
         &MessagePage {
             t,
             message: message.to_owned(),
         },
-    )
+    );
+    res.extensions_mut().insert(Bare(message.to_owned()));
+    res
+}
+
+/// The message of a [`message_page`], for [`framed_messages`].
+#[derive(Clone)]
+struct Bare(String);
+
+#[derive(Template)]
+#[template(path = "message_framed.html")]
+struct FramedMessage {
+    c: Chrome,
+    message: String,
+    title: &'static str,
+}
+
+/// Error and refusal pages keep the layout and the menu for whoever is signed in: a
+/// message page is drawn again with the staff member's frame (the request's session
+/// and headers are kept to find them). Anyone else gets the bare page.
+async fn framed_messages(
+    axum::extract::State(app): axum::extract::State<Candor>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let (uri, headers, extensions) = (
+        parts.uri.clone(),
+        parts.headers.clone(),
+        parts.extensions.clone(),
+    );
+    let res = next.run(Request::from_parts(parts, body)).await;
+    let Some(Bare(message)) = res.extensions().get::<Bare>().cloned() else {
+        return res;
+    };
+    let mut again = Request::new(Body::empty());
+    *again.uri_mut() = uri;
+    *again.headers_mut() = headers;
+    *again.extensions_mut() = extensions;
+    let (mut parts, _) = again.into_parts();
+    let Ok(staff) = Staff::from_request_parts(&mut parts, &app).await else {
+        return res;
+    };
+    let t = staff.t();
+    let status = res.status();
+    let title = match status {
+        StatusCode::NOT_FOUND => t.not_found_title,
+        StatusCode::FORBIDDEN => t.forbidden_title,
+        s if s.is_server_error() => t.error_title,
+        _ => t.not_done_title,
+    };
+    let mut framed = render_with(
+        status,
+        &FramedMessage {
+            c: staff.chrome,
+            message,
+            title,
+        },
+    );
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            framed.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    framed
 }
 
 pub fn internal() -> Response {
@@ -485,6 +554,9 @@ pub fn app_error(t: &'static Texts, e: AppError) -> Response {
             message_page(StatusCode::FORBIDDEN, t, t.forbidden)
         }
         AppError::NotFound { .. } => message_page(StatusCode::NOT_FOUND, t, t.not_found),
+        AppError::NotEditable { .. } => message_page(StatusCode::CONFLICT, t, t.not_editable),
+        AppError::StillReferenced { .. } => message_page(StatusCode::CONFLICT, t, t.still_used),
+        AppError::Conflict { .. } => message_page(StatusCode::CONFLICT, t, t.already_exists),
         AppError::Invalid(errs) => {
             let text = field_errors(t, &errs).join("; ");
             message_page(StatusCode::UNPROCESSABLE_ENTITY, t, &text)
