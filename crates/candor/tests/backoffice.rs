@@ -833,6 +833,13 @@ async fn campaign_categories_name_the_consent_they_need(t: TestApp) {
         html.contains("Texte du message (anglais) : doit compter de 1 à 50 000 caractères"),
         "{html}"
     );
+    // …next to its field too, which says it is the one, and what was typed is kept.
+    assert!(
+        html.contains("aria-describedby=\"e-body_en\"")
+            && html.contains("<span class=\"field-error\" id=\"e-body_en\">"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Nouvelles\""), "{html}");
     let res = v
         .post(
             "/campaigns/new",

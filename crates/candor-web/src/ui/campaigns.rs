@@ -193,6 +193,31 @@ struct FormPage {
     segments: Vec<Choice>,
     categories: Vec<Choice>,
     errors: Vec<String>,
+    /// Each error by the form field it belongs to (`subject_fr` for
+    /// `content.fr.subject`), shown next to it.
+    at: BTreeMap<&'static str, String>,
+}
+
+impl FormPage {
+    fn at(&self, field: &str) -> Option<&String> {
+        self.at.get(field)
+    }
+}
+
+/// The form field an error's path names.
+fn form_field(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "name" => "name",
+        "category" => "category",
+        "segment_id" | "segment" => "segment_id",
+        "content.fr.subject" => "subject_fr",
+        "content.fr.body" => "body_fr",
+        "content.en.subject" => "subject_en",
+        "content.en.body" => "body_en",
+        "content" | "content.fr" => "subject_fr",
+        "content.en" => "subject_en",
+        _ => return None,
+    })
 }
 
 /// The campaign's form, as typed.
@@ -219,10 +244,17 @@ async fn form_page(
     staff: Staff,
     id: Option<Uuid>,
     f: CampaignForm,
-    errors: Vec<String>,
+    errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
     let t = staff.t();
+    let mut at = BTreeMap::new();
+    for (path, msg) in &errors {
+        if let Some(k) = form_field(path) {
+            at.entry(k).or_insert_with(|| msg.clone());
+        }
+    }
+    let errors = errors.into_iter().map(|(_, m)| m).collect();
     let (segments, _) = match app.list_campaigns(&staff.actor, 500).await {
         Ok(x) => x,
         Err(e) => return app_error(t, e),
@@ -248,9 +280,19 @@ async fn form_page(
                 })
                 .collect(),
             errors,
+            at,
             c: staff.chrome,
         },
     )
+}
+
+/// A refusal's errors with the path each names, in the reader's words.
+fn named_errors(t: &Texts, errs: &candor_domain::FieldErrors) -> Vec<(String, String)> {
+    errs.0
+        .iter()
+        .zip(super::field_errors(t, errs))
+        .map(|(e, m)| (e.field.clone(), m))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -336,7 +378,7 @@ async fn save(app: Candor, staff: Staff, id: Option<Uuid>, f: CampaignForm) -> R
             staff,
             id,
             f,
-            vec![error],
+            vec![("segment_id".to_owned(), error)],
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -348,13 +390,18 @@ async fn save(app: Candor, staff: Staff, id: Option<Uuid>, f: CampaignForm) -> R
     };
     let errors = match saved {
         Ok(c) => return Redirect::to(&format!("/campaigns/{}?saved=1", c.id)).into_response(),
-        Err(AppError::Invalid(errs)) => super::field_errors(t, &errs),
-        Err(AppError::NotEditable { .. }) => vec![t.camp_not_editable.to_owned()],
-        Err(AppError::NotFound { what: "segment" }) => vec![format!(
-            "{}{}{}",
-            super::i18n::field_label(t, "segment_id"),
-            t.colon(),
-            t.pick_segment
+        Err(AppError::Invalid(errs)) => named_errors(t, &errs),
+        Err(AppError::NotEditable { .. }) => {
+            vec![(String::new(), t.camp_not_editable.to_owned())]
+        }
+        Err(AppError::NotFound { what: "segment" }) => vec![(
+            "segment_id".to_owned(),
+            format!(
+                "{}{}{}",
+                super::i18n::field_label(t, "segment_id"),
+                t.colon(),
+                t.pick_segment
+            ),
         )],
         Err(e) => return app_error(t, e),
     };
