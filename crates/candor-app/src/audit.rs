@@ -113,6 +113,64 @@ impl Candor {
             .await?)
     }
 
+    /// The audit search as CSV (dpo and admin), newest first, at most `limit` rows:
+    /// the instant (RFC 3339, UTC), the contact's id, who (their audit name, and the
+    /// staff member's email or the token's name), the action, the fields, where. Cells
+    /// a spreadsheet would run as a formula are neutralised.
+    pub async fn audit_csv(
+        &self,
+        actor: &Actor,
+        filter: &candor_store::AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<u8>, AppError> {
+        if !matches!(actor.role, Role::Dpo | Role::Admin) {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "read the access audit",
+            });
+        }
+        let names = self.actor_names().await?;
+        let mut filter = filter.clone();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let fail = |e: csv::Error| AppError::Internal(format!("writing the audit CSV: {e}"));
+        w.write_record([
+            "at",
+            "contact_id",
+            "actor",
+            "actor_name",
+            "action",
+            "fields",
+            "endpoint",
+        ])
+        .map_err(fail)?;
+        let mut left = limit;
+        while left > 0 {
+            let page = self.search_audit(actor, &filter, left.min(1000)).await?;
+            let Some(last) = page.last() else { break };
+            filter.after = Some(candor_store::AuditCursor {
+                at: last.at,
+                subject_id: last.subject_id,
+                seq: last.seq,
+            });
+            for e in &page {
+                let cell = |s: &str| crate::export::csv_cell(&serde_json::Value::String(s.into()));
+                w.write_record([
+                    candor_domain::contact::rfc3339(e.at),
+                    e.subject_id.to_string(),
+                    cell(&e.actor),
+                    cell(names.get(&e.actor).map_or("", String::as_str)),
+                    e.action.as_str().to_owned(),
+                    cell(&e.fields.join(" ")),
+                    cell(&e.endpoint),
+                ])
+                .map_err(fail)?;
+            }
+            left = left.saturating_sub(u32::try_from(page.len()).unwrap_or(u32::MAX));
+        }
+        w.into_inner()
+            .map_err(|e| AppError::Internal(format!("writing the audit CSV: {e}")))
+    }
+
     /// Makes a checkpoint of every chain's head now, signed with the checkpoint key, and
     /// adds it to the anchor file (one line per checkpoint, outside the database).
     /// `None` when nothing changed since the newest checkpoint.

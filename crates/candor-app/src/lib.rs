@@ -36,7 +36,7 @@ pub mod retention;
 pub mod staff;
 pub mod tracking;
 
-pub use candor_store::{AuditFilter, StaffUser};
+pub use candor_store::{AuditCursor, AuditFilter, StaffUser};
 pub use error::AppError;
 
 use candor_domain::catalogue::Catalogue;

@@ -460,6 +460,38 @@ impl Candor {
         Ok(entries.into_iter().map(|e| self.masked(e)).collect())
     }
 
+    /// The newest emails of the outbox as a list shows them (dpo and admin): the
+    /// recipient's address cut to its domain (`…@example.fr`), the subject, category
+    /// and status, no body. Nothing of a person is read, so the list writes no audit
+    /// entry; opening one email ([`Candor::outbox_mail`]) reads it, and is audited.
+    pub async fn outbox_summary(
+        &self,
+        actor: &crate::Actor,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, AppError> {
+        if !actor.role.governs_data() {
+            return Err(AppError::RoleForbidden {
+                role: actor.role,
+                what: "read the outbox",
+            });
+        }
+        let entries = self.store.outbox().list(limit.clamp(1, 500)).await?;
+        Ok(entries
+            .into_iter()
+            .map(|mut e| {
+                e.mail.recipient = match e.mail.recipient.rsplit_once('@') {
+                    Some((_, domain)) => format!("…@{domain}"),
+                    None => "…".to_owned(),
+                };
+                e.mail.body_text.clear();
+                e.mail.body_html.clear();
+                e.mail.list_unsubscribe = None;
+                e.mail.attachment = None;
+                e
+            })
+            .collect())
+    }
+
     /// One email of the outbox (dpo and admin); its reading is audited.
     pub async fn outbox_mail(
         &self,

@@ -51,6 +51,17 @@ pub struct AuditFilter {
     pub from: Option<OffsetDateTime>,
     /// Exclusive.
     pub until: Option<OffsetDateTime>,
+    /// The entries after this one in the search's order (newest first): the next page.
+    pub after: Option<AuditCursor>,
+}
+
+/// Where a page of the audit search ended: its last entry's instant, subject and place
+/// in the subject's chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditCursor {
+    pub at: OffsetDateTime,
+    pub subject_id: Uuid,
+    pub seq: i64,
 }
 
 /// `LIKE` pattern matching `text` literally, `\` being the escape character.

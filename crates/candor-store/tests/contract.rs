@@ -180,6 +180,48 @@ async fn audit_search_filters_by_contact_actor_and_date(store: &Store) {
         ..Default::default()
     };
     assert!(store.audit().search(&before, 10).await.unwrap().is_empty());
+    // Pages follow each other with no entry twice and none left out, the instants tied
+    // or not.
+    let other = Uuid::now_v7();
+    let at = time::macros::datetime!(2026-03-01 09:00 UTC);
+    let mut tied = Vec::new();
+    for (s, dt) in [
+        (subject, 0),
+        (other, 0),
+        (other, 0),
+        (subject, 1),
+        (other, 2),
+    ] {
+        tied.push(AccessEvent {
+            at: at - time::Duration::seconds(dt),
+            actor: "user:pages".into(),
+            ..read(s)
+        });
+    }
+    store.audit().append(tied).await.unwrap();
+    let mut filter = candor_store::AuditFilter {
+        actor: Some("user:pages".into()),
+        ..Default::default()
+    };
+    let everything = store.audit().search(&filter, 100).await.unwrap();
+    assert_eq!(everything.len(), 5);
+    let mut paged = Vec::new();
+    loop {
+        let page = store.audit().search(&filter, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        filter.after = Some(candor_store::AuditCursor {
+            at: last.at,
+            subject_id: last.subject_id,
+            seq: last.seq,
+        });
+        paged.extend(page.iter().map(|e| e.id));
+    }
+    assert_eq!(
+        paged,
+        everything.iter().map(|e| e.id).collect::<Vec<_>>(),
+        "{}",
+        store.backend()
+    );
 }
 
 /// Instants compare as instants on both backends, whatever their fraction: on SQLite,

@@ -296,7 +296,10 @@ async fn pages_are_closed_to_roles_like_the_api(t: TestApp) {
     let mut v = Visitor::new(&t, "127.0.0.1");
     v.login("dpo@test.example", PASSWORD).await;
     let html = v.get("/audit?from=31-12-2026").await.text().await.unwrap();
-    assert!(html.contains("from: must be a date (YYYY-MM-DD)"));
+    assert!(
+        html.contains("From (date): must be a date (YYYY-MM-DD)"),
+        "{html}"
+    );
 }
 
 /// The dpo adds custom fields in the back office as through the API (both govern the
@@ -896,6 +899,152 @@ async fn error_pages_keep_the_menu(t: TestApp) {
     let mut stranger = Visitor::new(&t, "127.0.0.1");
     let res = stranger.get("/campaigns").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+/// S4, O1: the DPO finds a contact's audit by their name (several matches: they pick
+/// one), reads staff and API tokens by name, pages back through every entry, downloads
+/// the search as CSV; reading the outbox's list writes no audit entry (the addresses
+/// are cut), reading one email does.
+async fn the_dpo_searches_pages_and_exports_the_audit(t: TestApp) {
+    accounts(&t).await;
+    let lea = t
+        .contact(
+            serde_json::json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Lefèvre",
+            "email": "helene.lefevre@example.fr"}),
+        )
+        .await;
+    t.contact(serde_json::json!({"kind": "b2c", "first_name": "Hélène", "last_name": "Martin"}))
+        .await;
+    // An API token reads her (the test's sales token), and 150 reads by a job.
+    t.get(
+        candor_domain::Role::Sales,
+        &format!("/api/v1/contacts/{lea}"),
+    )
+    .await;
+    let id: uuid::Uuid = lea.parse().unwrap();
+    let reads: Vec<candor_domain::audit::AccessEvent> = (0..150)
+        .map(|i| candor_domain::audit::AccessEvent {
+            subject_id: id,
+            actor: "job:test".into(),
+            action: candor_domain::audit::AuditAction::Read,
+            fields: vec!["email".into()],
+            endpoint: "job".into(),
+            at: t.app.now() - time::Duration::minutes(i),
+        })
+        .collect();
+    t.app.store.audit().append(reads).await.unwrap();
+    let mut v = common::signed_in(&t, candor_domain::Role::Dpo).await;
+    // "helene" finds two: the page asks which.
+    let html = v.get("/audit?contact=helene").await.text().await.unwrap();
+    assert!(html.contains("Plusieurs contacts correspondent"), "{html}");
+    assert!(
+        html.contains(&format!("href=\"/audit?contact={lea}\"")),
+        "{html}"
+    );
+    // "lefevre" finds her alone: her entries, the token by its name.
+    let html = v.get("/audit?contact=lefevre").await.text().await.unwrap();
+    assert!(html.contains(&format!("title=\"{lea}\"")), "{html}");
+    let tokens = t.app.store.tokens().list().await.unwrap();
+    let sales = tokens
+        .iter()
+        .find(|k| k.role == candor_domain::Role::Sales)
+        .unwrap();
+    assert!(html.contains(&format!("<td>{}</td>", sales.name)), "{html}");
+    assert!(!html.contains("<td>token:"), "tokens by name, not id");
+    // 100 a page; the next pages hold the rest, none twice.
+    let rows = |html: &str| html.matches("<tr><td>").count();
+    assert_eq!(rows(&html), 100);
+    let next = html
+        .split("id=\"older\"")
+        .next()
+        .unwrap()
+        .rsplit("href=\"")
+        .next()
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let page2 = v.get(&next).await.text().await.unwrap();
+    let total = t
+        .app
+        .store
+        .audit()
+        .search(
+            &candor_store::AuditFilter {
+                subject_id: Some(id),
+                ..Default::default()
+            },
+            1000,
+        )
+        .await
+        .unwrap()
+        .len();
+    assert!(total > 150, "{total}");
+    let mut seen = rows(&html) + rows(&page2);
+    let mut last = page2;
+    while let Some(more) = last
+        .split("id=\"older\"")
+        .next()
+        .filter(|_| last.contains("id=\"older\""))
+    {
+        let href = more
+            .rsplit("href=\"")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .replace("&amp;", "&");
+        last = v.get(&href).await.text().await.unwrap();
+        seen += rows(&last);
+    }
+    // The page's own search (the name search) is audited as it runs: at least all.
+    assert!(seen >= total, "{seen} of {total}");
+    assert!(last.contains("id=\"first-page\""));
+    // CSV: the same search, the token named.
+    let res = v.get(&format!("/audit.csv?contact={lea}")).await;
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = res.text().await.unwrap();
+    assert!(
+        csv.starts_with("at,contact_id,actor,actor_name,action,fields,endpoint\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(&format!("token:{},{}", sales.id, sales.name)),
+        "{csv}"
+    );
+    assert!(csv.lines().count() > 150);
+    // Marketing may not.
+    let mut m = common::signed_in(&t, candor_domain::Role::Marketing).await;
+    assert_eq!(m.get("/audit.csv").await.status(), StatusCode::FORBIDDEN);
+
+    // The outbox's list: addresses cut, no audit entry.
+    let before = t
+        .app
+        .store
+        .audit()
+        .search(&candor_store::AuditFilter::default(), 1000)
+        .await
+        .unwrap()
+        .len();
+    let html = v.get("/outbox").await.text().await.unwrap();
+    assert!(
+        html.contains("…@example.fr") && !html.contains("helene.lefevre@example.fr"),
+        "{html}"
+    );
+    let after = t
+        .app
+        .store
+        .audit()
+        .search(&candor_store::AuditFilter::default(), 1000)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(after, before, "reading the list writes no audit entry");
 }
 
 /// The id in a redirect's location, after `prefix`.
@@ -1546,6 +1695,7 @@ on_both_backends!(
     campaign_categories_name_the_consent_they_need,
     a_segment_is_built_and_its_campaign_previewed_tested_and_sent,
     error_pages_keep_the_menu,
+    the_dpo_searches_pages_and_exports_the_audit,
     companies_are_made_and_changed_in_the_back_office,
     a_pending_grant_says_what_it_waits_for,
     a_duplicate_email_is_named_next_to_its_field,

@@ -365,6 +365,21 @@ impl crate::face::Audit for Store {
         if let Some(t) = filter.until {
             q.push(" AND at < ").push_bind(Ts(t));
         }
+        // After the cursor in the order below: older, or as old with a greater
+        // subject, or the same subject with a smaller place in its chain.
+        if let Some(c) = filter.after {
+            q.push(" AND (at < ")
+                .push_bind(Ts(c.at))
+                .push(" OR (at = ")
+                .push_bind(Ts(c.at))
+                .push(" AND (subject_id > ")
+                .push_bind(Id(c.subject_id))
+                .push(" OR (subject_id = ")
+                .push_bind(Id(c.subject_id))
+                .push(" AND seq < ")
+                .push_bind(c.seq)
+                .push("))))");
+        }
         q.push(" ORDER BY at DESC, subject_id, seq DESC LIMIT ")
             .push_bind(i64::from(limit));
         let found: Vec<EntryRow> = q.build_query_as().fetch_all(&self.reader).await?;

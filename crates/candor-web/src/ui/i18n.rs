@@ -120,6 +120,12 @@ texts! {
     clicks: "Clicks", "Clics";
     audit_search: "Search the access audit", "Rechercher dans le journal des accès";
     newest_only: "Only the 200 newest entries are shown: narrow the search by contact, user or dates.", "Seules les 200 entrées les plus récentes sont affichées : précisez la recherche par contact, utilisateur ou dates.";
+    audit_contact: "Contact", "Contact";
+    audit_contact_hint: "name, email, phone or id", "nom, e-mail, téléphone ou identifiant";
+    audit_pick_contact: "Several contacts match: pick one.", "Plusieurs contacts correspondent : choisissez-en un.";
+    audit_csv: "Download as CSV (10,000 rows at most)", "Télécharger en CSV (10 000 lignes au plus)";
+    audit_older: "Older entries", "Entrées plus anciennes";
+    audit_only_this: "only this contact", "ce contact seulement";
     confirm_send: "I have read the audience report and send now", "J'ai lu le rapport d'audience et j'envoie maintenant";
     contact_id: "Contact id", "Identifiant du contact";
     user: "User", "Utilisateur";

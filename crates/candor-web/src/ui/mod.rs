@@ -141,6 +141,7 @@ pub fn router(app: &Candor) -> Router<Candor> {
         .route("/retention", get(retention::index))
         .route("/retention/run", post(retention::run))
         .route("/audit", get(governance::audit))
+        .route("/audit.csv", get(governance::audit_csv))
         .route("/outbox", get(governance::outbox))
         .route("/outbox/{id}", get(governance::outbox_mail))
         .route("/settings", get(settings::index))
