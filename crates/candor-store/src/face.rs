@@ -508,6 +508,10 @@ pub trait Demo: Send + Sync {
 /// The raw baselines of `candor bench`: not part of the application's store.
 #[async_trait]
 pub trait Bench: Send + Sync {
+    /// Routine maintenance after a bulk load (PostgreSQL `VACUUM (ANALYZE)`, SQLite
+    /// `ANALYZE`), so that a benchmark reads a database as autovacuum leaves it.
+    async fn settle(&self) -> Result<()>;
+
     async fn prepare(&self) -> Result<()>;
 
     async fn read_and_insert(&self, id: &str, at: OffsetDateTime) -> Result<Option<String>>;

@@ -180,6 +180,9 @@ mod dialect {
     pub const ERASURE_LOCK: &str = "SELECT pg_advisory_xact_lock(7302119)";
     pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";
 
+    /// Routine maintenance after a bulk load, as a live database gets it: the planner's
+    /// statistics (and on PostgreSQL the visibility map index-only scans rely on).
+    pub const SETTLE: &str = "VACUUM (ANALYZE)";
     pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \
         (id BIGSERIAL PRIMARY KEY, subject_id UUID NOT NULL, fields TEXT NOT NULL, at TIMESTAMPTZ NOT NULL)";
 

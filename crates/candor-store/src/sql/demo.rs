@@ -83,6 +83,11 @@ impl crate::face::Demo for Store {
 
 #[async_trait::async_trait]
 impl crate::face::Bench for Store {
+    async fn settle(&self) -> Result<()> {
+        sqlx::query(dialect::SETTLE).execute(&self.writer).await?;
+        Ok(())
+    }
+
     async fn prepare(&self) -> Result<()> {
         sqlx::query(dialect::BENCH_ACCESS_TABLE)
             .execute(&self.writer)

@@ -208,6 +208,9 @@ mod dialect {
         Ok(format!("json_object({})", pairs.join(", ")))
     }
 
+    /// Routine maintenance after a bulk load, as a live database gets it: the planner's
+    /// statistics (and on PostgreSQL the visibility map index-only scans rely on).
+    pub const SETTLE: &str = "ANALYZE";
     pub const BENCH_ACCESS_TABLE: &str = "CREATE TABLE IF NOT EXISTS bench_access \
         (id INTEGER PRIMARY KEY, subject_id TEXT NOT NULL, fields TEXT NOT NULL, at TEXT NOT NULL)";
 

@@ -608,11 +608,16 @@ pub async fn show(
             .missing_content
             .iter()
             .map(|(l, c)| {
+                // "le français" in French; "English" keeps its capital.
+                let lang = if t.lang == "fr" {
+                    lang_name(t, l).to_lowercase()
+                } else {
+                    lang_name(t, l).to_owned()
+                };
                 format!(
-                    "{} {}{}{}",
+                    "{} {}{lang}{}",
                     n(*c),
                     t.camp_missing_read,
-                    lang_name(t, l).to_lowercase(),
                     t.camp_missing_write
                 )
             })
