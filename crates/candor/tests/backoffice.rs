@@ -1154,6 +1154,26 @@ async fn a_segment_is_built_and_its_campaign_previewed_tested_and_sent(t: TestAp
         "{html}"
     );
     assert!(html.contains("name=\"c1_from\"") && html.contains("type=\"date\""));
+    // A condition whose field changes starts empty: a city typed is not a language.
+    let res = v
+        .post(
+            "/segments/builder",
+            &[
+                ("csrf", &csrf),
+                ("rows", "1"),
+                ("c0_was", "city"),
+                ("c0_field", "locale"),
+                ("c0_op", "contains"),
+                ("c0_value", "Paris"),
+            ],
+        )
+        .await;
+    let html = res.text().await.unwrap();
+    assert!(!html.contains("Paris"), "{html}");
+    assert!(
+        html.contains("<option value=\"fr\">Français</option>"),
+        "{html}"
+    );
 
     // A condition without its value: refused on its row, in French, nothing lost.
     let form = |city: &'static str| {

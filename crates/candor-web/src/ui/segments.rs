@@ -38,6 +38,8 @@ pub struct Row {
     pub purpose: String,
     pub status: String,
     pub present: String,
+    /// The field the row was drawn with: when `field` differs, the person changed it.
+    pub was: String,
     pub error: Option<String>,
 }
 
@@ -110,6 +112,7 @@ fn rows_of(f: &[(String, String)]) -> Vec<Row> {
                 purpose: g("purpose"),
                 status: g("status"),
                 present: g("present"),
+                was: g("was"),
                 error: None,
             }
         })
@@ -438,11 +441,13 @@ pub async fn rebuild(
             rows.remove(i);
         }
     }
-    // A field changed: its inputs start empty (a date range is not a city).
+    // A field changed: its inputs start empty (a city typed is not a language).
     for r in &mut rows {
-        let shape = shape_of(&r.field);
-        if shape == Shape::Pick && r.op == "in" {
-            r.op = "equals".into();
+        if r.field != r.was {
+            *r = Row {
+                field: std::mem::take(&mut r.field),
+                ..Row::default()
+            };
         }
     }
     let id = Uuid::parse_str(&text_of(&f, "id")).ok();
