@@ -492,11 +492,13 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
         .click()
         .await
         .unwrap();
+    // In the page's frame, with the menu: the signed-in user's refusal page.
     let msg = b
         .wait()
-        .for_element(Locator::Css("p.notice"))
+        .for_element(Locator::Css("main [role=alert]"))
         .await
         .unwrap();
+    assert!(b.find(Locator::Css("header.top nav")).await.is_ok());
     assert!(msg
         .text()
         .await
@@ -519,7 +521,7 @@ async fn a_form_posted_without_its_csrf_token_is_refused() {
         .await
         .unwrap();
     b.wait()
-        .for_element(Locator::Css("p.notice"))
+        .for_element(Locator::Css("main [role=alert]"))
         .await
         .unwrap();
     assert!(b
