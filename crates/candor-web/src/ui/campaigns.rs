@@ -608,11 +608,11 @@ pub async fn show(
             .missing_content
             .iter()
             .map(|(l, c)| {
-                // "le français" in French; "English" keeps its capital.
-                let lang = if t.lang == "fr" {
-                    lang_name(t, l).to_lowercase()
-                } else {
-                    lang_name(t, l).to_owned()
+                // "le français", "l'anglais" in French; "English" keeps its capital.
+                let lang = match (t.lang, l.as_str()) {
+                    ("fr", "en") => "l'anglais".to_owned(),
+                    ("fr", _) => "le français".to_owned(),
+                    _ => lang_name(t, l).to_owned(),
                 };
                 format!(
                     "{} {}{lang}{}",

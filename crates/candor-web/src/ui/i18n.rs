@@ -625,7 +625,7 @@ texts! {
     camp_attempts: "failed attempts", "tentatives échouées";
     camp_tested: "A test was sent, in each language written, to your address", "Un essai a été envoyé, dans chaque langue rédigée, à votre adresse";
     camp_started: "The sending has started: this page follows it.", "L'envoi a commencé : cette page le suit.";
-    camp_missing_read: "of the allowed recipients read ", "des destinataires autorisés lisent le ";
+    camp_missing_read: "of the allowed recipients read ", "des destinataires autorisés lisent ";
     camp_missing_write: ", and the campaign has no text in it: write it before sending.", ", et la campagne n'a pas de texte dans cette langue : rédigez-le avant d'envoyer.";
     camp_preview: "Preview, as recipients get it", "Aperçu, tel que les destinataires le reçoivent";
     camp_preview_help: "Each recipient's unsubscribe link is their own; people who agreed to be measured also get the open and click tracking.", "Le lien de désinscription de chaque destinataire lui est propre ; les personnes qui ont accepté la mesure d'audience reçoivent aussi le suivi des ouvertures et des clics.";
