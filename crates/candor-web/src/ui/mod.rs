@@ -502,9 +502,10 @@ async fn framed_messages(
             title,
         },
     );
+    // Every header the page had, each value kept (a header may be given twice).
     for (name, value) in res.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            framed.headers_mut().insert(name.clone(), value.clone());
+            framed.headers_mut().append(name.clone(), value.clone());
         }
     }
     framed
