@@ -684,6 +684,15 @@ impl Candor {
         }
     }
 
+    /// A campaign as stored, or not found.
+    async fn campaign_record(&self, id: Uuid) -> Result<CampaignRecord, AppError> {
+        self.store
+            .campaigns()
+            .get(id)
+            .await?
+            .ok_or(AppError::NotFound { what: "campaign" })
+    }
+
     /// The newest segments and campaigns (marketing and admin).
     pub async fn list_campaigns(
         &self,
@@ -805,12 +814,7 @@ impl Candor {
         id: Uuid,
         input: CampaignInput,
     ) -> Result<CampaignView, AppError> {
-        let current = self
-            .store
-            .campaigns()
-            .get(id)
-            .await?
-            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let current = self.campaign_record(id).await?;
         let name = self.check_campaign_input(actor, &input).await?;
         // Who may not send the campaign's category as it is may not edit it either.
         if let Ok(c) = Category::parse("category", &current.category) {
@@ -835,12 +839,7 @@ impl Candor {
 
     pub async fn get_campaign(&self, actor: &Actor, id: Uuid) -> Result<CampaignView, AppError> {
         self.check_campaign_role(actor)?;
-        let c = self
-            .store
-            .campaigns()
-            .get(id)
-            .await?
-            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let c = self.campaign_record(id).await?;
         Ok(campaign_view(&c))
     }
 
@@ -1030,12 +1029,7 @@ impl Candor {
         id: Uuid,
     ) -> Result<AudienceReport, AppError> {
         self.check_campaign_role(actor)?;
-        let c = self
-            .store
-            .campaigns()
-            .get(id)
-            .await?
-            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let c = self.campaign_record(id).await?;
         let mut report = self.walk_audience(actor, &c, None).await?.0;
         report.check_content(&serde_json::from_str(&c.content).unwrap_or_default());
         Ok(report)
@@ -1049,9 +1043,19 @@ impl Candor {
         id: Uuid,
     ) -> Result<BTreeMap<String, Preview>, AppError> {
         let c = self.get_campaign(actor, id).await?;
+        self.campaign_previews(&c)
+    }
+
+    /// The email of a campaign already read (by [`Candor::get_campaign`], which checks
+    /// the role) in each language it has, as [`Candor::preview_campaign`] gives it.
+    pub fn campaign_previews(
+        &self,
+        c: &CampaignView,
+    ) -> Result<BTreeMap<String, Preview>, AppError> {
         let link = format!(
-            "{}/campaigns/{id}",
-            self.settings.public_url.trim_end_matches('/')
+            "{}/campaigns/{}",
+            self.settings.public_url.trim_end_matches('/'),
+            c.id
         );
         let mut out = BTreeMap::new();
         for (locale, text) in &c.content {
@@ -1081,13 +1085,8 @@ impl Candor {
         actor: &Actor,
         id: Uuid,
     ) -> Result<(String, Vec<String>), AppError> {
-        let previews = self.preview_campaign(actor, id).await?;
-        let c = self
-            .store
-            .campaigns()
-            .get(id)
-            .await?
-            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let c = self.get_campaign(actor, id).await?;
+        let previews = self.campaign_previews(&c)?;
         let category = Category::parse("category", &c.category).map_err(AppError::invalid)?;
         let staff = if actor.audit_name.starts_with("user:") {
             self.store.staff().by_id(actor.id).await?
@@ -1136,12 +1135,7 @@ impl Candor {
     /// page by page. Asking again while it is sent or being sent starts nothing.
     pub async fn send_campaign(&self, actor: &Actor, id: Uuid) -> Result<SendOutcome, AppError> {
         self.check_campaign_role(actor)?;
-        let c = self
-            .store
-            .campaigns()
-            .get(id)
-            .await?
-            .ok_or(AppError::NotFound { what: "campaign" })?;
+        let c = self.campaign_record(id).await?;
         let category = Category::parse("category", &c.category).map_err(AppError::invalid)?;
         check_category_role(actor, category)?;
         if c.status == "sent" || c.sending_at.is_some() {

@@ -565,7 +565,7 @@ pub async fn show(
         Ok(x) => x,
         Err(e) => return app_error(t, e),
     };
-    let previews = match app.preview_campaign(&staff.actor, id).await {
+    let previews = match app.campaign_previews(&campaign) {
         Ok(p) => p,
         Err(e) => return app_error(t, e),
     };
